@@ -1,0 +1,223 @@
+"""The facts the pure core passes around.
+
+Every stage of the pipeline speaks in these types: the mail reader produces an
+`Envelope` of `Attachment`s, the document readers turn each attachment into a
+`Document` (with `NefFacts` or `LetterFacts`), and the policy turns the documents of
+one request into an `Assessment` of `Finding`s. They are pydantic models so that the
+JSON of `intake check --json` and the rows of the state database are the same shape.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --------------------------------------------------------------------------- mail
+
+
+class Attachment(Frozen):
+    """One part of an email that may be a document, as found in the MIME tree."""
+
+    filename: str = Field(description="Decoded file name, or a made-up one when the part has none")
+    declared_type: str = Field(description="The Content-Type the sender's client declared")
+    data: bytes = Field(repr=False)
+    size: int = Field(description="Size in bytes of the decoded part (before truncation)")
+    truncated: bool = Field(
+        default=False, description="True when the part exceeded the size bound and data is empty"
+    )
+    origin: str = Field(
+        default="attachment",
+        description="Where it sat: attachment | inline | forwarded | tnef",
+    )
+
+
+class Envelope(Frozen):
+    """What the pipeline needs of one email: who, what about, and its attachments."""
+
+    message_id: str | None
+    sender_address: str | None = Field(description="Lower-cased bare address of From")
+    sender_name: str | None = Field(description="Display name of From, decoded")
+    reply_to: str | None = None
+    subject: str = ""
+    date: dt.datetime | None = None
+    headers: dict[str, str] = Field(
+        default_factory=dict,
+        description="Selected headers, lower-cased names (auto-submitted, precedence, list-id…)",
+    )
+    attachments: tuple[Attachment, ...] = ()
+    problems: tuple[str, ...] = Field(
+        default=(), description="What was wrong with the message itself (defects, bad parts)"
+    )
+
+
+# ---------------------------------------------------------------------- documents
+
+
+class DocumentKind(StrEnum):
+    NEF = "nef"
+    LETTER = "acknowledgment_letter"
+    OTHER = "other"
+    NOT_PDF = "not_pdf"
+    UNREADABLE = "unreadable"
+
+
+class CourtType(StrEnum):
+    BANKRUPTCY = "bankruptcy"
+    DISTRICT = "district"
+    APPELLATE = "appellate"
+    UNKNOWN = "unknown"
+
+
+class NoticeType(StrEnum):
+    ELECTRONIC_FILING = "electronic_filing"
+    CASE_FILING = "case_filing"
+    CLAIMS_FILING = "claims_filing"
+
+
+class Evidence(Frozen):
+    """A piece of text that a verdict rests on, and where it was found."""
+
+    text: str
+    page: int | None = Field(default=None, description="1-based page number, when known")
+    source: str = Field(default="text", description="text | link | header | stamp | filename")
+
+
+class PageText(Frozen):
+    number: int = Field(description="1-based")
+    text: str
+    links: tuple[str, ...] = Field(default=(), description="URIs of the page's link annotations")
+
+
+class PdfText(Frozen):
+    """What could be read out of a PDF, bounded in pages and time."""
+
+    ok: bool
+    page_count: int = 0
+    pages: tuple[PageText, ...] = ()
+    reason: str | None = Field(default=None, description="Why it could not be read (ok=False)")
+    pages_read_limited: bool = Field(
+        default=False, description="True when only the first pages were read (very long PDFs)"
+    )
+
+    @property
+    def text(self) -> str:
+        return "\n".join(p.text for p in self.pages)
+
+    @property
+    def links(self) -> tuple[str, ...]:
+        return tuple(link for p in self.pages for link in p.links)
+
+
+class NefCase(Frozen):
+    case_number: str
+    case_name: str | None = None
+    document_number: str | None = None
+    claim_number: str | None = None
+
+
+class NefFacts(Frozen):
+    notice_type: NoticeType
+    court_id: str | None
+    court_type: CourtType
+    court_name: str | None = Field(default=None, description="As printed, e.g. 'District of Colorado'")
+    court_evidence: tuple[Evidence, ...] = ()
+    cases: tuple[NefCase, ...] = ()
+    filer: str | None = Field(default=None, description="'received from' / 'entered by' name")
+    filed_by: tuple[str, ...] = Field(default=(), description="'Filed by' names of the docket text")
+    filed_on: dt.date | None = None
+    docket_text: str | None = None
+    stamp_kind: str | None = Field(default=None, description="e.g. bkecfStamp_ID, NYSBStamp_ID")
+    stamp_id: str | None = None
+    file_numbers: tuple[str, ...] = Field(default=(), description="FileNumber values of the stamps")
+
+
+class Affirmation(Frozen):
+    id: str
+    found: bool
+    evidence: Evidence | None = None
+
+
+class LetterFacts(Frozen):
+    attorney_name: str | None
+    signed: bool
+    signature_evidence: Evidence | None = None
+    bar_number: str | None = None
+    affirmations: tuple[Affirmation, ...] = ()
+
+    @property
+    def missing(self) -> list[str]:
+        """Affirmation ids not found, plus 'signature' when unsigned (SPEC 5)."""
+        out = [a.id for a in self.affirmations if not a.found]
+        if not self.signed:
+            out.append("signature")
+        return out
+
+
+class Document(Frozen):
+    """One attachment, read: its identity, its kind, and the facts it holds."""
+
+    filename: str
+    sha256: str
+    size: int
+    kind: DocumentKind
+    reason: str | None = Field(
+        default=None, description="Why it is unreadable / not a PDF / other, in plain words"
+    )
+    page_count: int = 0
+    nef: NefFacts | None = None
+    letter: LetterFacts | None = None
+
+
+# ------------------------------------------------------------------------- policy
+
+
+class Status(StrEnum):
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+    TRAINING_REQUIRED = "training_required"
+    NEEDS_REVIEW = "needs_review"
+
+
+class LetterStatus(StrEnum):
+    OK = "ok"
+    MISSING = "missing"
+    DEFICIENT = "deficient"
+
+
+class Finding(Frozen):
+    code: str
+    message: str
+    document: str | None = Field(default=None, description="File name of the document concerned")
+    sha256: str | None = None
+    evidence: tuple[Evidence, ...] = ()
+
+
+class NefVerdict(Frozen):
+    """Whether one NEF counts toward the required number, and if not, why."""
+
+    sha256: str
+    counts: bool
+    reasons: tuple[str, ...] = ()
+
+
+class Assessment(Frozen):
+    status: Status
+    qualifying_nefs: int
+    required_nefs: int
+    letter: LetterStatus
+    attorney_name: str | None
+    findings: tuple[Finding, ...] = ()
+    nef_verdicts: tuple[NefVerdict, ...] = ()
+    missing: tuple[str, ...] = Field(
+        default=(), description="Plain-English list of what is still needed"
+    )
+
+    def verdict_for(self, sha256: str) -> NefVerdict | None:
+        return next((v for v in self.nef_verdicts if v.sha256 == sha256), None)

@@ -1,0 +1,149 @@
+"""The court's policy, as data: loads and validates `rules/*.toml`.
+
+A court edits these files without a release. Each file is validated by a pydantic
+model; a mistake is reported as `RulesError` naming the file, the key and the problem,
+never as a traceback.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from intake.model import NoticeType
+
+DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+
+
+class RulesError(Exception):
+    """A rules file is missing, is not TOML, or says something invalid."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+CourtId = Annotated[str, Field(pattern=r"^[a-z]{2,5}$")]
+
+
+class ExcludedCourt(_Strict):
+    id: CourtId
+    message: str = Field(min_length=1, description="Told to the attorney when an NEF is from here")
+
+
+class NefPolicy(_Strict):
+    required_nefs: int = Field(ge=1, le=100)
+    own_court: CourtId
+    counted_notice_types: tuple[NoticeType, ...] = Field(min_length=1)
+    excluded_courts: tuple[ExcludedCourt, ...] = ()
+
+    def excluded(self, court_id: str | None) -> ExcludedCourt | None:
+        return next((c for c in self.excluded_courts if c.id == court_id), None)
+
+
+class Wording(_Strict):
+    """A sentence matches when, for every group, at least one of its phrases occurs.
+
+    Phrases are regular expressions matched case-insensitively against the sentence with
+    white space folded, so 'e-?filing' or 'log ?in' cover common spellings.
+    """
+
+    all_of: tuple[tuple[str, ...], ...] = Field(min_length=1)
+
+    @field_validator("all_of")
+    @classmethod
+    def _compiles(cls, groups: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+        for group in groups:
+            if not group:
+                raise ValueError("a group of phrases is empty")
+            for phrase in group:
+                try:
+                    re.compile(phrase)
+                except re.error as exc:
+                    raise ValueError(f"phrase {phrase!r} is not a valid pattern: {exc}") from exc
+        return groups
+
+
+class AffirmationRule(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    description: str = Field(min_length=1, description="Plain words, used in replies")
+    wordings: tuple[Wording, ...] = Field(min_length=1)
+
+
+class LetterPolicy(_Strict):
+    # A readable PDF is taken for the acknowledgment letter when it matches this wording.
+    recognized_by: tuple[Wording, ...] = Field(min_length=1)
+    affirmations: tuple[AffirmationRule, ...] = Field(min_length=0)
+
+    @field_validator("affirmations")
+    @classmethod
+    def _unique_ids(cls, rules: tuple[AffirmationRule, ...]) -> tuple[AffirmationRule, ...]:
+        ids = [r.id for r in rules]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"affirmation ids repeat: {', '.join(dupes)}")
+        return rules
+
+
+class Messages(_Strict):
+    """Plain-English wording of each finding code, as str.format templates."""
+
+    findings: dict[str, str]
+
+
+class Rules(_Strict):
+    nef: NefPolicy
+    letter: LetterPolicy
+    messages: Messages
+
+    def message(self, code: str, **fields: object) -> str:
+        template = self.messages.findings.get(code)
+        if template is None:
+            return code.replace("_", " ")
+        try:
+            return template.format(**fields)
+        except (KeyError, IndexError, ValueError):
+            # A court's edit named a field we do not supply: say the code, not crash.
+            return template
+
+
+def _describe(exc: ValidationError, path: Path) -> str:
+    lines = [f"{path}: invalid rules"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        lines.append(f"  {key}: {err['msg']}")
+    return "\n".join(lines)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_file(path: Path, model: type[M]) -> M:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise RulesError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise RulesError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise RulesError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise RulesError(_describe(exc, path)) from exc
+
+
+def load_rules(directory: Path | None = None) -> Rules:
+    """Load every rules file of `directory` (default: the project's `rules/`)."""
+    directory = directory or DEFAULT_RULES_DIR
+    return Rules(
+        nef=load_file(directory / "nef.toml", NefPolicy),
+        letter=load_file(directory / "letter.toml", LetterPolicy),
+        messages=load_file(directory / "messages.toml", Messages),
+    )
