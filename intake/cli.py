@@ -1,0 +1,43 @@
+"""The `intake` command line: one sub-command per module in `intake/commands/`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from intake.commands import check
+
+# Each command module offers `register(subparsers)`, which adds its parser and sets
+# `func` (args -> exit code) as the parser default.
+COMMANDS = [check]
+
+DESCRIPTION = """\
+Email intake for CM/ECF training-waiver requests (U.S. Bankruptcy Court, N.D. Cal.).
+
+Reads the attorneys' emails, classifies each attachment (acknowledgment letter, Notice
+of Electronic Filing, other), checks the request against the court's rules in rules/,
+and tells the attorney and the clerks what counts and what is missing.
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="intake",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    code: int = args.func(args)
+    return code
