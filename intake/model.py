@@ -171,6 +171,7 @@ class Document(Frozen):
         default=None, description="Why it is unreadable / not a PDF / other, in plain words"
     )
     page_count: int = 0
+    oversize: bool = Field(default=False, description="Past the size bound: not read at all")
     nef: NefFacts | None = None
     letter: LetterFacts | None = None
 
@@ -202,6 +203,7 @@ class Finding(Frozen):
 class NefVerdict(Frozen):
     """Whether one NEF counts toward the required number, and if not, why."""
 
+    index: int = Field(description="Position of the document in the assessed list")
     sha256: str
     counts: bool
     reasons: tuple[str, ...] = ()
@@ -219,5 +221,6 @@ class Assessment(Frozen):
         default=(), description="Plain-English list of what is still needed"
     )
 
-    def verdict_for(self, sha256: str) -> NefVerdict | None:
-        return next((v for v in self.nef_verdicts if v.sha256 == sha256), None)
+    def verdict_for(self, index: int) -> NefVerdict | None:
+        """The verdict of the NEF at `index` in the assessed documents, if it is one."""
+        return next((v for v in self.nef_verdicts if v.index == index), None)
