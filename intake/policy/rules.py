@@ -45,14 +45,29 @@ class NefPolicy(_Strict):
         return next((c for c in self.excluded_courts if c.id == court_id), None)
 
 
+def _check_patterns(phrases: tuple[str, ...]) -> None:
+    for phrase in phrases:
+        try:
+            re.compile(phrase)
+        except re.error as exc:
+            raise ValueError(f"phrase {phrase!r} is not a valid pattern: {exc}") from exc
+
+
 class Wording(_Strict):
-    """A sentence matches when, for every group, at least one of its phrases occurs.
+    """A passage matches when, for every group, at least one of its phrases occurs,
+    and none of the `none_of` phrases does.
 
     Phrases are regular expressions matched case-insensitively against the sentence with
-    white space folded, so 'e-?filing' or 'log ?in' cover common spellings.
+    white space folded, so 'e-?filing' or 'log ?in' cover common spellings. A passage is
+    one sentence, or up to `window` consecutive sentences (for affirmations that writers
+    often split in two: "My login is for my use only. A filing with it is my signature.").
+    A list item is matched together with the lead-in that introduces it ("I affirm that:").
     """
 
     all_of: tuple[tuple[str, ...], ...] = Field(min_length=1)
+    # Phrases that veto a passage: negations, questions ("I have not yet read...").
+    none_of: tuple[str, ...] = ()
+    window: int = Field(default=1, ge=1, le=3)
 
     @field_validator("all_of")
     @classmethod
@@ -60,12 +75,14 @@ class Wording(_Strict):
         for group in groups:
             if not group:
                 raise ValueError("a group of phrases is empty")
-            for phrase in group:
-                try:
-                    re.compile(phrase)
-                except re.error as exc:
-                    raise ValueError(f"phrase {phrase!r} is not a valid pattern: {exc}") from exc
+            _check_patterns(group)
         return groups
+
+    @field_validator("none_of")
+    @classmethod
+    def _vetoes_compile(cls, phrases: tuple[str, ...]) -> tuple[str, ...]:
+        _check_patterns(phrases)
+        return phrases
 
 
 class AffirmationRule(_Strict):
