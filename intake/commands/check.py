@@ -1,17 +1,142 @@
-"""`intake check`: assess .eml and .pdf files offline (SPEC 5)."""
+"""`intake check`: assess .eml and .pdf files offline (SPEC 5). Changes nothing, sends nothing."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+from intake.documents.classify import ReadOptions, read_document, read_documents
+from intake.documents.pdf import is_pdf
+from intake.mail.message import MessageLimits, parse_message
+from intake.model import Assessment, Attachment, Document, Envelope
+from intake.policy.assess import assess
+from intake.policy.rules import Rules, RulesError, load_rules
+from intake.report import check_json, render_table
+
+EPILOG = """\
+examples:
+  intake check fixtures/eml/complete.eml        a table per document and the verdict
+  intake check --json fixtures/eml/             one JSON object per file (SPEC 5)
+  intake check letter.pdf nef1.pdf              a lone PDF is a one-document request
+
+Each .eml is assessed as a request of its own; a .pdf given alone is a one-document
+request. Folders are searched for .eml and .pdf files. Exit status: 0 when every input
+could be opened, 1 when some could not, 2 for a usage error (a path that does not exist,
+a bad rules folder).
+"""
+
+SUFFIXES = {".eml", ".pdf"}
+
+
+class UsageError(Exception):
+    pass
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("check", help="assess .eml/.pdf files offline; changes nothing")
-    parser.add_argument("paths", nargs="+", metavar="PATH")
-    parser.add_argument("--json", action="store_true")
+    parser = sub.add_parser(
+        "check",
+        help="assess .eml/.pdf files offline; changes nothing, sends nothing",
+        description="Assess emails (.eml) and PDFs offline and print what each document "
+        "is and whether the training-waiver request is complete.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="+", metavar="PATH", help=".eml or .pdf file, or folder")
+    parser.add_argument("--json", action="store_true", help="one JSON object per file, per line")
+    parser.add_argument(
+        "--rules", type=Path, metavar="DIR", help="rules folder (default: the shipped rules/)"
+    )
+    parser.add_argument(
+        "--max-attachment-mb",
+        type=float,
+        default=25.0,
+        metavar="MB",
+        help="attachments larger than this are not read (default: 25)",
+    )
     parser.set_defaults(func=run)
 
 
+def expand(paths: list[str]) -> list[Path]:
+    """The files to check, in a stable order; a missing path is a usage error."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES
+            )
+            if not found:
+                raise UsageError(f"{raw}: no .eml or .pdf files in this folder")
+            files.extend(found)
+        elif path.exists():
+            files.append(path)
+        else:
+            raise UsageError(f"{raw}: no such file or folder")
+    return files
+
+
+@dataclass(frozen=True)
+class Checked:
+    envelope: Envelope | None
+    documents: list[Document]
+    assessment: Assessment
+
+
+def check_bytes(name: str, data: bytes, rules: Rules, limits: MessageLimits) -> Checked:
+    """Assess one file's bytes: a PDF alone, or else an email."""
+    options = ReadOptions()
+    if name.lower().endswith(".pdf") or is_pdf(data):
+        attachment = Attachment(
+            filename=name,
+            declared_type="application/pdf",
+            data=data if len(data) <= limits.max_attachment_bytes else b"",
+            size=len(data),
+            truncated=len(data) > limits.max_attachment_bytes,
+        )
+        documents = [read_document(attachment, rules, options)]
+        return Checked(None, documents, assess(documents, None, rules))
+    envelope = parse_message(data, limits)
+    documents = read_documents(envelope, rules, options)
+    return Checked(envelope, documents, assess(documents, envelope.sender_name, rules))
+
+
+def _progress(files: list[Path]) -> Iterator[tuple[int, Path]]:
+    show = len(files) > 3 and sys.stderr.isatty()
+    for i, path in enumerate(files, 1):
+        if show:
+            print(f"\rchecking {i}/{len(files)}: {path.name[:40]:<40}", end="", file=sys.stderr)
+        yield i, path
+    if show:
+        print("\r" + " " * 70 + "\r", end="", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError
+    try:
+        files = expand(args.paths)
+        rules = load_rules(args.rules)
+    except (UsageError, RulesError) as exc:
+        print(f"intake check: {exc}", file=sys.stderr)
+        return 2
+    limits = MessageLimits(max_attachment_bytes=int(args.max_attachment_mb * 1024 * 1024))
+    status = 0
+    for i, path in _progress(files):
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            print(f"intake check: {path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+            status = 1
+            continue
+        checked = check_bytes(path.name, data, rules, limits)
+        if args.json:
+            line = check_json(str(path), checked.envelope, checked.documents, checked.assessment)
+            print(json.dumps(line, ensure_ascii=False))
+        else:
+            if i > 1:
+                print()
+            print(render_table(str(path), checked.envelope, checked.documents, checked.assessment))
+    return status
