@@ -1,18 +1,577 @@
-"""MIME bytes → `Envelope`: the sender, the subject and every attachment. Pure."""
+"""MIME bytes → `Envelope`: the sender, the subject and every attachment. Pure.
+
+Two rules shape this module. It never raises, whatever the bytes: a damaged header or
+part becomes a sentence in `Envelope.problems` and the rest is still read. And it loses
+no document: every part that might be one (whatever its declared type, disposition or
+name, inside forwarded messages and Outlook's winmail.dat too) becomes an `Attachment`;
+deciding whether it is a PDF is left to the document readers, which sniff the bytes.
+
+The stdlib's modern policy (`email.policy.default`) decodes RFC 2047 and RFC 2231 for
+us, but builds header objects lazily and can raise when one is first touched; every
+header read here therefore falls back to the raw value, decoded the compat32 way.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import email
+import email.errors
+import email.header
+import email.message
+import email.parser
+import email.policy
+import email.utils
+import mimetypes
+import re
+import unicodedata
+import urllib.parse
 from dataclasses import dataclass
+from typing import Any, TypeGuard
 
-from intake.model import Envelope
+from intake.mail.tnef import unpack_tnef
+from intake.model import Attachment, Envelope
+
+# Headers the reply logic needs later (auto-responder and list detection, threading).
+REPLY_HEADERS = (
+    "auto-submitted",
+    "precedence",
+    "list-id",
+    "list-unsubscribe",
+    "x-auto-response-suppress",
+    "return-path",
+    "x-loop",
+    "in-reply-to",
+    "references",
+)
+
+# Detached signatures are proof of who sent the mail, not documents: naming them
+# "not a PDF" in a reply would only confuse an attorney whose firm signs its mail.
+SIGNATURE_TYPES = frozenset(
+    {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
+)
+TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
+
+_MAX_PROBLEMS = 50
+_MAX_VALUE_CHARS = 16_384  # References in long threads run to a few thousand characters
+_MAX_FILENAME_CHARS = 200
+_SNIPPET_CHARS = 80
+_CID_REFERENCE = re.compile(rb"cid:([^\s\"'<>)]+)", re.IGNORECASE)
+# A bare address we are willing to reply to: local@domain, nothing that needs quoting.
+_USABLE_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+")
+_BASE64_DEFECTS = (
+    email.errors.InvalidBase64CharactersDefect,
+    email.errors.InvalidBase64PaddingDefect,
+    email.errors.InvalidBase64LengthDefect,
+)
 
 
 @dataclass(frozen=True)
 class MessageLimits:
     max_attachment_bytes: int = 25 * 1024 * 1024
     max_attachments: int = 50
+    max_depth: int = 30  # MIME nesting levels read (multiparts and forwarded messages)
+    max_signature_image_bytes: int = 100 * 1024  # larger inline images may be scans
 
 
 def parse_message(data: bytes, limits: MessageLimits | None = None) -> Envelope:
     """Read an email's bytes. Never raises for bad input: problems go to `Envelope.problems`."""
-    raise NotImplementedError
+    reader = _Reader(limits or MessageLimits())
+    try:
+        return reader.read(bytes(data))
+    except Exception as exc:  # a bug of ours must not lose the message: say so instead
+        return Envelope(
+            message_id=None,
+            sender_address=None,
+            sender_name=None,
+            problems=(*reader.problems, f"The message could not be read ({type(exc).__name__})."),
+        )
+
+
+# ------------------------------------------------------------------------ text
+
+
+def clean_line(text: str) -> str:
+    """One line of text safe for a header: no control characters, no CR/LF, trimmed.
+
+    Control and line/paragraph-separator characters become spaces (so "a\\r\\nb" stays
+    two words), runs of white space become one, and undecodable bytes that the email
+    package smuggles as surrogates are decoded as UTF-8 or, failing that, Latin-1.
+    """
+    text = _unsurrogate(text)
+    chars = (" " if unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs") else c for c in text)
+    return " ".join("".join(chars).split())
+
+
+def _unsurrogate(text: str) -> str:
+    if not any("\udc80" <= c <= "\udcff" for c in text):
+        return text
+    raw = text.encode("utf-8", "surrogateescape")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
+def _decode_words(raw: str) -> str:
+    """RFC 2047 encoded-words decoded the compat32 way; the raw text when that fails."""
+    try:
+        return str(email.header.make_header(email.header.decode_header(raw)))
+    except Exception:  # any damage in the encoded words: keep the text as written
+        return raw
+
+
+def _snippet(text: str) -> str:
+    line = clean_line(text)
+    return line if len(line) <= _SNIPPET_CHARS else line[: _SNIPPET_CHARS - 1] + "…"
+
+
+def _bare_address(addr_spec: str) -> str | None:
+    address = clean_line(addr_spec).strip("<>").lower()
+    return address if _USABLE_ADDRESS.fullmatch(address) else None
+
+
+def clean_filename(name: str) -> str | None:
+    """A file name fit to show and store: decoded, no path, no control characters."""
+    if "=?" in name:  # encoded-words left in a name the parser did not decode
+        name = _decode_words(name)
+    name = clean_line(name)
+    name = re.split(r"[/\\]", name)[-1].strip(" .") or ""
+    if len(name) > _MAX_FILENAME_CHARS:
+        _, dot, ext = name.rpartition(".")
+        keep = ext if dot and len(ext) <= 10 else ""
+        name = name[: _MAX_FILENAME_CHARS - len(keep) - 1].rstrip() + ("." + keep if keep else "")
+    return name or None
+
+
+def sniffed_extension(data: bytes, declared_type: str) -> str:
+    """An extension for a made-up file name: from the bytes first, then the declared type."""
+    head = data[:1024]
+    if b"%PDF-" in head:
+        return ".pdf"
+    for magic, ext in _MAGIC:
+        if head.startswith(magic):
+            return ext
+    return mimetypes.guess_extension(declared_type, strict=False) or ".bin"
+
+
+_MAGIC = (
+    (b"\xff\xd8\xff", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", ".png"),
+    (b"GIF8", ".gif"),
+    (b"II*\x00", ".tif"),
+    (b"MM\x00*", ".tif"),
+    (b"PK\x03\x04", ".zip"),
+    (b"\xd0\xcf\x11\xe0", ".doc"),
+    (b"{\\rtf", ".rtf"),
+    (b"\x78\x9f\x3e\x22", ".dat"),
+)
+
+
+def _looks_like_pdf(data: bytes) -> bool:
+    return b"%PDF-" in data[:1024]
+
+
+# ---------------------------------------------------------------------- reader
+
+
+@dataclass
+class _Decoded:
+    data: bytes
+    size: int
+    truncated: bool
+
+
+class _Reader:
+    """Reads one message; collects problems as it goes."""
+
+    def __init__(self, limits: MessageLimits) -> None:
+        self.limits = limits
+        self.problems: list[str] = []
+        self.attachments: list[Attachment] = []
+        self.dropped = 0
+        self.referenced_cids: set[str] = set()
+        self.too_deep = False
+
+    def problem(self, text: str) -> None:
+        if text not in self.problems and len(self.problems) < _MAX_PROBLEMS:
+            self.problems.append(text)
+
+    # ------------------------------------------------------------- the message
+
+    def read(self, data: bytes) -> Envelope:
+        msg, complete = self._parse(data)
+        if msg is None:
+            return Envelope(
+                message_id=None,
+                sender_address=None,
+                sender_name=None,
+                problems=tuple(self.problems),
+            )
+        sender_address, sender_name = self._sender(msg)
+        reply_to = self._reply_to(msg)
+        envelope_fields: dict[str, Any] = {
+            "message_id": self._message_id(msg),
+            "sender_address": sender_address,
+            "sender_name": sender_name,
+            "reply_to": reply_to,
+            "subject": self._header_text(msg, "subject") or "",
+            "date": self._date(msg),
+            "headers": self._reply_headers(msg),
+        }
+        if complete:
+            self.referenced_cids = self._cids_referenced_from_html(msg)
+            self._walk(msg, depth=0, forwarded=False)
+        if self.dropped:
+            total = len(self.attachments) + self.dropped
+            self.problem(
+                f"The message has {total} attachments; only the first"
+                f" {self.limits.max_attachments} were read."
+            )
+        return Envelope(
+            **envelope_fields,
+            attachments=tuple(self.attachments),
+            problems=tuple(self.problems),
+        )
+
+    def _parse(self, data: bytes) -> tuple[email.message.Message | None, bool]:
+        """The parsed message, and whether its body was parsed too (or only its headers)."""
+        if not data.strip():
+            self.problem("The message is empty.")
+            return None, False
+        try:
+            return email.message_from_bytes(data, policy=email.policy.default), True
+        except RecursionError:
+            self.problem(
+                "The message's parts are nested too deeply to read; only its headers were."
+            )
+        except Exception as exc:  # the parser is lenient; this is a last resort
+            self.problem(f"The message's structure could not be read ({type(exc).__name__}).")
+        try:  # headers alone still tell us whom to answer
+            parser = email.parser.BytesHeaderParser(policy=email.policy.default)
+            return parser.parsebytes(data), False
+        except Exception:
+            return None, False
+
+    # ------------------------------------------------------------------ headers
+
+    def _header_text(self, msg: email.message.Message, name: str) -> str | None:
+        """A header's decoded value on one clean line; None when absent."""
+        try:
+            value = msg.get(name)
+            return None if value is None else clean_line(str(value))
+        except Exception:  # the modern policy choked on it: decode the raw value instead
+            raw = _raw_header(msg, name)
+            if raw is None:
+                return None
+            self.problem(f"The {name.title()} header is malformed: {_snippet(raw)!r}.")
+            return clean_line(_decode_words(raw))
+
+    def _message_id(self, msg: email.message.Message) -> str | None:
+        value = self._header_text(msg, "message-id")
+        if not value:
+            self.problem("The message has no Message-ID.")
+            return None
+        return value[:_MAX_VALUE_CHARS]
+
+    def _reply_headers(self, msg: email.message.Message) -> dict[str, str]:
+        headers = {}
+        for name in REPLY_HEADERS:
+            value = self._header_text(msg, name)
+            if value is not None:
+                headers[name] = value[:_MAX_VALUE_CHARS]
+        return headers
+
+    def _addresses(self, msg: email.message.Message, name: str) -> list[tuple[str, str]] | None:
+        """(display name, addr-spec) pairs of an address header; None when absent."""
+        try:
+            header: Any = msg.get(name)  # an AddressHeader under the modern policy
+            if header is None:
+                return None
+            return [(a.display_name, a.addr_spec) for a in header.addresses]
+        except Exception:  # fall back to the compat32 parser on the raw value
+            raw = _raw_header(msg, name)
+            if raw is None:
+                return None
+            self.problem(f"The {name.title()} header is malformed: {_snippet(raw)!r}.")
+            try:
+                pairs = email.utils.getaddresses([_unsurrogate(raw)])
+            except Exception:
+                return []
+            return [(_decode_words(display), address) for display, address in pairs]
+
+    def _sender(self, msg: email.message.Message) -> tuple[str | None, str | None]:
+        pairs = self._addresses(msg, "from")
+        if pairs is None:
+            self.problem("The message has no From header.")
+            return None, None
+        usable = [(name, address) for name, address in pairs if _bare_address(address)]
+        if not usable:
+            raw = _raw_header(msg, "from") or ""
+            self.problem(f"The From header has no usable address: {_snippet(raw)!r}.")
+            return None, None
+        if len(pairs) > 1:
+            self.problem(
+                f"The From header names {len(pairs)} addresses; the first usable one is the sender."
+            )
+        name, address = usable[0]
+        return _bare_address(address), clean_line(name) or None
+
+    def _reply_to(self, msg: email.message.Message) -> str | None:
+        pairs = self._addresses(msg, "reply-to")
+        if not pairs:
+            return None
+        for _, address in pairs:
+            bare = _bare_address(address)
+            if bare:
+                return bare
+        self.problem("The Reply-To header has no usable address.")
+        return None
+
+    def _date(self, msg: email.message.Message) -> dt.datetime | None:
+        try:
+            header = msg.get("date")
+            when = None if header is None else getattr(header, "datetime", None)
+        except Exception:  # e.g. a year out of range: try the lenient parser
+            header, when = "", None
+            try:
+                when = email.utils.parsedate_to_datetime(_raw_header(msg, "date") or "")
+            except Exception:
+                when = None
+        if header is None:
+            return None
+        if not isinstance(when, dt.datetime):
+            raw = _raw_header(msg, "date") or ""
+            self.problem(f"The Date header could not be read: {_snippet(raw)!r}.")
+            return None
+        # "-0000" means "UTC, origin zone unknown" (RFC 5322 3.3): still a UTC instant.
+        return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+    # -------------------------------------------------------------------- parts
+
+    def _cids_referenced_from_html(self, root: email.message.Message) -> set[str]:
+        """Content-IDs that some HTML body shows inline (a signature logo, a pasted image)."""
+        found: set[str] = set()
+        stack = [(root, 0)]
+        while stack:
+            part, depth = stack.pop()
+            if depth > self.limits.max_depth:
+                continue
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                stack.extend((child, depth + 1) for child in payload if _is_message(child))
+            elif _safe_content_type(part) == "text/html":
+                try:
+                    html = part.get_payload(decode=True)
+                except Exception:
+                    continue
+                if isinstance(html, bytes):
+                    for match in _CID_REFERENCE.finditer(html):
+                        cid = urllib.parse.unquote(match.group(1).decode("latin-1"))
+                        found.add(cid.strip("<>").lower())
+        return found
+
+    def _walk(self, part: email.message.Message, depth: int, forwarded: bool) -> None:
+        if depth > self.limits.max_depth:
+            if not self.too_deep:
+                self.too_deep = True
+                self.problem(
+                    f"Parts nested more than {self.limits.max_depth} levels deep were not read."
+                )
+            return
+        self._note_defects(part)
+        content_type = _safe_content_type(part)
+        payload = part.get_payload()
+        if isinstance(payload, list):
+            if content_type == "multipart/encrypted":
+                self.problem("The message is encrypted; its attachments could not be read.")
+            # message/rfc822 (a forwarded email) holds one message; multipart/* many parts.
+            # message/delivery-status holds header blocks, not documents.
+            inside = forwarded or content_type.startswith("message/")
+            if content_type != "message/delivery-status":
+                for child in payload:
+                    if _is_message(child):
+                        self._walk(child, depth + 1, inside)
+            return
+        if content_type.startswith("multipart/"):
+            self.problem(
+                "A multipart part has no boundary between its parts; its contents were not read."
+            )
+            return
+        try:
+            self._leaf(part, content_type, forwarded)
+        except Exception as exc:  # keep going with the other parts
+            self.problem(f"A part of type {content_type} could not be read ({type(exc).__name__}).")
+
+    def _leaf(self, part: email.message.Message, content_type: str, forwarded: bool) -> None:
+        if content_type in SIGNATURE_TYPES:
+            return
+        disposition = _safe_disposition(part)
+        filename = self._filename(part)
+        label = filename or f"a part of type {content_type}"
+        is_body = content_type.startswith("text/") and not filename and disposition != "attachment"
+        decoded = self._decode(part, label)
+        if is_body and not _looks_like_pdf(decoded.data):
+            return
+        if content_type.startswith("image/") and self._is_inline_image(part, disposition, decoded):
+            return
+        if content_type in ("application/pkcs7-mime", "application/x-pkcs7-mime"):
+            self.problem("The message is S/MIME encrypted or signed; its contents were not read.")
+        origin = (
+            "forwarded" if forwarded else ("inline" if disposition == "inline" else "attachment")
+        )
+        if content_type in TNEF_TYPES or (filename or "").lower() == "winmail.dat":
+            self._add_tnef(filename, content_type, decoded, origin)
+            return
+        self._add(filename, content_type, decoded, origin)
+
+    def _is_inline_image(
+        self, part: email.message.Message, disposition: str | None, decoded: _Decoded
+    ) -> bool:
+        """A small image shown in the body (a signature logo) rather than sent as a file."""
+        if decoded.size > self.limits.max_signature_image_bytes:
+            return False
+        if disposition == "inline":
+            return True
+        cid = self._header_text(part, "content-id") or ""
+        return bool(cid) and cid.strip("<>").lower() in self.referenced_cids
+
+    def _filename(self, part: email.message.Message) -> str | None:
+        try:
+            name = part.get_filename()
+        except Exception:  # the modern header parser choked: read the parameters as compat32
+            name = _compat32_filename(part)
+            if name is None:
+                self.problem("A part's file name could not be read.")
+        return clean_filename(name) if isinstance(name, str) else None
+
+    def _decode(self, part: email.message.Message, label: str) -> _Decoded:
+        """The part's bytes, or only its size when over the limit (then decoded at most once)."""
+        limit = self.limits.max_attachment_bytes
+        encoding = (self._header_text(part, "content-transfer-encoding") or "").lower()
+        raw = part.get_payload()
+        if not isinstance(raw, str):
+            raw = ""
+        if encoding == "base64":
+            estimate = _base64_decoded_size(raw)
+            if estimate > limit:
+                return _Decoded(b"", estimate, True)
+        defects_before = len(part.defects)
+        data = part.get_payload(decode=True)
+        if not isinstance(data, bytes):
+            data = b""
+        if any(isinstance(d, _BASE64_DEFECTS) for d in part.defects[defects_before:]):
+            self.problem(f"{label}: the base64 encoding is damaged; kept what could be decoded.")
+        if len(data) > limit:
+            return _Decoded(b"", len(data), True)
+        return _Decoded(data, len(data), False)
+
+    def _add(self, filename: str | None, content_type: str, decoded: _Decoded, origin: str) -> None:
+        if len(self.attachments) >= self.limits.max_attachments:
+            self.dropped += 1
+            return
+        if filename is None:
+            number = len(self.attachments) + 1
+            filename = f"attachment-{number}{sniffed_extension(decoded.data, content_type)}"
+        if decoded.truncated:
+            self.problem(
+                f"{filename} is {decoded.size} bytes, over the limit of"
+                f" {self.limits.max_attachment_bytes}; it was not read."
+            )
+        self.attachments.append(
+            Attachment(
+                filename=filename,
+                declared_type=content_type,
+                data=decoded.data,
+                size=decoded.size,
+                truncated=decoded.truncated,
+                origin=origin,
+            )
+        )
+
+    def _add_tnef(
+        self, filename: str | None, content_type: str, decoded: _Decoded, origin: str
+    ) -> None:
+        """Outlook's winmail.dat: the files inside it, or the file itself when unreadable."""
+        contents = unpack_tnef(decoded.data) if not decoded.truncated else None
+        if contents is None or not contents.files:
+            if contents is not None:
+                for text in contents.problems:
+                    self.problem(text)
+            self._add(filename or "winmail.dat", content_type, decoded, origin)
+            return
+        for text in contents.problems:
+            self.problem(text)
+        for inner in contents.files:
+            name = clean_filename(inner.name) if inner.name else None
+            guessed = mimetypes.guess_type(name or "", strict=False)[0]
+            size = len(inner.data)
+            too_big = size > self.limits.max_attachment_bytes
+            self._add(
+                name,
+                guessed or "application/octet-stream",
+                _Decoded(b"" if too_big else inner.data, size, too_big),
+                "tnef",
+            )
+
+    def _note_defects(self, part: email.message.Message) -> None:
+        """The parser's complaints about the structure, in its own plain words."""
+        for defect in part.defects:
+            if isinstance(defect, email.errors.HeaderDefect):
+                continue  # header trouble is reported where the header is read
+            doc = (type(defect).__doc__ or type(defect).__name__).strip().splitlines()[0]
+            self.problem(f"The message structure is damaged: {doc.rstrip('.')}.")
+
+
+# ----------------------------------------------------------- safe stdlib reads
+
+
+def _is_message(obj: object) -> TypeGuard[email.message.Message]:
+    return isinstance(obj, email.message.Message)
+
+
+def _raw_header(msg: email.message.Message, name: str) -> str | None:
+    """The first value of a header as written (folding kept), without any parsing."""
+    for key, value in msg.raw_items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
+def _safe_content_type(part: email.message.Message) -> str:
+    try:
+        return part.get_content_type()
+    except Exception:  # unreadable Content-Type: read the bare type from the raw value
+        raw = _raw_header(part, "content-type") or ""
+        bare = clean_line(raw).split(";")[0].strip().lower()
+        return (
+            bare if re.fullmatch(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+", bare) else "text/plain"
+        )
+
+
+def _safe_disposition(part: email.message.Message) -> str | None:
+    try:
+        return part.get_content_disposition()
+    except Exception:  # fall back to the first word of the raw value
+        raw = _raw_header(part, "content-disposition") or ""
+        word = clean_line(raw).split(";")[0].strip().lower()
+        return word or None
+
+
+def _compat32_filename(part: email.message.Message) -> str | None:
+    """The file name read by the old (compat32) parameter parser."""
+    old = email.message.Message(policy=email.policy.compat32)
+    for header in ("content-disposition", "content-type"):
+        raw = _raw_header(part, header)
+        if raw is not None:
+            old[header] = _unsurrogate(raw)
+    try:
+        name = old.get_filename()
+    except Exception:
+        return None
+    return _decode_words(name) if isinstance(name, str) else None
+
+
+def _base64_decoded_size(encoded: str) -> int:
+    """How many bytes base64 text decodes to, counted without decoding it."""
+    chars = len(encoded) - sum(encoded.count(c) for c in " \t\r\n") - encoded.count("=")
+    return chars * 3 // 4
