@@ -1,0 +1,214 @@
+"""Settings: a TOML file, then `INTAKE_…` environment overrides, validated by pydantic.
+
+Where the file comes from, first match wins: `--config PATH`, `$INTAKE_CONFIG`,
+`config/intake.toml` when it exists, else the embedded default (a Maildir at ./var/mail,
+state in ./var/state), so that a fresh clone runs with no configuration at all.
+Relative paths are taken from the working directory (the systemd unit sets it).
+
+Secrets never sit in the TOML: the IMAP password is read from `source.imap.password_file`,
+or from the systemd credential `$CREDENTIALS_DIRECTORY/<password_credential>`.
+Every error names the file, the key and the problem.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+DEFAULT_CONFIG_PATH = Path("config/intake.toml")
+ENV_CONFIG = "INTAKE_CONFIG"
+
+# The environment variables that override a key, and the key they override.
+ENV_OVERRIDES: Mapping[str, tuple[str, ...]] = {
+    "INTAKE_STATE_DIR": ("state_dir",),
+    "INTAKE_RULES_DIR": ("rules_dir",),
+    "INTAKE_OWN_ADDRESS": ("own_address",),
+    "INTAKE_SOURCE_KIND": ("source", "kind"),
+    "INTAKE_MAILDIR": ("source", "maildir"),
+    "INTAKE_IMAP_HOST": ("source", "imap", "host"),
+    "INTAKE_IMAP_PORT": ("source", "imap", "port"),
+    "INTAKE_IMAP_SECURITY": ("source", "imap", "security"),
+    "INTAKE_IMAP_USERNAME": ("source", "imap", "username"),
+    "INTAKE_IMAP_PASSWORD_FILE": ("source", "imap", "password_file"),
+    "INTAKE_IMAP_FOLDER": ("source", "imap", "folder"),
+}
+
+
+class ConfigError(Exception):
+    """The configuration cannot be read or says something invalid."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ImapSettings(_Section):
+    host: str = Field(min_length=1)
+    port: int | None = Field(default=None, ge=1, le=65535, description="993 for tls, else 143")
+    security: Literal["tls", "starttls", "plain"] = "tls"
+    username: str = Field(min_length=1)
+    password_file: Path | None = None
+    password_credential: str = Field(
+        default="imap-password", description="Name under $CREDENTIALS_DIRECTORY (systemd)"
+    )
+    folder: str = "INBOX"
+    processed_action: Literal["move", "keyword"] = "move"
+    processed_folder: str = "Processed"
+    failed_folder: str = "Failed"
+    processed_keyword: str = "$IntakeProcessed"
+    failed_keyword: str = "$IntakeFailed"
+    tls_ca_file: Path | None = Field(default=None, description="CA bundle of a private CA")
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    batch_size: int = Field(default=50, ge=1, le=1000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_inline_password(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError(
+                "a password does not belong in the configuration file: put it in a file "
+                "named by password_file, or in the systemd credential password_credential"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _plain_only_to_loopback(self) -> ImapSettings:
+        if self.security == "plain" and not _is_loopback(self.host):
+            raise ValueError(
+                f"security = 'plain' sends the password in clear: allowed only to a loopback "
+                f"host, not {self.host!r}; use 'tls' or 'starttls'"
+            )
+        return self
+
+    @property
+    def effective_port(self) -> int:
+        if self.port is not None:
+            return self.port
+        return 993 if self.security == "tls" else 143
+
+    def password(self) -> str:
+        """The password, read now from its file or credential (never kept in the settings)."""
+        if self.password_file is not None:
+            return _read_secret(self.password_file, "source.imap.password_file")
+        credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+        if credentials:
+            path = Path(credentials) / self.password_credential
+            if path.exists():
+                return _read_secret(path, f"credential {self.password_credential}")
+        raise ConfigError(
+            "source.imap: no password: set password_file, or pass the systemd credential "
+            f"{self.password_credential!r} (LoadCredential=)"
+        )
+
+
+class SourceSettings(_Section):
+    kind: Literal["maildir", "imap"] = "maildir"
+    maildir: Path = Path("var/mail")
+    imap: ImapSettings | None = None
+
+    @model_validator(mode="after")
+    def _imap_needs_its_section(self) -> SourceSettings:
+        if self.kind == "imap" and self.imap is None:
+            raise ValueError("kind = 'imap' needs a [source.imap] section (host, username, ...)")
+        return self
+
+    @property
+    def batch_size(self) -> int:
+        return self.imap.batch_size if self.kind == "imap" and self.imap else 50
+
+
+class Settings(_Section):
+    state_dir: Path = Path("var/state")
+    rules_dir: Path | None = Field(default=None, description="Default: the project's rules/")
+    own_address: str = Field(
+        default="ecf-training@canb.uscourts.gov",
+        description="The court's training mailbox: mail from it is never taken for a request",
+    )
+    source: SourceSettings = SourceSettings()
+    # Where these settings came from, for messages ('embedded default' or a path).
+    origin: str = Field(default="embedded default", exclude=True)
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the settings: file (see module doc), then environment overrides, validated."""
+    env = os.environ if environ is None else environ
+    chosen = path or (Path(env[ENV_CONFIG]) if env.get(ENV_CONFIG) else None)
+    if chosen is None and DEFAULT_CONFIG_PATH.is_file():
+        chosen = DEFAULT_CONFIG_PATH
+    data: dict[str, Any] = _read_toml(chosen) if chosen is not None else {}
+    origin = str(chosen) if chosen is not None else "embedded default"
+    overridden: list[str] = []
+    for variable, key in ENV_OVERRIDES.items():
+        value = env.get(variable)
+        if value:
+            _set(data, key, value, origin)
+            overridden.append(variable)
+    if overridden:
+        origin += f" (+ {', '.join(overridden)})"
+    data["origin"] = origin
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, origin)) from exc
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror or exc}") from exc
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    if "origin" in data:
+        raise ConfigError(f"{path}: origin: not a setting")
+    return data
+
+
+def _set(data: dict[str, Any], key: tuple[str, ...], value: str, origin: str) -> None:
+    node = data
+    for part in key[:-1]:
+        child = node.setdefault(part, {})
+        if not isinstance(child, dict):
+            raise ConfigError(f"{origin}: {'.'.join(key[:-1])}: must be a table")
+        node = child
+    node[key[-1]] = value
+
+
+def _describe(exc: ValidationError, origin: str) -> str:
+    lines = [f"{origin}: invalid configuration"]
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown key (misspelt, or in the wrong section?)"
+        lines.append(f"  {key}: {message}")
+    return "\n".join(lines)
+
+
+def _read_secret(path: Path, what: str) -> str:
+    try:
+        secret = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the {what}: {exc}") from exc
+    if not secret:
+        raise ConfigError(f"{path}: the {what} is empty")
+    return secret
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,30 @@
+"""Durable state: one SQLite file in the state folder (see `db.Store`)."""
+
+from intake.store.db import DB_FILENAME, Store, StoreError, utc_now
+from intake.store.records import (
+    ACCUMULATING,
+    AuditRow,
+    MailboxAction,
+    MessageRow,
+    MessageStatus,
+    OutboxRow,
+    RequestRow,
+    RequestStatus,
+)
+from intake.store.schema import LATEST as SCHEMA_VERSION
+
+__all__ = [
+    "ACCUMULATING",
+    "DB_FILENAME",
+    "SCHEMA_VERSION",
+    "AuditRow",
+    "MailboxAction",
+    "MessageRow",
+    "MessageStatus",
+    "OutboxRow",
+    "RequestRow",
+    "RequestStatus",
+    "Store",
+    "StoreError",
+    "utc_now",
+]

@@ -1,0 +1,182 @@
+"""The state database's schema, as ordered migrations applied when the store opens.
+
+Each migration moves the schema from version N-1 to N and runs in one transaction
+together with the bump of `schema_version`, so a crash leaves the file at one version
+or the next, never between. Never edit a migration that has shipped: add the next one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+V1_CORE = """
+CREATE TABLE requests (
+    id              INTEGER PRIMARY KEY,
+    attorney        TEXT NOT NULL,          -- normalized sender address: the attorney's key
+    attorney_name   TEXT,                   -- latest From display name, for the assessment
+    status          TEXT NOT NULL CHECK (status IN
+                        ('open', 'complete', 'needs_review', 'training_required',
+                         'incomplete', 'closed')),
+    closed_reason   TEXT,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL
+);
+-- One request per attorney accumulates documents until it is complete or closed.
+CREATE UNIQUE INDEX requests_one_open_per_attorney
+    ON requests (attorney) WHERE status NOT IN ('complete', 'closed');
+CREATE INDEX requests_status ON requests (status);
+
+CREATE TABLE messages (
+    id              INTEGER PRIMARY KEY,
+    folder          TEXT NOT NULL,
+    uidvalidity     INTEGER NOT NULL,
+    uid             INTEGER NOT NULL,
+    message_id      TEXT,
+    sha256          TEXT NOT NULL,          -- of the raw bytes as fetched
+    size            INTEGER NOT NULL,
+    sender          TEXT,
+    subject         TEXT,
+    status          TEXT NOT NULL CHECK (status IN
+                        ('received', 'processed', 'failed', 'ignored', 'duplicate')),
+    error           TEXT,                   -- why it failed, or why it was ignored
+    request_id      INTEGER REFERENCES requests (id),
+    duplicate_of    INTEGER REFERENCES messages (id),
+    -- The mailbox action owed for this message ('processed' | 'failed'), and when it was
+    -- applied: an action that is owed but not done is applied again at the next poll.
+    mailbox_action  TEXT CHECK (mailbox_action IN ('processed', 'failed')),
+    action_done_at  TEXT,
+    received_at     TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    UNIQUE (folder, uidvalidity, uid)
+);
+CREATE INDEX messages_message_id ON messages (message_id);
+CREATE INDEX messages_sha256 ON messages (sha256);
+CREATE INDEX messages_request ON messages (request_id);
+CREATE INDEX messages_pending_action
+    ON messages (folder, uidvalidity) WHERE mailbox_action IS NOT NULL AND action_done_at IS NULL;
+
+CREATE TABLE mailbox_cursor (
+    folder          TEXT NOT NULL,
+    uidvalidity     INTEGER NOT NULL,
+    last_uid        INTEGER NOT NULL,
+    updated_at      TEXT NOT NULL,
+    PRIMARY KEY (folder, uidvalidity)
+);
+
+CREATE TABLE documents (
+    sha256          TEXT PRIMARY KEY,
+    filename        TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    facts           TEXT NOT NULL,          -- Document.model_dump_json()
+    first_message   INTEGER NOT NULL REFERENCES messages (id),
+    created_at      TEXT NOT NULL
+);
+
+CREATE TABLE request_documents (
+    request_id      INTEGER NOT NULL REFERENCES requests (id),
+    sha256          TEXT NOT NULL REFERENCES documents (sha256),
+    filename        TEXT NOT NULL,          -- as named in this request's email
+    message         INTEGER NOT NULL REFERENCES messages (id),
+    added_at        TEXT NOT NULL,
+    PRIMARY KEY (request_id, sha256)
+);
+
+CREATE TABLE assessments (
+    id              INTEGER PRIMARY KEY,
+    request_id      INTEGER NOT NULL REFERENCES requests (id),
+    message         INTEGER REFERENCES messages (id),   -- the email that prompted it
+    status          TEXT NOT NULL,
+    assessment      TEXT NOT NULL,          -- Assessment.model_dump_json()
+    created_at      TEXT NOT NULL
+);
+CREATE INDEX assessments_request ON assessments (request_id);
+
+CREATE TABLE audit (
+    id              INTEGER PRIMARY KEY,
+    at              TEXT NOT NULL,
+    actor           TEXT NOT NULL,          -- 'poll', 'retry', 'clerk:<name>', ...
+    action          TEXT NOT NULL,
+    subject         TEXT NOT NULL,          -- 'message:12', 'request:3', 'mailbox:INBOX'
+    detail          TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_subject ON audit (subject);
+"""
+
+V2_OUTBOX = """
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    request_id      INTEGER REFERENCES requests (id),
+    message_id      TEXT NOT NULL UNIQUE,   -- fixed at insert, so a resend is recognizable
+    kind            TEXT NOT NULL,
+    to_address      TEXT NOT NULL,
+    subject         TEXT NOT NULL,
+    body            TEXT NOT NULL,
+    status          TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'failed')),
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    sent_at         TEXT,
+    created_at      TEXT NOT NULL
+);
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+"""
+
+# Version N is MIGRATIONS[N - 1].
+MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_OUTBOX)
+LATEST = len(MIGRATIONS)
+
+
+class SchemaError(Exception):
+    """The database is from a newer release, or a migration failed."""
+
+
+def current_version(conn: sqlite3.Connection) -> int:
+    conn.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = conn.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def migrate(conn: sqlite3.Connection, target: int = LATEST) -> int:
+    """Apply the migrations above the database's version up to `target`; return the version.
+
+    `conn` must be in autocommit mode (isolation_level=None): each step is its own
+    BEGIN IMMEDIATE … COMMIT, so two processes opening the same file do not both migrate.
+    """
+    if not 0 <= target <= LATEST:
+        raise ValueError(f"no schema version {target} (latest is {LATEST})")
+    version = current_version(conn)
+    if version > LATEST:
+        raise SchemaError(
+            f"the state database is at schema version {version}, newer than this release "
+            f"knows ({LATEST}): upgrade intake, or use another state_dir"
+        )
+    while version < target:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            # Another process may have migrated while we waited for the lock.
+            version = current_version(conn)
+            if version >= target:
+                conn.execute("COMMIT")
+                break
+            for statement in _statements(MIGRATIONS[version]):
+                conn.execute(statement)
+            version += 1
+            conn.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK")
+            raise SchemaError(f"migration to schema version {version + 1} failed: {exc}") from exc
+    return version
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (executescript would commit on its own)."""
+    out: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            out.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        out.append(buffer.strip())
+    return [s for s in out if s.strip(" \n;")]

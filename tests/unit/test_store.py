@@ -1,0 +1,326 @@
+"""The state database on a real SQLite file: migrations, uniqueness, requests, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from intake.model import (
+    Assessment,
+    Document,
+    DocumentKind,
+    LetterStatus,
+    Status,
+)
+from intake.store import (
+    DB_FILENAME,
+    SCHEMA_VERSION,
+    MailboxAction,
+    MessageStatus,
+    RequestStatus,
+    Store,
+    StoreError,
+    schema,
+)
+
+
+def _clock() -> dt.datetime:
+    return dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store.open(tmp_path / "state", clock=_clock)
+
+
+def _record(store: Store, uid: int, *, sha: str = "a" * 64, folder: str = "INBOX") -> int:
+    with store.transaction():
+        return store.record_message(
+            folder=folder,
+            uidvalidity=7,
+            uid=uid,
+            sha256=sha,
+            size=10,
+            message_id=f"<m{uid}@x>",
+            sender="jane@example.com",
+            subject="waiver",
+            status=MessageStatus.PROCESSED,
+            mailbox_action=MailboxAction.PROCESSED,
+        )
+
+
+def _document(sha: str, name: str = "nef.pdf") -> Document:
+    return Document(filename=name, sha256=sha, size=3, kind=DocumentKind.OTHER, reason="test")
+
+
+def _assessment(status: Status) -> Assessment:
+    return Assessment(
+        status=status,
+        qualifying_nefs=2,
+        required_nefs=6,
+        letter=LetterStatus.MISSING,
+        attorney_name="Jane Doe",
+    )
+
+
+# ---------------------------------------------------------------- migrations
+
+
+def test_a_new_file_is_created_at_the_latest_version_with_wal_and_foreign_keys(
+    tmp_path: Path,
+) -> None:
+    with Store.open(tmp_path / "s") as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        assert store.path == tmp_path / "s" / DB_FILENAME
+    conn = sqlite3.connect(tmp_path / "s" / DB_FILENAME)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {
+        "messages",
+        "mailbox_cursor",
+        "requests",
+        "documents",
+        "request_documents",
+        "assessments",
+        "outbox",
+        "audit",
+        "schema_version",
+    } <= tables
+
+
+def test_a_v1_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
+    with Store.open(tmp_path, migrate_to=1) as old:
+        assert old.schema_version() == 1
+        with old.transaction():
+            request_id = old.create_request("jane@example.com", "Jane Doe")
+        # The outbox arrives with version 2.
+        with (
+            pytest.raises(sqlite3.OperationalError, match="no such table: outbox"),
+            old.transaction(),
+        ):
+            old.enqueue_reply(
+                request_id=request_id,
+                message_id="<r1@court>",
+                kind="ack",
+                to_address="jane@example.com",
+                subject="s",
+                body="b",
+            )
+
+    with Store.open(tmp_path) as new:
+        assert new.schema_version() == SCHEMA_VERSION
+        request = new.get_request(request_id)
+        assert request is not None and request.attorney == "jane@example.com"
+        with new.transaction():
+            reply = new.enqueue_reply(
+                request_id=request_id,
+                message_id="<r1@court>",
+                kind="ack",
+                to_address="jane@example.com",
+                subject="s",
+                body="b",
+            )
+        assert [r.id for r in new.outbox(request_id)] == [reply]
+        assert new.outbox()[0].status == "queued"
+
+
+def test_opening_twice_does_not_migrate_twice(tmp_path: Path) -> None:
+    Store.open(tmp_path).close()
+    Store.open(tmp_path).close()
+    conn = sqlite3.connect(tmp_path / DB_FILENAME)
+    versions = [r[0] for r in conn.execute("SELECT version FROM schema_version ORDER BY version")]
+    assert versions == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_a_database_from_a_newer_release_is_refused_with_its_path(tmp_path: Path) -> None:
+    Store.open(tmp_path).close()
+    conn = sqlite3.connect(tmp_path / DB_FILENAME)
+    conn.execute("INSERT INTO schema_version (version) VALUES (?)", (SCHEMA_VERSION + 5,))
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match=rf"{DB_FILENAME}.*newer"):
+        Store.open(tmp_path)
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / DB_FILENAME).write_bytes(b"this is not sqlite " * 100)
+    with pytest.raises(StoreError, match="cannot open the state database"):
+        Store.open(tmp_path)
+
+
+def test_migration_statements_split_on_statement_boundaries() -> None:
+    statements = schema._statements(schema.V1_CORE)
+    assert all(sqlite3.complete_statement(s + "\n") for s in statements)
+    assert sum(s.upper().lstrip().startswith("CREATE TABLE") for s in statements) == 7
+
+
+# ------------------------------------------------------------------ messages
+
+
+def test_folder_uidvalidity_uid_is_unique(store: Store) -> None:
+    _record(store, 1)
+    with pytest.raises(sqlite3.IntegrityError), store.transaction():
+        store.record_message(
+            folder="INBOX",
+            uidvalidity=7,
+            uid=1,
+            sha256="b" * 64,
+            size=1,
+            message_id=None,
+            sender=None,
+            subject=None,
+            status=MessageStatus.RECEIVED,
+        )
+    # The same UID in another folder or UIDVALIDITY is another message.
+    _record(store, 1, folder="Other")
+    assert store.find_message("INBOX", 7, 1) is not None
+    assert store.find_message("INBOX", 8, 1) is None
+
+
+def test_a_copy_is_found_by_hash_and_message_id(store: Store) -> None:
+    first = _record(store, 1, sha="c" * 64)
+    copy = store.find_copy("c" * 64, "<m1@x>")
+    assert copy is not None and copy.id == first
+    assert store.find_copy("c" * 64, "<other@x>") is None
+    assert store.find_copy("d" * 64, "<m1@x>") is None
+
+
+def test_writes_outside_a_transaction_are_refused(store: Store) -> None:
+    with pytest.raises(RuntimeError, match=r"inside Store\.transaction"):
+        store.create_request("x@example.com", None)
+
+
+def test_a_transaction_that_raises_leaves_nothing(store: Store) -> None:
+    with pytest.raises(ValueError), store.transaction():
+        store.create_request("x@example.com", None)
+        raise ValueError("boom")
+    assert store.list_requests() == []
+
+
+def test_the_cursor_only_moves_forward(store: Store) -> None:
+    assert store.last_uid("INBOX", 7) == 0
+    with store.transaction():
+        store.advance_cursor("INBOX", 7, 10)
+        store.advance_cursor("INBOX", 7, 4)
+    assert store.last_uid("INBOX", 7) == 10
+    assert store.last_uid("INBOX", 8) == 0
+    assert store.known_uidvalidities("INBOX") == [7]
+
+
+def test_owed_mailbox_actions_are_listed_until_done(store: Store) -> None:
+    one, two = _record(store, 1), _record(store, 2, sha="e" * 64)
+    assert [m.id for m in store.pending_actions("INBOX", 7)] == [one, two]
+    with store.transaction():
+        store.action_done(one)
+    assert [m.id for m in store.pending_actions("INBOX", 7)] == [two]
+
+
+# ------------------------------------------------------------------ requests
+
+
+def test_one_open_request_per_attorney(store: Store) -> None:
+    with store.transaction():
+        first = store.create_request("jane@example.com", "Jane")
+    assert store.open_request_for("jane@example.com") is not None
+    with pytest.raises(sqlite3.IntegrityError), store.transaction():
+        store.create_request("jane@example.com", "Jane")
+    with store.transaction():
+        other = store.create_request("john@example.com", "John")
+    assert other != first
+
+
+@pytest.mark.parametrize(
+    ("status", "still_open"),
+    [
+        (RequestStatus.INCOMPLETE, True),
+        (RequestStatus.NEEDS_REVIEW, True),
+        (RequestStatus.TRAINING_REQUIRED, True),
+        (RequestStatus.COMPLETE, False),
+    ],
+)
+def test_a_request_accumulates_until_complete(
+    store: Store, status: RequestStatus, still_open: bool
+) -> None:
+    with store.transaction():
+        request_id = store.create_request("jane@example.com", "Jane")
+        store.update_request(request_id, status=status)
+    found = store.open_request_for("jane@example.com")
+    assert (found is not None and found.id == request_id) is still_open
+    if not still_open:
+        with store.transaction():
+            assert store.create_request("jane@example.com", "Jane") != request_id
+
+
+def test_closing_a_request_records_the_reason_and_frees_the_attorney(store: Store) -> None:
+    with store.transaction():
+        request_id = store.create_request("jane@example.com", "Jane")
+        store.close_request(request_id, "sent by mistake")
+    closed = store.get_request(request_id)
+    assert closed is not None
+    assert closed.status is RequestStatus.CLOSED
+    assert closed.closed_reason == "sent by mistake"
+    assert store.open_request_for("jane@example.com") is None
+    assert [r.id for r in store.list_requests(RequestStatus.CLOSED)] == [request_id]
+    assert store.list_requests(RequestStatus.INCOMPLETE) == []
+
+
+# ----------------------------------------------------------------- documents
+
+
+def test_documents_are_kept_once_and_named_as_in_each_request(store: Store) -> None:
+    message = _record(store, 1)
+    with store.transaction():
+        request_id = store.create_request("jane@example.com", None)
+        assert store.save_document(_document("1" * 64, "a.pdf"), message) is True
+        assert store.save_document(_document("1" * 64, "renamed.pdf"), message) is False
+        assert store.attach_document(request_id, "1" * 64, "renamed.pdf", message) is True
+        assert store.attach_document(request_id, "1" * 64, "again.pdf", message) is False
+    held = store.request_documents(request_id)
+    assert [(d.filename, d.sha256, m) for d, m in held] == [("renamed.pdf", "1" * 64, message)]
+
+
+def test_a_document_must_exist_before_a_request_holds_it(store: Store) -> None:
+    message = _record(store, 1)
+    with pytest.raises(sqlite3.IntegrityError), store.transaction():
+        request_id = store.create_request("jane@example.com", None)
+        store.attach_document(request_id, "9" * 64, "ghost.pdf", message)
+
+
+def test_the_latest_assessment_round_trips(store: Store) -> None:
+    with store.transaction():
+        request_id = store.create_request("jane@example.com", None)
+        store.add_assessment(request_id, _assessment(Status.INCOMPLETE), None)
+        store.add_assessment(request_id, _assessment(Status.NEEDS_REVIEW), None)
+    latest = store.latest_assessment(request_id)
+    assert latest == _assessment(Status.NEEDS_REVIEW)
+    assert store.assessment_count(request_id) == 2
+
+
+def test_audit_rows_carry_time_actor_and_json_detail(store: Store) -> None:
+    with store.transaction():
+        store.audit("clerk:ann", "closed", "request:3", reason="dup", ids=[1, 2])
+    (row,) = store.audit_trail("request:3")
+    assert (row.at, row.actor, row.action) == ("2026-01-02T03:04:05+00:00", "clerk:ann", "closed")
+    assert json.loads(row.detail) == {"reason": "dup", "ids": [1, 2]}
+    assert store.audit_trail("request:4") == []
+
+
+def test_outbox_message_ids_are_unique(store: Store) -> None:
+    def enqueue() -> int:
+        return store.enqueue_reply(
+            request_id=None,
+            message_id="<fixed@court>",
+            kind="ack",
+            to_address="jane@example.com",
+            subject="s",
+            body="b",
+        )
+
+    with store.transaction():
+        enqueue()
+    with pytest.raises(sqlite3.IntegrityError), store.transaction():
+        enqueue()
