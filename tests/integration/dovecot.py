@@ -1,0 +1,319 @@
+"""A private, real Dovecot IMAP server for integration tests.
+
+`DovecotServer` runs `dovecot -F` with its own configuration in a `/tmp/dc-XXXX` folder
+(plain IMAP on 127.0.0.1 and a free port, mail stored as Debian's `mail` user, no auth
+penalty, MOVE and UIDPLUS announced in the greeting). `DovecotServer.new_mailbox()` adds
+a fresh user and returns a `DovecotMailbox`, the object the `dovecot` fixture yields.
+
+Requirements (scripts/install-dovecot.sh installs the package): the
+`dovecot-imapd` package and root, since mail access runs as uid 8 (`mail`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+MAIL_UID = 8  # Debian's `mail` user and group: Dovecot refuses to open mail as root.
+MAIL_GID = 8
+_START_TIMEOUT = 10.0
+
+
+class DovecotUnavailable(Exception):
+    """Dovecot cannot run here (not installed, or not root); the reason says which."""
+
+
+def unavailable_reason() -> str | None:
+    """Why a private Dovecot cannot run on this machine, or None when it can."""
+    if shutil.which("dovecot") is None or shutil.which("doveadm") is None:
+        return "dovecot is not installed (run scripts/install-dovecot.sh)"
+    if os.geteuid() != 0:
+        return "a private dovecot needs root (mail access runs as the `mail` user, uid 8)"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+_CONFIG = """\
+protocols = imap
+listen = 127.0.0.1
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+info_log_path = {root}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+mail_uid = mail
+mail_gid = mail
+first_valid_uid = {uid}
+first_valid_gid = {gid}
+mail_location = maildir:{root}/mail/%u
+imap_capability = +MOVE UIDPLUS
+# Any user name logs in with the session's password, so a test gets a fresh user
+# without editing a file Dovecot may have cached (passwd-file reloads by mtime only).
+passdb {{
+  driver = static
+  args = password={password}
+}}
+userdb {{
+  driver = static
+  args = uid=mail gid=mail home={root}/mail/%u
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+"""
+
+
+class DovecotServer:
+    """One private Dovecot process; start it once per test session.
+
+    Attributes: `root` (its folder), `host`, `port`, `password` (every user's),
+    `config_path`.
+    Methods: `start()`, `stop()`, `restart()`, `new_mailbox()`, `doveadm(*args)`.
+    """
+
+    def __init__(self) -> None:
+        reason = unavailable_reason()
+        if reason:
+            raise DovecotUnavailable(reason)
+        # Not pytest's tmp_path: Dovecot's processes must enter the folder, and
+        # base_dir's socket paths must stay under the 108-byte unix limit.
+        self.root = Path(tempfile.mkdtemp(prefix="dc-", dir="/tmp"))
+        self.root.chmod(0o755)
+        self.host = "127.0.0.1"
+        self.port = free_port()
+        self.config_path = self.root / "dovecot.conf"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._users = itertools.count(1)
+        (self.root / "mail").mkdir()
+        os.chown(self.root / "mail", MAIL_UID, MAIL_GID)
+        self.password = secrets.token_urlsafe(12)
+        self.config_path.write_text(
+            _CONFIG.format(
+                root=self.root, port=self.port, uid=MAIL_UID, gid=MAIL_GID, password=self.password
+            )
+        )
+
+    # ------------------------------------------------------------- process
+
+    def start(self) -> None:
+        if self._process is not None and self._process.poll() is None:
+            return
+        self._process = subprocess.Popen(
+            ["dovecot", "-F", "-c", str(self.config_path)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + _START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"dovecot exited at start; see {self.root / 'dovecot.log'}")
+            with contextlib.suppress(OSError):
+                socket.create_connection((self.host, self.port), timeout=0.5).close()
+                return
+            time.sleep(0.02)
+        self.stop()
+        raise RuntimeError(f"dovecot did not listen on port {self.port} within {_START_TIMEOUT}s")
+
+    def stop(self) -> None:
+        """SIGTERM Dovecot and its processes now, including connected imap sessions.
+
+        Dovecot alone lets a connected imap process linger up to 10 s; its children
+        are found (by parent pid, before the master goes) and signalled too, so a
+        connected client sees its connection drop at once.
+        """
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        children = _descendants(process.pid)
+        process.send_signal(signal.SIGTERM)
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # ---------------------------------------------------------------- users
+
+    def new_mailbox(self) -> DovecotMailbox:
+        """A fresh user with an empty INBOX (a fresh user per test keeps tests independent)."""
+        user = f"user{next(self._users)}"
+        maildir = self.root / "mail" / user
+        for sub in ("", "cur", "new", "tmp"):
+            (maildir / sub).mkdir(exist_ok=True)
+            os.chown(maildir / sub, MAIL_UID, MAIL_GID)
+        return DovecotMailbox(self, user, self.password, maildir)
+
+    def doveadm(self, *args: str, stdin: bytes | None = None) -> str:
+        result = subprocess.run(
+            ["doveadm", "-c", str(self.config_path), *args],
+            input=stdin,
+            capture_output=True,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(
+                f"doveadm {' '.join(args)} failed ({result.returncode}): "
+                f"{result.stderr.decode(errors='replace').strip()}"
+            )
+        return result.stdout.decode(errors="replace")
+
+
+@dataclass
+class DovecotMailbox:
+    """One user's mailbox on the session's Dovecot: what the `dovecot` fixture yields.
+
+    - `host`, `port`, `user`, `password`: log in with plain IMAP (no TLS) on loopback.
+    - `maildir`: the user's Maildir (INBOX at its root, folders as `.Name`).
+    - `deliver(eml_bytes, folder="INBOX") -> int`: deliver as the MTA would
+      (`doveadm save`); creates the folder if needed; returns the new message's UID.
+    - `deliver_many(messages)`: write many messages straight into `new/` as the mail
+      user, then let Dovecot index them (fast: 10,000 in a few seconds).
+    - `uids(folder="INBOX") -> list[int]`: UIDs currently in a folder, ascending.
+    - `flags(uid, folder="INBOX") -> set[str]`: a message's flags and keywords.
+    - `uidvalidity(folder="INBOX") -> int`.
+    - `reset_uidvalidity(folder="INBOX") -> int`: set UIDVALIDITY to a new value
+      (old + 1) as a server rebuild would; returns the new value.
+    - `restart()`: restart the whole server now (connected clients lose their
+      connection at once; ~1 s); `stop()` / `start()`.
+    - `folders() -> list[str]`: the user's folders.
+    """
+
+    server: DovecotServer
+    user: str
+    password: str
+    maildir: Path
+
+    @property
+    def host(self) -> str:
+        return self.server.host
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def deliver(self, eml_bytes: bytes, folder: str = "INBOX") -> int:
+        if folder != "INBOX" and folder not in self.folders():
+            self.server.doveadm("mailbox", "create", "-u", self.user, folder)
+        self.server.doveadm("save", "-u", self.user, "-m", folder, stdin=eml_bytes)
+        return max(self.uids(folder))
+
+    def deliver_many(self, messages: Iterable[bytes]) -> int:
+        """Drop messages into INBOX's `new/` and index them; returns how many."""
+        new = self.maildir / "new"
+        stamp = int(time.time())
+        count = 0
+        for count, data in enumerate(messages, start=1):
+            path = new / f"{stamp}.M{count}P{os.getpid()}.intake-test"
+            path.write_bytes(data)
+            os.chown(path, MAIL_UID, MAIL_GID)
+        self.server.doveadm("force-resync", "-u", self.user, "INBOX")
+        return count
+
+    def uids(self, folder: str = "INBOX") -> list[int]:
+        out = self.server.doveadm("search", "-u", self.user, "mailbox", folder, "ALL")
+        return sorted(int(line.split()[1]) for line in out.splitlines() if line.strip())
+
+    def flags(self, uid: int, folder: str = "INBOX") -> set[str]:
+        out = self.server.doveadm(
+            "fetch", "-u", self.user, "flags", "mailbox", folder, "uid", str(uid)
+        )
+        text = out.strip()
+        if not text:
+            raise LookupError(f"no UID {uid} in {folder}")
+        return set(text.removeprefix("flags:").split())
+
+    def uidvalidity(self, folder: str = "INBOX") -> int:
+        out = self.server.doveadm(
+            "-f", "flow", "mailbox", "status", "-u", self.user, "uidvalidity", folder
+        )
+        return int(out.split("=", 1)[1])
+
+    def reset_uidvalidity(self, folder: str = "INBOX") -> int:
+        new = self.uidvalidity(folder) + 1
+        self.server.doveadm(
+            "mailbox", "update", "-u", self.user, "--uid-validity", str(new), folder
+        )
+        return new
+
+    def folders(self) -> list[str]:
+        out = self.server.doveadm("mailbox", "list", "-u", self.user)
+        return [line.strip() for line in out.splitlines() if line.strip()]
+
+    def restart(self) -> None:
+        self.server.restart()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+    def start(self) -> None:
+        self.server.start()
+
+
+def _descendants(pid: int) -> list[int]:
+    """Pids of every process below `pid`, read from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = (entry / "stat").read_text()
+            # "pid (comm) state ppid ...": comm may hold spaces; split after its ")".
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: list[int] = []
+    frontier = [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, ppid in parents.items() if ppid == parent]
+        found.extend(children)
+        frontier.extend(children)
+    return found

@@ -1,0 +1,261 @@
+"""ImapSource against a real Dovecot (see conftest.py): listing, fetching, actions, failures."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import imaplib
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from imap_tools import MailBoxUnencrypted
+
+from intake.mail.imap import ImapConfig, ImapSource
+from intake.mail.source import SourceError
+from tests.integration.dovecot import DovecotMailbox
+
+pytestmark = pytest.mark.integration
+
+
+def make_message(n: int, body: str = "Please find my NEFs attached.") -> bytes:
+    return (
+        f"From: Jane Doe <jane{n}@example-law.com>\r\n"
+        f"To: training@canb.example\r\n"
+        f"Subject: CM/ECF training waiver {n}\r\n"
+        f"Message-ID: <waiver-{n}@example-law.com>\r\n"
+        f"\r\n{body}\r\n"
+    ).encode()
+
+
+def config_for(mailbox: DovecotMailbox, **overrides: Any) -> ImapConfig:
+    settings: dict[str, Any] = {
+        "host": mailbox.host,
+        "port": mailbox.port,
+        "security": "plain",
+        "username": mailbox.user,
+        "password": mailbox.password,
+        "timeout_seconds": 10.0,
+    }
+    settings.update(overrides)
+    return ImapConfig(**settings)
+
+
+@pytest.fixture
+def sent_commands(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Every IMAP command the client sends, as "NAME" or "UID SUBCOMMAND".
+
+    Wraps imaplib's single send path; the real server still answers each command.
+    """
+    sent: list[str] = []
+    original: Callable[..., Any] = imaplib.IMAP4._command  # type: ignore[attr-defined]
+
+    def counting(self: imaplib.IMAP4, name: str, *args: Any) -> Any:
+        sent.append(f"{name} {args[0]}".upper() if name == "UID" else name.upper())
+        return original(self, name, *args)
+
+    monkeypatch.setattr(imaplib.IMAP4, "_command", counting)
+    yield sent
+
+
+def test_new_mail_is_listed_and_fetched_whole_without_setting_seen(
+    dovecot: DovecotMailbox,
+) -> None:
+    delivered = {dovecot.deliver(make_message(n)): make_message(n) for n in range(3)}
+
+    with ImapSource(config_for(dovecot)) as source:
+        uids = source.uids_above(0)
+        fetched = list(source.fetch(uids))
+
+    assert uids == sorted(delivered)
+    assert {m.ref.uid: m.data for m in fetched} == delivered
+    assert {m.ref.uidvalidity for m in fetched} == {dovecot.uidvalidity()}
+    assert all(m.ref.folder == "INBOX" for m in fetched)
+    for uid in uids:
+        assert "\\Seen" not in dovecot.flags(uid)
+
+
+def test_uids_above_the_last_seen_returns_only_newer_mail(dovecot: DovecotMailbox) -> None:
+    first = dovecot.deliver(make_message(1))
+    second = dovecot.deliver(make_message(2))
+
+    with ImapSource(config_for(dovecot)) as source:
+        assert source.uids_above(first) == [second]
+        # "UID n:*" matches the highest UID even when it is below n: must be filtered.
+        assert source.uids_above(second) == []
+        assert source.uids_above(second + 100) == []
+        assert list(source.fetch([])) == []
+
+
+def test_fetch_reads_in_bounded_batches(dovecot: DovecotMailbox, sent_commands: list[str]) -> None:
+    uids = [dovecot.deliver(make_message(n)) for n in range(5)]
+
+    with ImapSource(config_for(dovecot, batch_size=2)) as source:
+        sent_commands.clear()
+        fetched = [m.ref.uid for m in source.fetch(uids)]
+
+    assert fetched == uids
+    # One size query, then ceil(5 / 2) = 3 body fetches.
+    assert sent_commands.count("UID FETCH") == 4
+
+
+def test_mark_processed_and_failed_move_to_folders_created_on_demand(
+    dovecot: DovecotMailbox,
+) -> None:
+    done, bad, waiting = (dovecot.deliver(make_message(n)) for n in range(3))
+
+    with ImapSource(config_for(dovecot)) as source:
+        source.mark_processed(done)
+        source.mark_failed(bad)
+        assert source.uids_above(0) == [waiting]
+
+    assert dovecot.uids("INBOX") == [waiting]
+    assert len(dovecot.uids("Processed")) == 1
+    assert len(dovecot.uids("Failed")) == 1
+
+
+def test_nested_processed_folder_gets_a_selectable_parent(dovecot: DovecotMailbox) -> None:
+    uid = dovecot.deliver(make_message(1))
+
+    with ImapSource(config_for(dovecot, processed_folder="Intake/Done")) as source:
+        source.mark_processed(uid)
+
+    assert len(dovecot.uids("Intake/Done")) == 1
+    with MailBoxUnencrypted(dovecot.host, dovecot.port).login(
+        dovecot.user, dovecot.password, initial_folder=None
+    ) as box:
+        parent = next(f for f in box.folder.list() if f.name == "Intake")
+        assert "\\Noselect" not in parent.flags
+
+
+def test_move_without_the_move_extension_copies_and_expunges_only_that_message(
+    dovecot: DovecotMailbox,
+) -> None:
+    class NoMoveSource(ImapSource):
+        """A server that lacks RFC 6851 MOVE, as older ones do."""
+
+        def _server_capabilities(self) -> frozenset[str]:
+            return frozenset({"IMAP4REV1", "UIDPLUS"})
+
+    done, other = dovecot.deliver(make_message(1)), dovecot.deliver(make_message(2))
+    with ImapSource(config_for(dovecot)) as source:
+        # Another client's deleted-but-not-expunged message must survive our move.
+        source._ok(
+            "flag",
+            lambda: source._require_box().client.uid("STORE", str(other), "+FLAGS", r"(\Deleted)"),
+        )
+
+    with NoMoveSource(config_for(dovecot)) as source:
+        source.mark_processed(done)
+
+    assert dovecot.uids("INBOX") == [other]
+    assert len(dovecot.uids("Processed")) == 1
+
+
+def test_keyword_mode_sets_keywords_and_leaves_mail_in_place(dovecot: DovecotMailbox) -> None:
+    done, bad = dovecot.deliver(make_message(1)), dovecot.deliver(make_message(2))
+
+    with ImapSource(config_for(dovecot, processed_action="keyword")) as source:
+        source.mark_processed(done)
+        source.mark_failed(bad)
+
+    assert dovecot.uids("INBOX") == [done, bad]
+    assert "$IntakeProcessed" in dovecot.flags(done)
+    assert "$IntakeFailed" in dovecot.flags(bad)
+    assert "\\Seen" not in dovecot.flags(done) | dovecot.flags(bad)
+
+
+def test_uidvalidity_reset_is_visible_to_the_next_session(dovecot: DovecotMailbox) -> None:
+    uid = dovecot.deliver(make_message(1))
+    source = ImapSource(config_for(dovecot))
+    with source:
+        before = source.uidvalidity()
+    assert before == dovecot.uidvalidity()
+
+    after = dovecot.reset_uidvalidity()
+
+    with source:
+        assert source.uidvalidity() == after != before
+        [message] = source.fetch([uid])
+        assert message.ref.uidvalidity == after
+
+
+def test_search_falls_back_when_the_server_rejects_the_charset(
+    dovecot: DovecotMailbox, sent_commands: list[str]
+) -> None:
+    uid = dovecot.deliver(make_message(1))
+
+    with ImapSource(config_for(dovecot, search_charset="X-NO-SUCH-CHARSET")) as source:
+        assert source.uids_above(0) == [uid]
+        assert source.uids_above(0) == [uid]
+
+    # Rejected once, then remembered: three searches for two calls.
+    assert sent_commands.count("UID SEARCH") == 3
+
+
+def test_server_restart_mid_poll_raises_source_error_then_reconnect_works(
+    dovecot: DovecotMailbox,
+) -> None:
+    uid = dovecot.deliver(make_message(1))
+    source = ImapSource(config_for(dovecot))
+
+    with source:
+        assert source.uids_above(0) == [uid]
+        started = time.monotonic()
+        dovecot.restart()
+        assert time.monotonic() - started < 5
+        with pytest.raises(SourceError, match=f"127.0.0.1:{dovecot.port}.*fetch"):
+            list(source.fetch([uid]))
+        with pytest.raises(SourceError, match="not connected"):
+            source.uids_above(0)
+
+    with ImapSource(config_for(dovecot)) as fresh:
+        assert [m.data for m in fresh.fetch([uid])] == [make_message(1)]
+
+
+def test_unreachable_server_and_bad_password_give_clear_errors(dovecot: DovecotMailbox) -> None:
+    wrong = "not-" + dovecot.password
+    with pytest.raises(SourceError, match=f"login as '{dovecot.user}'") as bad_login:
+        ImapSource(config_for(dovecot, password=wrong)).connect()
+    assert "AUTHENTICATIONFAILED" in str(bad_login.value)
+    assert wrong not in str(bad_login.value)
+
+    dovecot.stop()
+    with pytest.raises(SourceError, match=f"127.0.0.1:{dovecot.port}: cannot connect"):
+        ImapSource(config_for(dovecot)).connect()
+
+
+def test_a_50_mb_message_fetches_intact(dovecot: DovecotMailbox) -> None:
+    payload = base64.encodebytes(os.urandom(37 * 1024 * 1024)).replace(b"\n", b"\r\n")
+    message = (
+        b"From: big@example-law.com\r\nSubject: scans\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n" + payload
+    )
+    assert len(message) > 50_000_000
+    uid = dovecot.deliver(message)
+
+    with ImapSource(config_for(dovecot)) as source:
+        [fetched] = source.fetch(source.uids_above(0))
+
+    assert fetched.ref.uid == uid
+    assert hashlib.sha256(fetched.data).digest() == hashlib.sha256(message).digest()
+
+
+def test_polling_a_large_mailbox_with_nothing_new_costs_five_commands(
+    dovecot: DovecotMailbox, sent_commands: list[str]
+) -> None:
+    count = dovecot.deliver_many(make_message(n, body="x" * 200) for n in range(10_000))
+
+    with ImapSource(config_for(dovecot)) as source:
+        uids = source.uids_above(0)
+    assert len(uids) == count == 10_000
+
+    sent_commands.clear()
+    with ImapSource(config_for(dovecot)) as source:
+        assert source.uids_above(uids[-1]) == []
+        assert list(source.fetch([])) == []
+
+    # imaplib itself asks CAPABILITY on connect; nothing grows with the mailbox.
+    assert sent_commands == ["CAPABILITY", "LOGIN", "SELECT", "UID SEARCH", "LOGOUT"]
