@@ -369,12 +369,12 @@ class Store:
         return cur.rowcount == 1
 
     def request_documents(self, request_id: int) -> list[tuple[Document, int]]:
-        """The request's documents in arrival order, named as in their email, with the
+        """The request's documents in the order it received them, named as in their email, with the
         id of the message that brought each."""
         rows = self._all(
             "SELECT d.facts, rd.filename, rd.message FROM request_documents rd"
             " JOIN documents d ON d.sha256 = rd.sha256"
-            " WHERE rd.request_id = ? ORDER BY rd.message, rd.rowid",
+            " WHERE rd.request_id = ? ORDER BY rd.rowid",
             (request_id,),
         )
         out: list[tuple[Document, int]] = []

@@ -1,0 +1,184 @@
+"""`intake poll --once`: one poll cycle over the configured mail source."""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+from intake.config import ConfigError, Settings, load_settings
+from intake.mail.source import MailSource, SourceError
+from intake.pipeline import PollBusy, PollResult, poll_lock, poll_once
+from intake.policy.rules import RulesError, load_rules
+from intake.store import Store, StoreError
+
+EPILOG = """\
+examples:
+  intake poll --once                       the configured source (default: Maildir ./var/mail)
+  intake poll --once --config /etc/intake/intake.toml
+
+Settings come from --config, else $INTAKE_CONFIG, else config/intake.toml, else the
+embedded default (Maildir ./var/mail, state in ./var/state); INTAKE_* variables override
+single keys (see config/intake.example.toml).
+
+Exit status: 0 when the cycle ran (messages that could not be read are recorded as
+failed and listed by `intake requests retry`), 1 when the mailbox or the state could
+not be used, 2 for a configuration or rules error.
+"""
+
+# Below this many new messages the cycle is quick: no progress display.
+BACKLOG = 5
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "poll",
+        help="fetch new mail, add it to requests, assess them",
+        description="Take the new mail from the court mailbox, add each email's documents "
+        "to its attorney's request, assess the request, and record everything.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--once", action="store_true", help="run one cycle and exit (required for now)"
+    )
+    add_config_argument(parser)
+    parser.set_defaults(func=run)
+
+
+def add_config_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="settings file (default: $INTAKE_CONFIG, else config/intake.toml, else built in)",
+    )
+
+
+def open_source(settings: Settings) -> MailSource:
+    """The mail source the settings name (not yet connected: use it in a `with`)."""
+    source = settings.source
+    if source.kind == "imap":
+        from intake.mail.imap import ImapConfig, ImapSource
+
+        imap = source.imap
+        assert imap is not None  # validated by SourceSettings
+        try:
+            config = ImapConfig(
+                host=imap.host,
+                username=imap.username,
+                password=imap.password(),
+                port=imap.port,
+                security=imap.security,
+                folder=imap.folder,
+                processed_action=imap.processed_action,
+                processed_folder=imap.processed_folder,
+                failed_folder=imap.failed_folder,
+                processed_keyword=imap.processed_keyword,
+                failed_keyword=imap.failed_keyword,
+                timeout_seconds=imap.timeout_seconds,
+                batch_size=imap.batch_size,
+                tls_ca_file=imap.tls_ca_file,
+            )
+        except ValueError as exc:
+            raise ConfigError(f"{settings.origin}: source.imap: {exc}") from exc
+        return ImapSource(config)
+    from intake.mail.maildir import MaildirSource
+
+    return MaildirSource(source.maildir)
+
+
+class ProgressDisplay:
+    """A progress bar on a terminal; a line every ~10% otherwise (logs, journald)."""
+
+    def __init__(self, stream: TextIO, width: int = 30) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.width = width
+        self.started = time.monotonic()
+        self._last_line = -1
+        self._drawn = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < BACKLOG:
+            return
+        if self.tty:
+            filled = self.width * done // total
+            bar = "#" * filled + "-" * (self.width - filled)
+            rate = done / max(time.monotonic() - self.started, 1e-6)
+            self.stream.write(f"\r[{bar}] {done}/{total} messages  {rate:.1f}/s ")
+            self.stream.flush()
+            self._drawn = True
+            return
+        step = max(total // 10, 1)
+        if done == 0:
+            self.stream.write(f"poll: {total} new messages\n")
+        elif (done % step == 0 or done == total) and done != self._last_line:
+            self.stream.write(f"poll: {done}/{total} messages\n")
+            self._last_line = done
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self._drawn:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.once:
+        print(
+            "intake poll: only --once is available (the daemon, which polls on a schedule, "
+            "is `intake run`)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        settings = load_settings(args.config)
+        rules = load_rules(settings.rules_dir)
+        source = open_source(settings)
+    except (ConfigError, RulesError) as exc:
+        print(f"intake poll: {exc}", file=sys.stderr)
+        return 2
+    display = ProgressDisplay(sys.stderr)
+    started = time.monotonic()
+    try:
+        with (
+            poll_lock(settings.state_dir),
+            Store.open(settings.state_dir) as store,
+            source as connected,
+        ):
+            result = poll_once(
+                connected,
+                store,
+                rules,
+                own_address=settings.own_address,
+                progress=display,
+                batch_size=settings.source.batch_size,
+            )
+    except SourceError as exc:
+        display.finish()
+        print(f"intake poll: the mail source is unreachable: {exc}", file=sys.stderr)
+        return 1
+    except (StoreError, PollBusy) as exc:
+        display.finish()
+        print(f"intake poll: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:
+        display.finish()
+        print(f"intake poll: the state database failed: {exc}", file=sys.stderr)
+        return 1
+    display.finish()
+    print(_summary(result, time.monotonic() - started), file=sys.stderr)
+    return 0
+
+
+def _summary(result: PollResult, seconds: float) -> str:
+    line = f"poll: {result.summary()} in {seconds:.1f}s"
+    if result.uidvalidity_changed:
+        line += " (the mailbox's UIDVALIDITY changed: rescanned it all)"
+    if result.failed:
+        line += "; see `intake requests list` and `intake requests retry`"
+    return line

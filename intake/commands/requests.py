@@ -1,0 +1,383 @@
+"""`intake requests list|show|close|retry`: what the clerks and operators look at."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from intake.commands.poll import add_config_argument
+from intake.config import ConfigError, Settings, load_settings
+from intake.model import Assessment, Document, Evidence, NefVerdict
+from intake.pipeline import retry_failed
+from intake.policy.rules import RulesError, load_rules
+from intake.store import (
+    AuditRow,
+    MessageRow,
+    RequestRow,
+    RequestStatus,
+    Store,
+    StoreError,
+)
+
+EPILOG = """\
+examples:
+  intake requests list                      every request, newest last
+  intake requests list --status incomplete
+  intake requests show 12                   its emails, documents, facts and findings
+  intake requests close 12 --reason "sent to the wrong court"
+  intake requests retry                     read the failed messages again
+
+Exit status: 0 on success, 1 when the request does not exist or the state cannot be
+used, 2 for a usage or configuration error.
+"""
+
+
+class CommandError(Exception):
+    """Shown to the user as `intake requests: <message>` with exit status 1."""
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "requests",
+        help="list, show, close requests; retry failed messages",
+        description="Look at the requests built from the attorneys' emails, close one, "
+        "or read the messages that failed again.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    listing = actions.add_parser("list", help="one line per request")
+    listing.add_argument(
+        "--status", choices=[s.value for s in RequestStatus], help="only requests in this status"
+    )
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    add_config_argument(listing)
+    listing.set_defaults(func=_with_store(list_requests))
+
+    show = actions.add_parser("show", help="everything about one request")
+    show.add_argument("id", type=int, metavar="ID")
+    show.add_argument("--json", action="store_true", help="as one JSON object")
+    add_config_argument(show)
+    show.set_defaults(func=_with_store(show_request))
+
+    close = actions.add_parser(
+        "close", help="close a request (the attorney's next email opens a new one)"
+    )
+    close.add_argument("id", type=int, metavar="ID")
+    close.add_argument("--reason", required=True, help="why, in words kept in the audit trail")
+    close.add_argument("--by", default=None, help="who closes it (default: the login name)")
+    add_config_argument(close)
+    close.set_defaults(func=_with_store(close_request))
+
+    retry = actions.add_parser("retry", help="process the failed messages again")
+    add_config_argument(retry)
+    retry.set_defaults(func=_with_store(retry_messages))
+
+
+Action = Callable[[argparse.Namespace, Settings, Store], int]
+
+
+def _with_store(action: Action) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        try:
+            settings = load_settings(args.config)
+        except ConfigError as exc:
+            print(f"intake requests: {exc}", file=sys.stderr)
+            return 2
+        try:
+            with _store(settings) as store:
+                return action(args, settings, store)
+        except CommandError as exc:
+            print(f"intake requests: {exc}", file=sys.stderr)
+            return 1
+        except RulesError as exc:
+            print(f"intake requests: {exc}", file=sys.stderr)
+            return 2
+
+    return run
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[Store]:
+    try:
+        store = Store.open(settings.state_dir)
+    except StoreError as exc:
+        raise CommandError(str(exc)) from exc
+    try:
+        yield store
+    except sqlite3.Error as exc:
+        raise CommandError(f"{store.path}: {exc}") from exc
+    finally:
+        store.close()
+
+
+# ---------------------------------------------------------------------- list
+
+
+def list_requests(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    status = RequestStatus(args.status) if args.status else None
+    requests = store.list_requests(status)
+    if args.json:
+        for request in requests:
+            print(json.dumps(_request_json(store, request)))
+        return 0
+    if not requests:
+        what = f"with status {status.value}" if status else "yet"
+        print(f"no requests {what} (state: {store.path})")
+        return 0
+    rows: list[tuple[str, ...]] = [("ID", "STATUS", "ATTORNEY", "NAME", "DOCS", "NEFS", "UPDATED")]
+    for request in requests:
+        assessment = store.latest_assessment(request.id)
+        nefs = f"{assessment.qualifying_nefs}/{assessment.required_nefs}" if assessment else "-"
+        rows.append(
+            (
+                str(request.id),
+                request.status.value,
+                request.attorney,
+                request.attorney_name or "",
+                str(len(store.request_documents(request.id))),
+                nefs,
+                request.updated_at,
+            )
+        )
+    print(_table(rows))
+    return 0
+
+
+def _table(rows: list[tuple[str, ...]]) -> str:
+    widths = [min(max(len(r[c]) for r in rows), 40) for c in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell[: widths[c]].ljust(widths[c]) for c, cell in enumerate(row)).rstrip()
+        for row in rows
+    )
+
+
+# ---------------------------------------------------------------------- show
+
+
+def show_request(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    request = store.get_request(args.id)
+    if request is None:
+        raise CommandError(f"no request {args.id} (see `intake requests list`)")
+    if args.json:
+        print(json.dumps(_request_json(store, request, full=True), indent=2))
+        return 0
+    print("\n".join(render_request(store, request)))
+    return 0
+
+
+def render_request(store: Store, request: RequestRow) -> list[str]:
+    """Every message, document, fact and finding of one request, for a person to read."""
+    lines = [
+        f"Request {request.id}: {request.status.value.upper()}",
+        f"  attorney   {request.attorney_name or '(name unknown)'} <{request.attorney}>",
+        f"  opened     {request.created_at}    updated {request.updated_at}",
+    ]
+    if request.closed_reason:
+        lines.append(f"  closed     {request.closed_reason}")
+
+    messages = store.messages(request_id=request.id)
+    lines += ["", f"Emails ({len(messages)})"]
+    lines += [f"  {_message_line(m)}" for m in messages]
+
+    held = store.request_documents(request.id)
+    assessment = store.latest_assessment(request.id)
+    lines += ["", f"Documents ({len(held)})"]
+    for index, (document, message) in enumerate(held):
+        verdict = assessment.verdict_for(index) if assessment else None
+        lines += _document_lines(index + 1, document, message, verdict)
+
+    lines += ["", "Assessment"]
+    lines += _assessment_lines(assessment) if assessment else ["  (not assessed yet)"]
+
+    trail = store.audit_trail(f"request:{request.id}")
+    lines += ["", "History"]
+    lines += [f"  {_audit_line(row)}" for row in trail]
+    return lines
+
+
+def _message_line(message: MessageRow) -> str:
+    line = (
+        f"#{message.id} {message.received_at}  {message.status.value:<9}  "
+        f"{message.folder} uid {message.uid}  {message.subject or '(no subject)'!r}"
+    )
+    if message.error:
+        line += f"  - {message.error}"
+    return line
+
+
+def _evidence(evidence: Evidence | None) -> str:
+    if evidence is None:
+        return ""
+    page = f"p.{evidence.page} " if evidence.page else ""
+    text = " ".join(evidence.text.split())
+    return f"  [{page}{evidence.source}: {text[:80]!r}]"
+
+
+def _document_lines(
+    number: int, document: Document, message: int, verdict: NefVerdict | None
+) -> list[str]:
+    lines = [
+        f"  {number}. {document.filename}  ({document.kind.value}, {document.size} bytes, "
+        f"{document.page_count} page(s), from email #{message})",
+        f"     sha256 {document.sha256}",
+    ]
+    if document.reason:
+        lines.append(f"     {document.reason}")
+    nef = document.nef
+    if nef is not None:
+        court = nef.court_id or "unknown court"
+        lines.append(
+            f"     NEF ({nef.notice_type.value}) from {court} ({nef.court_type.value})"
+            + (f", {nef.court_name}" if nef.court_name else "")
+        )
+        lines += [f"       court evidence{_evidence(e)}" for e in nef.court_evidence]
+        for case in nef.cases:
+            number_text = case.document_number or case.claim_number or "?"
+            name = f" {case.case_name}" if case.case_name else ""
+            lines.append(f"       case {case.case_number}{name}, document/claim {number_text}")
+        lines.append(f"       filer {nef.filer or '?'}; filed by {', '.join(nef.filed_by) or '?'}")
+        if nef.filed_on:
+            lines.append(f"       filed on {nef.filed_on.isoformat()}")
+        if nef.stamp_kind or nef.file_numbers:
+            lines.append(
+                f"       stamp {nef.stamp_kind or '?'} {nef.stamp_id or ''}"
+                f" FileNumber {', '.join(nef.file_numbers) or '?'}"
+            )
+        if verdict is not None:
+            counts = "counts" if verdict.counts else "does not count: " + ", ".join(verdict.reasons)
+            lines.append(f"       => {counts}")
+    letter = document.letter
+    if letter is not None:
+        lines.append(
+            f"     letter by {letter.attorney_name or '?'}, "
+            + ("signed" if letter.signed else "NOT signed")
+            + _evidence(letter.signature_evidence)
+        )
+        if letter.bar_number:
+            lines.append(f"       bar number {letter.bar_number}")
+        for affirmation in letter.affirmations:
+            mark = "found  " if affirmation.found else "MISSING"
+            lines.append(f"       {mark} {affirmation.id}{_evidence(affirmation.evidence)}")
+    return lines
+
+
+def _assessment_lines(assessment: Assessment) -> list[str]:
+    lines = [
+        f"  {assessment.status.value.upper()}: {assessment.qualifying_nefs} of "
+        f"{assessment.required_nefs} NEFs count, letter {assessment.letter.value}, "
+        f"attorney {assessment.attorney_name or 'unknown'}"
+    ]
+    lines += [f"  still needed: {item}" for item in assessment.missing]
+    for finding in assessment.findings:
+        about = f" ({finding.document})" if finding.document else ""
+        lines.append(f"  * [{finding.code}] {finding.message}{about}")
+        lines += [f"     {_evidence(e).strip()}" for e in finding.evidence]
+    return lines
+
+
+def _audit_line(row: AuditRow) -> str:
+    detail = json.loads(row.detail)
+    shown = ", ".join(f"{k}={v}" for k, v in detail.items() if v not in ([], None, ""))
+    return f"{row.at}  {row.actor:<10} {row.action}" + (f"  ({shown})" if shown else "")
+
+
+def _request_json(store: Store, request: RequestRow, *, full: bool = False) -> dict[str, Any]:
+    assessment = store.latest_assessment(request.id)
+    out: dict[str, Any] = {
+        "id": request.id,
+        "status": request.status.value,
+        "attorney": request.attorney,
+        "attorney_name": request.attorney_name,
+        "closed_reason": request.closed_reason,
+        "created_at": request.created_at,
+        "updated_at": request.updated_at,
+        "documents": len(store.request_documents(request.id)),
+        "qualifying_nefs": assessment.qualifying_nefs if assessment else None,
+    }
+    if full:
+        out["messages"] = [
+            {
+                "id": m.id,
+                "uid": m.uid,
+                "folder": m.folder,
+                "message_id": m.message_id,
+                "subject": m.subject,
+                "status": m.status.value,
+                "error": m.error,
+                "received_at": m.received_at,
+            }
+            for m in store.messages(request_id=request.id)
+        ]
+        out["documents"] = [
+            {**document.model_dump(mode="json"), "message": message}
+            for document, message in store.request_documents(request.id)
+        ]
+        out["assessment"] = assessment.model_dump(mode="json") if assessment else None
+        out["history"] = [
+            {"at": r.at, "actor": r.actor, "action": r.action, "detail": json.loads(r.detail)}
+            for r in store.audit_trail(f"request:{request.id}")
+        ]
+    return out
+
+
+# --------------------------------------------------------------------- close
+
+
+def close_request(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    reason = args.reason.strip()
+    if not reason:
+        raise CommandError("--reason must say why the request is closed")
+    request = store.get_request(args.id)
+    if request is None:
+        raise CommandError(f"no request {args.id} (see `intake requests list`)")
+    if request.status is RequestStatus.CLOSED:
+        raise CommandError(f"request {args.id} is already closed ({request.closed_reason})")
+    clerk = args.by or _login_name()
+    with store.transaction():
+        store.close_request(request.id, reason)
+        store.audit(
+            f"clerk:{clerk}",
+            "request_closed",
+            f"request:{request.id}",
+            reason=reason,
+            previous_status=request.status.value,
+        )
+    print(f"request {request.id} closed ({request.attorney}): {reason}")
+    return 0
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+# --------------------------------------------------------------------- retry
+
+
+def retry_messages(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    rules = load_rules(settings.rules_dir)
+    result = retry_failed(store, rules, own_address=settings.own_address)
+    if not result.retried and not result.missing_bytes:
+        print("no failed messages to retry")
+        return 0
+    print(
+        f"retried {result.retried}: {result.processed} processed, {result.ignored} ignored, "
+        f"{result.still_failed} still failing"
+    )
+    for message in result.missing_bytes:
+        print(
+            f"message #{message}: its saved bytes are missing from "
+            f"{store.state_dir / 'failed'}; it cannot be retried",
+            file=sys.stderr,
+        )
+    return 1 if result.still_failed or result.missing_bytes else 0
