@@ -58,6 +58,7 @@ _SNIPPET_CHARS = 80
 _CID_REFERENCE = re.compile(rb"cid:([^\s\"'<>)]+)", re.IGNORECASE)
 # A bare address we are willing to reply to: local@domain, nothing that needs quoting.
 _USABLE_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 _BASE64_DEFECTS = (
     email.errors.InvalidBase64CharactersDefect,
     email.errors.InvalidBase64PaddingDefect,
@@ -294,10 +295,9 @@ class _Reader:
                 return None
             self.problem(f"The {name.title()} header is malformed: {_snippet(raw)!r}.")
             try:
-                pairs = email.utils.getaddresses([_unsurrogate(raw)])
+                return _compat32_addresses(_unsurrogate(raw))
             except Exception:
                 return []
-            return [(_decode_words(display), address) for display, address in pairs]
 
     def _sender(self, msg: email.message.Message) -> tuple[str | None, str | None]:
         pairs = self._addresses(msg, "from")
@@ -569,6 +569,26 @@ def _compat32_filename(part: email.message.Message) -> str | None:
     except Exception:
         return None
     return _decode_words(name) if isinstance(name, str) else None
+
+
+def _compat32_addresses(raw: str) -> list[tuple[str, str]]:
+    """(display name, address) pairs by the old parser, encoded-words kept out of its way.
+
+    An encoded display name may hide "@", "," or ":" (say "=?utf-8?q?Bcc:_x@evil?=");
+    the old parser would read those as address syntax, so each encoded-word is swapped
+    for a plain token first and decoded only once the addresses are split.
+    """
+    words: list[str] = []
+
+    def hide(match: re.Match[str]) -> str:
+        words.append(match.group(0))
+        return f"encodedword{len(words) - 1}z"
+
+    def restore(text: str) -> str:
+        return re.sub(r"encodedword(\d+)z", lambda m: words[int(m.group(1))], text)
+
+    pairs = email.utils.getaddresses([_ENCODED_WORD.sub(hide, raw)])
+    return [(_decode_words(restore(name)), restore(address)) for name, address in pairs]
 
 
 def _base64_decoded_size(encoded: str) -> int:
