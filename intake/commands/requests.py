@@ -107,7 +107,7 @@ def _with_store(action: Action) -> Callable[[argparse.Namespace], int]:
 @contextmanager
 def _store(settings: Settings) -> Iterator[Store]:
     try:
-        store = Store.open(settings.state_dir)
+        store = Store.open(settings.state_dir, create=False)
     except StoreError as exc:
         raise CommandError(str(exc)) from exc
     try:

@@ -58,9 +58,23 @@ class Store:
 
     @classmethod
     def open(
-        cls, state_dir: Path, *, clock: Clock = utc_now, migrate_to: int = schema.LATEST
+        cls,
+        state_dir: Path,
+        *,
+        clock: Clock = utc_now,
+        migrate_to: int = schema.LATEST,
+        create: bool = True,
     ) -> Store:
-        """Open (creating when missing) the database in `state_dir`, migrated to the latest."""
+        """Open the database in `state_dir`, migrated to the latest schema.
+
+        With `create=False` a missing database is an error rather than a new empty one
+        (for commands that only look).
+        """
+        if not create and not (state_dir / DB_FILENAME).is_file():
+            raise StoreError(
+                f"{state_dir / DB_FILENAME}: no state database here yet "
+                "(nothing was polled with this state_dir)"
+            )
         try:
             state_dir.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -324,3 +324,9 @@ def test_outbox_message_ids_are_unique(store: Store) -> None:
         enqueue()
     with pytest.raises(sqlite3.IntegrityError), store.transaction():
         enqueue()
+
+
+def test_a_missing_database_is_not_created_when_only_looking(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="no state database here yet"):
+        Store.open(tmp_path / "nowhere", create=False)
+    assert not (tmp_path / "nowhere").exists()
