@@ -1,0 +1,1 @@
+"""Replies to attorneys: which situation, the wording from templates/, loop prevention."""

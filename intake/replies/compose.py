@@ -1,0 +1,190 @@
+"""An assessed request → the reply the attorney gets, as text and HTML. Pure.
+
+The caller fixes the Message-ID (one per outbox row, so that sending twice is
+recognisably the same message) and the clock (`now`, `completed_at`); everything else
+comes from the assessment, the documents, the email being answered and the court's
+settings. The wording lives in `templates/reply/`, one text and one HTML template per
+situation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.policy
+import email.utils
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from intake.model import Assessment, Document, Envelope
+from intake.replies.business_days import COURT_TIME_ZONE, decision_window
+from intake.replies.headers import clean_text, message_ids, reply_subject, thread_references
+from intake.replies.render import render
+from intake.replies.situation import Outcome, Situation, choose_situation, document_lines
+
+AUTO_SUBMITTED = "auto-replied"
+FALLBACK_SUBJECT = "Your request for a waiver of the CM/ECF training"
+
+
+class ReplyError(Exception):
+    """A reply cannot be written (no usable address, a bad Message-ID, a broken template)."""
+
+
+@dataclass(frozen=True)
+class ReplySettings:
+    court_name: str  # "U.S. Bankruptcy Court, Northern District of California"
+    from_address: str  # the court's training mailbox, which replies come from
+    clerk_mailbox: str  # where questions go (usually the same training mailbox)
+    registration_url: str  # Train-PACER registration
+    registration_text: str = (
+        'Register at Train-PACER for the "Debtors Attorney" or the "Creditor\'s Attorney" course.'
+    )
+    from_name: str = "CM/ECF Training"
+    time_zone: str = COURT_TIME_ZONE
+    decision_days: tuple[int, int] = (5, 7)
+    # The letter's required statements in plain words (rules: letter.affirmations[].description).
+    letter_affirmations: tuple[str, ...] = ()
+    excluded_court_names: tuple[str, ...] = (
+        "the U.S. Bankruptcy Court for the Eastern District of California",
+    )
+
+
+@dataclass(frozen=True)
+class Reply:
+    situation: Situation
+    from_address: str
+    from_name: str
+    to: str
+    to_name: str
+    subject: str
+    message_id: str
+    in_reply_to: str | None
+    references: str
+    date: dt.datetime
+    text: str
+    html: str
+    auto_submitted: str = AUTO_SUBMITTED
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _checked_address(value: str | None, what: str) -> str:
+    address = clean_text(value, limit=320).lower()
+    try:
+        parsed = Address(addr_spec=address)
+    except (ValueError, IndexError) as exc:  # the stdlib raises both for bad specs
+        raise ReplyError(f"{what} {value!r} is not a usable email address") from exc
+    if not parsed.username or not parsed.domain:
+        raise ReplyError(f"{what} {value!r} is not a usable email address")
+    return address
+
+
+def _context(
+    assessment: Assessment,
+    documents: Sequence[Document],
+    envelope: Envelope,
+    settings: ReplySettings,
+    situation: Situation,
+    completed_at: dt.datetime | None,
+) -> dict[str, Any]:
+    lines = document_lines(assessment, documents)
+    window: tuple[dt.date, dt.date] | None = None
+    if situation is Situation.COMPLETE:
+        if completed_at is None:
+            raise ReplyError("a complete reply needs the time the request became complete")
+        first, last = settings.decision_days
+        window = decision_window(completed_at, time_zone=settings.time_zone, first=first, last=last)
+    return {
+        "situation": situation.value,
+        "court_name": clean_text(settings.court_name),
+        "mailbox": settings.clerk_mailbox,
+        "registration_url": settings.registration_url,
+        "registration_text": settings.registration_text,
+        "letter_affirmations": list(settings.letter_affirmations),
+        "excluded_court_names": list(settings.excluded_court_names),
+        "attorney_name": clean_text(assessment.attorney_name or envelope.sender_name, limit=120),
+        "their_subject": clean_text(envelope.subject),
+        "required": assessment.required_nefs,
+        "counted": assessment.qualifying_nefs,
+        "letter_status": assessment.letter.value,
+        "documents": lines,
+        "counted_documents": [d for d in lines if d.outcome is Outcome.COUNTS],
+        "problem_documents": [
+            d for d in lines if d.outcome in {Outcome.NOT_COUNTED, Outcome.NOT_USED}
+        ],
+        "missing": [clean_text(m, limit=500) for m in assessment.missing],
+        "decision_days": settings.decision_days,
+        "window_first": window[0] if window else None,
+        "window_last": window[1] if window else None,
+    }
+
+
+def compose_reply(
+    assessment: Assessment,
+    documents: Sequence[Document],
+    envelope: Envelope,
+    settings: ReplySettings,
+    *,
+    message_id: str,
+    now: dt.datetime,
+    completed_at: dt.datetime | None = None,
+    templates: Path | None = None,
+) -> Reply:
+    """The reply to `envelope`, the email being answered, for the request assessed."""
+    fixed_id = message_ids(message_id)
+    if len(fixed_id) != 1 or fixed_id[0] != message_id.strip():
+        raise ReplyError(f"Message-ID {message_id!r} is not of the form <id@host>")
+    if now.tzinfo is None:
+        raise ReplyError("the reply's date needs a time zone-aware datetime")
+    to = _checked_address(envelope.sender_address, "the sender address")
+    from_address = _checked_address(settings.from_address, "the court's from address")
+    situation = choose_situation(assessment, documents)
+    context = _context(assessment, documents, envelope, settings, situation, completed_at)
+    in_reply_to, references = thread_references(
+        envelope.message_id, envelope.headers.get("references")
+    )
+    try:
+        text = render(f"reply/{situation.value}.txt.j2", context, templates)
+        html = render(f"reply/{situation.value}.html.j2", context, templates)
+    except Exception as exc:  # TemplateProblem, or a court's template calling a bad filter
+        raise ReplyError(f"cannot write the {situation.value} reply: {exc}") from exc
+    return Reply(
+        situation=situation,
+        from_address=from_address,
+        from_name=clean_text(settings.from_name, limit=120),
+        to=to,
+        to_name=clean_text(envelope.sender_name, limit=120),
+        subject=reply_subject(envelope.subject, FALLBACK_SUBJECT),
+        message_id=fixed_id[0],
+        in_reply_to=in_reply_to,
+        references=references,
+        date=now,
+        text=text,
+        html=html,
+    )
+
+
+def to_email_message(reply: Reply) -> EmailMessage:
+    """The reply as a multipart/alternative message (plain text first, then HTML)."""
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = Address(
+        display_name=clean_text(reply.from_name), addr_spec=clean_text(reply.from_address)
+    )
+    message["To"] = Address(display_name=clean_text(reply.to_name), addr_spec=clean_text(reply.to))
+    message["Subject"] = clean_text(reply.subject, limit=300)
+    message["Date"] = email.utils.format_datetime(reply.date)
+    message["Message-ID"] = clean_text(reply.message_id)
+    if reply.in_reply_to:
+        message["In-Reply-To"] = clean_text(reply.in_reply_to)
+    if reply.references:
+        message["References"] = clean_text(reply.references, limit=20_000)
+    # RFC 3834: mark the reply automatic, and ask Exchange not to auto-answer it.
+    message["Auto-Submitted"] = clean_text(reply.auto_submitted)
+    message["X-Auto-Response-Suppress"] = "All"
+    for name, value in reply.headers.items():
+        message[clean_text(name).replace(" ", "-")] = clean_text(value)
+    message.set_content(reply.text)
+    message.add_alternative(reply.html, subtype="html")
+    return message
