@@ -130,8 +130,16 @@ class Rules(_Strict):
 
 def _describe(exc: ValidationError, path: Path) -> str:
     lines = [f"{path}: invalid rules"]
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    errors = exc.errors()
+    for err in errors:
+        loc = err["loc"]
+        # A list whose only fault is an item that failed ("should have at least 1 item
+        # after validation") says nothing the item's own error does not.
+        if err["type"] == "too_short" and any(
+            len(o["loc"]) > len(loc) and o["loc"][: len(loc)] == loc for o in errors
+        ):
+            continue
+        key = ".".join(str(p) for p in loc) or "(top level)"
         lines.append(f"  {key}: {err['msg']}")
     return "\n".join(lines)
 
