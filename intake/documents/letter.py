@@ -92,6 +92,10 @@ _NUMBER_MARK = re.compile(
     r"^(?:\(?\d{1,2}[.)]|\(\d{1,2}\)|\(?[a-h][.)]|\([a-h]\)|\((?:i{1,3}|iv|vi{0,3}|ix|x)\))(?:\s+|$)"
 )
 _ENDS_BLOCK = re.compile(r"[:]$")
+# A letter's or an email's header line stands alone, however long.
+_HEADER_LINE = re.compile(
+    r"^(?:re|subject|regarding|attn|attention|to|from|sent|date|cc)\s*:", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,8 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
         continues = (
             current is not None
             and not _ENDS_BLOCK.search(previous)
+            and not _HEADER_LINE.match(previous)
+            and not _HEADER_LINE.match(text)
             and not (len(previous) < short and not previous.endswith(("-", "/")))
         )
         if current is not None and continues:
@@ -192,11 +198,14 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
 
 # ------------------------------------------------------------------ sentences
 
-# Words that end with a period without ending a sentence (case-insensitive).
+# Words that end with a period without ending a sentence (case-insensitive): they come
+# before what completes them ("No. 12", "Civ. L.R.", "Mr. Roe"). Words that close a name
+# ("Inc.", "Corp.", "Esq.", "Jr.") are left out: before a capital they end the sentence
+# more often than not ("...In re Acme Corp. My login...").
 ABBREVIATIONS = _word_set(
-    """mr mrs ms dr no nos esq jr sr inc co corp ltd llp st ave blvd ste rd civ bankr fed
-    cal calif gen ord v vs sec art para pp p seq cf hon atty rev dept approx e.g i.e viz
-    jan feb mar apr jun jul aug sep sept oct nov dec r l"""
+    """mr mrs ms dr no nos st ave blvd ste rd civ bankr fed cal calif gen ord v vs sec art
+    para pp p seq cf hon atty rev dept approx e.g i.e viz jan feb mar apr jun jul aug sep
+    sept oct nov dec r l"""
 )
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9/])")
 _INLINE_ITEM = re.compile(

@@ -1,0 +1,135 @@
+"""The rules loader: the shipped rules load; a court's mistakes name the file and the key."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from intake.policy.rules import (
+    DEFAULT_RULES_DIR,
+    LetterPolicy,
+    Rules,
+    RulesError,
+    load_file,
+    load_rules,
+)
+
+DEFAULT_AFFIRMATIONS = ["ecf_procedures", "local_rules", "qualification", "login_responsibility"]
+
+# The smallest letter.toml the loader accepts; the broken variants below change one thing.
+VALID_LETTER = """\
+[[recognized_by]]
+all_of = [['\\bECF\\b'], ['\\bwaiver\\b']]
+
+[[affirmations]]
+id = "local_rules"
+description = "is familiar with the Bankruptcy Local Rules"
+[[affirmations.wordings]]
+all_of = [['\\bfamiliar\\b'], ['\\blocal rules\\b']]
+none_of = ['\\bnot\\b']
+window = 1
+"""
+
+
+def rules_copy(tmp_path: Path) -> Path:
+    """The shipped rules in a scratch folder (with a minimal messages.toml if the project
+    has none yet), ready to be broken."""
+    folder = tmp_path / "rules"
+    shutil.copytree(DEFAULT_RULES_DIR, folder)
+    messages = folder / "messages.toml"
+    if not messages.exists():
+        messages.write_text('[findings]\nletter_unsigned = "The letter is not signed."\n')
+    return folder
+
+
+def test_shipped_letter_rules_load_with_the_default_affirmations() -> None:
+    policy = load_file(DEFAULT_RULES_DIR / "letter.toml", LetterPolicy)
+    assert [a.id for a in policy.affirmations] == DEFAULT_AFFIRMATIONS
+    assert all(a.description and a.wordings for a in policy.affirmations)
+    assert policy.recognized_by
+
+
+def test_shipped_rules_folder_loads(tmp_path: Path) -> None:
+    rules = load_rules(rules_copy(tmp_path))
+    assert isinstance(rules, Rules)
+    assert [a.id for a in rules.letter.affirmations] == DEFAULT_AFFIRMATIONS
+
+
+def test_minimal_letter_rules_load(tmp_path: Path) -> None:
+    path = tmp_path / "letter.toml"
+    path.write_text(VALID_LETTER)
+    policy = load_file(path, LetterPolicy)
+    assert policy.affirmations[0].wordings[0].none_of == ("\\bnot\\b",)
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "problem"),
+    [
+        (("window = 1", "window = 1\nwindow = 2"), "line 11", "not valid TOML"),
+        (("window = 1", 'window = "one"'), "affirmations.0.wordings.0.window", "integer"),
+        (("window = 1", "window = 9"), "affirmations.0.wordings.0.window", "less than or equal"),
+        (
+            ("['\\bfamiliar\\b']", "['(familiar']"),
+            "affirmations.0.wordings.0.all_of",
+            "not a valid pattern",
+        ),
+        (("['\\bnot\\b']", "['[not']"), "affirmations.0.wordings.0.none_of", "not a valid pattern"),
+        (("['\\bfamiliar\\b'], ", "[], "), "affirmations.0.wordings.0.all_of", "empty"),
+        (
+            ('description = "is familiar with the Bankruptcy Local Rules"\n', ""),
+            "affirmations.0.description",
+            "Field required",
+        ),
+        (("all_of = [['\\bECF", "any_of = [['\\bECF"), "recognized_by.0.any_of", "not permitted"),
+        (('id = "local_rules"', 'id = "Local Rules"'), "affirmations.0.id", "pattern"),
+    ],
+)
+def test_broken_letter_rules_name_file_key_and_problem(
+    tmp_path: Path, change: tuple[str, str], key: str, problem: str
+) -> None:
+    old, new = change
+    assert old in VALID_LETTER  # the change applies: the test breaks what it says
+    folder = rules_copy(tmp_path)
+    path = folder / "letter.toml"
+    path.write_text(VALID_LETTER.replace(old, new, 1))
+    with pytest.raises(RulesError) as caught:
+        load_rules(folder)
+    message = str(caught.value)
+    assert str(path) in message
+    assert key in message
+    assert problem in message
+    # Only the fault itself, not its echo on every enclosing list.
+    assert "after validation" not in message
+
+
+def test_duplicate_affirmation_id_is_named(tmp_path: Path) -> None:
+    folder = rules_copy(tmp_path)
+    path = folder / "letter.toml"
+    affirmation = VALID_LETTER[VALID_LETTER.index("[[affirmations]]") :]
+    path.write_text(VALID_LETTER + "\n" + affirmation)
+    with pytest.raises(RulesError) as caught:
+        load_rules(folder)
+    message = str(caught.value)
+    assert str(path) in message
+    assert "affirmations" in message
+    assert "repeat: local_rules" in message
+
+
+def test_missing_and_undecodable_files_are_named(tmp_path: Path) -> None:
+    folder = rules_copy(tmp_path)
+    (folder / "letter.toml").unlink()
+    with pytest.raises(RulesError, match=r"letter\.toml: cannot read"):
+        load_rules(folder)
+    (folder / "letter.toml").write_bytes(b"\xff\xfe not utf-8")
+    with pytest.raises(RulesError, match=r"letter\.toml: not UTF-8"):
+        load_rules(folder)
+
+
+def test_missing_top_level_key_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "letter.toml"
+    path.write_text(VALID_LETTER[VALID_LETTER.index("[[affirmations]]") :])
+    with pytest.raises(RulesError) as caught:
+        load_file(path, LetterPolicy)
+    assert "recognized_by: Field required" in str(caught.value)
