@@ -1,0 +1,505 @@
+"""Safe, bounded text extraction from PDF bytes.
+
+Public surface (all that other modules need):
+
+- `is_pdf(data)`: decided by the bytes alone: a ``%PDF-`` header within the first
+  1024 bytes, which is where readers (Acrobat, pdf.js, PDFium) accept it.
+- `PdfLimits`: how much of a PDF to read and what it may cost.
+- `read_pdf(data, limits)`: reads in this process; never raises for bad input.
+- `read_pdf_isolated(data, limits)`: the same read in a child process under a memory
+  cap (RLIMIT_AS) and a wall-clock timeout. **This is the default for bytes that came
+  by email**: pypdf is pure Python and a crafted file can make it loop or allocate
+  without bound, which no in-process check can stop. Isolation costs about 10-20 ms per
+  document on the reference machine (a fresh process forked from a preloaded fork
+  server), against 5-40 ms to read a printed NEF: a few tenths of a second per email,
+  negligible for a mailbox polled every few minutes (figures in bench/pdf_extract.md).
+  `read_pdf` is for trusted bytes (our own fixtures) and for tests.
+
+Library: pypdf reads first (fastest per page of the pure-Python readers, keeps the
+lines of printed NEFs intact: see bench/pdf_extract.md). pdfplumber (pdfminer) is the
+fallback when pypdf cannot open the file, finds no text, or yields garbled text
+(control or private-use characters, unmapped glyphs); the better of the two wins.
+
+Decisions about unreadable files, each with a plain-English `reason`:
+
+- Encrypted with an EMPTY user password (a "secured" PDF that only restricts
+  printing or copying): read it. Every viewer opens such a file without asking for a
+  password, so the attorney sees an ordinary document and would not understand a
+  refusal; the text is there for anyone. Encrypted with a real user password:
+  ``"encrypted: needs a password"``.
+- Corrupt or truncated: pypdf's non-strict mode rebuilds a damaged cross-reference
+  table, then pdfplumber tries its own recovery; only when neither reads a page:
+  ``"corrupt or truncated: ..."``.
+- No pages: ``"no pages"``.
+- Pages without text (an image-only scan): ``"no text layer (scanned image without OCR?)"``.
+- Too long: only the first `PdfLimits.max_pages_read` pages are read
+  (``pages_read_limited=True``); a notice is 1-4 pages and a letter 1-3, so the
+  decision never needs more.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import multiprocessing
+import multiprocessing.connection
+import re
+import resource
+import signal
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from pypdf import PasswordType, PdfReader
+
+from intake.model import PageText, PdfText
+
+__all__ = ["PdfLimits", "is_pdf", "read_pdf", "read_pdf_isolated"]
+
+PDF_HEADER = b"%PDF-"
+HEADER_WINDOW = 1024  # bytes in which readers look for the header
+
+NEEDS_PASSWORD = "encrypted: needs a password"
+NO_TEXT_LAYER = "no text layer (scanned image without OCR?)"
+NO_PAGES = "no pages"
+GARBLED = "garbled text (fonts without a character map?)"
+NOT_A_PDF = "not a PDF (no %PDF- header in its first 1024 bytes)"
+OUT_OF_MEMORY = "ran out of memory"
+
+# A page whose text is only a scanner's stamp or a page number is still a scan: below
+# this many letters and digits in all the pages read, there is no usable text layer.
+_MIN_TEXT_CHARS = 20
+# Text with more than this share of suspicious characters is garbled (a font without
+# a usable ToUnicode map); the other reader then gets a try.
+_GARBLED_RATIO = 0.10
+# Bounds on what one page's annotations may contribute (a crafted page can hold
+# thousands of links or megabyte-long URIs).
+_MAX_LINKS_PER_PAGE = 200
+_MAX_URI_CHARS = 2048
+
+_MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class PdfLimits:
+    """How much of a PDF to read, and (for `read_pdf_isolated`) what it may cost."""
+
+    max_pages_read: int = 12
+    timeout_seconds: float = 20.0
+    max_memory_bytes: int = 1024 * _MIB
+    max_chars_per_page: int = 20_000
+
+    def __post_init__(self) -> None:
+        for name in ("max_pages_read", "timeout_seconds", "max_memory_bytes", "max_chars_per_page"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"PdfLimits.{name} must be positive")
+
+
+def is_pdf(data: bytes) -> bool:
+    """True when the bytes carry a PDF header where readers look for one."""
+    return PDF_HEADER in data[:HEADER_WINDOW]
+
+
+# ------------------------------------------------------------------ in-process read
+
+
+class _Unreadable(Exception):
+    """A verdict that the file cannot be read at all, with the reason to show."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """What one library got out of the file (or out of its repaired copy)."""
+
+    page_count: int
+    pages: tuple[PageText, ...]
+    repaired: bool = False
+
+
+def read_pdf(data: bytes, limits: PdfLimits = PdfLimits()) -> PdfText:
+    """Read the text and link URIs of the first pages. Never raises for bad input.
+
+    Runs in the calling process without time or memory bounds: use
+    `read_pdf_isolated` for bytes from outside.
+    """
+    start = data.find(PDF_HEADER, 0, HEADER_WINDOW)
+    if start < 0:
+        return PdfText(ok=False, reason=NOT_A_PDF)
+    # Cross-reference offsets count from the header, as in Acrobat: drop any bytes
+    # before it (mail gateways sometimes prepend a line).
+    body = data[start:]
+    try:
+        return _verdict(_readings(body, limits))
+    except _Unreadable as unreadable:
+        return PdfText(ok=False, reason=unreadable.reason)
+    except MemoryError:
+        return PdfText(ok=False, reason=OUT_OF_MEMORY)
+    except Exception as error:  # a reader's bug must not become the caller's traceback
+        return PdfText(ok=False, reason=f"the PDF reader failed: {_describe(error)}")
+
+
+def _readings(body: bytes, limits: PdfLimits) -> list[_Reading]:
+    """Read with pypdf, then with a repaired copy, then with pdfplumber, until usable.
+
+    Raises `_Unreadable` when the file needs a password or no reader could open it.
+    """
+    readings: list[_Reading] = []
+    failure: str | None = None
+    try:
+        readings.append(_read_pypdf(body, limits))
+    except (_Unreadable, MemoryError):
+        raise
+    except Exception as error:  # pypdf raises many types on damaged files
+        failure = _describe(error)
+        repaired = _with_new_trailer(body)
+        if repaired is not None:
+            try:
+                reading = _read_pypdf(repaired, limits)
+                readings.append(_Reading(reading.page_count, reading.pages, repaired=True))
+            except (_Unreadable, MemoryError):
+                raise
+            except Exception:  # the failure on the original is the one to report
+                pass
+    if any(_usable(reading) for reading in readings):
+        return readings
+
+    # pypdf failed, found no text, or found garbled text: pdfminer has its own parser
+    # and its own recovery, so it sometimes reads what pypdf cannot.
+    try:
+        readings.append(_read_pdfplumber(body, limits))
+    except (_Unreadable, MemoryError):
+        raise
+    except Exception:  # the failure of the primary reader is the one to report
+        pass
+    if not readings:
+        raise _Unreadable(f"corrupt or truncated: {failure or 'no reader could open it'}")
+    return readings
+
+
+def _verdict(readings: list[_Reading]) -> PdfText:
+    """The best of the readings, or the reason why even the best is not usable."""
+    best = max(readings, key=_quality)  # the first of equals, so pypdf's on a tie
+    if best.page_count == 0:
+        return PdfText(ok=False, reason=NO_PAGES)
+    damaged = "corrupt or truncated: " if best.repaired else ""
+    if _text_chars(best) < _MIN_TEXT_CHARS:
+        reason: str | None = damaged + ("no text left" if damaged else NO_TEXT_LAYER)
+    elif _looks_garbled(_joined(best)):
+        reason = damaged + GARBLED
+    else:
+        reason = None
+    return PdfText(
+        ok=reason is None,
+        reason=reason,
+        page_count=best.page_count,
+        pages=best.pages,
+        pages_read_limited=best.page_count > len(best.pages),
+    )
+
+
+def _usable(reading: _Reading) -> bool:
+    return (
+        reading.page_count > 0
+        and _text_chars(reading) >= _MIN_TEXT_CHARS
+        and not _looks_garbled(_joined(reading))
+    )
+
+
+# The last "N G obj << ... /Type /Catalog" of the file: the document's root.
+_CATALOG = re.compile(rb"(\d+)\s+(\d+)\s+obj\s*<<(?:(?!endobj).){0,512}?/Type\s*/Catalog", re.S)
+
+
+def _with_new_trailer(body: bytes) -> bytes | None:
+    """A copy of a damaged file with a fresh trailer naming its catalog, or None.
+
+    Truncation takes the cross-reference table and the trailer first (they sit at the
+    end). Given a new trailer and an invalid ``startxref``, pypdf rebuilds the table by
+    scanning the objects that remain, and reads every page whose objects survived.
+    """
+    roots = list(_CATALOG.finditer(body))
+    if not roots:
+        return None
+    root = roots[-1]
+    number, generation = root.group(1), root.group(2)
+    return body + b"\ntrailer\n<</Root %s %s R>>\nstartxref\n0\n%%%%EOF\n" % (number, generation)
+
+
+# ------------------------------------------------------------------- text quality
+
+
+def _joined(reading: _Reading) -> str:
+    return "".join(page.text for page in reading.pages)
+
+
+def _text_chars(reading: _Reading) -> int:
+    return sum(ch.isalnum() for ch in _joined(reading))
+
+
+def _quality(reading: _Reading) -> int:
+    """Clean letters and digits, with a heavy penalty for each garbled character."""
+    text = _joined(reading)
+    return sum(ch.isalnum() for ch in text) - 10 * _suspicious_chars(text)
+
+
+_CID = re.compile(r"\(cid:\d+\)")  # pdfminer's mark for a glyph it could not map
+
+
+def _suspicious_chars(text: str) -> int:
+    count = 4 * len(_CID.findall(text))
+    for ch in text:
+        if ch in "\n\r\t":
+            continue
+        # Cc control, Co private use, Cn unassigned, and U+FFFD the replacement char:
+        # what a font without a usable character map turns into.
+        if unicodedata.category(ch) in ("Cc", "Co", "Cn") or ch == "\ufffd":
+            count += 1
+    return count
+
+
+def _looks_garbled(text: str) -> bool:
+    visible = sum(not ch.isspace() for ch in text)
+    return visible > 0 and _suspicious_chars(text) > _GARBLED_RATIO * visible
+
+
+def _describe(error: BaseException) -> str:
+    """A short, single-line account of a reader's exception."""
+    message = " ".join(str(error).split())[:160]
+    return message or type(error).__name__
+
+
+def _clip(text: str, limits: PdfLimits) -> str:
+    return text[: limits.max_chars_per_page]
+
+
+def _clean_uri(value: object) -> str | None:
+    if isinstance(value, bytes):
+        value = value.decode("latin-1")
+    if not isinstance(value, str):
+        return None
+    uri = value.strip()
+    return uri[:_MAX_URI_CHARS] if uri else None
+
+
+def _unique(uris: Iterator[str | None]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for uri in uris:
+        if uri is not None and uri not in seen:
+            seen[uri] = None
+            if len(seen) >= _MAX_LINKS_PER_PAGE:
+                break
+    return tuple(seen)
+
+
+# ---------------------------------------------------------------------------- pypdf
+
+
+def _read_pypdf(body: bytes, limits: PdfLimits) -> _Reading:
+    reader = PdfReader(io.BytesIO(body), strict=False)
+    if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+        raise _Unreadable(NEEDS_PASSWORD)
+    page_count = len(reader.pages)
+    pages: list[PageText] = []
+    for index in range(min(page_count, limits.max_pages_read)):
+        page = reader.pages[index]
+        try:
+            text = page.extract_text() or ""
+        except MemoryError:
+            raise
+        except Exception:  # one damaged page must not hide the others
+            text = ""
+        pages.append(PageText(number=index + 1, text=_clip(text, limits), links=_pypdf_links(page)))
+    return _Reading(page_count=page_count, pages=tuple(pages))
+
+
+def _pypdf_links(page: Any) -> tuple[str, ...]:
+    """URIs of the page's link annotations (/Annots → /A → /URI)."""
+    try:
+        annots = page.get("/Annots")
+        annots = annots.get_object() if annots is not None else None
+        if not isinstance(annots, list):
+            return ()
+        return _unique(_pypdf_uri(annot) for annot in annots[: 10 * _MAX_LINKS_PER_PAGE])
+    except MemoryError:
+        raise
+    except Exception:  # damaged annotations lose the links, not the text
+        return ()
+
+
+def _pypdf_uri(annot: Any) -> str | None:
+    try:
+        annot = annot.get_object()
+        if annot.get("/Subtype") != "/Link":
+            return None
+        action = annot.get("/A")
+        action = action.get_object() if action is not None else None
+        if action is None or action.get("/S") != "/URI":
+            return None
+        uri = action.get("/URI")
+        return _clean_uri(uri.get_object() if uri is not None else None)
+    except MemoryError:
+        raise
+    except Exception:
+        return None
+
+
+# ----------------------------------------------------------------------- pdfplumber
+
+
+def _read_pdfplumber(body: bytes, limits: PdfLimits) -> _Reading:
+    import pdfplumber
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(body), password="", raise_unicode_errors=False)
+    except PDFPasswordIncorrect as error:
+        raise _Unreadable(NEEDS_PASSWORD) from error
+    with pdf:
+        page_count = len(pdf.pages)
+        pages: list[PageText] = []
+        for page in pdf.pages[: limits.max_pages_read]:
+            try:
+                text = page.extract_text() or ""
+            except MemoryError:
+                raise
+            except Exception:
+                text = ""
+            pages.append(
+                PageText(
+                    number=page.page_number,
+                    text=_clip(text, limits),
+                    links=_pdfplumber_links(page),
+                )
+            )
+    return _Reading(page_count=page_count, pages=tuple(pages))
+
+
+def _pdfplumber_links(page: Any) -> tuple[str, ...]:
+    try:
+        return _unique(_clean_uri(link.get("uri")) for link in page.hyperlinks)
+    except MemoryError:
+        raise
+    except Exception:
+        return ()
+
+
+# ------------------------------------------------------------------- isolated read
+
+
+def read_pdf_isolated(data: bytes, limits: PdfLimits = PdfLimits()) -> PdfText:
+    """`read_pdf` in a child process, bounded in wall-clock time and address space.
+
+    Returns ok=False "took longer than N s" when the child overruns
+    `limits.timeout_seconds` (it is killed), and "ran out of memory ..." when it
+    reaches `limits.max_memory_bytes`. Never raises for bad input.
+    """
+    return _run_isolated(read_pdf, data, limits)
+
+
+def _run_isolated(
+    reader: Callable[[bytes, PdfLimits], PdfText], data: bytes, limits: PdfLimits
+) -> PdfText:
+    """Run `reader` (a module-level function) in a child under `limits`."""
+    context = _context()
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_child_main, args=(sender, reader, data, limits), daemon=True, name="read_pdf"
+    )
+    child.start()
+    sender.close()  # so that a dead child reads as EOF here
+    try:
+        if not receiver.poll(limits.timeout_seconds):
+            return PdfText(ok=False, reason=f"took longer than {limits.timeout_seconds:g} s")
+        try:
+            outcome = receiver.recv()
+        except Exception:  # EOF or a message cut short: the child died
+            child.join(1)
+            return PdfText(ok=False, reason=_crash_reason(child.exitcode))
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+    if outcome == _OUT_OF_MEMORY:
+        return PdfText(ok=False, reason=_memory_reason(limits))
+    if isinstance(outcome, PdfText):
+        if outcome.reason == OUT_OF_MEMORY:
+            return outcome.model_copy(update={"reason": _memory_reason(limits)})
+        return outcome
+    return PdfText(ok=False, reason="the PDF reader returned nothing usable")
+
+
+_OUT_OF_MEMORY = "out-of-memory"
+
+
+def _memory_reason(limits: PdfLimits) -> str:
+    return f"ran out of memory (limit {limits.max_memory_bytes / _MIB:g} MiB)"
+
+
+def _crash_reason(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"the PDF reader crashed ({name})"
+    return f"the PDF reader crashed (exit code {exitcode})"
+
+
+def _child_main(
+    sender: multiprocessing.connection.Connection,
+    reader: Callable[[bytes, PdfLimits], PdfText],
+    data: bytes,
+    limits: PdfLimits,
+) -> None:
+    # The child's stderr is the daemon's: pypdf's warnings about each damaged file
+    # would be noise there without saying which document they concern.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)
+    _cap_address_space(limits.max_memory_bytes)
+    outcome: object
+    try:
+        outcome = reader(data, limits)
+    except MemoryError:
+        outcome = _OUT_OF_MEMORY
+    except Exception as error:  # a bug of ours, reported rather than lost
+        outcome = PdfText(ok=False, reason=f"the PDF reader failed: {_describe(error)}")
+    del data
+    try:
+        sender.send(outcome)
+    except MemoryError:
+        sender.send(_OUT_OF_MEMORY)
+    finally:
+        sender.close()
+
+
+def _cap_address_space(limit: int) -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _context() -> multiprocessing.context.ForkServerContext:
+    """A fork server that has already imported the readers.
+
+    Plain fork() would copy a daemon's threads' locks (logging, the scheduler) in
+    whatever state they are, and a child can deadlock on one; spawn would pay the
+    interpreter start and the imports (~0.3 s) for every document. The fork server is
+    a single-threaded process started once, with pypdf and pdfplumber preloaded, that
+    forks a fresh child per document.
+    """
+    global _CONTEXT
+    if _CONTEXT is None:
+        context = multiprocessing.get_context("forkserver")
+        assert isinstance(context, multiprocessing.context.ForkServerContext)
+        context.set_forkserver_preload(["__main__", __name__, "pypdf", "pdfplumber"])
+        _CONTEXT = context
+    return _CONTEXT
+
+
+_CONTEXT: multiprocessing.context.ForkServerContext | None = None

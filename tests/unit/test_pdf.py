@@ -1,0 +1,316 @@
+"""Safe PDF text extraction: every PDF here is made by the test itself."""
+
+from __future__ import annotations
+
+import io
+import os
+import random
+import time
+import zlib
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+from pypdf import PdfReader, PdfWriter
+from reportlab.lib.pagesizes import letter
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfgen import canvas
+
+from intake.documents.pdf import PdfLimits, is_pdf, read_pdf, read_pdf_isolated
+from intake.model import PdfText
+
+NEF_LINES = (
+    "U.S. Bankruptcy Court",
+    "District of Colorado",
+    "Notice of Electronic Filing",
+    "Case Name: Delta, LLC",
+    "Case Number: 23-14130-JGR",
+    "Document Number: 27",
+    "Electronic document Stamp: [STAMP bkecfStamp_ID=985638001 [Date=9/25/2023] "
+    "[FileNumber=48774698-0]]",
+)
+DOC_LINK = "https://ecf.cob.uscourts.gov/doc1/038040602882?caseid=516007"
+
+
+def make_pdf(
+    pages: list[list[str]],
+    links: dict[int, str] | None = None,
+    images: bool = False,
+) -> bytes:
+    """A PDF as reportlab writes it: one list of lines per page; links by page index."""
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=letter)
+    for index, lines in enumerate(pages):
+        y = 720
+        for line in lines:
+            pdf.drawString(40, y, line)
+            y -= 14
+        if images:
+            scan = Image.new("RGB", (300, 200), "white")
+            pdf.drawImage(ImageReader(scan), 72, 300, 300, 200)
+        if links and index in links:
+            pdf.linkURL(links[index], (40, y - 4, 300, y + 10), relative=0)
+            pdf.drawString(40, y, "Document 27")
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def encrypt(data: bytes, user_password: str, algorithm: str = "AES-256") -> bytes:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm=algorithm)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def nef_pdf() -> bytes:
+    return make_pdf([list(NEF_LINES), ["Notice will be electronically mailed to:"]])
+
+
+@pytest.fixture(scope="module")
+def long_pdf() -> bytes:
+    """2,000 pages, each saying its own number (built once: about a second)."""
+    return make_pdf([[f"This is page {n} of the long file."] for n in range(1, 2001)])
+
+
+@pytest.fixture(scope="module")
+def heavy_pdf() -> bytes:
+    """One page whose content stream inflates from ~70 kB to 70 MB of blanks.
+
+    Reading it needs far more memory than its size suggests, and pypdf walks the
+    blanks for tens of seconds: a hostile file in both senses.
+    """
+    content = b"BT /F1 12 Tf 72 720 Td (Case Number: 23-14130-JGR) Tj ET" + b" " * 70_000_000
+    stream = zlib.compress(content, 1)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
+        b" /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+# ------------------------------------------------------------------------- is_pdf
+
+
+def test_is_pdf_decides_by_the_header_bytes(nef_pdf: bytes) -> None:
+    assert is_pdf(nef_pdf)
+    assert is_pdf(b"X-Mailer junk line\r\n" * 20 + nef_pdf)  # header within 1024 bytes
+    assert not is_pdf(b"x" * 1100 + nef_pdf)  # too far in: readers would refuse it
+    assert not is_pdf(b"")
+    assert not is_pdf(b"PK\x03\x04" + b"\x00" * 2000 + b"%PDF-1.7")
+    assert not is_pdf(b"%PDF")  # truncated header
+
+
+# ----------------------------------------------------------------------- readable
+
+
+def test_reads_text_and_pages(nef_pdf: bytes) -> None:
+    result = read_pdf(nef_pdf)
+    assert result.ok and result.reason is None
+    assert result.page_count == 2
+    assert [page.number for page in result.pages] == [1, 2]
+    assert not result.pages_read_limited
+    first = result.pages[0].text
+    for line in ("Case Number: 23-14130-JGR", "Document Number: 27", "Notice of Electronic Filing"):
+        assert line in first
+    assert "[FileNumber=48774698-0]" in first
+    assert "electronically mailed" in result.pages[1].text
+
+
+def test_bytes_before_the_header_are_skipped(nef_pdf: bytes) -> None:
+    result = read_pdf(b"Content-Transfer-Encoding: junk\n" + nef_pdf)
+    assert result.ok
+    assert "Case Number: 23-14130-JGR" in result.text
+
+
+def test_link_annotations_come_back_with_their_page() -> None:
+    data = make_pdf(
+        [["Cover page without links, long enough to count as text."], list(NEF_LINES)],
+        links={1: DOC_LINK},
+    )
+    result = read_pdf(data)
+    assert result.ok
+    assert result.pages[0].links == ()
+    assert result.pages[1].links == (DOC_LINK,)
+    assert result.links == (DOC_LINK,)
+
+
+def test_pages_are_clipped_to_the_character_bound() -> None:
+    data = make_pdf([["A" * 90] * 40])
+    result = read_pdf(data, PdfLimits(max_chars_per_page=500))
+    assert result.ok
+    assert len(result.pages[0].text) == 500
+
+
+def test_long_pdf_reads_only_the_first_pages(long_pdf: bytes) -> None:
+    result = read_pdf(long_pdf)
+    limits = PdfLimits()
+    assert result.ok
+    assert result.page_count == 2000
+    assert result.pages_read_limited
+    assert len(result.pages) == limits.max_pages_read
+    last = result.pages[-1]
+    assert last.number == limits.max_pages_read
+    assert f"page {limits.max_pages_read} of" in last.text
+
+
+# --------------------------------------------------------------------- encryption
+
+
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-128", "AES-256"])
+def test_password_protected_pdf_is_unreadable(nef_pdf: bytes, algorithm: str) -> None:
+    result = read_pdf(encrypt(nef_pdf, "s3cret", algorithm))
+    assert not result.ok
+    assert result.reason == "encrypted: needs a password"
+    assert result.pages == ()
+
+
+@pytest.mark.parametrize("algorithm", ["RC4-128", "AES-256"])
+def test_empty_password_pdf_is_read(nef_pdf: bytes, algorithm: str) -> None:
+    """Viewers open these without asking, so the attorney sees an ordinary PDF."""
+    result = read_pdf(encrypt(nef_pdf, "", algorithm))
+    assert result.ok
+    assert result.page_count == 2
+    assert "Case Number: 23-14130-JGR" in result.text
+
+
+# ------------------------------------------------------------------------ damaged
+
+
+def test_not_a_pdf() -> None:
+    result = read_pdf(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    assert not result.ok
+    assert result.reason is not None and result.reason.startswith("not a PDF")
+
+
+def test_garbage_after_a_header_is_corrupt() -> None:
+    noise = random.Random(7).randbytes(5000)
+    result = read_pdf(b"%PDF-1.7\n" + noise)
+    assert not result.ok
+    assert result.reason is not None and result.reason.startswith("corrupt or truncated")
+
+
+@pytest.mark.parametrize("kept", [0.2, 0.5, 0.8])
+def test_truncated_pdf_never_raises(nef_pdf: bytes, kept: float) -> None:
+    result = read_pdf(nef_pdf[: int(len(nef_pdf) * kept)])
+    assert isinstance(result, PdfText)
+    if result.ok:  # what was repaired must be the document's own text
+        assert "U.S. Bankruptcy Court" in result.text
+    else:
+        assert result.reason is not None and result.reason.startswith("corrupt or truncated")
+
+
+def test_lost_trailer_is_repaired(nef_pdf: bytes) -> None:
+    """Cut inside the cross-reference table: the objects are all there, so it reads."""
+    cut = nef_pdf[: nef_pdf.rindex(b"xref") + 40]
+    result = read_pdf(cut)
+    assert result.ok, result.reason
+    assert "Case Number: 23-14130-JGR" in result.text
+
+
+def test_image_only_scan_has_no_text_layer() -> None:
+    result = read_pdf(make_pdf([[], []], images=True))
+    assert not result.ok
+    assert result.reason == "no text layer (scanned image without OCR?)"
+    assert result.page_count == 2
+
+
+def test_zero_pages() -> None:
+    out = io.BytesIO()
+    PdfWriter().write(out)
+    result = read_pdf(out.getvalue())
+    assert not result.ok
+    assert result.reason == "no pages"
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_damaged_bytes_never_raise(data: st.DataObject) -> None:
+    original = make_pdf([list(NEF_LINES)])
+    damaged = bytearray(original)
+    for _ in range(data.draw(st.integers(1, 20), label="flips")):
+        position = data.draw(st.integers(0, len(damaged) - 1), label="position")
+        damaged[position] = data.draw(st.integers(0, 255), label="byte")
+    result = read_pdf(bytes(damaged))
+    assert isinstance(result, PdfText)
+    assert result.ok or result.reason
+
+
+# ----------------------------------------------------------------------- isolated
+
+
+def test_isolated_read_matches_the_plain_read(nef_pdf: bytes) -> None:
+    data = make_pdf([list(NEF_LINES)], links={0: DOC_LINK})
+    assert read_pdf_isolated(data) == read_pdf(data)
+    assert read_pdf_isolated(b"not a pdf at all") == read_pdf(b"not a pdf at all")
+
+
+def test_isolated_read_is_stopped_at_the_timeout(long_pdf: bytes) -> None:
+    # Reading all 2,000 pages takes seconds; the child is killed at 0.3 s.
+    limits = PdfLimits(max_pages_read=2000, timeout_seconds=0.3)
+    started = time.monotonic()
+    result = read_pdf_isolated(long_pdf, limits)
+    elapsed = time.monotonic() - started
+    assert not result.ok
+    assert result.reason == "took longer than 0.3 s"
+    assert elapsed < 2.5
+
+
+def test_isolated_read_is_stopped_at_the_memory_cap(heavy_pdf: bytes) -> None:
+    capped = read_pdf_isolated(heavy_pdf, PdfLimits(max_memory_bytes=192 * 1024 * 1024))
+    assert not capped.ok
+    assert capped.reason == "ran out of memory (limit 192 MiB)"
+    # Without the cap the same file is merely slow: the cap is what stopped it.
+    uncapped = read_pdf_isolated(heavy_pdf, PdfLimits(timeout_seconds=1.0))
+    assert uncapped.reason == "took longer than 1 s"
+
+
+def test_isolated_read_leaves_no_child_behind(nef_pdf: bytes, long_pdf: bytes) -> None:
+    read_pdf_isolated(nef_pdf)  # the fork server is up from here on
+    before = _descendants()
+    result = read_pdf_isolated(long_pdf, PdfLimits(max_pages_read=2000, timeout_seconds=0.2))
+    assert result.reason == "took longer than 0.2 s"
+    assert _descendants() == before
+
+
+def _descendants() -> set[int]:
+    """Ids of the processes below this one (the fork server and its children)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+            except OSError:  # it ended while we looked
+                continue
+            parents[int(entry)] = int(fields[1])
+    found: set[int] = set()
+    frontier = {os.getpid()}
+    while frontier:
+        frontier = {pid for pid, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+def test_limits_must_be_positive() -> None:
+    with pytest.raises(ValueError, match="max_pages_read"):
+        PdfLimits(max_pages_read=0)
