@@ -1,0 +1,65 @@
+"""The folder outbox: one .eml per Message-ID, written whole, never twice."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from intake.mail.outbox_folder import OutboxFolder, OutboxFolderError, eml_name, write_eml
+
+
+def message(
+    message_id: str | None = "<reply-7@intake.example.gov>", body: str = "Hello"
+) -> EmailMessage:
+    msg = EmailMessage(policy=email.policy.SMTP)
+    msg["From"] = "court@example.gov"
+    msg["To"] = "jane@example-law.com"
+    msg["Subject"] = "Re: Waiver"
+    if message_id:
+        msg["Message-ID"] = message_id
+    msg.set_content(body)
+    return msg
+
+
+def test_writes_the_message_whole_under_its_message_id(tmp_path: Path) -> None:
+    path, written = write_eml(tmp_path / "outbox", message())
+    assert written
+    assert path.parent == tmp_path / "outbox"
+    assert path.name.startswith("reply-7@intake.example.gov-") and path.suffix == ".eml"
+    parsed = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+    assert parsed["Message-ID"] == "<reply-7@intake.example.gov>"
+    assert parsed.get_content().strip() == "Hello"
+    assert [p.name for p in path.parent.iterdir()] == [path.name]  # no temporary file left
+
+
+def test_a_second_write_of_the_same_message_is_a_no_op(tmp_path: Path) -> None:
+    first, written = write_eml(tmp_path, message(body="first"))
+    before = first.stat().st_mtime_ns
+    second, again = write_eml(tmp_path, message(body="second attempt"))
+    assert second == first and written and not again
+    assert first.stat().st_mtime_ns == before
+    assert b"first" in first.read_bytes() and b"second" not in first.read_bytes()
+    OutboxFolder(tmp_path).send(message(body="third"))
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def test_distinct_ids_that_look_alike_get_distinct_files() -> None:
+    assert eml_name("<a/b@x>") != eml_name("<a_b@x>")
+    name = eml_name("<../../etc/passwd\x00@x>")
+    assert "/" not in name and "\x00" not in name and not name.startswith(".")
+
+
+def test_a_message_without_message_id_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(OutboxFolderError, match="Message-ID"):
+        write_eml(tmp_path, message(message_id=None))
+
+
+def test_a_folder_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "outbox"
+    blocker.write_text("not a folder")
+    with pytest.raises(OutboxFolderError, match="cannot write"):
+        write_eml(blocker, message())
