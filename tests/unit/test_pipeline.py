@@ -8,6 +8,7 @@ file and the readers are the real ones.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from email.message import EmailMessage
@@ -19,6 +20,7 @@ import pytest
 
 import intake.pipeline as pipeline
 from intake.documents import classify
+from intake.mail.maildir import MaildirSource, seed_maildir
 from intake.mail.source import MessageRef, RawMessage, SourceError
 from intake.model import Envelope
 from intake.pipeline import ignore_reason, poll_once, retry_failed
@@ -414,3 +416,31 @@ def test_header_message_id_survives_garbage() -> None:
     assert pipeline.header_message_id(b"Message-ID: <a@b>\r\n\r\nbody") == "<a@b>"
     assert pipeline.header_message_id(b"\xff\xfe\x00garbage") is None
     assert pipeline.header_message_id(b"") is None
+
+
+# ------------------------------------------------------- over a real Maildir
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def test_the_fixture_series_build_complete_requests_over_a_maildir(
+    store: Store, rules: Rules, tmp_path: Path
+) -> None:
+    expected = json.loads((FIXTURES / "expected.json").read_text())
+    series = expected["series"]
+    files = [name for s in series for name in s["files"]] + ["auto-reply.eml", "bounce.eml"]
+    maildir = tmp_path / "mail"
+    seed_maildir(maildir, [FIXTURES / "eml" / name for name in files])
+
+    with MaildirSource(maildir) as source:
+        result = poll_once(source, store, rules, own_address=OWN)
+        assert source.uids_above(0) == []  # every message moved out of the inbox
+
+    assert (result.fetched, result.processed, result.ignored, result.failed) == (6, 4, 2, 0)
+    for s in series:
+        (request,) = [r for r in store.list_requests() if r.attorney == s["sender"]]
+        assert request.status.value == s["assessment"]["status"]
+        held = {d.sha256 for d, _ in store.request_documents(request.id)}
+        assert held == {d["sha256"] for d in s["documents"]}
+    assert len(store.list_requests()) == len(series)
+    assert len(list((maildir / ".Processed" / "cur").iterdir())) == 6
