@@ -433,8 +433,15 @@ def find_signature(lines: Sequence[Line]) -> Signature:
             continue
         if found:
             at, name = found
-            evidence = Evidence(text=f"{text} {lines[at].text}", page=lines[index].page)
-            return Signature(True, name, evidence, index)
+            # Show "Very truly yours, Jane Doe" rather than the rule between them.
+            start = next(
+                (i for i in range(index, max(index - 4, -1), -1) if _CLOSING.match(lines[i].text)),
+                index,
+            )
+            evidence = Evidence(
+                text=f"{lines[start].text} {lines[at].text}", page=lines[start].page
+            )
+            return Signature(True, name, evidence, start)
     return Signature(False, None, None, None)
 
 

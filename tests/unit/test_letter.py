@@ -166,6 +166,9 @@ def test_items_without_subject_read_with_their_lead_in() -> None:
     assert evidence["login_responsibility"] is not None
     assert facts.signed and facts.attorney_name == "Maria Lopez"
     assert facts.bar_number is None
+    # The evidence shows the closing and the name, not the rule between them.
+    assert facts.signature_evidence is not None
+    assert facts.signature_evidence.text == "Respectfully submitted, Maria Lopez"
 
 
 def test_inline_enumeration_in_one_paragraph() -> None:
@@ -244,6 +247,161 @@ def test_each_missing_affirmation_is_reported_alone(omitted: str) -> None:
     assert found(facts)[omitted] is None
 
 
+# One sentence each: what a wording must accept, and what it must not take for an
+# affirmation (negations, questions, other courts, the State Bar, half a statement).
+PARAPHRASES = [
+    ("ecf_procedures", True, "I have read and will abide by the ECF procedures."),
+    (
+        "ecf_procedures",
+        True,
+        (
+            "I certify that I have read and agree to comply with the Electronic Case Filing "
+            "Procedures."
+        ),
+    ),
+    (
+        "ecf_procedures",
+        True,
+        "I have read and understand the Court's ECF Procedures and agree to be bound by them.",
+    ),
+    (
+        "ecf_procedures",
+        True,
+        "I acknowledge that I have read the CM/ECF Administrative Procedures and will follow them.",
+    ),
+    (
+        "ecf_procedures",
+        True,
+        "The undersigned has reviewed and will adhere to the court's e-filing procedures.",
+    ),
+    (
+        "ecf_procedures",
+        True,
+        "I have read the ECF Procedures. I will comply with them in every case.",
+    ),
+    ("ecf_procedures", False, "I will comply with the ECF Procedures once I have read them?"),
+    ("ecf_procedures", False, "I have not read the ECF Procedures and cannot comply with them."),
+    (
+        "ecf_procedures",
+        False,
+        "The ECF Procedures require that attorneys read and comply with them.",
+    ),
+    (
+        "ecf_procedures",
+        False,
+        "Please let me know if I need to read and comply with the ECF procedures.",
+    ),
+    ("local_rules", True, "I am familiar with the Bankruptcy Local Rules of this Court."),
+    ("local_rules", True, "I have a working knowledge of the Bankruptcy Local Rules."),
+    (
+        "local_rules",
+        True,
+        (
+            "I am familiar with the Local Rules of the United States Bankruptcy Court for the "
+            "Northern District of California."
+        ),
+    ),
+    ("local_rules", True, "I have read and am familiar with the B.L.R."),
+    ("local_rules", True, "I'm familiar with the local bankruptcy rules."),
+    ("local_rules", False, "I am not familiar with the Bankruptcy Local Rules."),
+    ("local_rules", False, "I qualify under Civil Local Rule 11-1(a)."),
+    ("local_rules", False, "The Local Rules are available on the Court's website."),
+    (
+        "qualification",
+        True,
+        (
+            "I am a member in good standing of the bar of the U.S. District Court for the "
+            "Northern District of California."
+        ),
+    ),
+    ("qualification", True, "I am admitted pro hac vice."),
+    ("qualification", True, "I meet the requirements of Civil Local Rule 11-1(a)."),
+    ("qualification", True, "I am admitted to practice in the Northern District of California."),
+    ("qualification", True, "I am an Assistant United States Attorney."),
+    ("qualification", True, "I am a trial attorney with the U.S. Department of Justice."),
+    (
+        "qualification",
+        True,
+        "I am employed as an attorney by the Office of the United States Trustee.",
+    ),
+    ("qualification", True, "I am admitted to the USDC, N.D. Cal."),
+    ("qualification", False, "I am a member of the State Bar of California."),
+    (
+        "qualification",
+        False,
+        (
+            "I am admitted to practice before the U.S. Bankruptcy Court for the Central District "
+            "of California."
+        ),
+    ),
+    (
+        "qualification",
+        False,
+        (
+            "I intend to apply for admission to the U.S. District Court for the Northern District "
+            "of California."
+        ),
+    ),
+    (
+        "qualification",
+        False,
+        (
+            "I am not a member of the bar of the U.S. District Court for the Northern District of "
+            "California."
+        ),
+    ),
+    (
+        "login_responsibility",
+        True,
+        (
+            "My login and password will be used only by me, and any filing made with them "
+            "constitutes my signature."
+        ),
+    ),
+    (
+        "login_responsibility",
+        True,
+        (
+            "I understand that my CM/ECF password may not be shared with anyone and that its use "
+            "constitutes my signature."
+        ),
+    ),
+    (
+        "login_responsibility",
+        True,
+        (
+            "I will not permit any other person to use my login and password, and I understand "
+            "that any filing made using my password will be deemed my signature."
+        ),
+    ),
+    (
+        "login_responsibility",
+        True,
+        (
+            "My user ID and password are for my exclusive use. Any document filed with them is "
+            "signed by me."
+        ),
+    ),
+    (
+        "login_responsibility",
+        False,
+        "Use of my login constitutes my signature under Fed. R. Bankr. P. 9011.",
+    ),
+    (
+        "login_responsibility",
+        False,
+        "My paralegal will use my login and password, which constitutes my signature.",
+    ),
+    ("login_responsibility", False, "My login and password are for my use only."),
+]
+
+
+@pytest.mark.parametrize(("affirmation", "affirms", "sentence"), PARAPHRASES)
+def test_paraphrases(affirmation: str, affirms: bool, sentence: str) -> None:
+    evidence = found(read_letter(pdf(sentence), POLICY))[affirmation]
+    assert evidence == (sentence if affirms else None)
+
+
 def test_half_of_the_login_affirmation_is_not_enough() -> None:
     text = """\
     Re: CM/ECF training waiver
@@ -319,6 +477,8 @@ def test_signature_block_with_esq_and_sbn() -> None:
     assert facts.signed
     assert facts.attorney_name == "JANE A. DOE"
     assert facts.bar_number == "123456"
+    assert facts.signature_evidence is not None
+    assert facts.signature_evidence.text == "Respectfully submitted, JANE A. DOE, ESQ."
 
 
 def test_closing_followed_by_firm_then_name() -> None:
