@@ -416,6 +416,17 @@ def _sentence_end(text: str) -> int:
     return len(text)
 
 
+def _trim_name(name: str) -> str:
+    """Drop the punctuation that ends the sentence, keep an abbreviation's own full stop."""
+    name = name.strip(" ,;:")
+    while name.endswith("."):
+        last = name.rsplit(" ", 1)[-1].rstrip(".")
+        if len(last) == 1 or (last.lower() in _ABBREVIATIONS and name.endswith(f"{last}.")):
+            break
+        name = name[:-1].rstrip(" ,")
+    return name
+
+
 def _paren_depth(text: str, at: int) -> int:
     depth = 0
     for char in text[:at]:
@@ -444,7 +455,7 @@ def _filed_by(docket: str | None) -> tuple[str, ...]:
         if end and end.start() == stop and end.group(0).strip().lower().startswith("on"):
             # "Jane Doe of Doe Law on behalf of …": the firm is not the filer.
             name = re.split(r"\s+of\s+", name, maxsplit=1)[0]
-        name = _ROLES.sub("", _flat(name)).strip(" ,.")
+        name = _trim_name(_ROLES.sub("", _flat(name)))
         if 1 < len(name) <= 100 and name not in names:
             names.append(name)
     return tuple(names)
@@ -462,8 +473,10 @@ def _date(text: str | None) -> dt.date | None:
 
 # ---------------------------------------------------------------------- stamps
 
-_STAMP = re.compile(r"\[\s*STAMP\s+(?P<kind>[A-Za-z]+Stamp_ID)\s*=\s*(?P<id>\d[\d\n]*\d|\d)", re.I)
-_FILE_NUMBER = re.compile(r"FileNumber\s*=\s*(?P<number>[\d\s-]+?)\s*\]", re.I)
+_STAMP = re.compile(
+    r"\[\s*STAMP\s+(?P<kind>[A-Za-z]+Stamp_ID)\s*=\s*(?P<id>\d[\d\n]{0,20}\d|\d)", re.I
+)
+_FILE_NUMBER = re.compile(r"FileNumber\s*=\s*(?P<number>[\d\s-]{1,40}?)\s*\]", re.I)
 
 
 def _file_numbers(text: str) -> tuple[str, ...]:
