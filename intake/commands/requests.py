@@ -141,7 +141,7 @@ def list_requests(args: argparse.Namespace, settings: Settings, store: Store) ->
                 str(request.id),
                 request.status.value,
                 request.attorney,
-                request.attorney_name or "",
+                (assessment.attorney_name if assessment else None) or request.attorney_name or "",
                 str(len(store.request_documents(request.id))),
                 nefs,
                 request.updated_at,
@@ -240,9 +240,12 @@ def _document_lines(
         )
         lines += [f"       court evidence{_evidence(e)}" for e in nef.court_evidence]
         for case in nef.cases:
-            number_text = case.document_number or case.claim_number or "?"
-            name = f" {case.case_name}" if case.case_name else ""
-            lines.append(f"       case {case.case_number}{name}, document/claim {number_text}")
+            if case.document_number:
+                entry = f"document {case.document_number}"
+            else:
+                entry = f"claim {case.claim_number}" if case.claim_number else "no entry number"
+            name = f" ({case.case_name})" if case.case_name else ""
+            lines.append(f"       case {case.case_number}{name}, {entry}")
         lines.append(f"       filer {nef.filer or '?'}; filed by {', '.join(nef.filed_by) or '?'}")
         if nef.filed_on:
             lines.append(f"       filed on {nef.filed_on.isoformat()}")
