@@ -181,7 +181,9 @@ class _Header:
 def _header(doc: _Print, before: int) -> _Header | None:
     for match in _COURT_LINE.finditer(doc.text, 0, before):
         court_line = match.group(0)
-        district_line = match.group("rest").strip(" ,-")
+        district_line = re.sub(
+            r"^for\s+(?:the\s+)?", "", match.group("rest").strip(" ,-"), flags=re.I
+        )
         if not district_line:
             after = doc.text[match.end() :].lstrip("\n").split("\n", 1)[0]
             district_line = after.strip()

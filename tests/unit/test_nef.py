@@ -668,6 +668,19 @@ Northern District of California
     }
 
 
+def test_many_links_to_another_court_are_one_clue_and_do_not_outvote_the_rest() -> None:
+    # A docket text may link to another court's docket; the notice is still cob's.
+    text = (
+        f"From: cmecf@cob.uscourts.gov\nU.S. Bankruptcy Court\nDistrict of Colorado\n{MINIMAL_BODY}"
+    )
+    links = (tuple(f"https://ecf.deb.uscourts.gov/cgi-bin/DktRpt.pl?{n}" for n in range(4)),)
+    facts = read(text, links=links)
+    assert (facts.court_id, facts.court_type) == ("cob", CourtType.BANKRUPTCY)
+    deb = [e for e in facts.court_evidence if "ecf.deb" in e.text]
+    assert len(deb) == 1  # shown once, after the agreeing clues
+    assert facts.court_evidence[-1] == deb[0]
+
+
 def test_a_district_header_is_not_read_as_a_bankruptcy_court() -> None:
     text = f"U.S. District Court\nSouthern District of New York\n{MINIMAL_BODY}"
     links = (("https://ecf.nysb.uscourts.gov/doc1/126099999999?caseid=1",),)
@@ -830,6 +843,15 @@ def test_documents_that_are_not_nefs(text: str) -> None:
     document = pdf(text)
     assert not looks_like_nef(document)
     assert read_nef(document) is None
+
+
+def test_an_appellate_notice_titled_as_an_nef_is_read_as_appellate() -> None:
+    # Not what SPEC 3 excludes (that is "Notice of Docket Activity"): a notice that calls
+    # itself an NEF is read, and the policy rejects it as not from a bankruptcy court.
+    text = f"United States Court of Appeals for the Tenth Circuit\n{MINIMAL_BODY}"
+    facts = read(text)
+    assert (facts.court_id, facts.court_type) == ("ca10", CourtType.APPELLATE)
+    assert facts.court_name == "Tenth Circuit"
 
 
 def test_an_unreadable_pdf_is_not_an_nef() -> None:
