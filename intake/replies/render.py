@@ -49,7 +49,8 @@ def sentence(value: str) -> str:
     return value[:1].upper() + value[1:]
 
 
-def plural(count: int, singular: str, many: str | None = None) -> str:
+def plural(singular: str, count: int, many: str | None = None) -> str:
+    """{{ "request" | plural(n) }} -> 'request' or 'requests'."""
     return singular if count == 1 else (many or singular + "s")
 
 

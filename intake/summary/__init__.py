@@ -1,0 +1,1 @@
+"""Clerk summaries: the HTML page and PDF packet of a request, the index page, the digest."""
