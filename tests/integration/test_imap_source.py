@@ -6,6 +6,7 @@ import base64
 import hashlib
 import imaplib
 import os
+import socket
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import pytest
 from imap_tools import MailBoxUnencrypted
 
-from intake.mail.imap import ImapConfig, ImapSource
+from intake.mail.imap import ImapConfig, ImapSource, parse_bodies, plan_batches
 from intake.mail.source import SourceError
 from tests.integration.dovecot import DovecotMailbox
 
@@ -154,6 +155,18 @@ def test_move_without_the_move_extension_copies_and_expunges_only_that_message(
     assert len(dovecot.uids("Processed")) == 1
 
 
+def test_marking_a_message_twice_is_harmless(dovecot: DovecotMailbox) -> None:
+    uid = dovecot.deliver(make_message(1))
+
+    for action in ("move", "keyword"):
+        with ImapSource(config_for(dovecot, processed_action=action)) as source:
+            source.mark_processed(uid)
+            source.mark_processed(uid)  # an owed action replayed after a crash
+
+    assert dovecot.uids("INBOX") == []
+    assert len(dovecot.uids("Processed")) == 1
+
+
 def test_keyword_mode_sets_keywords_and_leaves_mail_in_place(dovecot: DovecotMailbox) -> None:
     done, bad = dovecot.deliver(make_message(1)), dovecot.deliver(make_message(2))
 
@@ -215,6 +228,37 @@ def test_server_restart_mid_poll_raises_source_error_then_reconnect_works(
         assert [m.data for m in fresh.fetch([uid])] == [make_message(1)]
 
 
+def test_a_server_that_stops_answering_times_out_into_a_source_error(
+    dovecot: DovecotMailbox,
+) -> None:
+    uid = dovecot.deliver(make_message(1))
+
+    with (
+        ImapSource(config_for(dovecot, timeout_seconds=0.5)) as source,
+        dovecot.sessions_frozen(),
+        pytest.raises(SourceError, match=r"UID SEARCH.*timed out"),
+    ):
+        source.uids_above(0)
+
+    with ImapSource(config_for(dovecot)) as fresh:
+        assert fresh.uids_above(0) == [uid]
+
+
+def test_a_server_that_never_greets_times_out_into_a_source_error() -> None:
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        port = silent.getsockname()[1]
+        config = ImapConfig(
+            host="127.0.0.1",
+            port=port,
+            security="plain",
+            username="u",
+            password="p",
+            timeout_seconds=0.3,
+        )
+        with pytest.raises(SourceError, match=f"127.0.0.1:{port}: cannot connect.*timed out"):
+            ImapSource(config).connect()
+
+
 def test_unreachable_server_and_bad_password_give_clear_errors(dovecot: DovecotMailbox) -> None:
     wrong = "not-" + dovecot.password
     with pytest.raises(SourceError, match=f"login as '{dovecot.user}'") as bad_login:
@@ -259,3 +303,37 @@ def test_polling_a_large_mailbox_with_nothing_new_costs_five_commands(
 
     # imaplib itself asks CAPABILITY on connect; nothing grows with the mailbox.
     assert sent_commands == ["CAPABILITY", "LOGIN", "SELECT", "UID SEARCH", "LOGOUT"]
+
+
+# ------------------------------------------------ configuration and pure helpers
+
+
+def test_plain_imap_is_refused_to_a_remote_host() -> None:
+    with pytest.raises(ValueError, match="loopback"):
+        ImapConfig(host="mail.example.org", username="u", password="p", security="plain")
+    for host in ("127.0.0.1", "::1", "localhost"):
+        assert ImapConfig(host=host, username="u", password="p", security="plain").port is None
+
+
+def test_the_password_stays_out_of_the_config_repr() -> None:
+    config = ImapConfig(host="mail.example.org", username="clerk", password="s3cret-Pw")
+    assert "s3cret-Pw" not in repr(config)
+    assert config.effective_port == 993
+
+
+def test_batches_are_bounded_by_count_and_bytes() -> None:
+    sizes = [(1, 10), (2, 10), (3, 10), (4, 500), (5, 10)]
+    assert plan_batches(sizes, max_count=2, max_bytes=1000) == [[1, 2], [3, 4], [5]]
+    assert plan_batches(sizes, max_count=50, max_bytes=100) == [[1, 2, 3], [4], [5]]
+    assert plan_batches([], max_count=5, max_bytes=5) == []
+
+
+def test_fetch_responses_are_read_whatever_the_item_order() -> None:
+    data: list[bytes | tuple[bytes, bytes] | None] = [
+        (b"1 (UID 7 BODY[] {3}", b"abc"),
+        b")",
+        b"2 (FLAGS (\\Seen))",  # unsolicited update: ignored
+        (b"3 (BODY[] {2}", b"de"),
+        b" UID 9)",  # some servers put the UID after the literal
+    ]
+    assert parse_bodies(data) == [(7, b"abc"), (9, b"de")]
