@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from intake.documents.courts import (
     court_from_doc_id,
@@ -145,10 +145,12 @@ def looks_like_nef(pdf: PdfText) -> bool:
 
 # ---------------------------------------------------------------------- court clues
 
-# How much one kind of clue weighs when clues disagree. The link's host and the header
-# are printed by CM/ECF itself about this very filing; a court-specific stamp and the
-# sender are nearly as good; a document-id prefix is a number we map by table.
-_WEIGHTS = {"link": 5, "url": 5, "header": 4, "stamp": 3, "sender": 3, "doc_id": 2}
+# How much one kind of clue weighs when clues disagree (a real notice's clues agree; a
+# disagreement is a link in the docket text, a forwarded print, an edited file). The
+# header names the court in words and alone outweighs any one other clue, but not two;
+# the ECF links' host is CM/ECF's own; a court-specific stamp and the sender are nearly
+# as good; a document-id prefix is a number we map by table.
+_WEIGHTS = {"header": 6, "link": 4, "url": 4, "stamp": 3, "sender": 3, "doc_id": 2}
 
 _ECF_HOST = re.compile(r"\becf\.([a-z0-9]{2,6})\.uscourts\.gov\b", re.I)
 _DOC_ID = re.compile(r"/doc1/(\d+)")
@@ -169,9 +171,8 @@ class _Clue:
     evidence: Evidence
 
 
-@dataclass
+@dataclass(frozen=True)
 class _Header:
-    court_line: str
     district_line: str
     court_type: CourtType
     court_id: str | None
@@ -193,7 +194,7 @@ def _header(doc: _Print, before: int) -> _Header | None:
         court_id = court_from_header(court_line, district_line)
         text = f"{court_line.removesuffix(match.group('rest')).strip()} / {district_line}"
         evidence = Evidence(text=text, page=doc.page_at(match.start()), source="header")
-        return _Header(court_line, district_line, kind, court_id, evidence)
+        return _Header(district_line, kind, court_id, evidence)
     return None
 
 
@@ -206,12 +207,17 @@ def _link_clues(doc: _Print) -> Iterator[_Clue]:
             yield _Clue("doc_id", court, Evidence(text=text, page=page, source="link"))
 
 
-def _text_clues(doc: _Print) -> Iterator[_Clue]:
+def _text_clues(doc: _Print, docket_span: range) -> Iterator[_Clue]:
+    # A URL inside the docket text is what the filer wrote, and may be another court's.
     for host in _ECF_HOST.finditer(doc.text):
+        if host.start() in docket_span:
+            continue
         if is_court_id(court := host.group(1).lower()):
             page = doc.page_at(host.start())
             yield _Clue("url", court, Evidence(text=host.group(0), page=page, source="text"))
     for doc_id in _DOC_ID.finditer(doc.text):
+        if doc_id.start() in docket_span:
+            continue
         if court_id := court_from_doc_id(doc_id.group(1)):
             text = f"/doc1/{doc_id.group(1)} (prefix {doc_id.group(1)[:3]} = {court_id})"
             page = doc.page_at(doc_id.start())
@@ -238,11 +244,11 @@ def _stamp_clue(kind: str | None, stamp_text: str, page: int) -> tuple[CourtType
     return court_type(court), _Clue("stamp", court, evidence)
 
 
-@dataclass
+@dataclass(frozen=True)
 class _CourtVerdict:
     court_id: str | None
     court_type: CourtType
-    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+    evidence: tuple[Evidence, ...]
 
 
 def _decide_court(
@@ -378,11 +384,11 @@ def _cases(labels: list[tuple[str, str]]) -> tuple[NefCase, ...]:
     )
 
 
-def _docket_text(text: str) -> tuple[str | None, int]:
-    """The docket text and where it starts in `text` (-1 when there is none)."""
+def _docket_text(text: str) -> tuple[str | None, range]:
+    """The docket text, and the span of `text` it takes (empty when there is none)."""
     start = _DOCKET_TEXT.search(text)
     if not start:
-        return None, -1
+        return None, range(0)
     end = _DOCKET_END.search(text, start.end())
     stop = end.start() if end else min(len(text), start.end() + 4000)
     if end:
@@ -391,7 +397,7 @@ def _docket_text(text: str) -> tuple[str | None, int]:
         if line_start > start.end():
             stop = line_start
     docket = _flat(re.sub(r"<(\w+)>\s*</\1>|</?[ibu]>", " ", text[start.end() : stop], flags=re.I))
-    return docket or None, start.start()
+    return docket or None, range(start.start(), stop)
 
 
 # Party roles CM/ECF prints before a filer's name ("Filed by Debtor Jane Doe").
@@ -505,9 +511,9 @@ def read_nef(pdf: PdfText) -> NefFacts | None:
         return None
     notice, transaction = found
 
-    docket, docket_start = _docket_text(text)
+    docket, docket_span = _docket_text(text)
     fields_start = transaction.end() if transaction else 0
-    fields_end = docket_start if docket_start > fields_start else len(text)
+    fields_end = docket_span.start if docket_span.start > fields_start else len(text)
     labels = _label_values(text[fields_start:fields_end])
     cases = _cases(labels)
 
@@ -535,7 +541,7 @@ def read_nef(pdf: PdfText) -> NefFacts | None:
     if header and header.court_id:
         clues.append(_Clue("header", header.court_id, header.evidence))
     clues.extend(_link_clues(doc))
-    clues.extend(_text_clues(doc))
+    clues.extend(_text_clues(doc, docket_span))
     if stamp_clue:
         clues.append(stamp_clue)
     how = transaction.group("how") if transaction else None

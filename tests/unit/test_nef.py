@@ -681,6 +681,27 @@ def test_many_links_to_another_court_are_one_clue_and_do_not_outvote_the_rest() 
     assert facts.court_evidence[-1] == deb[0]
 
 
+def test_a_link_in_the_docket_text_to_another_court_is_no_clue() -> None:
+    text = f"U.S. Bankruptcy Court\nDistrict of New Jersey\n{MINIMAL_BODY}".replace(
+        "(Ito, Ken)",
+        "Transcript at https://ecf.nysb.uscourts.gov/doc1/126012345678 (Ito, Ken)",
+    )
+    facts = read(text)
+    assert (facts.court_id, facts.court_type) == ("njb", CourtType.BANKRUPTCY)
+    assert [e.text for e in facts.court_evidence] == [
+        "U.S. Bankruptcy Court / District of New Jersey"
+    ]
+    assert facts.docket_text is not None and "ecf.nysb" in facts.docket_text
+
+
+def test_the_header_alone_outweighs_one_other_clue_but_not_two() -> None:
+    text = f"U.S. Bankruptcy Court\nDistrict of Colorado\n{MINIMAL_BODY}"
+    one = (("https://ecf.utb.uscourts.gov/cgi-bin/DktRpt.pl?5",),)
+    assert read(text, links=one).court_id == "cob"
+    two = f"From: ecf@utb.uscourts.gov\n{text}"
+    assert read(two, links=one).court_id == "utb"
+
+
 def test_a_district_header_is_not_read_as_a_bankruptcy_court() -> None:
     text = f"U.S. District Court\nSouthern District of New York\n{MINIMAL_BODY}"
     links = (("https://ecf.nysb.uscourts.gov/doc1/126099999999?caseid=1",),)
