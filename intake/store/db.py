@@ -356,10 +356,16 @@ class Store:
     # ----------------------------------------------------------------- documents
 
     def save_document(self, document: Document, message_row_id: int) -> bool:
-        """Keep a document's facts under its SHA-256; False when it was already known."""
-        cur = self._write(
+        """Keep a document's facts under its SHA-256; False when it was already known.
+
+        A file seen before gets the facts of this newer reading (the readers or the
+        rules may have changed since); its first message and first name stay.
+        """
+        known = self._one("SELECT 1 FROM documents WHERE sha256 = ?", (document.sha256,))
+        self._write(
             "INSERT INTO documents (sha256, filename, kind, facts, first_message, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO UPDATE SET"
+            " kind = excluded.kind, facts = excluded.facts",
             (
                 document.sha256,
                 document.filename,
@@ -369,7 +375,7 @@ class Store:
                 self._now(),
             ),
         )
-        return cur.rowcount == 1
+        return known is None
 
     def attach_document(
         self, request_id: int, sha256: str, filename: str, message_row_id: int

@@ -22,7 +22,7 @@ def _email(sender: str, name: str, filename: str) -> bytes:
     message["Subject"] = "waiver"
     message["Message-ID"] = f"<{filename}.{sender}>"
     message.set_content("attached")
-    data = b"%PDF-1.4\n% " + filename.encode() + b"\n%%EOF\n"
+    data = b"scanned from the copier: " + filename.encode()  # no PDF reader runs: fast
     message.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
     return bytes(message)
 

@@ -276,11 +276,13 @@ def test_documents_are_kept_once_and_named_as_in_each_request(store: Store) -> N
     with store.transaction():
         request_id = store.create_request("jane@example.com", None)
         assert store.save_document(_document("1" * 64, "a.pdf"), message) is True
-        assert store.save_document(_document("1" * 64, "renamed.pdf"), message) is False
+        reread = _document("1" * 64, "renamed.pdf").model_copy(update={"reason": "newer"})
+        assert store.save_document(reread, message) is False
         assert store.attach_document(request_id, "1" * 64, "renamed.pdf", message) is True
         assert store.attach_document(request_id, "1" * 64, "again.pdf", message) is False
     held = store.request_documents(request_id)
     assert [(d.filename, d.sha256, m) for d, m in held] == [("renamed.pdf", "1" * 64, message)]
+    assert held[0][0].reason == "newer"  # the latest reading of the file wins
 
 
 def test_a_document_must_exist_before_a_request_holds_it(store: Store) -> None:
