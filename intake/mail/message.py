@@ -189,7 +189,7 @@ class _Reader:
         self.limits = limits
         self.problems: list[str] = []
         self.attachments: list[Attachment] = []
-        self.dropped = 0
+        self.overflowed = False  # more attachments than the limit: stop reading parts
         self.referenced_cids: set[str] = set()
         self.too_deep = False
 
@@ -222,11 +222,10 @@ class _Reader:
         if complete:
             self.referenced_cids = self._cids_referenced_from_html(msg)
             self._walk(msg, depth=0, forwarded=False)
-        if self.dropped:
-            total = len(self.attachments) + self.dropped
+        if self.overflowed:
             self.problem(
-                f"The message has {total} attachments; only the first"
-                f" {self.limits.max_attachments} were read."
+                f"The message has more than {self.limits.max_attachments} attachments;"
+                f" only the first {self.limits.max_attachments} were read."
             )
         return Envelope(
             **envelope_fields,
@@ -359,7 +358,9 @@ class _Reader:
             payload = part.get_payload()
             if isinstance(payload, list):
                 stack.extend((child, depth + 1) for child in payload if _is_message(child))
-            elif _safe_content_type(part) == "text/html":
+            elif "html" in (_raw_header(part, "content-type") or "").lower():  # cheap test first
+                if _safe_content_type(part) != "text/html":
+                    continue
                 try:
                     html = part.get_payload(decode=True)
                 except Exception:
@@ -371,6 +372,8 @@ class _Reader:
         return found
 
     def _walk(self, part: email.message.Message, depth: int, forwarded: bool) -> None:
+        if self.overflowed:
+            return
         if depth > self.limits.max_depth:
             if not self.too_deep:
                 self.too_deep = True
@@ -387,6 +390,8 @@ class _Reader:
             # message/rfc822 (a forwarded email) holds one message; multipart/* many parts.
             # message/delivery-status holds header blocks, not documents.
             inside = forwarded or content_type.startswith("message/")
+            if content_type.startswith("message/") and self._reread_encoded(part, payload, depth):
+                return
             if content_type != "message/delivery-status":
                 for child in payload:
                     if _is_message(child):
@@ -398,11 +403,13 @@ class _Reader:
             )
             return
         try:
-            self._leaf(part, content_type, forwarded)
+            self._leaf(part, content_type, forwarded, depth)
         except Exception as exc:  # keep going with the other parts
             self.problem(f"A part of type {content_type} could not be read ({type(exc).__name__}).")
 
-    def _leaf(self, part: email.message.Message, content_type: str, forwarded: bool) -> None:
+    def _leaf(
+        self, part: email.message.Message, content_type: str, forwarded: bool, depth: int
+    ) -> None:
         if content_type in SIGNATURE_TYPES:
             return
         disposition = _safe_disposition(part)
@@ -422,7 +429,36 @@ class _Reader:
         if content_type in TNEF_TYPES or (filename or "").lower() == "winmail.dat":
             self._add_tnef(filename, content_type, decoded, origin)
             return
+        if (filename or "").lower().endswith(".eml") and not decoded.truncated:
+            # A forwarded email saved as a file: its attachments are the documents.
+            self._walk_embedded(decoded.data, depth)
+            return
         self._add(filename, content_type, decoded, origin)
+
+    def _reread_encoded(self, part: email.message.Message, payload: list[Any], depth: int) -> bool:
+        """A forwarded message sent base64- or QP-encoded: the parser took the encoded
+        text for the message itself, so decode it and read it again."""
+        encoding = (self._header_text(part, "content-transfer-encoding") or "").lower()
+        if encoding not in ("base64", "quoted-printable") or len(payload) != 1:
+            return False
+        if not _is_message(payload[0]):
+            return False
+        carrier = email.message.Message(policy=email.policy.compat32)
+        carrier["Content-Transfer-Encoding"] = encoding
+        carrier.set_payload(_text_as_received(payload[0]))
+        data = carrier.get_payload(decode=True)
+        self._walk_embedded(data if isinstance(data, bytes) else b"", depth)
+        return True
+
+    def _walk_embedded(self, data: bytes, depth: int) -> None:
+        """Read bytes that are themselves an email, as a forwarded message."""
+        try:
+            inner = email.message_from_bytes(data, policy=email.policy.default)
+        except Exception as exc:  # e.g. nested too deeply for the parser
+            self.problem(f"A forwarded message could not be read ({type(exc).__name__}).")
+            return
+        self.referenced_cids |= self._cids_referenced_from_html(inner)
+        self._walk(inner, depth + 1, forwarded=True)
 
     def _is_inline_image(
         self, part: email.message.Message, disposition: str | None, decoded: _Decoded
@@ -467,7 +503,7 @@ class _Reader:
 
     def _add(self, filename: str | None, content_type: str, decoded: _Decoded, origin: str) -> None:
         if len(self.attachments) >= self.limits.max_attachments:
-            self.dropped += 1
+            self.overflowed = True
             return
         if filename is None:
             number = len(self.attachments) + 1
@@ -535,6 +571,20 @@ def _raw_header(msg: email.message.Message, name: str) -> str | None:
         if key.lower() == name:
             return str(value)
     return None
+
+
+def _text_as_received(msg: email.message.Message) -> str:
+    """A parsed message's text as close to its source as the parser lets us get back."""
+    body = msg.get_payload()
+    if not isinstance(body, str):  # it parsed into parts: regenerate, folding kept
+        compat = email.policy.compat32.clone(max_line_length=0)
+        return msg.as_bytes(policy=compat).decode("ascii", "surrogateescape")
+    headers = "".join(f"{name}: {value}\n" for name, value in msg.raw_items())
+    # When a line that is no header ended the headers, it already begins the body.
+    ended_early = any(
+        isinstance(d, email.errors.MissingHeaderBodySeparatorDefect) for d in msg.defects
+    )
+    return headers + ("" if ended_early or not headers else "\n") + body
 
 
 def _safe_content_type(part: email.message.Message) -> str:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import email
+import email.policy
+import quopri
 import struct
 import time
 from email import encoders
@@ -13,7 +17,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from intake.mail.message import MessageLimits, clean_filename, parse_message
@@ -231,6 +235,44 @@ def test_pdf_inside_a_message_forwarded_twice() -> None:
     assert [(a.filename, a.origin) for a in env.attachments] == [("deep.pdf", "forwarded")]
 
 
+def court_mail_with_nef() -> bytes:
+    nef_mail = mail(subject="Activity in Case 23-14130", sender="cmecf@cob.uscourts.gov")
+    nef_mail.add_attachment(PDF, maintype="application", subtype="pdf", filename="nef.pdf")
+    return nef_mail.as_bytes()
+
+
+@pytest.mark.parametrize("encoding", ["base64", "quoted-printable"])
+def test_forwarded_message_sent_with_a_transfer_encoding(encoding: str) -> None:
+    encoded = (
+        base64.encodebytes(court_mail_with_nef())
+        if encoding == "base64"
+        else quopri.encodestring(court_mail_with_nef())
+    )
+    raw = (
+        b"From: jane@example-law.com\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n"
+        b"--XX\r\nContent-Type: message/rfc822\r\nContent-Transfer-Encoding: "
+        + encoding.encode()
+        + b"\r\n\r\n"
+        + encoded
+        + b"\r\n--XX--\r\n"
+    )
+    env = parse_message(raw)
+    assert [(a.filename, a.origin, a.data) for a in env.attachments] == [
+        ("nef.pdf", "forwarded", PDF)
+    ]
+
+
+def test_forwarded_email_saved_as_an_eml_file_is_read_inside() -> None:
+    msg = mail()
+    msg.add_attachment(
+        court_mail_with_nef(), maintype="application", subtype="octet-stream", filename="NEF.eml"
+    )
+    env = parse_message(msg.as_bytes())
+    assert [(a.filename, a.origin, a.data) for a in env.attachments] == [
+        ("nef.pdf", "forwarded", PDF)
+    ]
+
+
 def test_forwarding_deeper_than_the_limit_is_a_problem() -> None:
     innermost = mail()
     innermost.add_attachment(PDF, maintype="application", subtype="pdf", filename="deep.pdf")
@@ -325,7 +367,7 @@ def test_more_attachments_than_the_limit_keeps_the_first() -> None:
         msg.add_attachment(PDF, maintype="application", subtype="pdf", filename=f"nef{i}.pdf")
     env = parse_message(msg.as_bytes(), MessageLimits(max_attachments=3))
     assert names(env) == ["nef0.pdf", "nef1.pdf", "nef2.pdf"]
-    assert any("5 attachments" in p for p in env.problems)
+    assert any("more than 3 attachments" in p for p in env.problems)
 
 
 def test_damaged_base64_keeps_what_decodes() -> None:
@@ -442,14 +484,13 @@ def test_garbage_bytes_give_an_envelope(raw: bytes) -> None:
 
 
 def test_nesting_too_deep_for_the_parser_still_reads_the_headers() -> None:
-    head = b"From: Jane <jane@x.org>\r\nContent-Type: multipart/mixed; boundary=b0\r\n\r\n"
-    body = b"".join(
-        b"--b%d\r\nContent-Type: multipart/mixed; boundary=b%d\r\n\r\n" % (i, i + 1)
-        for i in range(1100)
-    )
-    env = parse_message(head + body)
+    # 1,000 forwarded-in-forwarded messages exhaust the stdlib parser's recursion.
+    nested = b"Content-Type: text/plain\r\n\r\nx\r\n"
+    for _ in range(1000):
+        nested = b"Content-Type: message/rfc822\r\n\r\n" + nested
+    env = parse_message(b"From: Jane <jane@x.org>\r\n" + nested)
     assert env.sender_address == "jane@x.org"
-    assert env.problems
+    assert any("nested too deeply" in p for p in env.problems)
 
 
 # ---------------------------------------------------------------- properties
@@ -547,13 +588,14 @@ def _containers(children: st.SearchStrategy[Message]) -> st.SearchStrategy[Messa
 mime_trees = st.recursive(leaves(), _containers, max_leaves=12)
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mime_trees, st.sampled_from(["Jane <jane@x.org>", "=?utf-8?q?=0D=0A?= <a@b>", "", "@@"]))
 def test_arbitrary_mime_trees_lose_no_pdf(tree: Message, sender: str) -> None:
     root = MIMEMultipart()
     root["From"] = sender
     root.attach(tree)
     raw = root.as_bytes()
+    note(raw.decode("ascii", "replace"))
     env = parse_message(raw, MessageLimits(max_attachments=1000))
     found = [a.data for a in env.attachments]
     for line in (env.subject, env.sender_name or "", *env.problems):
@@ -562,6 +604,8 @@ def test_arbitrary_mime_trees_lose_no_pdf(tree: Message, sender: str) -> None:
     for a in env.attachments:
         assert a.truncated or a.size == len(a.data)
         assert a.filename and not any(c in a.filename for c in "\r\n/\\\x00")
-    for leaf in root.walk():
+    # The oracle is the stdlib's plain reading of the same bytes: what is on the wire
+    # (a generated name holding a line break, say, breaks the part it sits in).
+    for leaf in email.message_from_bytes(raw, policy=email.policy.compat32).walk():
         if leaf.get_content_type() == "application/pdf":
             assert leaf.get_payload(decode=True) in found
