@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from intake.mail.imap import ImapConfig, ImapSource
+from intake.mail.source import SourceError
 from intake.pipeline import CRASH_POINTS, PollResult, poll_once
 from intake.policy.rules import Rules, load_rules
 from intake.store import MessageStatus, Store
@@ -141,6 +142,30 @@ def test_a_uidvalidity_reset_processes_nothing_twice(
         assert "$IntakeProcessed" in dovecot.flags(uid)
     # A third poll under the new UIDVALIDITY fetches nothing.
     assert poll(dovecot, store, rules, action="keyword").fetched == 0
+
+
+def test_a_server_restart_mid_poll_loses_nothing_and_repeats_nothing(
+    dovecot: DovecotMailbox, store: Store, rules: Rules
+) -> None:
+    for files in (["a.pdf"], ["b.pdf"], ["c.pdf"], ["d.pdf"]):
+        dovecot.deliver(email(JANE, "Jane Doe", files))
+
+    def restart_after_two(done: int, total: int) -> None:
+        if done == 2:
+            dovecot.restart()  # the session drops at once
+
+    with pytest.raises(SourceError), ImapSource(imap_config(dovecot)) as source:
+        poll_once(source, store, rules, own_address=OWN, progress=restart_after_two)
+    # The four came in one FETCH: the third was read from memory and committed, and
+    # only its move met the dead connection, so its action is owed.
+    assert len(store.messages()) == 3
+    assert [m.uid for m in store.pending_actions("INBOX", dovecot.uidvalidity())] == [3]
+
+    result = poll(dovecot, store, rules)
+    assert (result.actions_recovered, result.fetched, result.processed) == (1, 1, 1)
+    assert documents_of(store, JANE) == [["a.pdf", "b.pdf", "c.pdf", "d.pdf"]]
+    assert sorted(m.uid for m in store.messages()) == [1, 2, 3, 4]
+    assert dovecot.uids() == [] and len(dovecot.uids("Processed")) == 4
 
 
 # ------------------------------------------------------------- kill -9
