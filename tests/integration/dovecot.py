@@ -2,7 +2,8 @@
 
 `DovecotServer` runs `dovecot -F` with its own configuration in a `dc-XXXX` folder under
 /dev/shm (or /tmp when that is small): plain IMAP on 127.0.0.1 and a free port, mail
-stored as Debian's `mail` user, no auth penalty, MOVE and UIDPLUS in the greeting.
+stored as Debian's `mail` user, no auth penalty, MOVE and UIDPLUS in the greeting;
+IMAPS and STARTTLS with a self-signed certificate made for the session.
 `DovecotServer.new_mailbox()` adds a fresh user and returns a `DovecotMailbox`, the
 object the `dovecot` fixture yields.
 
@@ -57,6 +58,20 @@ def _scratch_dir() -> str:
     return "/tmp"
 
 
+def _make_certificate(cert: Path, key: Path) -> None:
+    """A self-signed certificate for localhost and 127.0.0.1 (openssl comes with Dovecot)."""
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+            "-keyout", str(key), "-out", str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -71,7 +86,9 @@ base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
-ssl = no
+ssl = yes
+ssl_cert = <{root}/cert.pem
+ssl_key = <{root}/key.pem
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 auth_failure_delay = 0
@@ -106,7 +123,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 """
@@ -115,8 +133,9 @@ service imap-login {{
 class DovecotServer:
     """One private Dovecot process; start it once per test session.
 
-    Attributes: `root` (its folder), `host`, `port`, `password` (every user's),
-    `config_path`.
+    Attributes: `root` (its folder), `host`, `port` (plain IMAP, STARTTLS offered),
+    `tls_port` (IMAPS), `ca_file` (the self-signed certificate to trust, for localhost
+    and 127.0.0.1), `password` (every user's), `config_path`.
     Methods: `start()`, `stop()`, `restart()`, `sessions_frozen()` (a context manager),
     `new_mailbox()`, `doveadm(*args)`.
     """
@@ -131,15 +150,23 @@ class DovecotServer:
         self.root.chmod(0o755)
         self.host = "127.0.0.1"
         self.port = free_port()
+        self.tls_port = free_port()
+        self.ca_file = self.root / "cert.pem"
         self.config_path = self.root / "dovecot.conf"
         self._process: subprocess.Popen[bytes] | None = None
         self._users = itertools.count(1)
         (self.root / "mail").mkdir()
         os.chown(self.root / "mail", MAIL_UID, MAIL_GID)
         self.password = secrets.token_urlsafe(12)
+        _make_certificate(self.ca_file, self.root / "key.pem")
         self.config_path.write_text(
             _CONFIG.format(
-                root=self.root, port=self.port, uid=MAIL_UID, gid=MAIL_GID, password=self.password
+                root=self.root,
+                port=self.port,
+                tls_port=self.tls_port,
+                uid=MAIL_UID,
+                gid=MAIL_GID,
+                password=self.password,
             )
         )
 
@@ -252,7 +279,8 @@ class DovecotServer:
 class DovecotMailbox:
     """One user's mailbox on the session's Dovecot: what the `dovecot` fixture yields.
 
-    - `host`, `port`, `user`, `password`: log in with plain IMAP (no TLS) on loopback.
+    - `host`, `port`, `user`, `password`: log in with plain IMAP on loopback
+      (STARTTLS is offered too); `tls_port` and `ca_file` for IMAPS.
     - `maildir`: the user's Maildir (INBOX at its root, folders as `.Name`).
     - `deliver(eml_bytes, folder="INBOX") -> int`: deliver as the MTA would
       (`doveadm save`); creates the folder if needed; returns the new message's UID.
@@ -282,6 +310,14 @@ class DovecotMailbox:
     @property
     def port(self) -> int:
         return self.server.port
+
+    @property
+    def tls_port(self) -> int:
+        return self.server.tls_port
+
+    @property
+    def ca_file(self) -> Path:
+        return self.server.ca_file
 
     def deliver(self, eml_bytes: bytes, folder: str = "INBOX") -> int:
         if folder != "INBOX" and folder not in self.folders():

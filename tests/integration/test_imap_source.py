@@ -259,6 +259,21 @@ def test_a_server_that_never_greets_times_out_into_a_source_error() -> None:
             ImapSource(config).connect()
 
 
+@pytest.mark.parametrize("security", ["tls", "starttls"])
+def test_encrypted_connections_verify_the_server_certificate(
+    dovecot: DovecotMailbox, security: str
+) -> None:
+    uid = dovecot.deliver(make_message(1))
+    port = dovecot.tls_port if security == "tls" else dovecot.port
+    trusted = config_for(dovecot, security=security, port=port, tls_ca_file=dovecot.ca_file)
+    untrusted = config_for(dovecot, security=security, port=port)
+
+    with ImapSource(trusted) as source:
+        assert source.uids_above(0) == [uid]
+    with pytest.raises(SourceError, match=f"cannot connect \\({security}\\).*CERTIFICATE_VERIFY"):
+        ImapSource(untrusted).connect()
+
+
 def test_unreachable_server_and_bad_password_give_clear_errors(dovecot: DovecotMailbox) -> None:
     wrong = "not-" + dovecot.password
     with pytest.raises(SourceError, match=f"login as '{dovecot.user}'") as bad_login:
