@@ -12,6 +12,8 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from intake.model import (
     Affirmation,
@@ -394,3 +396,39 @@ def _escaped(text: str) -> str:
         .replace('"', "&#34;")
         .replace("'", "&#39;")
     )
+
+
+def test_non_ascii_names_and_subjects_are_encoded_not_mangled(rules: Rules) -> None:
+    env = envelope(sender_name="José Müller-Łukasz", subject="Solicitud de exención ✓")
+    reply, _ = reply_for([], rules, env)
+    raw = to_email_message(reply).as_bytes()
+    assert all(byte < 128 for byte in raw.split(b"\r\n\r\n", 1)[0])  # headers stay 7-bit
+    message = parsed(reply)
+    assert message["Subject"] == "Re: Solicitud de exención ✓"
+    assert message["To"].addresses[0].display_name == "José Müller-Łukasz"
+
+
+_EXPECTED_HEADERS = {
+    "from", "to", "subject", "date", "message-id", "in-reply-to", "references",
+    "auto-submitted", "x-auto-response-suppress", "mime-version", "content-type",
+}  # fmt: skip
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    subject=st.text(max_size=120),
+    name=st.text(max_size=60),
+    references=st.text(alphabet=st.sampled_from("<>@ab\r\n: "), max_size=60),
+)
+def test_any_subject_name_or_references_yield_only_our_headers(
+    subject: str, name: str, references: str, rules: Rules
+) -> None:
+    env = envelope(subject=subject, sender_name=name, headers={"references": references})
+    reply, _ = reply_for([], rules, env)
+    message = parsed(reply)
+    assert {k.lower() for k in message} == _EXPECTED_HEADERS
+    assert [a.addr_spec for a in message["To"].addresses] == ["jane.doe@example-law.com"]
+    assert message["Subject"].startswith("Re: ")
+    assert "\n" not in message["Subject"] and "\r" not in message["Subject"]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import email
+import email.policy
 import hashlib
 import io
 import itertools
 import re
+from email.message import EmailMessage
 
 import pytest
 from pypdf import PdfReader, PdfWriter
@@ -27,6 +30,7 @@ from intake.model import (
 )
 from intake.policy.assess import assess
 from intake.policy.rules import Rules, load_rules
+from intake.summary.mail import digest_message, summary_message
 from intake.summary.packet import build_packet
 from intake.summary.pages import RequestRow, render_digest, render_index, render_request_html
 from intake.summary.view import RequestFacts, SummaryView, build_summary
@@ -299,3 +303,62 @@ def test_digest_groups_requests_by_status() -> None:
 def test_an_empty_digest_says_so() -> None:
     digest = render_digest([], day=dt.date(2026, 11, 21), court_name="Court")
     assert "No requests." in digest.text and "none" in digest.subject
+
+
+# ------------------------------------------------------------------------ emails
+
+
+def test_summary_email_carries_the_page_and_the_packet(
+    request_docs: tuple[list[Document], dict[str, bytes]],
+    assessed: tuple[Assessment, SummaryView],
+) -> None:
+    docs, originals = request_docs
+    _, view = assessed
+    packet = build_packet(view, docs, originals)
+    message = summary_message(
+        view,
+        render_request_html(view),
+        packet,
+        from_address="intake@canb.example.gov",
+        to_addresses=["clerks@canb.example.gov", "backup@canb.example.gov"],
+        message_id="<summary-R-17-1@intake.canb.example.gov>",
+        date=dt.datetime(2026, 11, 21, 8, 0, tzinfo=UTC),
+    )
+    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    assert parsed["Auto-Submitted"] == "auto-generated"
+    assert parsed["Subject"] == "Waiver request R-17: Jane A. Doe - Complete: ready for a decision"
+    assert [a.addr_spec for a in parsed["To"].addresses] == [
+        "clerks@canb.example.gov",
+        "backup@canb.example.gov",
+    ]
+    attachments = list(parsed.iter_attachments())
+    assert [a.get_filename() for a in attachments] == ["request-R-17.pdf"]
+    assert attachments[0].get_content() == packet.pdf
+    html = parsed.get_body(("html",))
+    assert html is not None
+    for case in case_numbers(docs):
+        assert case in html.get_content()
+
+
+def test_digest_email_and_a_bad_message_id() -> None:
+    digest = render_digest(
+        [RequestRow("R-1", "A One", "incomplete", dt.datetime(2026, 11, 21, tzinfo=UTC))],
+        day=dt.date(2026, 11, 21),
+        court_name="Court",
+    )
+
+    def make(message_id: str) -> EmailMessage:
+        return digest_message(
+            digest,
+            from_address="intake@canb.example.gov",
+            to_addresses=["clerks@canb.example.gov"],
+            message_id=message_id,
+            date=dt.datetime(2026, 11, 21, 16, 0, tzinfo=UTC),
+        )
+
+    message = make("<digest-2026-11-21@x.example>")
+    assert message["Subject"] == digest.subject
+    assert message.get_content_type() == "multipart/alternative"
+    with pytest.raises(ValueError, match="Message-ID"):
+        make("digest\r\nBcc: x@y")
