@@ -203,16 +203,20 @@ def poll_once(
     folder = source.folder
     uidvalidity = source.uidvalidity()
     known = store.known_uidvalidities(folder)
-    if known and uidvalidity not in known:
-        result.uidvalidity_changed = True
+    if uidvalidity not in known:
+        # A new folder, or the server renumbered it: every UID is new again. The cursor
+        # row is written now so that the change is noticed (and audited) only once.
+        result.uidvalidity_changed = bool(known)
         with store.transaction():
-            store.audit(
-                ACTOR,
-                "uidvalidity_changed",
-                f"mailbox:{folder}",
-                previous=known[-1],
-                current=uidvalidity,
-            )
+            store.advance_cursor(folder, uidvalidity, 0)
+            if known:
+                store.audit(
+                    ACTOR,
+                    "uidvalidity_changed",
+                    f"mailbox:{folder}",
+                    previous=known,
+                    current=uidvalidity,
+                )
 
     result.actions_recovered = _apply_owed_actions(source, store, folder, uidvalidity)
 

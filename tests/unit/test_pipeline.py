@@ -282,7 +282,12 @@ def test_a_uidvalidity_change_processes_nothing_twice(store: Store, rules: Rules
     assert (result.fetched, result.processed, result.duplicates) == (4, 1, 3)
     assert store.assessment_count(request.id) == 4
     assert len(store.request_documents(request.id)) == 4
-    assert any(a.action == "uidvalidity_changed" for a in store.audit_trail("mailbox:INBOX"))
+    changes = [a for a in store.audit_trail("mailbox:INBOX") if a.action == "uidvalidity_changed"]
+    assert len(changes) == 1
+
+    # Noticed once: the next poll is an ordinary one.
+    assert not poll(source, store, rules).uidvalidity_changed
+    assert len(store.audit_trail("mailbox:INBOX")) == 1
 
 
 # ---------------------------------------------------------------- failures
