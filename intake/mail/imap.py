@@ -74,8 +74,9 @@ class ImapConfig:
     batch_size: int = 50
     # A batch also stops growing at this many bytes (one larger message goes alone).
     batch_bytes: int = 100 * 1024 * 1024
-    # Sent as SEARCH CHARSET; servers that reject it (Exchange, Yahoo) are retried
-    # without one. None sends no CHARSET at all.
+    # Sent as SEARCH CHARSET; when a server rejects it (Exchange, Yahoo: a BAD, or a NO
+    # that names the charset) the search is retried, and later ones sent, without one.
+    # None sends no CHARSET at all.
     search_charset: str | None = "UTF-8"
     # Extra CA bundle for a court server with a private certificate authority.
     tls_ca_file: Path | None = None
@@ -238,9 +239,11 @@ class ImapSource:
             raise SourceError(f"{self.where}: cannot connect ({config.security}): {exc}") from exc
         self._box = box
         try:
+            # LOGIN takes ASCII only; AUTHENTICATE PLAIN carries UTF-8 credentials.
+            login = box.login if (config.username + config.password).isascii() else box.login_utf8
             self._run(
                 f"login as {config.username!r}",
-                lambda: box.login(config.username, config.password, initial_folder=None),
+                lambda: login(config.username, config.password, initial_folder=None),
             )
             # LOGIN's OK usually carries the post-login capabilities; SELECT would
             # flush them, so keep them now rather than ask again later.
@@ -299,6 +302,8 @@ class ImapSource:
         """
         try:
             return action()
+        except imaplib.IMAP4.readonly as exc:  # a subclass of abort, but not a lost link
+            raise SourceError(f"{self.where}: {what} failed, the folder is read-only") from exc
         except (imaplib.IMAP4.abort, OSError, EOFError) as exc:
             self._drop()
             reason = "timed out" if isinstance(exc, TimeoutError) else "connection lost"
@@ -355,7 +360,9 @@ class ImapSource:
             )
             if typ == "OK":
                 return data
-            if "charset" not in _text(data).lower():
+            # NO [BADCHARSET] is the standard refusal; Exchange answers a bare BAD
+            # ("Command Argument Error"). The criteria are ASCII, so no CHARSET is safe.
+            if typ != "BAD" and "charset" not in _text(data).lower():
                 raise SourceError(f"{self.where}: {what} failed: {typ} {_text(data)}")
             log.info("%s rejects SEARCH CHARSET %s; searching without one", self.where, charset)
             self._search_charset = None

@@ -280,6 +280,9 @@ def test_unreachable_server_and_bad_password_give_clear_errors(dovecot: DovecotM
         ImapSource(config_for(dovecot, password=wrong)).connect()
     assert "AUTHENTICATIONFAILED" in str(bad_login.value)
     assert wrong not in str(bad_login.value)
+    # A non-ASCII password goes by AUTHENTICATE PLAIN (LOGIN cannot carry it).
+    with pytest.raises(SourceError, match="AUTHENTICATIONFAILED"):
+        ImapSource(config_for(dovecot, password="mot-de-passe-é")).connect()
 
     dovecot.stop()
     with pytest.raises(SourceError, match=f"127.0.0.1:{dovecot.port}: cannot connect"):
