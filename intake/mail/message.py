@@ -49,6 +49,7 @@ REPLY_HEADERS = (
 SIGNATURE_TYPES = frozenset(
     {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
 )
+FORWARDED_TYPES = frozenset({"message/rfc822", "message/global"})
 TNEF_TYPES = frozenset({"application/ms-tnef", "application/vnd.ms-tnef"})
 
 _MAX_PROBLEMS = 50
@@ -191,7 +192,7 @@ class _Reader:
         self.attachments: list[Attachment] = []
         self.overflowed = False  # more attachments than the limit: stop reading parts
         self.referenced_cids: set[str] = set()
-        self.too_deep = False
+        self.cut_at_depth = 0  # times the depth limit stopped the walk
 
     def problem(self, text: str) -> None:
         if text not in self.problems and len(self.problems) < _MAX_PROBLEMS:
@@ -375,11 +376,10 @@ class _Reader:
         if self.overflowed:
             return
         if depth > self.limits.max_depth:
-            if not self.too_deep:
-                self.too_deep = True
-                self.problem(
-                    f"Parts nested more than {self.limits.max_depth} levels deep were not read."
-                )
+            self.cut_at_depth += 1
+            self.problem(
+                f"Parts nested more than {self.limits.max_depth} levels deep were not read."
+            )
             return
         self._note_defects(part)
         content_type = _safe_content_type(part)
@@ -387,15 +387,13 @@ class _Reader:
         if isinstance(payload, list):
             if content_type == "multipart/encrypted":
                 self.problem("The message is encrypted; its attachments could not be read.")
-            # message/rfc822 (a forwarded email) holds one message; multipart/* many parts.
-            # message/delivery-status holds header blocks, not documents.
-            inside = forwarded or content_type.startswith("message/")
-            if content_type.startswith("message/") and self._reread_encoded(part, payload, depth):
-                return
-            if content_type != "message/delivery-status":
+            if content_type in FORWARDED_TYPES:
+                self._forwarded_part(part, payload, depth)
+            elif content_type.startswith("multipart/"):
                 for child in payload:
                     if _is_message(child):
-                        self._walk(child, depth + 1, inside)
+                        self._walk(child, depth + 1, forwarded)
+            # other message/* types (delivery-status, external-body) hold no documents
             return
         if content_type.startswith("multipart/"):
             self.problem(
@@ -431,34 +429,62 @@ class _Reader:
             return
         if (filename or "").lower().endswith(".eml") and not decoded.truncated:
             # A forwarded email saved as a file: its attachments are the documents.
-            self._walk_embedded(decoded.data, depth)
+            self._forwarded_bytes(decoded.data, depth, filename)
             return
         self._add(filename, content_type, decoded, origin)
 
-    def _reread_encoded(self, part: email.message.Message, payload: list[Any], depth: int) -> bool:
-        """A forwarded message sent base64- or QP-encoded: the parser took the encoded
-        text for the message itself, so decode it and read it again."""
+    def _forwarded_part(self, part: email.message.Message, payload: list[Any], depth: int) -> None:
+        """A message/rfc822 part: an email forwarded as an attachment."""
         encoding = (self._header_text(part, "content-transfer-encoding") or "").lower()
-        if encoding not in ("base64", "quoted-printable") or len(payload) != 1:
-            return False
-        if not _is_message(payload[0]):
-            return False
-        carrier = email.message.Message(policy=email.policy.compat32)
-        carrier["Content-Transfer-Encoding"] = encoding
-        carrier.set_payload(_text_as_received(payload[0]))
-        data = carrier.get_payload(decode=True)
-        self._walk_embedded(data if isinstance(data, bytes) else b"", depth)
-        return True
+        if encoding in ("base64", "quoted-printable") and payload and _is_message(payload[0]):
+            # The parser took the encoded text for the message: decode it, read it again.
+            carrier = email.message.Message(policy=email.policy.compat32)
+            carrier["Content-Transfer-Encoding"] = encoding
+            carrier.set_payload(_text_as_received(payload[0]))
+            data = carrier.get_payload(decode=True)
+            self._forwarded_bytes(data if isinstance(data, bytes) else b"", depth, None)
+        elif payload and _is_message(payload[0]):
+            self._forwarded(payload[0], depth, None, None)
 
-    def _walk_embedded(self, data: bytes, depth: int) -> None:
-        """Read bytes that are themselves an email, as a forwarded message."""
+    def _forwarded_bytes(self, data: bytes, depth: int, filename: str | None) -> None:
+        """Bytes that are themselves an email (an .eml file, a decoded forward)."""
         try:
             inner = email.message_from_bytes(data, policy=email.policy.default)
-        except Exception as exc:  # e.g. nested too deeply for the parser
+        except Exception as exc:  # e.g. nested too deeply for the parser: keep the file
             self.problem(f"A forwarded message could not be read ({type(exc).__name__}).")
+            size = len(data)
+            too_big = size > self.limits.max_attachment_bytes
+            decoded = _Decoded(b"" if too_big else data, size, too_big)
+            self._add(filename, "message/rfc822", decoded, "forwarded")
             return
         self.referenced_cids |= self._cids_referenced_from_html(inner)
+        self._forwarded(inner, depth, data, filename)
+
+    def _forwarded(
+        self, inner: email.message.Message, depth: int, raw: bytes | None, filename: str | None
+    ) -> None:
+        """Read a forwarded email's attachments; when it has none, the email is the file.
+
+        Attorneys forward the court's NEF emails themselves; kept as a file, such an email
+        gets a clear "not a PDF" answer instead of silently counting as nothing.
+        """
+        attachments_before, cuts_before = len(self.attachments), self.cut_at_depth
         self._walk(inner, depth + 1, forwarded=True)
+        if len(self.attachments) > attachments_before or self.overflowed:
+            return
+        if self.cut_at_depth > cuts_before:  # what it holds was not read, not found empty
+            return
+        if raw is None:
+            try:
+                raw = inner.as_bytes(policy=email.policy.compat32.clone(max_line_length=0))
+            except Exception:  # the generator refused it: keep what can be recovered
+                raw = _text_as_received(inner).encode("utf-8", "surrogateescape")
+        if filename is None:
+            subject = re.sub(r"[/\\]", "-", self._header_text(inner, "subject") or "")
+            filename = clean_filename(subject + ".eml") if subject else None
+        too_big = len(raw) > self.limits.max_attachment_bytes
+        decoded = _Decoded(b"" if too_big else raw, len(raw), too_big)
+        self._add(filename, "message/rfc822", decoded, "forwarded")
 
     def _is_inline_image(
         self, part: email.message.Message, disposition: str | None, decoded: _Decoded

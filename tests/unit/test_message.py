@@ -262,6 +262,20 @@ def test_forwarded_message_sent_with_a_transfer_encoding(encoding: str) -> None:
     ]
 
 
+def test_forwarded_email_without_attachments_is_itself_the_file() -> None:
+    court_mail = mail(
+        subject="Activity in Case 23-14130 Delta, LLC", sender="cmecf@cob.uscourts.gov"
+    )
+    env = parse_message(forwarded(court_mail).as_bytes())
+    (att,) = env.attachments
+    assert (att.filename, att.declared_type, att.origin) == (
+        "Activity in Case 23-14130 Delta, LLC.eml",
+        "message/rfc822",
+        "forwarded",
+    )
+    assert b"Subject: Activity in Case 23-14130" in att.data and att.size == len(att.data)
+
+
 def test_forwarded_email_saved_as_an_eml_file_is_read_inside() -> None:
     msg = mail()
     msg.add_attachment(
