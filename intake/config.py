@@ -1,5 +1,8 @@
 """Settings: a TOML file, then `INTAKE_…` environment overrides, validated by pydantic.
 
+Environment overrides: the short names of `ENV_OVERRIDES` (INTAKE_STATE_DIR,
+INTAKE_MAILDIR, INTAKE_IMAP_HOST…), or any key as INTAKE_SECTION__KEY.
+
 Where the file comes from, first match wins: `--config PATH`, `$INTAKE_CONFIG`,
 `config/intake.toml` when it exists, else the embedded default (a Maildir at ./var/mail,
 state in ./var/state), so that a fresh clone runs with no configuration at all.
@@ -23,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 DEFAULT_CONFIG_PATH = Path("config/intake.toml")
 ENV_CONFIG = "INTAKE_CONFIG"
+ENV_PREFIX = "INTAKE_"
 
 # The environment variables that override a key, and the key they override.
 ENV_OVERRIDES: Mapping[str, tuple[str, ...]] = {
@@ -144,7 +148,7 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     data: dict[str, Any] = _read_toml(chosen) if chosen is not None else {}
     origin = str(chosen) if chosen is not None else "embedded default"
     overridden: list[str] = []
-    for variable, key in ENV_OVERRIDES.items():
+    for variable, key in _env_keys(env):
         value = env.get(variable)
         if value:
             _set(data, key, value, origin)
@@ -156,6 +160,18 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         return Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, origin)) from exc
+
+
+def _env_keys(env: Mapping[str, str]) -> list[tuple[str, tuple[str, ...]]]:
+    """The overriding variables present: the short names above, and any key spelt
+    pydantic-settings' way, INTAKE_SECTION__KEY (e.g. INTAKE_SOURCE__IMAP__FOLDER)."""
+    found = [(variable, key) for variable, key in ENV_OVERRIDES.items() if variable in env]
+    for variable in sorted(env):
+        if variable.startswith(ENV_PREFIX) and "__" in variable:
+            path = variable.removeprefix(ENV_PREFIX).lower().split("__")
+            if all(path):
+                found.append((variable, tuple(path)))
+    return found
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -139,3 +139,19 @@ def test_no_password_anywhere_says_where_to_put_it(
     assert imap is not None
     with pytest.raises(ConfigError, match="password_file"):
         imap.password()
+
+
+def test_any_key_can_be_overridden_with_double_underscores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no config/intake.toml here
+    env = {"INTAKE_SOURCE__MAILDIR": "/srv/mail", "INTAKE_STATE_DIR": "/srv/state"}
+    settings = load_settings(None, env)
+    assert settings.source.maildir == Path("/srv/mail")
+    assert settings.state_dir == Path("/srv/state")
+
+
+def test_a_misspelt_override_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match=r"source.maildr: unknown key"):
+        load_settings(None, {"INTAKE_SOURCE__MAILDR": "/srv/mail"})
