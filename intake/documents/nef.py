@@ -112,13 +112,17 @@ _ITEM_LABEL = re.compile(r"\b(?:Document|Claim)\s+Number\s*:|\[\s*STAMP\b", re.I
 
 
 def _notice_type(text: str, before: int) -> NoticeType | None:
-    """The earliest title printed before the transaction line (or anywhere, if none)."""
-    found = [
-        (match.start(), kind)
-        for kind, pattern in _TITLES
-        if (match := pattern.search(text, 0, before))
-    ]
-    return min(found)[1] if found else None
+    """The earliest title printed before the transaction line (or anywhere, if none).
+
+    A mail Subject line may name a notice too; the notice's own title line comes first.
+    """
+    found: list[tuple[bool, int, NoticeType]] = []
+    for kind, pattern in _TITLES:
+        for match in pattern.finditer(text, 0, before):
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            in_subject = text[line_start : match.start()].lstrip().lower().startswith("subject")
+            found.append((in_subject, match.start(), kind))
+    return min(found)[2] if found else None
 
 
 def _is_nef(text: str) -> tuple[NoticeType, re.Match[str] | None] | None:
@@ -155,6 +159,7 @@ _WEIGHTS = {"header": 6, "link": 4, "url": 4, "stamp": 3, "sender": 3, "doc_id":
 _ECF_HOST = re.compile(r"\becf\.([a-z0-9]{2,6})\.uscourts\.gov\b", re.I)
 _DOC_ID = re.compile(r"/doc1/(\d+)")
 _FROM_LINE = re.compile(r"^From:[ ]?(.*)$", re.M)
+_RECIPIENT_LINE = re.compile(r"^(?:To|Cc|Bcc|Reply-To)\s*:", re.I)
 _COURT_ADDRESS = re.compile(r"@([a-z0-9]{2,6})\.uscourts\.gov\b", re.I)
 _COURT_LINE = re.compile(
     r"^(?:U\.?\s?S\.?|United\s+States)\s+"
@@ -173,6 +178,7 @@ class _Clue:
 
 @dataclass(frozen=True)
 class _Header:
+    start: int
     district_line: str
     court_type: CourtType
     court_id: str | None
@@ -194,7 +200,7 @@ def _header(doc: _Print, before: int) -> _Header | None:
         court_id = court_from_header(court_line, district_line)
         text = f"{court_line.removesuffix(match.group('rest')).strip()} / {district_line}"
         evidence = Evidence(text=text, page=doc.page_at(match.start()), source="header")
-        return _Header(district_line, kind, court_id, evidence)
+        return _Header(match.start(), district_line, kind, court_id, evidence)
     return None
 
 
@@ -207,7 +213,7 @@ def _link_clues(doc: _Print) -> Iterator[_Clue]:
             yield _Clue("doc_id", court, Evidence(text=text, page=page, source="link"))
 
 
-def _text_clues(doc: _Print, docket_span: range) -> Iterator[_Clue]:
+def _text_clues(doc: _Print, docket_span: range, body_start: int) -> Iterator[_Clue]:
     # A URL inside the docket text is what the filer wrote, and may be another court's.
     for host in _ECF_HOST.finditer(doc.text):
         if host.start() in docket_span:
@@ -222,9 +228,18 @@ def _text_clues(doc: _Print, docket_span: range) -> Iterator[_Clue]:
             text = f"/doc1/{doc_id.group(1)} (prefix {doc_id.group(1)[:3]} = {court_id})"
             page = doc.page_at(doc_id.start())
             yield _Clue("doc_id", court_id, Evidence(text=text, page=page, source="text"))
-    # Only the sender: a printed To/Cc line may name a recipient at another court.
-    for line in _FROM_LINE.finditer(doc.text):
-        address = _COURT_ADDRESS.search(line.group(1))
+    # Only the sender: a printed To/Cc line may name a recipient at another court. The
+    # sender is a From: line (also of a forwarded notice), or, in the mail header block
+    # above the notice, a line that is no recipient's (Gmail prints "x@cob.uscourts.gov
+    # <x@cob.uscourts.gov>  Mon, Sep 25, 2023" with no label).
+    senders = list(_FROM_LINE.finditer(doc.text))
+    senders += [
+        line
+        for line in re.finditer(r"^.*$", doc.text[:body_start], re.M)
+        if not _RECIPIENT_LINE.match(line.group(0)) and not line.group(0).startswith("From:")
+    ]
+    for line in senders:
+        address = _COURT_ADDRESS.search(line.group(0))
         if address and is_court_id(court := address.group(1).lower()):
             page = doc.page_at(line.start())
             yield _Clue("sender", court, Evidence(text=line.group(0), page=page, source="header"))
@@ -541,7 +556,12 @@ def read_nef(pdf: PdfText) -> NefFacts | None:
     if header and header.court_id:
         clues.append(_Clue("header", header.court_id, header.evidence))
     clues.extend(_link_clues(doc))
-    clues.extend(_text_clues(doc, docket_span))
+    # Where the notice itself begins: above it, at most a mail header block.
+    starts = [m.start() for _, pattern in _TITLES if (m := pattern.search(text))]
+    starts += [header.start] if header else []
+    starts += [transaction.start()] if transaction else []
+    body_start = min(starts, default=len(text))
+    clues.extend(_text_clues(doc, docket_span, body_start))
     if stamp_clue:
         clues.append(stamp_clue)
     how = transaction.group("how") if transaction else None

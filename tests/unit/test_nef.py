@@ -751,6 +751,35 @@ def test_an_unreadable_district_line_still_gives_the_type_and_other_clues_the_co
     assert "U.S. Bankruptcy Court / Somewhere Special" in [e.text for e in facts.court_evidence]
 
 
+GMAIL_BROWSER = f"""Gmail Harriet Vance <harriet.vance@example.com>
+25-10240-KHT Notice of Appearance
+1 message
+cmecf-noreply@cob.uscourts.gov <cmecf-noreply@cob.uscourts.gov> Wed, Mar 5, 2025 at 9:10 AM
+To: courtmail@cob.uscourts.gov
+{MINIMAL_BODY}"""
+
+
+def test_a_gmail_print_names_its_sender_without_a_from_label() -> None:
+    facts = read(GMAIL_BROWSER)
+    assert (facts.court_id, facts.court_type) == ("cob", CourtType.BANKRUPTCY)
+    assert [e.text for e in facts.court_evidence] == [
+        "cmecf-noreply@cob.uscourts.gov <cmecf-noreply@cob.uscourts.gov> Wed, Mar 5, 2025 at 9:10 AM"
+    ]
+
+
+def test_a_recipient_line_names_no_court() -> None:
+    text = f"To: courtmail@cob.uscourts.gov\nCc: clerk@utb.uscourts.gov\n{MINIMAL_BODY}"
+    facts = read(text)
+    assert facts.court_id is None
+    assert facts.court_evidence == ()
+
+
+def test_the_title_line_wins_over_a_subject_naming_another_notice() -> None:
+    text = f"Subject: Notice of Electronic Filing - claim 4\nNotice of Electronic Claims Filing\n{MINIMAL_BODY}"
+    text = text.replace("Notice of Electronic Filing\nThe following", "The following")
+    assert read(text).notice_type is NoticeType.CLAIMS_FILING
+
+
 # --------------------------------------------------------------------- fields
 
 
