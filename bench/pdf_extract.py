@@ -1,0 +1,423 @@
+"""Benchmark of PDF text extraction for intake: speed, text quality, isolation cost.
+
+    .venv/bin/python bench/pdf_extract.py [--samples DIR] [--repeat N] > /tmp/pdf_bench.md
+
+Measures, on this machine:
+1. time per page of pypdf, pdfplumber and pypdfium2 (reference) on PDFs that
+   reportlab writes here, and on printed NEFs when `--samples DIR` (or the
+   environment variable INTAKE_NEF_PDF_SAMPLES) names a folder of them; without one,
+   that part is skipped. The samples are only read, never copied;
+2. whether the lines the NEF reader depends on survive each library intact;
+3. the cost of `read_pdf_isolated` over `read_pdf`, and of fork / forkserver / spawn;
+4. bounded time on a 2,000-page PDF and on a hostile one.
+
+The results, with the machine and the decisions, are in bench/pdf_extract.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import multiprocessing
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import pdfplumber
+import pypdf
+import pypdfium2
+from reportlab.lib.pagesizes import letter
+from reportlab.pdfgen import canvas
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from intake.documents import pdf as pdf_module
+from intake.documents.pdf import PdfLimits, read_pdf, read_pdf_isolated
+
+Extractor = Callable[[bytes], list[str]]
+
+
+# ---------------------------------------------------------------- the libraries
+
+
+def with_pypdf(data: bytes) -> list[str]:
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return [page.extract_text() or "" for page in reader.pages]
+
+
+def with_pdfplumber(data: bytes) -> list[str]:
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return [page.extract_text() or "" for page in pdf.pages]
+
+
+def with_pypdfium2(data: bytes) -> list[str]:
+    document = pypdfium2.PdfDocument(data)
+    try:
+        texts = []
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            texts.append(textpage.get_text_range().replace("\r\n", "\n"))
+            textpage.close()
+            page.close()
+        return texts
+    finally:
+        document.close()
+
+
+LIBRARIES: dict[str, Extractor] = {
+    "pypdf": with_pypdf,
+    "pdfplumber": with_pdfplumber,
+    "pypdfium2": with_pypdfium2,
+}
+
+
+# ------------------------------------------------------------ generated corpus
+
+
+def reportlab_pdf(pages: int, lines_per_page: int) -> bytes:
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=letter)
+    for number in range(1, pages + 1):
+        y = 740
+        pdf.drawString(40, y, "U.S. Bankruptcy Court")
+        for line in range(lines_per_page):
+            y -= 13
+            pdf.drawString(
+                40,
+                y,
+                f"Case Number: 23-14130-JGR Document Number: {number} line {line} "
+                "[STAMP bkecfStamp_ID=985638001 [Date=9/25/2023] [FileNumber=48774698-0]]",
+            )
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()
+
+
+def generated_corpus() -> dict[str, bytes]:
+    return {
+        "nef-like, 1 page x 40 lines": reportlab_pdf(1, 40),
+        "letter-like, 3 pages x 50 lines": reportlab_pdf(3, 50),
+        "report, 30 pages x 50 lines": reportlab_pdf(30, 50),
+    }
+
+
+def hostile_pdf() -> bytes:
+    """One page whose content stream inflates from ~70 kB to 70 MB of blanks."""
+    content = b"BT /F1 12 Tf 72 720 Td (Case Number: 23-14130-JGR) Tj ET" + b" " * 70_000_000
+    stream = zlib.compress(content, 1)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
+        b" /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+# ------------------------------------------------------------------- measuring
+
+
+def median_seconds(action: Callable[[], object], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def page_count(data: bytes) -> int:
+    return len(pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def speed_table(corpus: dict[str, bytes], repeat: int) -> list[str]:
+    rows = [
+        "| document | pages | " + " | ".join(f"{name} ms/page" for name in LIBRARIES) + " |",
+        "|---|---:|" + "---:|" * len(LIBRARIES),
+    ]
+    totals = dict.fromkeys(LIBRARIES, 0.0)
+    total_pages = 0
+    for label, data in corpus.items():
+        pages = page_count(data)
+        total_pages += pages
+        cells = []
+        for name, extract in LIBRARIES.items():
+            seconds = median_seconds(partial(extract, data), repeat)
+            totals[name] += seconds
+            cells.append(f"{seconds / pages * 1000:.1f}")
+        rows.append(f"| {label} | {pages} | " + " | ".join(cells) + " |")
+    rows.append(
+        f"| **all** | {total_pages} | "
+        + " | ".join(f"**{totals[name] / total_pages * 1000:.1f}**" for name in LIBRARIES)
+        + " |"
+    )
+    return rows
+
+
+# --------------------------------------------------------------- text quality
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    pattern: re.Pattern[str]
+
+
+CHECKS = (
+    Check(
+        "court line",
+        re.compile(r"^\s*(U\.S\.|United States) (Bankruptcy|District) Court\s*$", re.M),
+    ),
+    Check(
+        "notice line",
+        re.compile(
+            r"^\s*Notice of "
+            r"(Electronic Filing|Bankruptcy Case Filing|Electronic Claims Filing)\s*$",
+            re.M,
+        ),
+    ),
+    Check("Case Number: N", re.compile(r"Case Number:[ \t]*\S*\d")),
+    Check("Document/Claim Number: N", re.compile(r"(Document|Claim) Number:[ \t]*\d")),
+    Check(
+        "stamp on one line",
+        re.compile(
+            r"\[STAMP[ \t]+\w+Stamp_ID=\d+[ \t]+\[Date=[\d/]+\][ \t]+\[FileNumber=\d+-\d+\]"
+        ),
+    ),
+)
+# A stamp that a printer wrapped is still whole once its line breaks are removed.
+JOINED_STAMP = re.compile(r"\[STAMP\s*\w+Stamp_ID=\d+\s*\[Date=[\d/]+\]\s*\[FileNumber=\d+-\d+\]")
+
+
+def stamp_joined(text: str) -> bool:
+    for start in (m.start() for m in re.finditer(r"\[STAMP", text)):
+        if JOINED_STAMP.match(re.sub(r"\s*\n\s*", "", text[start : start + 400])):
+            return True
+    return False
+
+
+def quality_table(samples: dict[str, bytes]) -> list[str]:
+    header = [
+        "| sample | " + " | ".join(LIBRARIES) + " |",
+        "|---|" + "---|" * len(LIBRARIES),
+    ]
+    rows = []
+    totals = {name: [0, 0] for name in LIBRARIES}
+    for label, data in samples.items():
+        cells = []
+        for name, extract in LIBRARIES.items():
+            text = "\n".join(extract(data))
+            has_stamp = "[STAMP" in text or "STAMP " in text
+            missing = [
+                check.name
+                for check in CHECKS
+                if (check.name != "stamp on one line" or has_stamp)
+                and not check.pattern.search(text)
+            ]
+            applicable = len(CHECKS) - (0 if has_stamp else 1)
+            totals[name][0] += applicable - len(missing)
+            totals[name][1] += applicable
+            if "stamp on one line" in missing and stamp_joined(text):
+                missing[missing.index("stamp on one line")] = "stamp wrapped (whole once joined)"
+            cells.append("ok" if not missing else "; ".join(missing))
+        rows.append(f"| {label} | " + " | ".join(cells) + " |")
+    rows.append(
+        "| **checks passed** | "
+        + " | ".join(f"**{passed}/{applicable}**" for passed, applicable in totals.values())
+        + " |"
+    )
+    return header + rows
+
+
+def links_table(samples: dict[str, bytes]) -> list[str]:
+    found_pypdf = found_plumber = files_with_links = 0
+    for data in samples.values():
+        ours = read_pdf(data).links
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            theirs = [link["uri"] for page in pdf.pages for link in page.hyperlinks]
+        found_pypdf += len(ours)
+        found_plumber += len(set(theirs))
+        files_with_links += bool(ours)
+    return [
+        f"- link annotations: read_pdf (pypdf) found {found_pypdf} distinct URIs in "
+        f"{files_with_links} of {len(samples)} samples; pdfplumber's hyperlinks "
+        f"found {found_plumber}."
+    ]
+
+
+# ------------------------------------------------------------------- isolation
+
+
+def isolation_rows(corpus: dict[str, bytes], repeat: int) -> list[str]:
+    rows = [
+        "| document | read_pdf ms | read_pdf_isolated ms (forkserver, default) | overhead ms |",
+        "|---|---:|---:|---:|",
+    ]
+    read_pdf_isolated(next(iter(corpus.values())))  # start the fork server once
+    for label, data in corpus.items():
+        plain = median_seconds(partial(read_pdf, data), repeat)
+        isolated = median_seconds(partial(read_pdf_isolated, data), repeat)
+        rows.append(
+            f"| {label} | {plain * 1000:.1f} | {isolated * 1000:.1f} | "
+            f"{(isolated - plain) * 1000:.1f} |"
+        )
+    return rows
+
+
+def start_method_rows(data: bytes, repeat: int) -> list[str]:
+    """Per-document cost of each start method, on one small document."""
+    rows = ["| start method | first call ms | median ms |", "|---|---:|---:|"]
+    plain = median_seconds(lambda: read_pdf(data), repeat)
+    rows.append(f"| none (read_pdf in process) | - | {plain * 1000:.1f} |")
+    saved = pdf_module._CONTEXT
+    try:
+        for method in ("fork", "forkserver", "spawn"):
+            context = multiprocessing.get_context(method)
+            pdf_module._CONTEXT = context  # type: ignore[assignment]
+            started = time.perf_counter()
+            read_pdf_isolated(data)
+            first = time.perf_counter() - started
+            median = median_seconds(lambda: read_pdf_isolated(data), max(3, repeat // 2))
+            rows.append(f"| {method} | {first * 1000:.0f} | {median * 1000:.1f} |")
+    finally:
+        pdf_module._CONTEXT = saved
+    return rows
+
+
+def bounded_rows() -> list[str]:
+    rows = []
+    started = time.perf_counter()
+    long_pdf = reportlab_pdf(2000, 1)
+    made = time.perf_counter() - started
+    started = time.perf_counter()
+    result = read_pdf(long_pdf)
+    took = time.perf_counter() - started
+    rows.append(
+        f"- 2,000-page PDF (made in {made:.2f} s): read_pdf read {len(result.pages)} of "
+        f"{result.page_count} pages (pages_read_limited={result.pages_read_limited}) "
+        f"in {took:.2f} s."
+    )
+    hostile = hostile_pdf()
+    for limits in (PdfLimits(timeout_seconds=5), PdfLimits(max_memory_bytes=192 * 1024 * 1024)):
+        started = time.perf_counter()
+        result = read_pdf_isolated(hostile, limits)
+        took = time.perf_counter() - started
+        rows.append(
+            f"- hostile PDF ({len(hostile) // 1024} kB inflating to 70 MB), "
+            f"timeout {limits.timeout_seconds:g} s, cap {limits.max_memory_bytes // 2**20} MiB:"
+            f" `{result.reason}` after {took:.2f} s."
+        )
+    return rows
+
+
+# ------------------------------------------------------------------------ main
+
+
+def machine() -> list[str]:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    return [
+        f"- nproc: {os.cpu_count()}; CPU: {model}; load average at start: {load}",
+        f"- Python {platform.python_version()}; pypdf {pypdf.__version__}, "
+        f"pdfplumber {pdfplumber.__version__}, pypdfium2 {pypdfium2.version.PYPDFIUM_INFO}",
+    ]
+
+
+def load_samples(folder: str | None) -> dict[str, bytes]:
+    if not folder or not Path(folder).is_dir():
+        return {}
+    return {path.name: path.read_bytes() for path in sorted(Path(folder).glob("*.pdf"))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--samples", default=os.environ.get("INTAKE_NEF_PDF_SAMPLES"))
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--parts",
+        default="speed,quality,isolation,bounded",
+        help="comma-separated subset of: speed, quality, isolation, bounded",
+    )
+    args = parser.parse_args()
+    parts = set(args.parts.split(","))
+    samples = load_samples(args.samples)
+    corpus = generated_corpus()
+
+    out = ["## Machine", *machine()]
+    if "speed" in parts:
+        out += ["", "## Speed: PDFs written by reportlab (median of runs)"]
+        out += speed_table(corpus, args.repeat)
+        if samples:
+            out += ["", f"## Speed: printed NEFs ({len(samples)} files, median of runs)"]
+            out += samples_speed_table(samples, args.repeat)
+    if "quality" in parts and samples:
+        out += ["", "## Text quality on printed NEFs (what is missing, per library)"]
+        out += quality_table(samples)
+        out += ["", *links_table(samples)]
+    if not samples:
+        out += ["", "(no printed NEF samples given: --samples DIR; that part is skipped)"]
+    if "isolation" in parts:
+        isolation_corpus = dict(corpus)
+        for name in ("cacb_1.browser.pdf", "ctb_multi_1.outlook.pdf", "cob_1.text.pdf"):
+            if name in samples:
+                isolation_corpus[name] = samples[name]
+        out += ["", "## Cost of isolation per document"]
+        out += isolation_rows(isolation_corpus, args.repeat)
+        small = corpus["nef-like, 1 page x 40 lines"]
+        out += ["", "## Start methods (nef-like page)", *start_method_rows(small, args.repeat)]
+    if "bounded" in parts:
+        out += ["", "## Bounded time and memory", *bounded_rows()]
+    print("\n".join(out))
+
+
+def samples_speed_table(samples: dict[str, bytes], repeat: int) -> list[str]:
+    """ms per page of each library, per way of printing (browser, outlook, text)."""
+    kinds: dict[str, dict[str, bytes]] = {}
+    for name, data in samples.items():
+        kinds.setdefault(name.rsplit(".", 2)[-2], {})[name] = data
+    rows = [
+        "| corpus | pages | " + " | ".join(f"{name} ms/page" for name in LIBRARIES) + " |",
+        "|---|---:|" + "---:|" * len(LIBRARIES),
+    ]
+    for kind, files in kinds.items():
+        pages = sum(page_count(data) for data in files.values())
+        cells = []
+        for extract in LIBRARIES.values():
+            seconds = sum(median_seconds(partial(extract, data), repeat) for data in files.values())
+            cells.append(f"{seconds / pages * 1000:.1f}")
+        rows.append(f"| {kind} prints ({len(files)} files) | {pages} | " + " | ".join(cells) + " |")
+    return rows
+
+
+if __name__ == "__main__":
+    main()
