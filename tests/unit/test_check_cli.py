@@ -158,7 +158,7 @@ _parts = st.recursive(
         st.sampled_from(["attachment", "inline", None]),
     ),
     lambda children: st.lists(children, min_size=1, max_size=4),
-    max_leaves=8,
+    max_leaves=5,
 )
 
 
