@@ -27,6 +27,7 @@ def _in_ci() -> bool:
 
 @pytest.fixture(scope="session")
 def dovecot_server() -> Iterator[DovecotServer]:
+    """The session's private Dovecot; skipped (or, under CI, failed) when it cannot run."""
     reason = unavailable_reason()
     if reason is not None:
         if _in_ci():
@@ -42,5 +43,6 @@ def dovecot_server() -> Iterator[DovecotServer]:
 
 @pytest.fixture
 def dovecot(dovecot_server: DovecotServer) -> DovecotMailbox:
+    """A fresh user's empty mailbox on the running session Dovecot (see DovecotMailbox)."""
     dovecot_server.start()  # a no-op unless an earlier test stopped it
     return dovecot_server.new_mailbox()

@@ -14,6 +14,7 @@ Requirements (scripts/install-dovecot.sh installs the package): the
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import itertools
 import os
 import secrets
@@ -179,6 +180,7 @@ class DovecotServer:
             ["dovecot", "-F", "-c", str(self.config_path)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            preexec_fn=_die_with_parent,
         )
         deadline = time.monotonic() + _START_TIMEOUT
         while time.monotonic() < deadline:
@@ -382,6 +384,16 @@ class DovecotMailbox:
 
     def sessions_frozen(self) -> contextlib.AbstractContextManager[None]:
         return self.server.sessions_frozen()
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the test process dies, even by kill -9,
+    so an interrupted test run leaves no Dovecot behind (Linux prctl PR_SET_PDEATHSIG)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _alive(pid: int) -> bool:
