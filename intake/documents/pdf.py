@@ -40,6 +40,7 @@ Decisions about unreadable files, each with a plain-English `reason`:
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -353,15 +354,27 @@ def _pypdf_uri(annot: Any) -> str | None:
 def _read_pdfplumber(body: bytes, limits: PdfLimits) -> _Reading:
     import pdfplumber
     from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfminer.pdfpage import PDFPage
+    from pdfminer.pdftypes import resolve1
+    from pdfplumber.page import Page
 
     try:
         pdf = pdfplumber.open(io.BytesIO(body), password="", raise_unicode_errors=False)
-    except PDFPasswordIncorrect as error:
-        raise _Unreadable(NEEDS_PASSWORD) from error
+    except Exception as error:  # pdfplumber wraps pdfminer's errors in its own
+        if isinstance(error, PDFPasswordIncorrect) or any(
+            isinstance(arg, PDFPasswordIncorrect) for arg in error.args
+        ):
+            raise _Unreadable(NEEDS_PASSWORD) from error
+        raise
     with pdf:
-        page_count = len(pdf.pages)
+        # pdf.pages would parse every page of the tree first (seconds for 2,000
+        # pages): take only the first ones, as pdfplumber itself builds them.
         pages: list[PageText] = []
-        for page in pdf.pages[: limits.max_pages_read]:
+        top = 0.0
+        first_pages = itertools.islice(PDFPage.create_pages(pdf.doc), limits.max_pages_read)
+        for number, pdfminer_page in enumerate(first_pages, 1):
+            page = Page(pdf, pdfminer_page, page_number=number, initial_doctop=top)
+            top += page.height
             try:
                 text = page.extract_text() or ""
             except MemoryError:
@@ -369,12 +382,10 @@ def _read_pdfplumber(body: bytes, limits: PdfLimits) -> _Reading:
             except Exception:
                 text = ""
             pages.append(
-                PageText(
-                    number=page.page_number,
-                    text=_clip(text, limits),
-                    links=_pdfplumber_links(page),
-                )
+                PageText(number=number, text=_clip(text, limits), links=_pdfplumber_links(page))
             )
+        declared = resolve1(resolve1(pdf.doc.catalog.get("Pages")) or {}).get("Count")
+    page_count = declared if isinstance(declared, int) and declared >= len(pages) else len(pages)
     return _Reading(page_count=page_count, pages=tuple(pages))
 
 
