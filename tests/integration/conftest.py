@@ -3,7 +3,7 @@
 - `dovecot_server` (session): the running `DovecotServer` (see tests/integration/dovecot.py).
 - `dovecot` (function): a `DovecotMailbox` for a new user with an empty INBOX; its
   docstring lists what it offers (host, port, user, password, deliver, deliver_many,
-  uids, flags, uidvalidity, reset_uidvalidity, restart, stop, start, sessions_frozen,
+  uids, flags, expunge, uidvalidity, reset_uidvalidity, restart, stop, start, sessions_frozen,
   folders).
   The server is running again when each test starts, even if the previous one stopped it.
 

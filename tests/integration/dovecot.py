@@ -290,6 +290,7 @@ class DovecotMailbox:
       user, then let Dovecot index them (fast: 10,000 in a few seconds).
     - `uids(folder="INBOX") -> list[int]`: UIDs currently in a folder, ascending.
     - `flags(uid, folder="INBOX") -> set[str]`: a message's flags and keywords.
+    - `expunge(uid, folder="INBOX")`: remove a message, as another client might.
     - `uidvalidity(folder="INBOX") -> int`.
     - `reset_uidvalidity(folder="INBOX") -> int`: set UIDVALIDITY to a new value
       (old + 1) as a server rebuild would; returns the new value.
@@ -346,6 +347,10 @@ class DovecotMailbox:
     def uids(self, folder: str = "INBOX") -> list[int]:
         out = self.server.doveadm("search", "-u", self.user, "mailbox", folder, "ALL")
         return sorted(int(line.split()[1]) for line in out.splitlines() if line.strip())
+
+    def expunge(self, uid: int, folder: str = "INBOX") -> None:
+        """Remove a message at once, as another mail client might."""
+        self.server.doveadm("expunge", "-u", self.user, "mailbox", folder, "uid", str(uid))
 
     def flags(self, uid: int, folder: str = "INBOX") -> set[str]:
         out = self.server.doveadm(

@@ -90,6 +90,15 @@ def test_uids_above_the_last_seen_returns_only_newer_mail(dovecot: DovecotMailbo
         assert list(source.fetch([])) == []
 
 
+def test_a_message_expunged_between_search_and_fetch_is_skipped(dovecot: DovecotMailbox) -> None:
+    gone, kept = dovecot.deliver(make_message(1)), dovecot.deliver(make_message(2))
+
+    with ImapSource(config_for(dovecot)) as source:
+        uids = source.uids_above(0)
+        dovecot.expunge(gone)  # another client deletes it meanwhile
+        assert [m.ref.uid for m in source.fetch(uids)] == [kept]
+
+
 def test_fetch_reads_in_bounded_batches(dovecot: DovecotMailbox, sent_commands: list[str]) -> None:
     uids = [dovecot.deliver(make_message(n)) for n in range(5)]
 
@@ -120,14 +129,15 @@ def test_mark_processed_and_failed_move_to_folders_created_on_demand(
 def test_nested_processed_folder_gets_a_selectable_parent(dovecot: DovecotMailbox) -> None:
     uid = dovecot.deliver(make_message(1))
 
-    with ImapSource(config_for(dovecot, processed_folder="Intake/Done")) as source:
+    # Non-ASCII on purpose: folder names travel as modified UTF-7.
+    with ImapSource(config_for(dovecot, processed_folder="Traités/Réussis")) as source:
         source.mark_processed(uid)
 
-    assert len(dovecot.uids("Intake/Done")) == 1
+    assert len(dovecot.uids("Traités/Réussis")) == 1
     with MailBoxUnencrypted(dovecot.host, dovecot.port).login(
         dovecot.user, dovecot.password, initial_folder=None
     ) as box:
-        parent = next(f for f in box.folder.list() if f.name == "Intake")
+        parent = next(f for f in box.folder.list() if f.name == "Traités")
         assert "\\Noselect" not in parent.flags
 
 
