@@ -356,9 +356,8 @@ class _Reader:
             part, depth = stack.pop()
             if depth > self.limits.max_depth:
                 continue
-            payload = part.get_payload()
-            if isinstance(payload, list):
-                stack.extend((child, depth + 1) for child in payload if _is_message(child))
+            if part.is_multipart():
+                stack.extend((c, depth + 1) for c in _children(part) if _is_message(c))
             elif "html" in (_raw_header(part, "content-type") or "").lower():  # cheap test first
                 if _safe_content_type(part) != "text/html":
                     continue
@@ -383,8 +382,8 @@ class _Reader:
             return
         self._note_defects(part)
         content_type = _safe_content_type(part)
-        payload = part.get_payload()
-        if isinstance(payload, list):
+        if part.is_multipart():
+            payload = _children(part)
             if content_type == "multipart/encrypted":
                 self.problem("The message is encrypted; its attachments could not be read.")
             if content_type in FORWARDED_TYPES:
@@ -510,15 +509,17 @@ class _Reader:
         """The part's bytes, or only its size when over the limit (then decoded at most once)."""
         limit = self.limits.max_attachment_bytes
         encoding = (self._header_text(part, "content-transfer-encoding") or "").lower()
-        raw = part.get_payload()
-        if not isinstance(raw, str):
-            raw = ""
         if encoding == "base64":
+            raw = _body_text(part)
             estimate = _base64_decoded_size(raw)
             if estimate > limit:
                 return _Decoded(b"", estimate, True)
         defects_before = len(part.defects)
-        data = part.get_payload(decode=True)
+        try:
+            data = part.get_payload(decode=True)
+        except Exception:  # keep the bytes as received rather than nothing
+            self.problem(f"{label}: its transfer encoding could not be undone; kept as received.")
+            data = _body_text(part).encode("utf-8", "surrogateescape")
         if not isinstance(data, bytes):
             data = b""
         if any(isinstance(d, _BASE64_DEFECTS) for d in part.defects[defects_before:]):
@@ -601,8 +602,8 @@ def _raw_header(msg: email.message.Message, name: str) -> str | None:
 
 def _text_as_received(msg: email.message.Message) -> str:
     """A parsed message's text as close to its source as the parser lets us get back."""
-    body = msg.get_payload()
-    if not isinstance(body, str):  # it parsed into parts: regenerate, folding kept
+    body = _body_text(msg)
+    if msg.is_multipart():  # it parsed into parts: regenerate, folding kept
         compat = email.policy.compat32.clone(max_line_length=0)
         return msg.as_bytes(policy=compat).decode("ascii", "surrogateescape")
     headers = "".join(f"{name}: {value}\n" for name, value in msg.raw_items())
@@ -611,6 +612,22 @@ def _text_as_received(msg: email.message.Message) -> str:
         isinstance(d, email.errors.MissingHeaderBodySeparatorDefect) for d in msg.defects
     )
     return headers + ("" if ended_early or not headers else "\n") + body
+
+
+def _children(part: email.message.Message) -> list[Any]:
+    payload = part.get_payload()  # a list for multiparts: returned as is, nothing decoded
+    return payload if isinstance(payload, list) else []
+
+
+def _body_text(part: email.message.Message) -> str:
+    """A leaf's body as received, transfer encoding and all; "" for a multipart."""
+    if part.is_multipart():
+        return ""
+    try:
+        body = part.get_payload()
+    except Exception:  # 8-bit bytes and a charset parameter Python rejects
+        body = getattr(part, "_payload", "")  # the stored text, undecoded
+    return body if isinstance(body, str) else ""
 
 
 def _safe_content_type(part: email.message.Message) -> str:
