@@ -126,7 +126,9 @@ class NefFacts(Frozen):
     notice_type: NoticeType
     court_id: str | None
     court_type: CourtType
-    court_name: str | None = Field(default=None, description="As printed, e.g. 'District of Colorado'")
+    court_name: str | None = Field(
+        default=None, description="As printed, e.g. 'District of Colorado'"
+    )
     court_evidence: tuple[Evidence, ...] = ()
     cases: tuple[NefCase, ...] = ()
     filer: str | None = Field(default=None, description="'received from' / 'entered by' name")

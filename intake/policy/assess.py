@@ -224,8 +224,9 @@ def judge_letter(
         add("attorney_name_unreadable", "a readable attorney name in the signature")
     summary = Finding(
         code="letter_deficient",
-        message=rules.message("letter_deficient", document=doc.filename, missing="; ".join(
-            missing_words)),
+        message=rules.message(
+            "letter_deficient", document=doc.filename, missing="; ".join(missing_words)
+        ),
         document=doc.filename,
         sha256=doc.sha256,
     )
@@ -250,9 +251,7 @@ def document_findings(documents: Sequence[Document], rules: Rules) -> list[Findi
             findings.append(
                 Finding(
                     code=code,
-                    message=rules.message(
-                        code, document=doc.filename, reason=reason, limit=reason
-                    ),
+                    message=rules.message(code, document=doc.filename, reason=reason, limit=reason),
                     document=doc.filename,
                     sha256=doc.sha256,
                 )
@@ -263,9 +262,7 @@ def document_findings(documents: Sequence[Document], rules: Rules) -> list[Findi
 # -------------------------------------------------------------- the decision
 
 
-def _could_complete(
-    letter: LetterStatus, counted: int, unreadable: int, required: int
-) -> bool:
+def _could_complete(letter: LetterStatus, counted: int, unreadable: int, required: int) -> bool:
     """Could the unreadable documents turn this request complete? (SPEC 4.4)
 
     Each one could be a good letter or a counting NEF, but not both.

@@ -1,4 +1,4 @@
-"""The policy of SPEC 4.2-4.4, on documents built by hand (no PDFs: the readers have their own tests)."""
+"""The policy of SPEC 4.2-4.4 on documents built by hand (the readers have their own tests)."""
 
 from __future__ import annotations
 
