@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -68,6 +68,9 @@ _CHAR_MAP = str.maketrans(
 )
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def clean_line(line: str) -> str:
     """Compatibility forms folded (ligatures, wide characters, no-break spaces),
     typographic quotes and dashes made plain, control characters (a bullet glyph may
@@ -75,7 +78,7 @@ def clean_line(line: str) -> str:
     text = unicodedata.normalize("NFKC", line).translate(_CHAR_MAP).rstrip()
     if text.endswith("\u00ad"):
         text = text[:-1] + "-"  # a soft hyphen at the line end: a word broken here
-    text = "".join(c for c in text.replace("\u00ad", "") if unicodedata.category(c) != "Cc")
+    text = _CONTROL.sub("", text.replace("\u00ad", ""))
     return " ".join(text.split())
 
 
@@ -92,9 +95,11 @@ _NUMBER_MARK = re.compile(
     r"^(?:\(?\d{1,2}[.)]|\(\d{1,2}\)|\(?[a-h][.)]|\([a-h]\)|\((?:i{1,3}|iv|vi{0,3}|ix|x)\))(?:\s+|$)"
 )
 _ENDS_BLOCK = re.compile(r"[:]$")
-# A letter's or an email's header line stands alone, however long.
+# A letter's or an email's header line, a bare link or address, stands alone however long.
 _HEADER_LINE = re.compile(
-    r"^(?:re|subject|regarding|attn|attention|to|from|sent|date|cc)\s*:", re.I
+    r"^(?:re|subject|regarding|attn|attention|to|from|sent|date|cc)\s*:|"
+    r"^(?:https?://|www\.)\S+$|^\S+@\S+$",
+    re.I,
 )
 
 
@@ -138,25 +143,37 @@ def _marker(text: str, previous: str) -> re.Match[str] | None:
 
 @dataclass
 class _Block:
-    text: str
+    lines: list[str]
     page: int
     is_item: bool
 
+    @property
+    def text(self) -> str:
+        """The block's lines joined, undoing hyphenation at the breaks."""
+        out = [self.lines[0]]
+        for line in self.lines[1:]:
+            tail = out[-1][-2:]
+            if len(tail) == 2 and tail[1] == "-" and tail[0].isalpha() and line[:1].islower():
+                out[-1] = out[-1][:-1]  # "proce-" + "dures"
+            elif not (
+                (tail[-1:] == "-" and tail[:1].isdigit() and line[:1].isdigit())  # "11-" "1(a)"
+                or tail[-1:] == "/"  # "CM/" + "ECF"
+            ):
+                out.append(" ")
+            out.append(line)
+        return "".join(out)
 
-def _join(left: str, right: str) -> str:
-    """Join a wrapped line to the next, undoing hyphenation at the break."""
-    if re.search(r"[^\W\d_]-$", left) and right[:1].islower():
-        return left[:-1] + right  # "proce-" + "dures"
-    if re.search(r"\d-$", left) and right[:1].isdigit():
-        return left + right  # "11-" + "1(a)"
-    if left.endswith("/"):
-        return left + right  # "CM/" + "ECF"
-    return f"{left} {right}"
+
+def _text_width(lines: Sequence[Line]) -> int:
+    """The length of a full line of the body text: the 90th percentile of line lengths,
+    so that one long URL or a run of short address lines does not set it."""
+    lengths = sorted(len(line.text) for line in lines if line.text)
+    return lengths[int((len(lengths) - 1) * 0.9)] if lengths else 0
 
 
 def _blocks(lines: Sequence[Line]) -> list[_Block]:
     """Paragraphs, list items and stand-alone lines (headings, addresses, signatures)."""
-    width = max((len(line.text) for line in lines), default=0)
+    width = _text_width(lines)
     # A line shorter than this that does not end a word mid-sentence is a line of its
     # own (a heading, an address line) or a paragraph's last line.
     short = width * 0.6 if width >= 40 else 0
@@ -175,7 +192,7 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
             if not body:
                 pending_item, current, previous = True, None, ""
                 continue
-            current = _Block(body, line.page, is_item=True)
+            current = _Block([body], line.page, is_item=True)
             blocks.append(current)
             previous = body
             continue
@@ -187,9 +204,9 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
             and not (len(previous) < short and not previous.endswith(("-", "/")))
         )
         if current is not None and continues:
-            current.text = _join(current.text, text)
+            current.lines.append(text)
         else:
-            current = _Block(text, line.page, is_item=pending_item)
+            current = _Block([text], line.page, is_item=pending_item)
             blocks.append(current)
         pending_item = False
         previous = text
@@ -221,7 +238,7 @@ class Sentence:
 
 
 def _is_abbreviation(text: str, period: int) -> bool:
-    word = text[:period].rsplit(" ", 1)[-1].lstrip("(\"'")
+    word = text[text.rfind(" ", 0, period) + 1 : period].lstrip("(\"'")
     if not word:
         return False
     bare = word.lower()
@@ -273,32 +290,73 @@ def split_sentences(pdf: PdfText) -> list[Sentence]:
 
 
 @lru_cache(maxsize=4096)
-def _pattern(phrase: str) -> re.Pattern[str]:
-    return re.compile(phrase, re.IGNORECASE)
+def _any_of(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    """One pattern that finds any of `phrases` (one search instead of one per phrase)."""
+    if not phrases:
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE)
+    except re.error:
+        # A phrase with a global flag ("(?x)...") cannot sit inside an alternation;
+        # the loader checked that each compiles alone, so they are searched one by one.
+        return None
+
+
+def _finds(phrases: tuple[str, ...], text: str) -> bool:
+    combined = _any_of(phrases)
+    if combined is not None:
+        return combined.search(text) is not None
+    return any(re.search(p, text, re.IGNORECASE) for p in phrases)
 
 
 def passage_matches(text: str, wording: Wording) -> bool:
     """Every group of `wording` has a phrase in `text`, and no veto phrase is there."""
-    if any(_pattern(p).search(text) for p in wording.none_of):
-        return False
-    return all(any(_pattern(p).search(text) for p in group) for group in wording.all_of)
+    return all(_finds(group, text) for group in wording.all_of) and not (
+        wording.none_of and _finds(wording.none_of, text)
+    )
 
 
-def _passages(sentences: Sequence[Sentence], size: int) -> Iterator[tuple[str, Evidence]]:
-    for start in range(len(sentences) - size + 1):
-        window = sentences[start : start + size]
-        lead_ins = dict.fromkeys(s.lead_in for s in window if s.lead_in)
-        own = " ".join(s.text for s in window)
-        yield " ".join([*lead_ins, own]), Evidence(text=own, page=window[0].page)
+class _GroupHits:
+    """Which sentences (and lead-ins) hold a phrase of a group, searched once each.
+
+    A window of sentences has a group when one of its sentences (or their lead-ins)
+    does, so each sentence is searched once per group however many windows and
+    wordings look at it: a long PDF stays linear."""
+
+    def __init__(self, sentences: Sequence[Sentence]) -> None:
+        self._sentences = sentences
+        self._memo: dict[tuple[tuple[str, ...], str], bool] = {}
+
+    def _text(self, group: tuple[str, ...], text: str) -> bool:
+        key = (group, text)
+        if key not in self._memo:
+            self._memo[key] = _finds(group, text)
+        return self._memo[key]
+
+    def in_window(self, group: tuple[str, ...], window: Sequence[Sentence]) -> bool:
+        return any(self._text(group, s.text) for s in window) or any(
+            self._text(group, s.lead_in) for s in window if s.lead_in
+        )
 
 
 def find_wording(sentences: Sequence[Sentence], wordings: Iterable[Wording]) -> Evidence | None:
-    """The first passage that a wording matches: single sentences first, then windows."""
+    """The first passage that a wording matches: single sentences first, then windows
+    of consecutive sentences (up to each wording's `window`)."""
     wordings = tuple(wordings)
+    hits = _GroupHits(sentences)
     for size in range(1, max((w.window for w in wordings), default=1) + 1):
-        for text, evidence in _passages(sentences, size):
-            if any(size <= w.window and passage_matches(text, w) for w in wordings):
-                return evidence
+        for start in range(len(sentences) - size + 1):
+            window = sentences[start : start + size]
+            own = " ".join(s.text for s in window)
+            lead_ins = " ".join(dict.fromkeys(s.lead_in for s in window if s.lead_in))
+            for wording in wordings:
+                if size > wording.window:
+                    continue
+                if not all(hits.in_window(group, window) for group in wording.all_of):
+                    continue
+                if wording.none_of and _finds(wording.none_of, f"{lead_ins} {own}"):
+                    continue
+                return Evidence(text=own, page=window[0].page)
     return None
 
 

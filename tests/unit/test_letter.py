@@ -237,6 +237,30 @@ def test_sentence_across_a_page_break_keeps_its_first_page() -> None:
     assert facts.signature_evidence is not None and facts.signature_evidence.page == 2
 
 
+def test_a_very_long_line_does_not_cut_wrapped_sentences() -> None:
+    url = "https://www.canb.uscourts.gov/sites/default/files/procedures/ecf-procedures-" + "x" * 90
+    text = f"""\
+    Jane Doe
+    Doe Law
+    Re: CM/ECF training waiver
+    The Court publishes its Electronic Case Filing Procedures on its website, at the address
+    below, together with the forms and the general orders that attorneys use every day.
+    {url}
+    In support of my request for a waiver, I confirm that I have read the Court's ECF
+    Procedures and that I will comply with them in all of my filings with this Court. I
+    also attach six Notices of Electronic Filing from cases that I filed in other courts
+    of the United States, each of them filed by me with my own login and password.
+    Sincerely,
+    Jane Doe
+    """
+    wanted = (
+        "In support of my request for a waiver, I confirm that I have read the Court's ECF "
+        "Procedures and that I will comply with them in all of my filings with this Court."
+    )
+    assert wanted in [s.text for s in split_sentences(pdf(text))]
+    assert found(read_letter(pdf(text), POLICY))["ecf_procedures"] == wanted
+
+
 # ------------------------------------------------------------------ what is missing
 
 
