@@ -8,6 +8,7 @@ from intake.store.records import (
     MessageRow,
     MessageStatus,
     OutboxRow,
+    PollRow,
     RequestRow,
     RequestStatus,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "MessageRow",
     "MessageStatus",
     "OutboxRow",
+    "PollRow",
     "RequestRow",
     "RequestStatus",
     "Store",

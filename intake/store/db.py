@@ -27,6 +27,7 @@ from intake.store.records import (
     MessageRow,
     MessageStatus,
     OutboxRow,
+    PollRow,
     RequestRow,
     RequestStatus,
 )
@@ -482,6 +483,40 @@ class Store:
         else:
             rows = self._all("SELECT * FROM outbox WHERE request_id = ? ORDER BY id", (request_id,))
         return [OutboxRow(**dict(r)) for r in rows]
+
+    # --------------------------------------------------------------------- polls
+
+    def record_poll(
+        self,
+        started_at: dt.datetime,
+        *,
+        ok: bool,
+        result: str,
+        error: str | None = None,
+        keep: int = 1000,
+    ) -> None:
+        """Note one poll of the daemon; only the latest `keep` rows are kept."""
+        started = started_at.astimezone(dt.UTC).isoformat(timespec="seconds")
+        cur = self._write(
+            "INSERT INTO polls (started_at, finished_at, ok, result, error) VALUES (?, ?, ?, ?, ?)",
+            (started, self._now(), int(ok), result, error),
+        )
+        assert cur.lastrowid is not None
+        self._write("DELETE FROM polls WHERE id <= ?", (cur.lastrowid - keep,))
+
+    def recent_polls(self, limit: int = 10, *, failed_only: bool = False) -> list[PollRow]:
+        """The latest polls, newest first."""
+        where = " WHERE ok = 0" if failed_only else ""
+        rows = self._all(f"SELECT * FROM polls{where} ORDER BY id DESC LIMIT ?", (limit,))
+        return [PollRow(**{**dict(r), "ok": bool(r["ok"])}) for r in rows]
+
+    def request_counts(self) -> dict[str, int]:
+        rows = self._all("SELECT status, count(*) AS n FROM requests GROUP BY status")
+        return {str(r["status"]): int(r["n"]) for r in rows}
+
+    def outbox_counts(self) -> dict[str, int]:
+        rows = self._all("SELECT status, count(*) AS n FROM outbox GROUP BY status")
+        return {str(r["status"]): int(r["n"]) for r in rows}
 
 
 def _message(row: sqlite3.Row) -> MessageRow:

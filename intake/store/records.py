@@ -95,3 +95,13 @@ class OutboxRow:
     next_attempt_at: str | None
     sent_at: str | None
     created_at: str
+
+
+@dataclass(frozen=True)
+class PollRow:
+    id: int
+    started_at: str
+    finished_at: str
+    ok: bool
+    result: str
+    error: str | None

@@ -120,8 +120,20 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
 """
 
+V3_POLLS = """
+-- One row per poll the daemon ran, for `intake status` (the last poll, recent failures).
+CREATE TABLE polls (
+    id              INTEGER PRIMARY KEY,
+    started_at      TEXT NOT NULL,
+    finished_at     TEXT NOT NULL,
+    ok              INTEGER NOT NULL CHECK (ok IN (0, 1)),
+    result          TEXT NOT NULL,          -- PollResult.summary(), or what failed
+    error           TEXT
+);
+"""
+
 # Version N is MIGRATIONS[N - 1].
-MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_OUTBOX)
+MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_OUTBOX, V3_POLLS)
 LATEST = len(MIGRATIONS)
 
 
