@@ -628,3 +628,53 @@ def test_any_text_reads_without_error(pages: list[str]) -> None:
     facts = read_letter(pdf(*pages), POLICY)
     assert [a.id for a in facts.affirmations] == list(IDS)
     assert facts.signed == (facts.signature_evidence is not None)
+
+
+# Pieces of letters, to shuffle into letter-like texts with every layout feature at once.
+PIECES = [
+    *STATEMENTS.values(),
+    "I affirm that:",
+    "1.",
+    "(b)",
+    "\u2022",
+    "Sincerely,",
+    "Respectfully submitted,",
+    "/s/ Jane A. Doe",
+    "Jane A. Doe, Esq.",
+    "SBN 123456",
+    "______________",
+    "Re: CM/ECF training waiver",
+    "Page 1 of 2",
+    "Doe Law Group LLP",
+    "I have read and will com-",
+    "ply with the ECF Procedures.",
+    "",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(PIECES), max_size=25), min_size=1, max_size=3))
+def test_shuffled_letters_give_consistent_facts(pages: list[list[str]]) -> None:
+    document = PdfText(
+        ok=True,
+        page_count=len(pages),
+        pages=tuple(PageText(number=i, text="\n".join(p)) for i, p in enumerate(pages, 1)),
+    )
+    facts = read_letter(document, POLICY)
+    sentences = [s.text for s in split_sentences(document)]
+    joined = " ".join(sentences)
+    for affirmation in facts.affirmations:
+        if affirmation.evidence is not None:
+            # Evidence is text of the letter, on one of its pages.
+            assert affirmation.evidence.text in joined
+            assert affirmation.evidence.page in range(1, len(pages) + 1)
+    if facts.attorney_name is not None:
+        assert facts.attorney_name == "Jane A. Doe"
+    if facts.bar_number is not None:
+        assert facts.bar_number == "123456"
+
+
+def test_unreadable_pdf_reads_as_an_empty_letter() -> None:
+    facts = read_letter(PdfText(ok=False, reason="encrypted"), POLICY)
+    assert facts.attorney_name is None
+    assert facts.missing == [*IDS, "signature"]
