@@ -7,11 +7,11 @@ matched against, and reads the signature.
 PDF text is not prose: lines are broken mid-sentence, words are hyphenated at line ends,
 list items carry bullets or numbers, and letterheads, addresses and signature blocks are
 lines without punctuation. `split_sentences` joins wrapped lines (a line much shorter than
-the page's longest line, or ending in a colon, ends a block; a bullet or number starts
-one), undoes end-of-line hyphenation, and splits blocks at sentence ends that are not
-abbreviations ("L.R.", "U.S.", "No.", initials). A list item remembers the lead-in that
-introduced it ("I affirm that:"), so "1. Have read and will comply with..." is read as
-the attorney's own statement.
+a full line of the body, a line ending in a colon, a header line "Re: ..." or a bare link
+ends a block; a bullet or number starts one), undoes end-of-line hyphenation, and splits
+blocks at sentence ends that are not abbreviations ("L.R.", "U.S.", "No.", initials). A
+list item remembers the lead-in that introduced it ("I affirm that:"), so "1. Have read
+and will comply with..." is read as the attorney's own statement.
 
 What counts as signed (what a clerk accepts on a letter sent by email):
 - a `/s/ Name` line (the court's electronic signature), or
@@ -413,6 +413,11 @@ def clean_signed_name(text: str) -> str:
     text = re.sub(r"\([^)]*\)|\[[^\]]*\]", "", text)
     text = re.sub(r"^by\s*:\s*", "", text.strip(), flags=re.I)
     parts = [p.strip() for p in text.split(",")]
+    if len(parts) >= 2 and len(parts[0].split()) == 1:
+        # "Doe, Jane A." (as in a docket): the name in reading order.
+        swapped = f"{parts[1]} {parts[0]}"
+        if looks_like_name(swapped):
+            return " ".join(swapped.split())
     kept = [parts[0]]
     # Keep a generational suffix ("Jane Doe, Jr."), drop titles and roles after a comma.
     kept += [p for p in parts[1:2] if re.fullmatch(r"(?:jr|sr|ii|iii|iv)\.?", p, re.I)]

@@ -542,6 +542,8 @@ def test_a_url_with_s_slash_is_not_a_signature() -> None:
         ("By: Jane Doe, Attorney at Law", "Jane Doe"),
         ("Jane Doe, Jr.", "Jane Doe, Jr."),
         ("Jane Doe, State Bar No. 123456", "Jane Doe"),
+        ("Doe, Jane A.", "Jane A. Doe"),
+        ("Doe, Esq.", "Doe"),
     ],
 )
 def test_clean_signed_name(line: str, name: str) -> None:
