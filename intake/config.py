@@ -127,6 +127,98 @@ class SourceSettings(_Section):
         return self.imap.batch_size if self.kind == "imap" and self.imap else 50
 
 
+# ------------------------------------------------------------ daemon (issue 5)
+
+OAUTH_PROVIDERS: Mapping[str, tuple[str, str]] = {
+    # provider: (token endpoint, scope for IMAP). {tenant} is filled from oauth.tenant.
+    "microsoft": (
+        "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token",
+        "https://outlook.office.com/IMAP.AccessAsUser.All offline_access",
+    ),
+    "google": ("https://oauth2.googleapis.com/token", "https://mail.google.com/"),
+}
+
+
+class DaemonSettings(_Section):
+    poll_interval_seconds: float = Field(default=300, ge=1, le=86400)
+    digest_cron: str | None = Field(
+        default="0 7 * * mon-fri",
+        description="crontab (minute hour day month weekday) in digest_time_zone; '' for none",
+    )
+    digest_time_zone: str = "America/Los_Angeles"
+    idle: bool = Field(default=False, description="IMAP IDLE: react to new mail in seconds")
+    # A step running longer than this stops the watchdog pings: systemd restarts us.
+    stall_seconds: float = Field(default=1800, ge=10)
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+
+class AlertSettings(_Section):
+    after_failures: int = Field(default=3, ge=1, le=1000)
+    operator_address: str | None = Field(default=None, description="None: no alert email")
+
+
+class OAuthSettings(_Section):
+    provider: Literal["microsoft", "google", "custom"]
+    grant: Literal["refresh_token", "client_credentials"] = "refresh_token"
+    tenant: str = Field(default="common", description="Microsoft: the directory (tenant) id")
+    token_url: str | None = Field(default=None, description="Default: the provider's")
+    client_id: str = Field(min_length=1)
+    scope: str | None = Field(default=None, description="Default: the provider's IMAP scope")
+    client_secret_file: Path | None = None
+    client_secret_credential: str = "oauth-client-secret"
+    refresh_token_file: Path | None = None
+    refresh_token_credential: str = "oauth-refresh-token"
+
+    @model_validator(mode="after")
+    def _complete(self) -> OAuthSettings:
+        if self.provider == "custom" and not (self.token_url and self.scope):
+            raise ValueError("provider = 'custom' needs token_url and scope")
+        if self.provider == "google" and self.grant == "client_credentials":
+            raise ValueError(
+                "Gmail has no client-credentials grant for IMAP: use grant = 'refresh_token'"
+            )
+        return self
+
+    @property
+    def effective_token_url(self) -> str:
+        url = self.token_url or OAUTH_PROVIDERS[self.provider][0]
+        return url.replace("{tenant}", self.tenant)
+
+    @property
+    def effective_scope(self) -> str:
+        if self.scope:
+            return self.scope
+        if self.provider == "microsoft" and self.grant == "client_credentials":
+            return "https://outlook.office365.com/.default"
+        return OAUTH_PROVIDERS[self.provider][1]
+
+    def client_secret(self) -> str | None:
+        """The client secret, when one is configured (public clients have none)."""
+        return optional_secret(
+            self.client_secret_file, self.client_secret_credential, "oauth.client_secret_file"
+        )
+
+    def refresh_token(self) -> str | None:
+        """The refresh token installed by the operator (the rotated one lives in state_dir)."""
+        return optional_secret(
+            self.refresh_token_file, self.refresh_token_credential, "oauth.refresh_token_file"
+        )
+
+
+def optional_secret(file: Path | None, credential: str, key: str) -> str | None:
+    """A secret from its file, else from the systemd credential, else None."""
+    if file is not None:
+        return _read_secret(file, key)
+    credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+    if credentials and (Path(credentials) / credential).exists():
+        return _read_secret(Path(credentials) / credential, f"credential {credential}")
+    return None
+
+
 class Settings(_Section):
     state_dir: Path = Path("var/state")
     rules_dir: Path | None = Field(default=None, description="Default: the project's rules/")
@@ -135,6 +227,13 @@ class Settings(_Section):
         description="The court's training mailbox: mail from it is never taken for a request",
     )
     source: SourceSettings = SourceSettings()
+    # daemon (issue 5): `intake run`, its logs and alerts, and OAuth2 for the IMAP login
+    daemon: DaemonSettings = DaemonSettings()
+    logging: LoggingSettings = LoggingSettings()
+    alerts: AlertSettings = AlertSettings()
+    oauth: OAuthSettings | None = Field(
+        default=None, description="When present, IMAP logs in with XOAUTH2, not a password"
+    )
     # Where these settings came from, for messages ('embedded default' or a path).
     origin: str = Field(default="embedded default", exclude=True)
 
