@@ -132,7 +132,11 @@ class Store:
             self._in_transaction = False
 
     def _now(self) -> str:
-        return self._clock().astimezone(dt.UTC).isoformat(timespec="seconds")
+        return _stamp(self._clock())
+
+    def now(self) -> dt.datetime:
+        """The store's clock (tests fix it), time zone-aware."""
+        return self._clock().astimezone(dt.UTC)
 
     def _write(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         if not self._in_transaction:
@@ -342,10 +346,14 @@ class Store:
     def update_request(
         self, request_id: int, *, status: RequestStatus, attorney_name: str | None = None
     ) -> None:
+        # completed_at is set once, when the request first becomes complete, so that the
+        # decision window promised to the attorney never moves.
+        now = self._now()
         self._write(
             "UPDATE requests SET status = ?, attorney_name = coalesce(?, attorney_name),"
-            " updated_at = ? WHERE id = ?",
-            (status.value, attorney_name, self._now(), request_id),
+            " updated_at = ?, completed_at = CASE WHEN ? = 'complete'"
+            " THEN coalesce(completed_at, ?) ELSE completed_at END WHERE id = ?",
+            (status.value, attorney_name, now, status.value, now, request_id),
         )
 
     def close_request(self, request_id: int, reason: str) -> None:
@@ -462,27 +470,100 @@ class Store:
         to_address: str,
         subject: str,
         body: str,
+        raw: bytes | None = None,
     ) -> int:
-        """Queue a reply for the sender of the next issue. Unused by the poll for now.
+        """Queue an outgoing message; `raw` is its full bytes, Message-ID included.
 
         `message_id` is fixed here so that a retried send carries the same Message-ID
-        and the recipient's server can recognize it.
+        and the recipient's server (or the outbox folder) recognizes it. `raw=None`
+        queues a clerk summary whose bytes `set_outbox_message` fills in later.
         """
         now = self._now()
         cur = self._write(
             "INSERT INTO outbox (request_id, message_id, kind, to_address, subject, body,"
-            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (request_id, message_id, kind, to_address, subject, body, now, now),
+            " raw, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (request_id, message_id, kind, to_address, subject, body, raw, now, now),
         )
         assert cur.lastrowid is not None
         return cur.lastrowid
 
-    def outbox(self, request_id: int | None = None) -> list[OutboxRow]:
-        if request_id is None:
-            rows = self._all("SELECT * FROM outbox ORDER BY id")
-        else:
-            rows = self._all("SELECT * FROM outbox WHERE request_id = ? ORDER BY id", (request_id,))
+    def outbox(
+        self, request_id: int | None = None, *, status: str | None = None
+    ) -> list[OutboxRow]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        if request_id is not None:
+            clauses.append("request_id = ?")
+            params.append(request_id)
+        if status is not None:
+            clauses.append("status = ?")
+            params.append(status)
+        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._all(f"SELECT * FROM outbox{where} ORDER BY id", params)
         return [OutboxRow(**dict(r)) for r in rows]
+
+    def get_outbox(self, outbox_id: int) -> OutboxRow | None:
+        row = self._one("SELECT * FROM outbox WHERE id = ?", (outbox_id,))
+        return OutboxRow(**dict(row)) if row else None
+
+    def due_outbox(self, now: dt.datetime, limit: int = 1000) -> list[OutboxRow]:
+        """Queued messages with their bytes whose next attempt is due, oldest first."""
+        rows = self._all(
+            "SELECT * FROM outbox WHERE status = 'queued' AND raw IS NOT NULL"
+            " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
+            (_stamp(now), limit),
+        )
+        return [OutboxRow(**dict(r)) for r in rows]
+
+    def unrendered_outbox(self) -> list[OutboxRow]:
+        """Queued clerk summaries whose bytes are still to be rendered."""
+        rows = self._all("SELECT * FROM outbox WHERE status = 'queued' AND raw IS NULL ORDER BY id")
+        return [OutboxRow(**dict(r)) for r in rows]
+
+    def set_outbox_message(self, outbox_id: int, *, subject: str, body: str, raw: bytes) -> None:
+        self._write(
+            "UPDATE outbox SET subject = ?, body = ?, raw = ? WHERE id = ? AND raw IS NULL",
+            (subject, body, raw, outbox_id),
+        )
+
+    def mark_outbox_sent(self, outbox_id: int) -> None:
+        self._write(
+            "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
+            " last_error = NULL, next_attempt_at = NULL WHERE id = ?",
+            (self._now(), outbox_id),
+        )
+
+    def mark_outbox_retry(self, outbox_id: int, error: str, next_attempt_at: dt.datetime) -> None:
+        self._write(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
+            " WHERE id = ?",
+            (error, _stamp(next_attempt_at), outbox_id),
+        )
+
+    def mark_outbox_failed(self, outbox_id: int, error: str) -> None:
+        self._write(
+            "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?,"
+            " next_attempt_at = NULL WHERE id = ?",
+            (error, outbox_id),
+        )
+
+    def requeue_outbox(self, outbox_id: int) -> bool:
+        """Put a failed message back in the queue (an operator fixed the cause)."""
+        cur = self._write(
+            "UPDATE outbox SET status = 'queued', next_attempt_at = ? WHERE id = ?"
+            " AND status = 'failed'",
+            (self._now(), outbox_id),
+        )
+        return cur.rowcount == 1
+
+    def replies_since(self, to_address: str, since: dt.datetime, kind: str = "reply") -> int:
+        """How many messages of `kind` were queued to `to_address` since `since`."""
+        row = self._one(
+            "SELECT count(*) AS n FROM outbox WHERE to_address = ? AND kind = ?"
+            " AND created_at >= ?",
+            (to_address.strip().lower(), kind, _stamp(since)),
+        )
+        return int(row["n"]) if row else 0
 
     # --------------------------------------------------------------------- polls
 
@@ -517,6 +598,11 @@ class Store:
     def outbox_counts(self) -> dict[str, int]:
         rows = self._all("SELECT status, count(*) AS n FROM outbox GROUP BY status")
         return {str(r["status"]): int(r["n"]) for r in rows}
+
+
+def _stamp(moment: dt.datetime) -> str:
+    """The stored form of a time: UTC ISO 8601 to the second (sorts as text)."""
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
 def _message(row: sqlite3.Row) -> MessageRow:

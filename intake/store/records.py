@@ -69,6 +69,7 @@ class RequestRow:
     closed_reason: str | None
     created_at: str
     updated_at: str
+    completed_at: str | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ class OutboxRow:
     next_attempt_at: str | None
     sent_at: str | None
     created_at: str
+    raw: bytes | None = None  # None: a clerk summary not rendered yet
+    last_error: str | None = None
 
 
 @dataclass(frozen=True)

@@ -132,8 +132,19 @@ CREATE TABLE polls (
 );
 """
 
+V4_SENDING = """
+-- The full bytes of the message as it will be sent (Message-ID fixed inside them).
+-- NULL: a clerk summary queued with its assessment whose page and packet are rendered
+-- just after that transaction (rendering a packet is too slow to hold the write lock).
+ALTER TABLE outbox ADD COLUMN raw BLOB;
+ALTER TABLE outbox ADD COLUMN last_error TEXT;
+-- When the request first became complete: the decision window counts from here.
+ALTER TABLE requests ADD COLUMN completed_at TEXT;
+CREATE INDEX outbox_recipient_day ON outbox (to_address, kind, created_at);
+"""
+
 # Version N is MIGRATIONS[N - 1].
-MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_OUTBOX, V3_POLLS)
+MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_OUTBOX, V3_POLLS, V4_SENDING)
 LATEST = len(MIGRATIONS)
 
 
