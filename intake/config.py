@@ -219,6 +219,97 @@ def optional_secret(file: Path | None, credential: str, key: str) -> str | None:
     return None
 
 
+# ------------------------------------------------ replies, clerks, sending (issue 4)
+
+
+class ReplyConfig(_Section):
+    """Replies to attorneys. Addresses default to `own_address` (the training mailbox)."""
+
+    enabled: bool = True
+    court_name: str = "U.S. Bankruptcy Court, Northern District of California"
+    from_address: str | None = Field(default=None, description="Default: own_address")
+    from_name: str = "CM/ECF Training"
+    questions_to: str | None = Field(default=None, description="Default: own_address")
+    registration_url: str = "https://train.uscourts.gov/"
+    time_zone: str = "America/Los_Angeles"
+    # At most this many replies to one sender per court day: two auto-responders that
+    # slip through every header check still stop.
+    daily_limit_per_sender: int = Field(default=5, ge=1, le=1000)
+    message_id_domain: str | None = Field(
+        default=None, description="Right-hand side of our Message-IDs; default: from_address's"
+    )
+    templates_dir: Path | None = Field(default=None, description="Default: the project's")
+
+
+class ClerkConfig(_Section):
+    """Where the clerks' summaries and digest go; no address: kept in state_dir only."""
+
+    addresses: tuple[str, ...] = ()
+    summaries: bool = Field(default=True, description="A summary per complete/needs_review")
+
+
+class SmtpSettings(_Section):
+    host: str = Field(min_length=1)
+    port: int | None = Field(default=None, ge=1, le=65535, description="465 tls, else 587/25")
+    security: Literal["tls", "starttls", "plain"] = "tls"
+    username: str | None = None
+    password_file: Path | None = None
+    password_credential: str = "smtp-password"
+    timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    tls_ca_file: Path | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_inline_password(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError(
+                "a password does not belong in the configuration file: put it in a file "
+                "named by password_file, or in the systemd credential password_credential"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _plain_only_to_loopback(self) -> SmtpSettings:
+        if self.security == "plain" and not _is_loopback(self.host):
+            raise ValueError(
+                f"security = 'plain' sends mail in clear: allowed only to a loopback host, "
+                f"not {self.host!r}; use 'tls' or 'starttls'"
+            )
+        return self
+
+    @property
+    def effective_port(self) -> int:
+        if self.port is not None:
+            return self.port
+        return {"tls": 465, "starttls": 587, "plain": 25}[self.security]
+
+    def password(self) -> str | None:
+        """The password (None without a username: an open loopback relay)."""
+        if self.username is None:
+            return None
+        secret = optional_secret(self.password_file, self.password_credential, "smtp.password_file")
+        if secret is None:
+            raise ConfigError(
+                "smtp: a username but no password: set password_file, or pass the systemd "
+                f"credential {self.password_credential!r} (LoadCredential=)"
+            )
+        return secret
+
+
+class OutboxSettings(_Section):
+    sink: Literal["folder", "smtp"] = Field(
+        default="folder", description="folder: .eml files (the default); smtp: the [smtp] server"
+    )
+    folder: Path | None = Field(default=None, description="Default: state_dir/outbox")
+    # Transient failures are retried with a growing delay (1 min … 1 h); after this many
+    # attempts the message is marked failed (`intake outbox list`, then `requeue`).
+    max_attempts: int = Field(default=72, ge=1, le=10_000)
+
+    @property
+    def wants_smtp(self) -> bool:
+        return self.sink == "smtp"
+
+
 class Settings(_Section):
     state_dir: Path = Path("var/state")
     rules_dir: Path | None = Field(default=None, description="Default: the project's rules/")
@@ -234,8 +325,31 @@ class Settings(_Section):
     oauth: OAuthSettings | None = Field(
         default=None, description="When present, IMAP logs in with XOAUTH2, not a password"
     )
+    # replies, clerks and sending (issue 4)
+    reply: ReplyConfig = ReplyConfig()
+    clerks: ClerkConfig = ClerkConfig()
+    outbox: OutboxSettings = OutboxSettings()
+    smtp: SmtpSettings | None = None
     # Where these settings came from, for messages ('embedded default' or a path).
     origin: str = Field(default="embedded default", exclude=True)
+
+    @model_validator(mode="after")
+    def _smtp_sink_needs_smtp(self) -> Settings:
+        if self.outbox.sink == "smtp" and self.smtp is None:
+            raise ValueError("outbox.sink = 'smtp' needs an [smtp] section (host, ...)")
+        return self
+
+    @property
+    def outbox_folder(self) -> Path:
+        return self.outbox.folder or self.state_dir / "outbox"
+
+    @property
+    def summaries_dir(self) -> Path:
+        return self.state_dir / "summaries"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.state_dir / "documents"
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
