@@ -274,6 +274,7 @@ def test_each_missing_affirmation_is_reported_alone(omitted: str) -> None:
 # One sentence each: what a wording must accept, and what it must not take for an
 # affirmation (negations, questions, other courts, the State Bar, half a statement).
 PARAPHRASES = [
+    ("ecf_procedures", True, "Applicant has read and will comply with the ECF Procedures."),
     ("ecf_procedures", True, "I have read and will abide by the ECF procedures."),
     (
         "ecf_procedures",
