@@ -1,0 +1,152 @@
+"""Logging for the daemon: one line per event, fit for journald, never a secret.
+
+- Text (default): `LEVEL logger: message`, with a timestamp in front when run by hand.
+  Under systemd ($JOURNAL_STREAM is set) journald adds its own timestamp, so the line
+  carries none, and starts with the syslog priority `<N>` that journald reads as the
+  level (`journalctl -p warning` then works).
+- JSON (`--log-format json`): one object per line with time, level, logger, message.
+- A traceback or a multi-line message is folded into the same line (` | `), so one
+  event is one journal entry.
+- Every line passes through `redact`: the secrets the program registered (passwords,
+  tokens, as it reads them) and anything shaped like `password=…` or `Bearer …` become
+  `[redacted]`, whichever module logged it, and in tracebacks too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import sys
+import threading
+from collections.abc import Mapping
+from typing import Literal, TextIO
+
+LogFormat = Literal["text", "json"]
+REDACTED = "[redacted]"
+
+# Shorter values are not registered: redacting every "a" would garble the logs.
+_MIN_SECRET = 4
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+
+_SHAPED = (
+    re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9._~+/=-]+)"),
+    # key=value, key: value, "key": "value" for the usual names of secrets
+    re.compile(
+        r"(?i)\b((?:password|passwd|pass|secret|client_secret|token|access_token|"
+        r"refresh_token|id_token|authorization)\b[\"']?\s*[:=]\s*[\"']?)([^\s\"'&,;}]+)"
+    ),
+    # The XOAUTH2 SASL string (base64 of user=…^Aauth=Bearer …) as imaplib would echo it.
+    re.compile(r"\b(AUTHENTICATE XOAUTH2\s+)(\S+)"),
+)
+
+_SYSLOG_PRIORITY = {
+    logging.CRITICAL: 2,
+    logging.ERROR: 3,
+    logging.WARNING: 4,
+    logging.INFO: 6,
+    logging.DEBUG: 7,
+}
+
+
+def register_secret(value: str | None) -> None:
+    """Never let `value` reach a log line (called wherever a secret is read)."""
+    if value and len(value) >= _MIN_SECRET:
+        with _secrets_lock:
+            _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    with _secrets_lock:
+        known = sorted(_secrets, key=len, reverse=True)
+    for secret in known:
+        text = text.replace(secret, REDACTED)
+    for pattern in _SHAPED:
+        text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
+    return text
+
+
+def one_line(text: str) -> str:
+    return " | ".join(part.rstrip() for part in text.strip().splitlines() if part.strip())
+
+
+class RedactFilter(logging.Filter):
+    """Formats the record's message and traceback once, redacted and on one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = one_line(redact(record.getMessage()))
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = one_line(redact(record.exc_text))
+        record.exc_info = None  # the text above replaces it
+        if record.stack_info:
+            record.stack_info = one_line(redact(record.stack_info))
+        return True
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self, journald: bool) -> None:
+        super().__init__()
+        self.journald = journald
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = f"{record.levelname} {record.name}: {record.getMessage()}"
+        if record.exc_text:
+            line += f" | {record.exc_text}"
+        if self.journald:
+            return f"<{_SYSLOG_PRIORITY.get(record.levelno, 6)}>{line}"
+        moment = dt.datetime.fromtimestamp(record.created).astimezone()
+        return f"{moment.isoformat(timespec='seconds')} {line}"
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, object] = {
+            "time": dt.datetime.fromtimestamp(record.created, dt.UTC).isoformat(
+                timespec="milliseconds"
+            ),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def under_journald(environ: Mapping[str, str]) -> bool:
+    return bool(environ.get("JOURNAL_STREAM"))
+
+
+def setup_logging(
+    level: str = "INFO",
+    log_format: LogFormat = "text",
+    *,
+    stream: TextIO | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> logging.Handler:
+    """Route every logger to one handler on stderr (or `stream`); returns that handler.
+
+    Calling it again (after a reload) replaces the handler rather than adding a second.
+    """
+    env = os.environ if environ is None else environ
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(RedactFilter())
+    formatter: logging.Formatter = (
+        JsonFormatter() if log_format == "json" else TextFormatter(under_journald(env))
+    )
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if getattr(h, "_intake", False)]:
+        root.removeHandler(old)
+    handler._intake = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    # APScheduler logs each run at INFO ("Running job…"): noise next to our own line.
+    logging.getLogger("apscheduler").setLevel(max(root.level, logging.WARNING))
+    return handler

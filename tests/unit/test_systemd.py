@@ -1,0 +1,97 @@
+"""sd_notify without systemd: the test binds the socket systemd would."""
+
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from intake.systemd import MAX_STATUS, Notifier, one_line, socket_address, watchdog_interval
+
+
+@pytest.fixture
+def listener() -> Iterator[tuple[socket.socket, str]]:
+    folder = tempfile.mkdtemp(dir="/tmp")
+    path = str(Path(folder) / "notify")
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(path)
+    sock.settimeout(2)
+    yield sock, path
+    sock.close()
+    os.unlink(path)
+    os.rmdir(folder)
+
+
+def test_ready_status_watchdog_stopping_reach_the_socket(
+    listener: tuple[socket.socket, str],
+) -> None:
+    sock, path = listener
+    notifier = Notifier({"NOTIFY_SOCKET": path})
+    assert notifier.ready("polling every 60s")
+    assert sock.recv(4096) == b"READY=1\nSTATUS=polling every 60s"
+    notifier.watchdog()
+    assert sock.recv(4096) == b"WATCHDOG=1"
+    notifier.status("last poll:\n3 fetched")
+    assert sock.recv(4096) == b"STATUS=last poll: 3 fetched"
+    notifier.stopping()
+    assert sock.recv(4096).startswith(b"STOPPING=1\n")
+    notifier.close()
+
+
+def test_abstract_namespace_socket() -> None:
+    name = f"intake-test-{uuid.uuid4().hex}"
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    sock.bind(b"\0" + name.encode())
+    sock.settimeout(2)
+    try:
+        assert Notifier({"NOTIFY_SOCKET": "@" + name}).ready("up")
+        assert sock.recv(4096).startswith(b"READY=1")
+    finally:
+        sock.close()
+
+
+def test_without_systemd_nothing_is_sent_and_nothing_fails() -> None:
+    notifier = Notifier({})
+    assert not notifier.enabled
+    assert notifier.ready("up") is False
+    assert notifier.watchdog_seconds is None
+
+
+def test_a_vanished_socket_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    notifier = Notifier({"NOTIFY_SOCKET": "/tmp/no-such-intake-socket"})
+    assert notifier.watchdog() is False
+    assert "cannot notify systemd" in caplog.text
+
+
+def test_socket_address() -> None:
+    assert socket_address("@abc") == b"\0abc"
+    assert socket_address("/run/systemd/notify") == "/run/systemd/notify"
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"WATCHDOG_USEC": "30000000"}, 15.0),
+        ({"WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "123"}, 15.0),
+        ({"WATCHDOG_USEC": "30000000", "WATCHDOG_PID": "999"}, None),  # another process's
+        ({"WATCHDOG_USEC": "0"}, None),
+        ({"WATCHDOG_USEC": "soon"}, None),
+        ({}, None),
+    ],
+)
+def test_watchdog_interval_is_half_of_watchdog_usec(
+    environ: dict[str, str], expected: float | None
+) -> None:
+    assert watchdog_interval(environ, pid=123) == expected
+
+
+def test_status_is_one_short_line() -> None:
+    line = one_line("a\nb " + "x" * 500)
+    assert "\n" not in line
+    assert len(line) == MAX_STATUS
+    assert line.startswith("a b x")
