@@ -9,6 +9,13 @@ For each new message, in UID order:
    audit, advance the cursor, and note the mailbox action owed;
 4. apply the mailbox action (move to Processed/Failed, or set a keyword), then note it done.
 
+With `outgoing` settings, step 3 also queues the reply to the attorney (or audits why
+none) and, for a complete or needs-review request, the clerks' summary, in the same
+transaction as the assessment: the outbox holds them exactly when the assessment is
+kept. The PDFs' bytes are kept in state_dir/documents/ before that transaction; the
+summaries' pages and packets are rendered after the poll (see `intake.summaries`), and
+`intake.outbox.send_due` sends what is queued.
+
 Every step is idempotent, and the mailbox action comes last: killed anywhere, the next
 poll either redoes uncommitted work (nothing of it was kept) or finds it committed and
 only applies the action still owed. A UIDVALIDITY change makes every UID new again; the
@@ -37,6 +44,7 @@ from intake.documents.classify import read_documents
 from intake.mail.message import parse_message
 from intake.mail.source import MailSource, RawMessage
 from intake.model import Document, Envelope
+from intake.outgoing import Outgoing, queue_reply, queue_summary
 from intake.policy.assess import assess
 from intake.policy.rules import Rules
 from intake.store import (
@@ -46,6 +54,7 @@ from intake.store import (
     RequestStatus,
     Store,
 )
+from intake.summaries import SUMMARY_STATUSES, refresh_summaries, save_originals
 
 ACTOR = "poll"
 FAILED_DIR = "failed"
@@ -96,6 +105,9 @@ class PollResult:
     actions_recovered: int = 0
     uidvalidity_changed: bool = False
     request_ids: set[int] = field(default_factory=set)
+    summaries_rendered: int = 0
+    # Why the clerks' pages could not be rendered (the poll's own work is kept).
+    summary_error: str | None = None
 
     def summary(self) -> str:
         parts = [
@@ -107,6 +119,10 @@ class PollResult:
         ]
         if self.actions_recovered:
             parts.append(f"{self.actions_recovered} mailbox action(s) completed from before")
+        if self.summaries_rendered:
+            parts.append(f"{self.summaries_rendered} clerk summary(ies) rendered")
+        if self.summary_error:
+            parts.append(f"summaries not rendered: {self.summary_error}")
         line = ", ".join(parts)
         if self.request_ids:
             line += f"; {len(self.request_ids)} request(s) updated"
@@ -193,6 +209,7 @@ def poll_once(
     own_address: str | None = None,
     progress: Progress | None = None,
     batch_size: int = 50,
+    outgoing: Outgoing | None = None,
 ) -> PollResult:
     """Handle every message above the cursor of the source's folder. See the module doc.
 
@@ -228,11 +245,26 @@ def poll_once(
         for raw in source.fetch(uids[start : start + batch_size]):
             result.fetched += 1
             _crash_point("after_fetch")
-            _handle(raw, source, store, rules, own_address, result)
+            _handle(raw, source, store, rules, own_address, result, outgoing)
             done += 1
             if progress:
                 progress(done, len(uids))
+    if outgoing is not None:
+        _refresh_summaries(store, outgoing, result)
     return result
+
+
+def _refresh_summaries(store: Store, outgoing: Outgoing, result: PollResult) -> None:
+    """Render the clerks' pages after the transactions; a failure here loses nothing
+    (the rows stay queued without bytes, rendered by the next poll)."""
+    try:
+        result.summaries_rendered = refresh_summaries(
+            store, outgoing, result.request_ids, actor=ACTOR
+        )
+    except sqlite3.Error:
+        raise
+    except Exception as exc:
+        result.summary_error = describe_error(exc)
 
 
 def _apply_owed_actions(source: MailSource, store: Store, folder: str, uidvalidity: int) -> int:
@@ -268,6 +300,7 @@ def _handle(
     rules: Rules,
     own_address: str | None,
     result: PollResult,
+    outgoing: Outgoing | None = None,
 ) -> None:
     ref = raw.ref
     existing = store.find_message(ref.folder, ref.uidvalidity, ref.uid)
@@ -295,7 +328,7 @@ def _handle(
             result.failed += 1
         else:
             row_id, action, status, request_id = _record_reading(
-                store, rules, raw, sha, message_id, reading
+                store, rules, raw, sha, message_id, reading, outgoing
             )
             if status is MessageStatus.FAILED:
                 result.failed += 1
@@ -397,11 +430,14 @@ def _record_reading(
     sha: str,
     message_id: str | None,
     reading: Reading,
+    outgoing: Outgoing | None = None,
 ) -> tuple[int, MailboxAction, MessageStatus, int | None]:
     """Commit one read message and everything that follows from it, at once."""
     ref = raw.ref
     envelope = reading.envelope
     try:
+        # Durable before the commit that refers to them; a crash leaves an orphan at most.
+        save_originals(store.state_dir, envelope, reading.documents)
         with store.transaction():
             row_id = store.record_message(
                 folder=ref.folder,
@@ -415,7 +451,9 @@ def _record_reading(
                 status=MessageStatus.RECEIVED,
                 mailbox_action=MailboxAction.PROCESSED,
             )
-            status, request_id = apply_reading(store, rules, row_id, reading, actor=ACTOR)
+            status, request_id = apply_reading(
+                store, rules, row_id, reading, actor=ACTOR, outgoing=outgoing
+            )
             _crash_point("before_commit")
             store.advance_cursor(ref.folder, ref.uidvalidity, ref.uid)
     except sqlite3.Error:
@@ -428,10 +466,17 @@ def _record_reading(
 
 
 def apply_reading(
-    store: Store, rules: Rules, message_row_id: int, reading: Reading, *, actor: str
+    store: Store,
+    rules: Rules,
+    message_row_id: int,
+    reading: Reading,
+    *,
+    actor: str,
+    outgoing: Outgoing | None = None,
 ) -> tuple[MessageStatus, int | None]:
     """Inside a transaction: add a read message's documents to its sender's open request
-    and assess the request. Returns the message's status and the request it joined."""
+    and assess the request; with `outgoing`, queue the reply and the clerks' summary.
+    Returns the message's status and the request it joined."""
     envelope = reading.envelope
     if reading.ignored is not None:
         store.update_message(
@@ -443,6 +488,13 @@ def apply_reading(
             subject=envelope.subject[:998],
         )
         store.audit(actor, "ignored", f"message:{message_row_id}", reason=reading.ignored)
+        if outgoing is not None:
+            store.audit(
+                actor,
+                "no_reply",
+                f"message:{message_row_id}",
+                reason=f"No reply: {reading.ignored}.",
+            )
         return MessageStatus.IGNORED, None
 
     attorney = (envelope.sender_address or "").strip().lower()
@@ -494,6 +546,19 @@ def apply_reading(
         letter=assessment.letter.value,
         documents=len(held),
     )
+    if outgoing is not None:
+        queue_reply(
+            store,
+            outgoing,
+            request_id=request_id,
+            message_row_id=message_row_id,
+            envelope=envelope,
+            assessment=assessment,
+            documents=held,
+            actor=actor,
+        )
+        if RequestStatus(assessment.status.value) in SUMMARY_STATUSES:
+            queue_summary(store, outgoing, request_id=request_id, actor=actor)
     return MessageStatus.PROCESSED, request_id
 
 
@@ -510,7 +575,12 @@ class RetryResult:
 
 
 def retry_failed(
-    store: Store, rules: Rules, *, own_address: str | None = None, actor: str = "retry"
+    store: Store,
+    rules: Rules,
+    *,
+    own_address: str | None = None,
+    actor: str = "retry",
+    outgoing: Outgoing | None = None,
 ) -> RetryResult:
     """Run the failed messages again from their saved bytes.
 
@@ -528,8 +598,11 @@ def retry_failed(
         result.retried += 1
         try:
             reading = read_message(data, rules, own_address)
+            save_originals(store.state_dir, reading.envelope, reading.documents)
             with store.transaction():
-                status, _ = apply_reading(store, rules, row.id, reading, actor=actor)
+                status, _ = apply_reading(
+                    store, rules, row.id, reading, actor=actor, outgoing=outgoing
+                )
                 store.audit(actor, "retried", f"message:{row.id}", status=status.value)
         except sqlite3.Error:
             raise

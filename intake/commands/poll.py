@@ -11,6 +11,8 @@ from typing import Any, TextIO
 
 from intake.config import ConfigError, Settings, load_settings
 from intake.mail.source import MailSource, SourceError
+from intake.outbox import send_due, sink_from_settings
+from intake.outgoing import outgoing_from_settings
 from intake.pipeline import PollBusy, PollResult, poll_lock, poll_once
 from intake.policy.rules import RulesError, load_rules
 from intake.store import Store, StoreError
@@ -45,6 +47,11 @@ def register(sub: Any) -> None:
     parser.add_argument(
         "--once", action="store_true", help="run one cycle and exit (required for now)"
     )
+    parser.add_argument(
+        "--no-send",
+        action="store_true",
+        help="queue replies and summaries but do not send them (see `intake outbox`)",
+    )
     add_config_argument(parser)
     parser.set_defaults(func=run)
 
@@ -58,8 +65,11 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def open_source(settings: Settings) -> MailSource:
-    """The mail source the settings name (not yet connected: use it in a `with`)."""
+def open_source(settings: Settings, *, access_token: str | None = None) -> MailSource:
+    """The mail source the settings name (not yet connected: use it in a `with`).
+
+    With `access_token` (OAuth2, see intake.oauth) IMAP logs in by XOAUTH2 instead.
+    """
     source = settings.source
     if source.kind == "imap":
         from intake.mail.imap import ImapConfig, ImapSource
@@ -70,7 +80,8 @@ def open_source(settings: Settings) -> MailSource:
             config = ImapConfig(
                 host=imap.host,
                 username=imap.username,
-                password=imap.password(),
+                password=access_token or imap.password(),
+                auth="xoauth2" if access_token else "password",
                 port=imap.port,
                 security=imap.security,
                 folder=imap.folder,
@@ -139,6 +150,8 @@ def run(args: argparse.Namespace) -> int:
         settings = load_settings(args.config)
         rules = load_rules(settings.rules_dir)
         source = open_source(settings)
+        outgoing = outgoing_from_settings(settings, rules)
+        sink = None if args.no_send else sink_from_settings(settings)
     except (ConfigError, RulesError) as exc:
         print(f"intake poll: {exc}", file=sys.stderr)
         return 2
@@ -157,6 +170,11 @@ def run(args: argparse.Namespace) -> int:
                 own_address=settings.own_address,
                 progress=display,
                 batch_size=settings.source.batch_size,
+                outgoing=outgoing,
+            )
+            # After the poll, in the same lock: what was queued goes out now.
+            sent = (
+                send_due(store, sink, max_attempts=settings.outbox.max_attempts) if sink else None
             )
     except SourceError as exc:
         display.finish()
@@ -172,6 +190,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     display.finish()
     print(_summary(result, time.monotonic() - started), file=sys.stderr)
+    if sent is not None:
+        print(f"outbox: {sent.summary()}", file=sys.stderr)
     return 0
 
 
