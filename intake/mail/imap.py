@@ -78,6 +78,8 @@ class ImapConfig:
     # that names the charset) the search is retried, and later ones sent, without one.
     # None sends no CHARSET at all.
     search_charset: str | None = "UTF-8"
+    # "xoauth2": `password` holds an OAuth2 access token (Microsoft 365, Gmail).
+    auth: Literal["password", "xoauth2"] = "password"
     # Extra CA bundle for a court server with a private certificate authority.
     tls_ca_file: Path | None = None
 
@@ -240,7 +242,12 @@ class ImapSource:
         self._box = box
         try:
             # LOGIN takes ASCII only; AUTHENTICATE PLAIN carries UTF-8 credentials.
-            login = box.login if (config.username + config.password).isascii() else box.login_utf8
+            if config.auth == "xoauth2":
+                login = box.xoauth2
+            elif (config.username + config.password).isascii():
+                login = box.login
+            else:
+                login = box.login_utf8
             self._run(
                 f"login as {config.username!r}",
                 lambda: login(config.username, config.password, initial_folder=None),
