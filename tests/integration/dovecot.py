@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import imaplib
 import itertools
 import os
 import secrets
@@ -24,9 +25,10 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 MAIL_UID = 8  # Debian's `mail` user and group: Dovecot refuses to open mail as root.
 MAIL_GID = 8
@@ -389,6 +391,28 @@ class DovecotMailbox:
 
     def sessions_frozen(self) -> contextlib.AbstractContextManager[None]:
         return self.server.sessions_frozen()
+
+
+@contextlib.contextmanager
+def imap_commands_sent() -> Iterator[list[str]]:
+    """Inside the block, every IMAP command any client sends, as "NAME" or "UID SUBCOMMAND".
+
+    Wraps imaplib's single send path (`IMAP4._command`, which imap-tools uses too); the
+    real server still answers each command. For tests and benchmarks that count what a
+    poll costs: the list grows as commands go out.
+    """
+    sent: list[str] = []
+    original: Callable[..., Any] = imaplib.IMAP4._command  # type: ignore[attr-defined]
+
+    def counting(self: imaplib.IMAP4, name: str, *args: Any) -> Any:
+        sent.append(f"{name} {args[0]}".upper() if name == "UID" else name.upper())
+        return original(self, name, *args)
+
+    imaplib.IMAP4._command = counting  # type: ignore[attr-defined]
+    try:
+        yield sent
+    finally:
+        imaplib.IMAP4._command = original  # type: ignore[attr-defined]
 
 
 def _die_with_parent() -> None:
