@@ -242,6 +242,7 @@ class ImapSource:
         self._box = box
         try:
             # LOGIN takes ASCII only; AUTHENTICATE PLAIN carries UTF-8 credentials.
+            login: Callable[..., BaseMailBox]
             if config.auth == "xoauth2":
                 login = box.xoauth2
             elif (config.username + config.password).isascii():
