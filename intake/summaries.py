@@ -141,10 +141,12 @@ def render_summary(
     return RenderedSummary(view, html, packet, html_path, pdf_path)
 
 
-def write_index(store: Store, outgoing: Outgoing, *, now: dt.datetime) -> Path:
-    """The static index page of every request, linking the summaries that exist."""
+def index_rows(store: Store, *, include_closed: bool = True) -> list[IndexRow]:
+    """Every request as the index and the digest list it, linking its page if written."""
     rows = []
     for request in store.list_requests():
+        if request.status is RequestStatus.CLOSED and not include_closed:
+            continue
         html_path, _ = summary_paths(store.state_dir, request.id)
         updated = parse_stamp(request.updated_at)
         assert updated is not None
@@ -157,8 +159,13 @@ def write_index(store: Store, outgoing: Outgoing, *, now: dt.datetime) -> Path:
                 link=html_path.name if html_path.exists() else None,
             )
         )
+    return rows
+
+
+def write_index(store: Store, outgoing: Outgoing, *, now: dt.datetime) -> Path:
+    """The static index page of every request, linking the summaries that exist."""
     path = store.state_dir / SUMMARIES_DIR / INDEX
-    page = render_index(rows, generated_at=now, time_zone=outgoing.time_zone)
+    page = render_index(index_rows(store), generated_at=now, time_zone=outgoing.time_zone)
     replace_file(path, page.encode("utf-8"))
     return path
 

@@ -7,6 +7,7 @@ import getpass
 import json
 import sqlite3
 import sys
+import webbrowser
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from intake.commands.poll import add_config_argument
 from intake.config import ConfigError, Settings, load_settings
 from intake.model import Assessment, Document, Evidence, NefVerdict
+from intake.outgoing import outgoing_from_settings, queue_summary
 from intake.pipeline import retry_failed
 from intake.policy.rules import RulesError, load_rules
 from intake.store import (
@@ -24,6 +26,7 @@ from intake.store import (
     Store,
     StoreError,
 )
+from intake.summaries import render_owed_summaries, render_summary, write_index
 
 EPILOG = """\
 examples:
@@ -32,6 +35,7 @@ examples:
   intake requests show 12                   its emails, documents, facts and findings
   intake requests close 12 --reason "sent to the wrong court"
   intake requests retry                     read the failed messages again
+  intake requests summary 12 --send         its page and PDF packet, queued to the clerks
 
 Exit status: 0 on success, 1 when the request does not exist or the state cannot be
 used, 2 for a usage or configuration error.
@@ -79,6 +83,17 @@ def register(sub: Any) -> None:
     retry = actions.add_parser("retry", help="process the failed messages again")
     add_config_argument(retry)
     retry.set_defaults(func=_with_store(retry_messages))
+
+    summary = actions.add_parser(
+        "summary", help="write the clerks' page and PDF packet of a request; print their paths"
+    )
+    summary.add_argument("id", type=int, metavar="ID")
+    summary.add_argument(
+        "--send", action="store_true", help="also queue it to the clerks' address (outbox)"
+    )
+    summary.add_argument("--open", action="store_true", help="open the page in a browser")
+    add_config_argument(summary)
+    summary.set_defaults(func=_with_store(summarize_request))
 
 
 Action = Callable[[argparse.Namespace, Settings, Store], int]
@@ -369,7 +384,9 @@ def _login_name() -> str:
 
 def retry_messages(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     rules = load_rules(settings.rules_dir)
-    result = retry_failed(store, rules, own_address=settings.own_address)
+    outgoing = outgoing_from_settings(settings, rules)
+    result = retry_failed(store, rules, own_address=settings.own_address, outgoing=outgoing)
+    render_owed_summaries(store, outgoing, actor="retry")
     if not result.retried and not result.missing_bytes:
         print("no failed messages to retry")
         return 0
@@ -384,3 +401,34 @@ def retry_messages(args: argparse.Namespace, settings: Settings, store: Store) -
             file=sys.stderr,
         )
     return 1 if result.still_failed or result.missing_bytes else 0
+
+
+# ------------------------------------------------------------------- summary
+
+
+def summarize_request(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    rules = load_rules(settings.rules_dir)
+    outgoing = outgoing_from_settings(settings, rules)
+    request = store.get_request(args.id)
+    if request is None:
+        raise CommandError(f"no request {args.id} (see `intake requests list`)")
+    if args.send:
+        if not outgoing.clerk_addresses:
+            raise CommandError(
+                "no clerks' address is configured ([clerks] addresses in the settings)"
+            )
+        with store.transaction():
+            outbox_id = queue_summary(
+                store, outgoing, request_id=request.id, actor=f"clerk:{_login_name()}"
+            )
+        render_owed_summaries(store, outgoing, actor="requests")
+        print(f"queued to {', '.join(outgoing.clerk_addresses)} as outbox #{outbox_id}")
+    rendered = render_summary(store, outgoing, request.id, now=store.now())
+    if rendered is None:
+        raise CommandError(f"request {args.id} has no assessment yet: nothing to summarize")
+    write_index(store, outgoing, now=store.now())
+    print(rendered.html_path)
+    print(rendered.pdf_path)
+    if args.open:
+        webbrowser.open(rendered.html_path.resolve().as_uri())
+    return 0
