@@ -339,6 +339,17 @@ class ImapSource:
         if box is not None:
             _close_socket(box)
 
+    def idle_wait(self, seconds: float) -> bool:
+        """IMAP IDLE for up to `seconds`; True when the server announced new mail (EXISTS).
+
+        For the daemon's IDLE thread, on a session of its own (not the poll's).
+        """
+        if "IDLE" not in self._server_capabilities():
+            raise SourceError(f"{self.where} does not offer IDLE")
+        box = self._require_box()
+        responses = self._run("IDLE", lambda: box.idle.wait(timeout=seconds))
+        return any(b"EXISTS" in line for line in responses if isinstance(line, bytes))
+
     # --------------------------------------------------------------- MailSource
 
     def uidvalidity(self) -> int:

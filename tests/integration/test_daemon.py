@@ -1,0 +1,214 @@
+"""`intake run` as systemd runs it, without systemd: the test binds the notify socket.
+
+Each test starts `python -m intake run` over a Maildir (or an IMAP port nobody listens
+on), reads the datagrams systemd would, and signals the process as systemd would.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from intake.mail.maildir import deliver
+
+PROJECT = Path(__file__).resolve().parents[2]
+SECRET = "Sup3r-Secret-Pw-4711"
+
+
+def _email(sender: str, filename: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = f"Jane Doe <{sender}>"
+    message["To"] = "ecf-training@canb.uscourts.gov"
+    message["Subject"] = "waiver"
+    message["Message-ID"] = f"<{filename}.{sender}>"
+    message.set_content("attached")
+    data = b"not really a PDF: " + filename.encode()  # no PDF reader runs: fast
+    message.add_attachment(data, maintype="application", subtype="pdf", filename=filename)
+    return bytes(message)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Daemon:
+    process: subprocess.Popen[bytes]
+    sock: socket.socket
+    state: Path
+    received: list[tuple[float, str]] = field(default_factory=list)
+
+    def read_until(self, wanted: Callable[[str], bool], timeout: float = 10.0) -> str:
+        """Datagrams until one satisfies `wanted`; all are kept in `received`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.sock.settimeout(max(deadline - time.monotonic(), 0.01))
+            try:
+                data = self.sock.recv(65536).decode()
+            except TimeoutError:
+                break
+            self.received.append((time.monotonic(), data))
+            if wanted(data):
+                return data
+        raise AssertionError(
+            f"no such notification within {timeout}s; got {[d for _, d in self.received]}; "
+            f"stderr so far: {self.stop_and_log()}"
+        )
+
+    def stop_and_log(self) -> str:
+        if self.process.poll() is None:
+            self.process.kill()
+        _, err = self.process.communicate(timeout=10)
+        return err.decode(errors="replace")
+
+
+@pytest.fixture
+def workdir() -> Iterator[Path]:
+    folder = Path(tempfile.mkdtemp(dir="/tmp", prefix="intake-daemon-"))
+    yield folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def start(workdir: Path, config: str, *, watchdog_usec: int = 1_000_000, extra: str = "") -> Daemon:
+    path = workdir / "intake.toml"
+    path.write_text(
+        f'state_dir = "{workdir / "state"}"\n{extra}\n'
+        f"[daemon]\npoll_interval_seconds = 1\ndigest_cron = ''\n{config}"
+    )
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    address = str(workdir / "notify")
+    sock.bind(address)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("INTAKE_", "NOTIFY_", "WATCHDOG_", "JOURNAL_"))
+    }
+    env |= {
+        "NOTIFY_SOCKET": address,
+        "WATCHDOG_USEC": str(watchdog_usec),
+        "JOURNAL_STREAM": "8:1",  # log as under journald: no timestamps
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "intake", "run", "--config", str(path)],
+        cwd=PROJECT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    return Daemon(process, sock, workdir / "state")
+
+
+def _maildir_config(workdir: Path) -> str:
+    mail = workdir / "mail"
+    deliver(mail, _email("jane@example.com", "letter.pdf"))
+    deliver(mail, _email("jane@example.com", "nef1.pdf"))
+    return f'[source]\nkind = "maildir"\nmaildir = "{mail}"\n'
+
+
+def test_ready_status_watchdog_and_a_clean_stop(workdir: Path) -> None:
+    daemon = start(workdir, "", extra=_maildir_config(workdir))
+    ready = daemon.read_until(lambda d: "READY=1" in d)
+    assert "STATUS=polling every 1s" in ready
+    status = daemon.read_until(lambda d: d.startswith("STATUS=last poll"))
+    assert "2 fetched, 2 processed" in status
+    # Pings at half of WATCHDOG_USEC (1 s): about every 0.5 s.
+    daemon.read_until(lambda d: d == "WATCHDOG=1")
+    first = daemon.received[-1][0]
+    daemon.read_until(lambda d: d == "WATCHDOG=1")
+    second = daemon.received[-1][0]
+    assert 0.3 < second - first < 0.9
+
+    daemon.process.send_signal(signal.SIGTERM)
+    daemon.read_until(lambda d: d.startswith("STOPPING=1"))
+    assert daemon.process.wait(timeout=10) == 0
+    log = daemon.stop_and_log()
+    assert "<6>INFO intake.daemon: poll: 2 fetched" in log
+    assert "stopped" in log
+    with sqlite3.connect(daemon.state / "intake.sqlite3") as db:
+        polls = db.execute("SELECT ok, result FROM polls ORDER BY id").fetchall()
+        requests = db.execute("SELECT count(*) FROM requests").fetchone()[0]
+    assert polls[0] == (1, polls[0][1]) and "2 processed" in polls[0][1]
+    assert requests == 1
+
+
+def test_sighup_with_broken_rules_keeps_the_old_ones_and_says_why(workdir: Path) -> None:
+    rules = workdir / "rules"
+    shutil.copytree(PROJECT / "rules", rules)
+    daemon = start(workdir, "", extra=f'rules_dir = "{rules}"\n' + _maildir_config(workdir))
+    daemon.read_until(lambda d: "READY=1" in d)
+    daemon.read_until(lambda d: d.startswith("STATUS=last poll"))
+
+    (rules / "nef.toml").write_text("required_count = [unclosed\n")
+    daemon.process.send_signal(signal.SIGHUP)
+    daemon.read_until(lambda d: d == "RELOADING=1")
+    after = daemon.read_until(lambda d: "READY=1" in d)
+    assert "reload failed, running with the previous configuration" in after
+    # Still polling with the old rules.
+    deliver(workdir / "mail", _email("bob@example.com", "nef2.pdf"))
+    daemon.read_until(lambda d: "1 fetched, 1 processed" in d)
+
+    daemon.process.send_signal(signal.SIGTERM)
+    assert daemon.process.wait(timeout=10) == 0
+    log = daemon.stop_and_log()
+    assert "reload failed, keeping the previous configuration" in log
+    assert "nef.toml" in log
+
+
+def test_failing_polls_raise_one_alert_and_status_shows_it(workdir: Path) -> None:
+    password = workdir / "imap-password"
+    password.write_text(SECRET)
+    config = (
+        "[source]\nkind = 'imap'\n[source.imap]\nhost = '127.0.0.1'\n"
+        f"port = {_free_port()}\nsecurity = 'plain'\nusername = 'intake'\n"
+        f"password_file = '{password}'\ntimeout_seconds = 2\n"
+    )
+    alerts = "[alerts]\nafter_failures = 2\noperator_address = 'ops@example.org'\n"
+    daemon = start(workdir, config + alerts)
+    daemon.read_until(lambda d: "READY=1" in d)
+    first = daemon.read_until(lambda d: d.startswith("STATUS="))
+    assert "FAILED: the mail source is unreachable" in first
+    alert = daemon.read_until(lambda d: d.startswith("STATUS=ALERT"))
+    assert "2 polls failed in a row" in alert
+    daemon.read_until(lambda d: d.startswith("STATUS=ALERT: 4 polls failed"))
+
+    daemon.process.send_signal(signal.SIGTERM)
+    assert daemon.process.wait(timeout=10) == 0
+    log = daemon.stop_and_log()
+    assert SECRET not in log
+    with sqlite3.connect(daemon.state / "intake.sqlite3") as db:
+        rows = db.execute("SELECT to_address, subject, status FROM outbox WHERE kind = 'alert'")
+        alerts_queued = rows.fetchall()
+        failed_polls = db.execute("SELECT count(*) FROM polls WHERE ok = 0").fetchone()[0]
+    assert len(alerts_queued) == 1
+    to_address, subject, status = alerts_queued[0]
+    assert to_address == "ops@example.org"
+    assert "2 polls" in subject
+    assert status == "sent"  # through the default sink, the outbox folder
+    assert failed_polls >= 4
+    assert len(list((daemon.state / "outbox").glob("*.eml"))) == 1
+
+
+def test_a_broken_configuration_at_start_exits_2_and_says_where(workdir: Path) -> None:
+    daemon = start(workdir, "poll_interval_seconds_typo = 3\n")
+    assert daemon.process.wait(timeout=20) == 2
+    log = daemon.stop_and_log()
+    assert "cannot start" in log
+    assert "daemon.poll_interval_seconds_typo: unknown key" in log
+    daemon.sock.settimeout(0.1)
+    with pytest.raises(TimeoutError):
+        daemon.sock.recv(100)  # never READY
