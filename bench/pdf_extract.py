@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import multiprocessing
 import os
 import platform
 import re
@@ -273,7 +272,7 @@ def links_table(samples: dict[str, bytes]) -> list[str]:
 
 def isolation_rows(corpus: dict[str, bytes], repeat: int) -> list[str]:
     rows = [
-        "| document | read_pdf ms | read_pdf_isolated ms (forkserver, default) | overhead ms |",
+        "| document | read_pdf ms | read_pdf_isolated ms | overhead ms |",
         "|---|---:|---:|---:|",
     ]
     read_pdf_isolated(next(iter(corpus.values())))  # start the fork server once
@@ -292,18 +291,17 @@ def start_method_rows(data: bytes, repeat: int) -> list[str]:
     rows = ["| start method | first call ms | median ms |", "|---|---:|---:|"]
     plain = median_seconds(lambda: read_pdf(data), repeat)
     rows.append(f"| none (read_pdf in process) | - | {plain * 1000:.1f} |")
-    saved = pdf_module._CONTEXT
+    saved = pdf_module._START_METHOD
     try:
         for method in ("fork", "forkserver", "spawn"):
-            context = multiprocessing.get_context(method)
-            pdf_module._CONTEXT = context  # type: ignore[assignment]
+            pdf_module._START_METHOD = method
             started = time.perf_counter()
             read_pdf_isolated(data)
             first = time.perf_counter() - started
             median = median_seconds(lambda: read_pdf_isolated(data), max(3, repeat // 2))
             rows.append(f"| {method} | {first * 1000:.0f} | {median * 1000:.1f} |")
     finally:
-        pdf_module._CONTEXT = saved
+        pdf_module._START_METHOD = saved
     return rows
 
 

@@ -50,7 +50,7 @@ import signal
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from pypdf import PasswordType, PdfReader
 
@@ -414,7 +414,7 @@ def read_pdf_isolated(data: bytes, limits: PdfLimits = PdfLimits()) -> PdfText:
 def _run_isolated(
     reader: Callable[[bytes, PdfLimits], PdfText], data: bytes, limits: PdfLimits
 ) -> PdfText:
-    """Run `reader` (a module-level function) in a child under `limits`."""
+    """Run `reader` in a forked child under `limits`; its outcome comes back by pipe."""
     context = _context()
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(
@@ -467,6 +467,10 @@ def _child_main(
     data: bytes,
     limits: PdfLimits,
 ) -> None:
+    # Ctrl-C reaches the whole process group: the parent handles it and kills us.
+    # A daemon's own SIGTERM handler (inherited through fork) is not ours to run.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # The child's stderr is the daemon's: pypdf's warnings about each damaged file
     # would be noise there without saying which document they concern.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -488,29 +492,46 @@ def _child_main(
         sender.close()
 
 
-def _cap_address_space(limit: int) -> None:
+def _cap_address_space(allowance: int) -> None:
+    """Let this process map at most `allowance` bytes more than it has now.
+
+    A forked child starts with its parent's mappings (a daemon with a thread pool
+    easily has hundreds of MiB of reserved stacks and malloc arenas), so the cap is
+    counted from there: what the reader may add, the same whoever forked it.
+    """
+    current = _mapped_bytes()
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = current + allowance
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _context() -> multiprocessing.context.ForkServerContext:
-    """A fork server that has already imported the readers.
+def _mapped_bytes() -> int:
+    """This process's virtual memory size (Linux: the first field of /proc/self/statm)."""
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[0])
+        return pages * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
 
-    Plain fork() would copy a daemon's threads' locks (logging, the scheduler) in
-    whatever state they are, and a child can deadlock on one; spawn would pay the
-    interpreter start and the imports (~0.3 s) for every document. The fork server is
-    a single-threaded process started once, with pypdf and pdfplumber preloaded, that
-    forks a fresh child per document.
+
+def _context() -> multiprocessing.context.ForkContext:
+    """Plain fork: the child starts with the readers imported and warm, in ~10 ms.
+
+    Measured alternatives (bench/pdf_extract.md): spawn pays the interpreter start and
+    the imports for every document (~0.6 s); forkserver costs 2-10 times fork, and on
+    Python 3.11 its children re-execute the main script (CPython ignores the
+    ``__main__`` preload), which re-imports a console script's or pytest's modules in
+    every child and runs any unguarded top-level code again. Fork's known risk, a
+    lock held by another thread at the moment of the fork, is bounded here: CPython
+    re-initialises its own locks (imports, logging) in the child, the child only runs
+    the readers, and a child that hangs anyway is killed at the timeout.
     """
-    global _CONTEXT
-    if _CONTEXT is None:
-        context = multiprocessing.get_context("forkserver")
-        assert isinstance(context, multiprocessing.context.ForkServerContext)
-        context.set_forkserver_preload(["__main__", __name__, "pypdf", "pdfplumber"])
-        _CONTEXT = context
-    return _CONTEXT
+    # Typed as fork's context: the bench swaps _START_METHOD to compare the others,
+    # which offer the same Process and Pipe.
+    return cast(multiprocessing.context.ForkContext, multiprocessing.get_context(_START_METHOD))
 
 
-_CONTEXT: multiprocessing.context.ForkServerContext | None = None
+_START_METHOD = "fork"

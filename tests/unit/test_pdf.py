@@ -298,9 +298,9 @@ def test_isolated_read_is_stopped_at_the_timeout(heavy_pdf: bytes) -> None:
 
 def test_isolated_read_is_stopped_at_the_memory_cap(heavy_pdf: bytes) -> None:
     started = time.monotonic()
-    result = read_pdf_isolated(heavy_pdf, PdfLimits(max_memory_bytes=192 * 1024 * 1024))
+    result = read_pdf_isolated(heavy_pdf, PdfLimits(max_memory_bytes=64 * 1024 * 1024))
     assert not result.ok
-    assert result.reason == "ran out of memory (limit 192 MiB)"
+    assert result.reason == "ran out of memory (limit 64 MiB)"
     # Without the cap this file runs into the timeout (previous test), not memory.
     assert time.monotonic() - started < PdfLimits().timeout_seconds
 
