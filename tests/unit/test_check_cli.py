@@ -148,11 +148,15 @@ def test_arbitrary_bytes_never_crash(
     assert_contract(objs[0])
 
 
+# Any text a header can carry: the email package itself refuses to write CR/LF into one
+# (raw hostile headers are the MIME reader's own property tests).
+_header_text = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=30)
+
 _parts = st.recursive(
     st.tuples(
         st.sampled_from(["application/pdf", "application/octet-stream", "image/png", "text/plain"]),
         st.binary(max_size=200).map(lambda b: b"%PDF-1.4\n" + b),
-        st.text(max_size=30),
+        _header_text,
         st.sampled_from(["attachment", "inline", None]),
     ),
     lambda children: st.lists(children, min_size=1, max_size=4),
@@ -178,7 +182,7 @@ def _build(tree: object) -> EmailMessage:
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(tree=_parts, sender=st.text(max_size=40))
+@given(tree=_parts, sender=_header_text)
 def test_arbitrary_mime_trees_never_crash(
     tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str], tree: object, sender: str
 ) -> None:
