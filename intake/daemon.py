@@ -16,8 +16,8 @@ templates are read again; when any is wrong the old ones stay, and the log says 
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
-import importlib
 import logging
 import signal
 import sqlite3
@@ -322,7 +322,7 @@ class Daemon:
     def send_digest(self) -> None:
         self.step.begin(DIGEST_JOB)
         try:
-            send_digest_now(self.runtime.settings)
+            send_digest_now(self.config, self.runtime.settings)
         except Exception:
             log.exception("the digest failed")
         finally:
@@ -360,15 +360,18 @@ def send_outbox_now(settings: Settings) -> SendReport:
         return send_due(store, sink, max_attempts=settings.outbox.max_attempts)
 
 
-def send_digest_now(settings: Settings) -> None:
-    """The clerks' digest (issue 4's `intake digest`)."""
-    # TODO(issue 4): import directly once intake.commands.digest has landed.
-    try:
-        digest = importlib.import_module("intake.commands.digest")
-    except ImportError:
-        log.warning("no digest in this build: skipped")
+def send_digest_now(config: Path | None, settings: Settings) -> None:
+    """Queue the clerks' digest (issue 4's `intake digest --no-send`); the caller sends it."""
+    if not settings.clerks.addresses:
+        log.info("digest skipped: no clerks.addresses to send it to")
         return
-    digest.queue_digest(settings)
+    # TODO(issue 4): call a `queue_digest(settings, ...)` function once intake digest
+    # offers one; until then its command runs in-process (it re-reads the config file).
+    from intake.commands import digest
+
+    code = digest.run(argparse.Namespace(config=config, dry_run=False, no_send=True))
+    if code != 0:
+        log.error("the digest could not be queued (intake digest exited %d)", code)
 
 
 def _clock(moment: dt.datetime) -> str:
