@@ -136,6 +136,42 @@ def _quit(client: smtplib.SMTP) -> None:
         client.close()
 
 
+def verify_login(config: SmtpConfig) -> None:
+    """Connect, log in when configured, and say goodbye: for `intake config check`.
+
+    Raises `SendError` with the same wording as `send` when any step fails.
+    """
+    where = _where(config)
+    try:
+        client = _connect(config)
+    except smtplib.SMTPResponseException as exc:
+        raise SendError(
+            True, f"{where} refused the connection: {_response(exc.smtp_code, exc.smtp_error)}"
+        ) from exc
+    except ssl.SSLError as exc:
+        raise SendError(True, f"{where}: TLS failed ({exc.reason or exc})") from exc
+    except (OSError, smtplib.SMTPException) as exc:
+        raise SendError(True, f"{where} cannot be reached: {_os_reason(exc)}") from exc
+    try:
+        if config.username is not None and config.password is not None:
+            try:
+                client.login(config.username, config.password)
+            except smtplib.SMTPAuthenticationError as exc:
+                raise SendError(
+                    False,
+                    f"{where} rejected the login of {config.username} "
+                    f"({_response(exc.smtp_code, exc.smtp_error)})",
+                ) from exc
+            except smtplib.SMTPNotSupportedError as exc:
+                raise SendError(False, f"{where} does not offer AUTH (login)") from exc
+        else:
+            client.noop()
+    except (OSError, smtplib.SMTPException) as exc:
+        raise SendError(True, f"{where}: {_os_reason(exc)}") from exc
+    finally:
+        _quit(client)
+
+
 class SmtpSink:
     """A mail sink with the same `send(message)` shape as the outbox folder."""
 
