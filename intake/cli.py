@@ -6,11 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from intake.commands import check, digest, outbox, poll, requests, run
+from intake.commands import check, config_cmd, digest, outbox, poll, requests, run, status
 
 # Each command module offers `register(subparsers)`, which adds its parser and sets
 # `func` (args -> exit code) as the parser default.
-COMMANDS = [check, poll, requests, run, digest, outbox]
+COMMANDS = [check, poll, requests, run, digest, outbox, status, config_cmd]
 
 DESCRIPTION = """\
 Email intake for CM/ECF training-waiver requests (U.S. Bankruptcy Court, N.D. Cal.).

@@ -1,0 +1,170 @@
+"""`intake config check|show`: is the configuration usable, and what does it say.
+
+`check` goes through what the daemon needs, in order, and says for each whether it is
+fine and, when not, exactly what is wrong and where: the settings file (key by key),
+the rules, the templates (file and line), the secrets, then the logins themselves (IMAP,
+with OAuth2 when configured, and SMTP when the outbox sends through it). `show` prints
+the effective settings after environment overrides; secrets never appear (the settings
+hold only where they are read from).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from intake.commands.poll import add_config_argument, open_source
+from intake.config import ConfigError, Settings, load_settings
+from intake.logs import redact, register_secret
+from intake.mail.smtp import SendError, SmtpSink, verify_login
+from intake.mail.source import SourceError
+from intake.oauth import OAuthError, token_source
+from intake.outbox import sink_from_settings
+from intake.policy.rules import RulesError, load_rules
+from intake.runtime import check_templates, templates_dir
+
+EPILOG = """\
+examples:
+  intake config check --config /etc/intake/intake.toml
+  intake config check --offline          files only: no login is tried
+  intake config show                     effective settings, as JSON
+
+Exit status (check): 0 when everything is usable, 1 when something is wrong (each
+problem is listed), 2 when the settings file itself cannot be read.
+"""
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "config",
+        help="check the configuration (and try the logins), or show it",
+        description="Check or show the configuration.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    check = actions.add_parser("check", help="validate everything; try the IMAP/SMTP logins")
+    check.add_argument("--offline", action="store_true", help="do not try any login")
+    add_config_argument(check)
+    check.set_defaults(func=run_check)
+    show = actions.add_parser("show", help="the effective settings, secrets left out")
+    add_config_argument(show)
+    show.set_defaults(func=run_show)
+
+
+def checks(settings: Settings, *, offline: bool) -> Iterator[Check]:
+    try:
+        rules = load_rules(settings.rules_dir)
+        yield Check("rules", True, f"{len(rules.letter.affirmations)} letter affirmations")
+    except RulesError as exc:
+        yield Check("rules", False, str(exc))
+    folder = templates_dir(settings)
+    problems = check_templates(folder)
+    yield Check("templates", not problems, "; ".join(problems) or str(folder))
+    yield from _source_checks(settings, offline)
+    yield from _sink_checks(settings, offline)
+
+
+def _source_checks(settings: Settings, offline: bool) -> Iterator[Check]:
+    source = settings.source
+    if source.kind == "maildir":
+        present = (source.maildir / "cur").is_dir() or not source.maildir.exists()
+        yield Check(
+            "maildir",
+            present,
+            f"{source.maildir}" if present else f"{source.maildir}: exists but is no Maildir",
+        )
+        return
+    imap = source.imap
+    assert imap is not None  # validated
+    access_token: str | None = None
+    try:
+        tokens = token_source(settings)
+        if tokens is None:
+            register_secret(imap.password())
+            yield Check("imap password", True, "readable")
+        elif not offline:
+            access_token = tokens.access_token()
+            yield Check("oauth token", True, f"issued by {tokens.settings.effective_token_url}")
+    except (ConfigError, OAuthError) as exc:
+        yield Check("imap credentials", False, str(exc))
+        return
+    if offline:
+        return
+    try:
+        with open_source(settings, access_token=access_token) as connected:
+            uidvalidity = connected.uidvalidity()
+        login = "XOAUTH2" if access_token else "password"
+        yield Check(
+            "imap login",
+            True,
+            f"{imap.username} on {imap.host}:{imap.effective_port} ({login}), "
+            f"folder {imap.folder!r} (UIDVALIDITY {uidvalidity})",
+        )
+    except (SourceError, ConfigError) as exc:
+        yield Check("imap login", False, str(exc))
+
+
+def _sink_checks(settings: Settings, offline: bool) -> Iterator[Check]:
+    if not settings.outbox.wants_smtp:
+        yield Check("outbox", True, f"folder {settings.outbox_folder} (nothing is emailed)")
+        return
+    try:
+        sink = sink_from_settings(settings)
+    except (ConfigError, ValueError) as exc:
+        yield Check("smtp", False, str(exc))
+        return
+    assert isinstance(sink, SmtpSink)
+    register_secret(sink.config.password)
+    if offline:
+        yield Check("smtp", True, f"{sink.config.host}:{sink.config.port} (login not tried)")
+        return
+    try:
+        verify_login(sink.config)
+        who = f"as {sink.config.username}" if sink.config.username else "without login"
+        yield Check("smtp login", True, f"{sink.config.host}:{sink.config.port} {who}")
+    except SendError as exc:
+        yield Check("smtp login", False, exc.message)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"FAIL settings: {exc}")
+        return 2
+    print(f"ok   settings: {settings.origin}")
+    failed = 0
+    for check in checks(settings, offline=args.offline):
+        failed += not check.ok
+        print(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {redact(check.detail)}")
+    if failed:
+        print(f"{failed} problem(s): intake run would not work as configured", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def run_show(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"intake config: {exc}", file=sys.stderr)
+        return 2
+    shown = {"origin": settings.origin, **settings.model_dump(mode="json")}
+    print(redact(json.dumps(shown, indent=2, default=_plain)))
+    return 0
+
+
+def _plain(value: object) -> str:
+    return str(value) if isinstance(value, Path) else repr(value)

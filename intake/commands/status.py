@@ -1,0 +1,131 @@
+"""`intake status`: how the intake is doing, read from the state database alone.
+
+The last poll and its result, the backlog (failed messages awaiting a retry, mail waiting
+in the outbox), requests by status, and the recent failures (polls, messages, sends).
+It never contacts a server, so it answers even when the mailbox is down.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sqlite3
+import sys
+from typing import Any
+
+from intake.commands.poll import add_config_argument
+from intake.config import ConfigError, load_settings
+from intake.store import MessageStatus, Store, StoreError
+
+EPILOG = """\
+examples:
+  intake status
+  intake status --json          one JSON object (for monitoring)
+
+Exit status: 0 when the last poll succeeded, 3 when it failed, 1 when the state
+database cannot be read (or there is none yet), 2 for a configuration error.
+"""
+
+RECENT = 5
+LAST_POLL_FAILED = 3
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "status",
+        help="last poll, backlog, outbox, requests by status, recent failures",
+        description="Show how the intake is doing, from the state database.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object")
+    add_config_argument(parser)
+    parser.set_defaults(func=run)
+
+
+def collect(store: Store) -> dict[str, Any]:
+    """Everything `status` shows, as plain data."""
+    polls = store.recent_polls(1)
+    failed_messages = store.messages(status=MessageStatus.FAILED)
+    outbox = store.outbox_counts()
+    return {
+        "last_poll": _poll(polls[0]) if polls else None,
+        "backlog": {
+            "failed_messages": len(failed_messages),
+            "outbox_queued": outbox.get("queued", 0),
+        },
+        "outbox": outbox,
+        "messages": store.message_counts(),
+        "requests": store.request_counts(),
+        "recent_failures": {
+            "polls": [_poll(p) for p in store.recent_polls(RECENT, failed_only=True)],
+            "messages": [
+                {"id": m.id, "received_at": m.received_at, "error": m.error}
+                for m in failed_messages[-RECENT:]
+            ],
+            "outbox": [
+                {"id": o.id, "kind": o.kind, "to": o.to_address, "error": o.last_error}
+                for o in store.outbox(status="failed")[-RECENT:]
+            ],
+        },
+    }
+
+
+def _poll(row: Any) -> dict[str, Any]:
+    return {
+        "started_at": row.started_at,
+        "finished_at": row.finished_at,
+        "ok": row.ok,
+        "result": row.result,
+        "error": row.error,
+    }
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none"
+
+
+def render(status: dict[str, Any]) -> str:
+    lines = []
+    poll = status["last_poll"]
+    if poll is None:
+        lines.append("last poll:  none recorded (the daemon has not polled yet)")
+    elif poll["ok"]:
+        lines.append(f"last poll:  {poll['finished_at']}  ok: {poll['result']}")
+    else:
+        lines.append(f"last poll:  {poll['finished_at']}  FAILED: {poll['error']}")
+    backlog = status["backlog"]
+    lines.append(
+        f"backlog:    {backlog['failed_messages']} failed message(s) to retry "
+        f"(`intake requests retry`), {backlog['outbox_queued']} queued in the outbox"
+    )
+    lines.append(f"outbox:     {_counts(status['outbox'])}")
+    lines.append(f"messages:   {_counts(status['messages'])}")
+    lines.append(f"requests:   {_counts(status['requests'])}")
+    failures = status["recent_failures"]
+    if any(failures.values()):
+        lines.append("recent failures:")
+        for p in failures["polls"]:
+            lines.append(f"  poll     {p['started_at']}  {p['error']}")
+        for m in failures["messages"]:
+            lines.append(f"  message  #{m['id']} {m['received_at']}  {m['error']}")
+        for o in failures["outbox"]:
+            lines.append(f"  outbox   #{o['id']} {o['kind']} to {o['to']}  {o['error']}")
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"intake status: {exc}", file=sys.stderr)
+        return 2
+    try:
+        with Store.open(settings.state_dir, create=False) as store:
+            status = collect(store)
+    except (StoreError, sqlite3.Error) as exc:
+        print(f"intake status: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(status, indent=None) if args.json else render(status))
+    poll = status["last_poll"]
+    return LAST_POLL_FAILED if poll is not None and not poll["ok"] else 0
