@@ -212,3 +212,51 @@ def test_a_broken_configuration_at_start_exits_2_and_says_where(workdir: Path) -
     daemon.sock.settimeout(0.1)
     with pytest.raises(TimeoutError):
         daemon.sock.recv(100)  # never READY
+
+
+UNIT = PROJECT / "config" / "intake.service"
+
+
+def _directives(text: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if "=" in line and not line.lstrip().startswith(("#", "[")):
+            key, _, value = line.partition("=")
+            found.setdefault(key.strip(), []).append(value.strip())
+    return found
+
+
+def test_the_unit_asks_for_what_the_daemon_does() -> None:
+    unit = _directives(UNIT.read_text())
+    assert unit["Type"] == ["notify"]
+    assert unit["Restart"] == ["on-failure"]
+    assert unit["DynamicUser"] == ["yes"]
+    assert unit["StateDirectory"] == ["intake"]
+    assert unit["ProtectSystem"] == ["strict"]
+    assert unit["PrivateTmp"] == ["yes"]
+    assert unit["NoNewPrivileges"] == ["yes"]
+    assert unit["CapabilityBoundingSet"] == [""]
+    assert "imap-password:/etc/intake/imap-password" in unit["LoadCredential"]
+    assert unit["ExecReload"] == ["/bin/kill -HUP $MAINPID"]
+    assert unit["ExecStart"] == [
+        "/opt/intake/.venv/bin/intake run --config /etc/intake/intake.toml"
+    ]
+    assert int(unit["WatchdogSec"][0]) > 0
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="no systemd-analyze here")
+def test_systemd_analyze_verify_finds_nothing_to_say(workdir: Path) -> None:
+    # verify checks that ExecStart exists: point it at this venv's intake.
+    intake = Path(sys.executable).parent / "intake"
+    text = UNIT.read_text().replace("/opt/intake/.venv/bin/intake", str(intake))
+    unit = workdir / "intake.service"
+    unit.write_text(text)
+    done = subprocess.run(
+        ["systemd-analyze", "verify", "--man=no", str(unit)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    # It exits 0 on unknown keys and bad values too: only silence means a clean unit.
+    assert done.stderr.strip() == ""
