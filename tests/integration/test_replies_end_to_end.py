@@ -1,0 +1,264 @@
+"""The whole path against real servers: mail in by IMAP (Dovecot), replies and clerk
+summaries out by SMTP (aiosmtpd), through the poll and the send step.
+
+- every fixture gets the reply its outcome calls for (threading, Auto-Submitted, facts);
+  a follow-up that completes a request gets the complete reply; the clerks get the
+  summary of each complete request with its PDF packet;
+- SMTP down, then up: the queued replies go out once each;
+- loop prevention: no reply to auto-replies, bounces, bulk or list mail, robots, ourselves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+import io
+import json
+import re
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from pypdf import PdfReader
+
+from intake.config import ClerkConfig, Settings
+from intake.mail.imap import ImapConfig, ImapSource
+from intake.mail.smtp import SmtpConfig, SmtpSink
+from intake.outbox import send_due
+from intake.outgoing import outgoing_from_settings
+from intake.pipeline import poll_once
+from intake.policy.rules import Rules, load_rules
+from intake.store import Store
+from tests.integration.dovecot import DovecotMailbox
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[2]
+EML = REPO / "fixtures" / "eml"
+EXPECTED = json.loads((REPO / "fixtures" / "expected.json").read_text())
+SUBMISSIONS = {s["eml"]: s for s in EXPECTED["submissions"]}
+OWN = "ecf-training@canb.uscourts.gov"
+CLERKS = "clerks@canb.example.gov"
+# The first words of each situation's reply (templates/reply/*.txt.j2).
+OPENING = {
+    "complete": "Your request for a waiver of the court's CM/ECF training is complete",
+    "incomplete": "the request is not complete yet",
+    "training_required": "the notices you sent do not qualify for the waiver",
+    "needs_review": "a clerk will review them by hand",
+    "not_pdf": "the attachments you sent are not PDFs",
+    "nothing_usable": "We could not find in it any document",
+}
+# The second email of a series completes the request.
+SERIES_SECOND = {s["files"][-1]: s for s in EXPECTED["series"]}
+
+
+@dataclass
+class Inbox:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, EmailMessage)
+        self.received.append((list(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for rcpts, m in self.received if address in rcpts]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return load_rules()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    with Store.open(tmp_path / "state") as opened:
+        yield opened
+
+
+def sink(port: int) -> SmtpSink:
+    return SmtpSink(SmtpConfig(host="127.0.0.1", port=port, security="plain", timeout=10))
+
+
+def poll(mailbox: DovecotMailbox, store: Store, rules: Rules) -> None:
+    settings = Settings(state_dir=store.state_dir, clerks=ClerkConfig(addresses=(CLERKS,)))
+    config = ImapConfig(
+        host=mailbox.host,
+        port=mailbox.port,
+        username=mailbox.user,
+        password=mailbox.password,
+        security="plain",
+        timeout_seconds=10,
+    )
+    with ImapSource(config) as source:
+        poll_once(
+            source, store, rules, own_address=OWN, outgoing=outgoing_from_settings(settings, rules)
+        )
+
+
+def plain_text(message: EmailMessage) -> str:
+    body = message.get_body(("plain",))
+    assert body is not None
+    return " ".join(str(body.get_content()).split())
+
+
+def expected_opening(name: str) -> str:
+    if name in SERIES_SECOND:
+        return OPENING["complete"]
+    submission = SUBMISSIONS[name]
+    status = submission["assessment"]["status"]
+    kinds = {d["kind"] for d in submission["documents"]}
+    if status == "incomplete" and not kinds & {"nef", "acknowledgment_letter", "unreadable"}:
+        return OPENING["not_pdf" if "not_pdf" in kinds else "nothing_usable"]
+    return OPENING[status]
+
+
+def small_email(n: int, sender: str = "jane.doe@example-law.com", **headers: str) -> bytes:
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = f"Jane Doe <{sender}>"
+    message["To"] = OWN
+    message["Subject"] = f"Waiver, part {n}"
+    message["Message-ID"] = f"<part-{n}.{sender}>"
+    for key, value in headers.items():
+        message[key.replace("_", "-")] = value
+    message.set_content("Attached.")
+    message.add_attachment(
+        f"page {n}".encode(), maintype="application", subtype="pdf", filename=f"p{n}.pdf"
+    )
+    return bytes(message)
+
+
+def test_every_fixture_gets_its_reply_and_the_clerks_their_summaries(
+    dovecot: DovecotMailbox, smtp: tuple[Inbox, int], store: Store, rules: Rules
+) -> None:
+    inbox, port = smtp
+    names = sorted(SUBMISSIONS)  # series-x-1 before series-x-2
+    for name in names:
+        dovecot.deliver((EML / name).read_bytes())
+    poll(dovecot, store, rules)
+    report = send_due(store, sink(port))
+    assert report.failed == [] and report.retrying == []
+
+    replies: dict[str, EmailMessage] = {}
+    for rcpts, message in inbox.received:
+        if CLERKS not in rcpts:
+            assert message["In-Reply-To"] not in replies  # one reply per email
+            replies[message["In-Reply-To"]] = message
+    assert len(inbox.received) == len(report.sent)
+    for name in names:
+        submission = SUBMISSIONS[name]
+        original = email.message_from_bytes((EML / name).read_bytes(), policy=email.policy.default)
+        reply = replies.get(original["Message-ID"].strip())
+        if not submission["reply_expected"]:
+            assert reply is None, name
+            continue
+        assert reply is not None, name
+        assert reply["To"].addresses[0].addr_spec == submission["sender"]
+        their_subject = re.sub(
+            r"^(?:re:\s*)+", "", " ".join(str(original["Subject"]).split()), flags=re.I
+        )
+        assert reply["Subject"] == f"Re: {their_subject}"
+        assert reply["References"].split()[-1] == original["Message-ID"].strip()
+        assert reply["Auto-Submitted"] == "auto-replied"
+        text = plain_text(reply)
+        assert expected_opening(name) in text, name
+        if submission["assessment"]["status"] == "incomplete" and name not in SERIES_SECOND:
+            a = submission["assessment"]
+            if expected_opening(name) == OPENING["incomplete"]:
+                assert f"{a['qualifying_nefs']} of the {a['required_nefs']} required" in text
+    expected_replies = sum(s["reply_expected"] for s in SUBMISSIONS.values())
+    assert len(replies) == expected_replies
+
+    # The clerks: one summary per complete or needs-review request, the packet attached.
+    summaries = inbox.to(CLERKS)
+    requests = store.list_requests()
+    wanted = [r for r in requests if r.status.value in ("complete", "needs_review")]
+    assert len(summaries) == len(wanted) > 0
+    quintero = [m for m in summaries if "Marisol" in str(m["Subject"])]
+    assert len(quintero) == 1 and "Complete" in str(quintero[0]["Subject"])
+    pdfs = [p for p in quintero[0].iter_attachments() if p.get_content_type() == "application/pdf"]
+    assert len(pdfs) == 1
+    packet = PdfReader(io.BytesIO(pdfs[0].get_content()))
+    cover = packet.pages[0].extract_text()
+    assert "Quintero" in cover and "24-11562-TBM" in cover
+    assert len(packet.pages) >= 8  # the cover, the letter and six NEFs
+
+    # Sending again sends nothing.
+    assert send_due(store, sink(port), now=store.now() + dt.timedelta(days=1)).sent == []
+    assert len(inbox.received) == len(report.sent)
+
+
+def test_smtp_down_then_up_sends_each_queued_reply_once(
+    dovecot: DovecotMailbox, store: Store, rules: Rules
+) -> None:
+    for n in range(3):
+        dovecot.deliver(small_email(n, sender=f"attorney{n}@example-law.com"))
+    poll(dovecot, store, rules)
+    port = free_port()  # nothing listens here yet: connection refused
+    down = send_due(store, sink(port))
+    assert down.sent == [] and len(down.retrying) == 1 and down.deferred == 2
+    assert {r.status for r in store.outbox()} == {"queued"}
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        later = store.now() + dt.timedelta(minutes=2)
+        up = send_due(store, sink(port), now=later)
+        assert len(up.sent) == 3
+        assert send_due(store, sink(port), now=later + dt.timedelta(hours=2)).sent == []
+    finally:
+        controller.stop()
+    ids = [m["Message-ID"] for _, m in inbox.received]
+    assert len(ids) == 3 and len(set(ids)) == 3
+    assert sorted(ids) == sorted(r.message_id for r in store.outbox())
+
+
+def test_loop_prevention_cases_get_no_reply(
+    dovecot: DovecotMailbox, smtp: tuple[Inbox, int], store: Store, rules: Rules
+) -> None:
+    inbox, port = smtp
+    loops = [
+        (EML / "auto-reply.eml").read_bytes(),
+        (EML / "bounce.eml").read_bytes(),
+        small_email(1, Precedence="bulk"),
+        small_email(2, List_Id="<attorneys.lists.example-law.com>"),
+        small_email(3, Auto_Submitted="auto-generated"),
+        small_email(4, Return_Path="<>"),
+        small_email(5, sender="no-reply@example-law.com"),
+        small_email(6, sender=OWN),
+    ]
+    for data in loops:
+        dovecot.deliver(data)
+    poll(dovecot, store, rules)
+    assert send_due(store, sink(port)).sent == []
+    assert inbox.received == []
+    no_reply = [a for a in store.audit_trail() if a.action == "no_reply"]
+    assert len(no_reply) == len(loops)
