@@ -11,6 +11,10 @@ import datetime as dt
 import email.policy
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -326,3 +330,44 @@ def test_a_poll_without_outgoing_settings_queues_nothing(
     with MaildirSource(tmp_path / "mail") as source:
         poll_once(source, store, rules, own_address=OWN)
     assert store.outbox() == []
+
+
+@pytest.mark.parametrize("point", ["before_commit:2", "after_commit:2"])
+def test_a_poll_killed_mid_way_leaves_exactly_one_reply_per_email(
+    point: str, tmp_path: Path
+) -> None:
+    """SIGKILL inside the second message's transaction, or just after its commit: the
+    next poll neither loses that message's reply nor queues any reply twice."""
+    for n in range(3):
+        deliver(tmp_path / "mail", small_email(n, sender=f"attorney{n}@example-law.com"))
+    config = tmp_path / "intake.toml"
+    config.write_text(
+        f'state_dir = "{tmp_path / "state"}"\n[source]\nmaildir = "{tmp_path / "mail"}"\n'
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "intake",
+        "poll",
+        "--once",
+        "--no-send",
+        "--config",
+        str(config),
+    ]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
+    killed = subprocess.run(
+        command,
+        env={**environment, "INTAKE_CRASH_AT": point},
+        cwd=REPO,
+        capture_output=True,
+        timeout=120,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    finished = subprocess.run(command, env=environment, cwd=REPO, capture_output=True, timeout=120)
+    assert finished.returncode == 0, finished.stderr
+    with Store.open(tmp_path / "state") as store:
+        replies = [r for r in store.outbox() if r.kind == "reply"]
+        assert sorted(r.to_address for r in replies) == [
+            f"attorney{n}@example-law.com" for n in range(3)
+        ]
+        assert len({r.message_id for r in replies}) == 3
