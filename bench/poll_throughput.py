@@ -15,7 +15,7 @@ server class it reuses (tests/integration/dovecot.py). Measures, on this machine
 2. an empty poll over a mailbox of M old messages whose cursor is past them all: seconds
    and IMAP commands;
 3. the floor: bare text extraction of the same PDFs, `read_pdf` in-process and
-   `read_pdf_isolated` (a fork-server child per document), per document and per submission;
+   `read_pdf_isolated` (a child process per document), per document and per submission;
 4. with --load-burners K: `read_pdf_isolated` on the same NEFs while K busy-loop
    processes compete for the CPUs, against its wall-clock timeout.
 
@@ -48,8 +48,9 @@ from typing import TYPE_CHECKING, Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-# Only light imports at module level: the PDF readers' fork server preloads `__main__`,
-# and every reader child would carry reportlab and the fixtures' builders otherwise.
+# Only what a daemon imports at module level: the poll worker (this file run with
+# --worker) is measured for memory, and its PDF-reader children start as copies of it;
+# reportlab and the fixtures' builders are imported only where submissions are made.
 from intake.documents.pdf import PdfLimits, read_pdf, read_pdf_isolated  # noqa: E402
 from intake.mail.imap import ImapConfig, ImapSource  # noqa: E402
 from intake.pipeline import PollResult, poll_once  # noqa: E402
@@ -214,7 +215,7 @@ class Backlog:
     result: dict[str, Any]
     statuses: dict[str, int]
     maxrss_poll: int  # bytes
-    maxrss_children: int  # bytes: the largest PDF-reading child (or the fork server)
+    maxrss_children: int  # bytes: the largest PDF-reading child
     imap_commands: int
 
 
@@ -285,14 +286,15 @@ def worker() -> None:
         statuses: dict[str, int] = {}
         for request in store.list_requests():
             statuses[request.status.value] = statuses.get(request.status.value, 0) + 1
-    # Reap the readers' fork server, so that RUSAGE_CHILDREN covers it and (through its
-    # own waits) every reader child it forked. A private API of multiprocessing, the
-    # only way to stop that server; without it the children's figure is left out.
+    # RUSAGE_CHILDREN covers the reader children that were waited for: all of them when
+    # read_pdf_isolated forks them itself. Should it use a fork server again, that server
+    # is their parent: stop it (a private API, the only way) so that it is reaped and
+    # its children's peak counts too.
     stop = getattr(forkserver._forkserver, "_stop", None)
     if stop is not None:
         stop()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * KIB
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * KIB if stop else 0
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * KIB
     json.dump(
         {
             "wall": wall,
@@ -371,7 +373,7 @@ class Floor:
 
 def run_floor(submissions: Sequence[Submission]) -> Floor:
     floor = Floor()
-    read_pdf_isolated(submissions[0].pdfs[0][1])  # start the fork server outside the timing
+    read_pdf_isolated(submissions[0].pdfs[0][1])  # warm up (a fork server would start here)
     for submission in submissions:
         total_in, total_iso = 0.0, 0.0
         for _, data in submission.pdfs:
@@ -398,7 +400,8 @@ class UnderLoad:
     burners: int
     load_before: str
     load_after: str
-    isolated: list[float]
+    isolated: list[float]  # wall-clock seconds per call
+    child_cpu: list[float]  # CPU seconds of the reader child per call
     timed_out: int
     timeout: float
 
@@ -410,15 +413,17 @@ def run_under_load(submissions: Sequence[Submission], burners: int, seconds: flo
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(burners)]
     walls: list[float] = []
+    cpus: list[float] = []
     timed_out = 0
     try:
         time.sleep(2)  # let the scheduler settle
         deadline = time.monotonic() + seconds
         index = 0
         while time.monotonic() < deadline:
-            started = time.perf_counter()
+            cpu, started = children_cpu(), time.perf_counter()
             text = read_pdf_isolated(documents[index % len(documents)], limits)
             walls.append(time.perf_counter() - started)
+            cpus.append(children_cpu() - cpu)  # the reader child, reaped by the call
             timed_out += bool(text.reason and "took longer" in text.reason)
             index += 1
         load_after = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -427,7 +432,14 @@ def run_under_load(submissions: Sequence[Submission], burners: int, seconds: flo
             loop.kill()
         for loop in loops:
             loop.wait()
-    return UnderLoad(burners, load_before, load_after, walls, timed_out, limits.timeout_seconds)
+    return UnderLoad(
+        burners, load_before, load_after, walls, cpus, timed_out, limits.timeout_seconds
+    )
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 # ----------------------------------------------------------------------- report
@@ -447,7 +459,7 @@ def report(
         floor.per_submission_isolated, 50
     )
     lines = [
-        f"### Results of {info['date']}",
+        f"#### Run of {info['date']}",
         "",
         f"Command: `{command}`",
         "",
@@ -469,8 +481,7 @@ def report(
         f"| IMAP commands for the backlog | {backlog.imap_commands}"
         f" ({backlog.imap_commands / n:.1f} per submission) |",
         f"| peak RSS, poll process | {backlog.maxrss_poll / MIB:.0f} MiB |",
-        f"| peak RSS, largest PDF-reader child (or fork server) |"
-        f" {backlog.maxrss_children / MIB:.0f} MiB |",
+        f"| peak RSS, largest PDF-reader child | {backlog.maxrss_children / MIB:.0f} MiB |",
         f"| empty poll over {idle.messages:,} old messages, p50 / max |"
         f" {percentile(idle.seconds, 50) * 1000:.0f} / {max(idle.seconds) * 1000:.0f} ms,"
         f" {len(idle.commands)} IMAP commands: {' '.join(idle.commands)} |",
@@ -487,14 +498,21 @@ def report(
         lines.append(f"| PDFs the floor could not read | {floor.unreadable} |")
     if load is not None:
         worst = max(load.isolated)
+        stretch = [w / c for w, c in zip(load.isolated, load.child_cpu, strict=True) if c > 0]
         lines += [
             "",
             f"Under load: {load.burners} busy-loop processes on {info['CPUs (nproc)']} CPUs"
             f" (load average {load.load_before} before, {load.load_after} at the end),"
-            f" {len(load.isolated)} calls of `read_pdf_isolated` on the same PDFs:"
-            f" p50 / p90 / max {spread(load.isolated, 1000)} ms;"
-            f" {load.timed_out} timed out (timeout {load.timeout:g} s);"
-            f" the slowest used {worst / load.timeout:.1%} of the timeout.",
+            f" {len(load.isolated)} calls of `read_pdf_isolated` on the same PDFs.",
+            "",
+            "| under load | value |",
+            "| --- | --- |",
+            f"| wall-clock per document, p50 / p90 / max | {spread(load.isolated, 1000)} ms |",
+            f"| reader child's CPU per document, p50 / p90 / max |"
+            f" {spread(load.child_cpu, 1000)} ms |",
+            f"| wall-clock / CPU, p50 / p90 / max | {spread(stretch, 1, 1)} |",
+            f"| timed out (timeout {load.timeout:g} s) | {load.timed_out} |",
+            f"| slowest call, share of the timeout | {worst / load.timeout:.1%} |",
         ]
     return "\n".join(lines) + "\n"
 
