@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from intake.mail.maildir import deliver
+from tests.integration.dovecot import DovecotMailbox
 
 PROJECT = Path(__file__).resolve().parents[2]
 SECRET = "Sup3r-Secret-Pw-4711"
@@ -84,12 +85,19 @@ def workdir() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def start(workdir: Path, config: str, *, watchdog_usec: int = 1_000_000, extra: str = "") -> Daemon:
+FAST = "poll_interval_seconds = 1\ndigest_cron = ''\n"
+
+
+def start(
+    workdir: Path,
+    config: str,
+    *,
+    watchdog_usec: int = 1_000_000,
+    extra: str = "",
+    daemon: str = FAST,
+) -> Daemon:
     path = workdir / "intake.toml"
-    path.write_text(
-        f'state_dir = "{workdir / "state"}"\n{extra}\n'
-        f"[daemon]\npoll_interval_seconds = 1\ndigest_cron = ''\n{config}"
-    )
+    path.write_text(f'state_dir = "{workdir / "state"}"\n{extra}\n[daemon]\n{daemon}{config}')
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     address = str(workdir / "notify")
     sock.bind(address)
@@ -260,3 +268,28 @@ def test_systemd_analyze_verify_finds_nothing_to_say(workdir: Path) -> None:
     assert done.returncode == 0, done.stderr
     # It exits 0 on unknown keys and bad values too: only silence means a clean unit.
     assert done.stderr.strip() == ""
+
+
+def test_imap_idle_brings_new_mail_in_within_seconds(
+    workdir: Path, dovecot: DovecotMailbox
+) -> None:
+    password = workdir / "imap-password"
+    password.write_text(dovecot.password)
+    config = (
+        "[source]\nkind = 'imap'\n[source.imap]\n"
+        f"host = '{dovecot.host}'\nport = {dovecot.port}\nsecurity = 'plain'\n"
+        f"username = '{dovecot.user}'\npassword_file = '{password}'\n"
+    )
+    # A poll interval far longer than the test: only IDLE can bring the mail in.
+    slow = "poll_interval_seconds = 600\ndigest_cron = ''\nidle = true\n"
+    daemon = start(workdir, config, daemon=slow)
+    daemon.read_until(lambda d: "READY=1" in d)
+    daemon.read_until(lambda d: "0 fetched" in d)
+    time.sleep(1.0)  # the IDLE session is up (it only reports mail that arrives during IDLE)
+    delivered = time.monotonic()
+    dovecot.deliver(_email("jane@example.com", "nef3.pdf"))
+    daemon.read_until(lambda d: "1 fetched, 1 processed" in d, timeout=15)
+    assert time.monotonic() - delivered < 10
+    daemon.process.send_signal(signal.SIGTERM)
+    assert daemon.process.wait(timeout=10) == 0
+    assert "IDLE: new mail announced" in daemon.stop_and_log()
