@@ -206,10 +206,13 @@ def refresh_summaries(
     store: Store, outgoing: Outgoing, request_ids: Iterable[int], *, actor: str
 ) -> int:
     """After a poll: owed summary emails, files of complete/needs-review requests, index."""
+    request_ids = set(request_ids)
     rendered = render_owed_summaries(store, outgoing, actor=actor)
-    for request_id in sorted(set(request_ids) - rendered):
+    for request_id in sorted(request_ids - rendered):
         request = store.get_request(request_id)
         if request is not None and request.status in SUMMARY_STATUSES:
             render_summary(store, outgoing, request_id, now=store.now())
-    write_index(store, outgoing, now=store.now())
+    index = store.state_dir / SUMMARIES_DIR / INDEX
+    if rendered or request_ids or not index.exists():  # an idle poll rewrites nothing
+        write_index(store, outgoing, now=store.now())
     return len(rendered)
