@@ -1,0 +1,104 @@
+"""The daemon's steps in-process, over a Maildir: reload, digest, alert, watchdog health."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from intake.alerts import FailureStreak
+from intake.daemon import POLL_JOB, Daemon, StepClock
+from intake.mail.maildir import deliver
+from intake.runtime import load_runtime
+from intake.systemd import Notifier
+
+
+def _config(tmp_path: Path, daemon: str = "poll_interval_seconds = 5\n", extra: str = "") -> Path:
+    path = tmp_path / "intake.toml"
+    path.write_text(
+        f'state_dir = "{tmp_path / "state"}"\n'
+        f'[source]\nmaildir = "{tmp_path / "mail"}"\n'
+        f"[daemon]\n{daemon}digest_cron = '0 7 * * mon-fri'\n{extra}"
+    )
+    return path
+
+
+def _email() -> bytes:
+    message = EmailMessage()
+    message["From"] = "Jane Doe <jane@example.com>"
+    message["To"] = "ecf-training@canb.uscourts.gov"
+    message["Subject"] = "waiver"
+    message["Message-ID"] = "<steps@example.com>"
+    message.set_content("attached")
+    message.add_attachment(b"not a pdf", maintype="application", subtype="pdf", filename="a.pdf")
+    return bytes(message)
+
+
+def _daemon(config: Path) -> Daemon:
+    daemon = Daemon(config, load_runtime(config), notifier=Notifier({}))
+    daemon._schedule(daemon.runtime, first=True)
+    daemon.scheduler.start(paused=True)
+    return daemon
+
+
+def test_reload_applies_a_new_interval_and_a_broken_one_keeps_it(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    daemon = _daemon(config)
+    try:
+        _config(tmp_path, "poll_interval_seconds = 7\n")
+        daemon.reload()
+        job = daemon.scheduler.get_job(POLL_JOB)
+        assert job.trigger.interval == dt.timedelta(seconds=7)
+        assert daemon.reload_note is None
+
+        _config(tmp_path, "poll_interval_seconds = -1\n")
+        daemon.reload()
+        assert daemon.scheduler.get_job(POLL_JOB).trigger.interval == dt.timedelta(seconds=7)
+        assert daemon.runtime.settings.daemon.poll_interval_seconds == 7
+        assert "reload failed" in daemon.status_line()
+    finally:
+        daemon.scheduler.shutdown(wait=False)
+
+
+def test_the_digest_job_queues_and_sends_the_digest(tmp_path: Path) -> None:
+    deliver(tmp_path / "mail", _email())
+    config = _config(tmp_path, extra="[clerks]\naddresses = ['clerks@example.org']\n")
+    daemon = Daemon(config, load_runtime(config), notifier=Notifier({}))
+    daemon.poll()
+    daemon.send_digest()
+    with sqlite3.connect(tmp_path / "state" / "intake.sqlite3") as db:
+        rows = db.execute("SELECT to_address, status FROM outbox WHERE kind = 'digest'").fetchall()
+    assert rows == [("clerks@example.org", "sent")]
+
+
+def test_no_clerks_address_no_digest(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    config = _config(tmp_path)
+    daemon = Daemon(config, load_runtime(config), notifier=Notifier({}))
+    daemon.poll()
+    caplog.set_level("INFO")
+    daemon.send_digest()
+    assert "digest skipped: no clerks.addresses" in caplog.text
+
+
+def test_failure_streak_alerts_once_and_clears() -> None:
+    at = dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+    streak = FailureStreak(after_failures=3)
+    assert [streak.failed("refused", at) for _ in range(5)] == [False, False, True, False, False]
+    assert streak.status_note() == "ALERT: 5 polls failed in a row: refused"
+    assert streak.succeeded() is True
+    assert streak.status_note() is None
+    assert [streak.failed("timeout", at) for _ in range(3)] == [False, False, True]
+
+
+def test_a_stalled_step_makes_the_daemon_unhealthy() -> None:
+    clock = StepClock()
+    assert not clock.stalled(60, now=1e9)
+    clock.begin("poll")
+    assert clock.started is not None
+    assert not clock.stalled(60, now=clock.started + 59)
+    assert clock.stalled(60, now=clock.started + 61)
+    clock.end()
+    assert not clock.stalled(60, now=1e9)
