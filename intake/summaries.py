@@ -21,12 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from intake.model import Document, DocumentKind, Envelope
-from intake.outgoing import Outgoing, parse_stamp
+from intake.outgoing import DIGEST, Outgoing, new_message_id, parse_stamp
+from intake.replies.business_days import local_date
 from intake.store import RequestRow, RequestStatus, Store
-from intake.summary.mail import packet_filename, summary_message
+from intake.summary.mail import digest_message, packet_filename, summary_message
 from intake.summary.packet import Packet, build_packet
+from intake.summary.pages import Digest, render_digest, render_index, render_request_html
 from intake.summary.pages import RequestRow as IndexRow
-from intake.summary.pages import render_index, render_request_html
 from intake.summary.view import RequestFacts, SummaryView, build_summary
 
 DOCUMENTS_DIR = "documents"
@@ -216,3 +217,45 @@ def refresh_summaries(
     if rendered or request_ids or not index.exists():  # an idle poll rewrites nothing
         write_index(store, outgoing, now=store.now())
     return len(rendered)
+
+
+def build_digest(store: Store, outgoing: Outgoing, *, now: dt.datetime) -> Digest:
+    """The clerks' digest of the court day `now` falls on: every request not closed."""
+    return render_digest(
+        index_rows(store, include_closed=False),
+        day=local_date(now, outgoing.time_zone),
+        court_name=outgoing.reply.court_name,
+        time_zone=outgoing.time_zone,
+        templates=outgoing.templates,
+    )
+
+
+def queue_digest(
+    store: Store, outgoing: Outgoing, *, now: dt.datetime, actor: str = "digest"
+) -> int:
+    """Queue the digest to the clerks (one transaction); returns its outbox id.
+    Raises ValueError when no clerks' address is configured."""
+    if not outgoing.clerk_addresses:
+        raise ValueError("no clerks' address is configured ([clerks] addresses)")
+    digest = build_digest(store, outgoing, now=now)
+    message = digest_message(
+        digest,
+        from_address=outgoing.reply.from_address,
+        to_addresses=outgoing.clerk_addresses,
+        message_id=new_message_id(outgoing.message_id_domain),
+        date=now,
+    )
+    with store.transaction():
+        outbox_id = store.enqueue_reply(
+            request_id=None,
+            message_id=str(message["Message-ID"]),
+            kind=DIGEST,
+            to_address=", ".join(outgoing.clerk_addresses),
+            subject=digest.subject,
+            body=digest.text,
+            raw=message.as_bytes(),
+        )
+        store.audit(
+            actor, "digest_queued", f"outbox:{outbox_id}", day=local_date(now, outgoing.time_zone)
+        )
+    return outbox_id

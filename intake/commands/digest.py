@@ -10,13 +10,10 @@ from typing import Any
 from intake.commands.poll import add_config_argument
 from intake.config import ConfigError, load_settings
 from intake.outbox import send_due, sink_from_settings
-from intake.outgoing import DIGEST, new_message_id, outgoing_from_settings
+from intake.outgoing import outgoing_from_settings
 from intake.policy.rules import RulesError, load_rules
-from intake.replies.business_days import local_date
 from intake.store import Store, StoreError
-from intake.summaries import index_rows
-from intake.summary.mail import digest_message
-from intake.summary.pages import render_digest
+from intake.summaries import build_digest, queue_digest
 
 EPILOG = """\
 examples:
@@ -59,36 +56,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         with Store.open(settings.state_dir, create=False) as store:
             now = store.now()
-            day = local_date(now, outgoing.time_zone)
-            digest = render_digest(
-                index_rows(store, include_closed=False),
-                day=day,
-                court_name=outgoing.reply.court_name,
-                time_zone=outgoing.time_zone,
-                templates=outgoing.templates,
-            )
             if args.dry_run:
+                digest = build_digest(store, outgoing, now=now)
                 print(f"Subject: {digest.subject}\n\n{digest.text}")
                 return 0
-            message = digest_message(
-                digest,
-                from_address=outgoing.reply.from_address,
-                to_addresses=outgoing.clerk_addresses,
-                message_id=new_message_id(outgoing.message_id_domain),
-                date=now,
-            )
-            with store.transaction():
-                outbox_id = store.enqueue_reply(
-                    request_id=None,
-                    message_id=str(message["Message-ID"]),
-                    kind=DIGEST,
-                    to_address=", ".join(outgoing.clerk_addresses),
-                    subject=digest.subject,
-                    body=digest.text,
-                    raw=message.as_bytes(),
-                )
-                store.audit("digest", "digest_queued", f"outbox:{outbox_id}", day=day)
-            print(f"digest for {day} queued as outbox #{outbox_id}", file=sys.stderr)
+            outbox_id = queue_digest(store, outgoing, now=now)
+            print(f"digest queued as outbox #{outbox_id}", file=sys.stderr)
             if sink is not None:
                 report = send_due(store, sink, max_attempts=settings.outbox.max_attempts)
                 print(f"outbox: {report.summary()}", file=sys.stderr)
