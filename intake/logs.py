@@ -119,8 +119,17 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, ensure_ascii=False)
 
 
-def under_journald(environ: Mapping[str, str]) -> bool:
-    return bool(environ.get("JOURNAL_STREAM"))
+def under_journald(environ: Mapping[str, str], stream: TextIO) -> bool:
+    """$JOURNAL_STREAM names the journal's socket as "device:inode"; it is inherited by
+    children whose stderr goes elsewhere, so it counts only when it is our stream's."""
+    value = environ.get("JOURNAL_STREAM", "")
+    if not value:
+        return False
+    try:
+        status = os.fstat(stream.fileno())
+    except (AttributeError, OSError, ValueError):
+        return True  # not a file (a test's buffer): trust the variable
+    return value == f"{status.st_dev}:{status.st_ino}"
 
 
 def setup_logging(
@@ -135,10 +144,11 @@ def setup_logging(
     Calling it again (after a reload) replaces the handler rather than adding a second.
     """
     env = os.environ if environ is None else environ
-    handler = logging.StreamHandler(stream or sys.stderr)
+    target = stream or sys.stderr
+    handler = logging.StreamHandler(target)
     handler.addFilter(RedactFilter())
     formatter: logging.Formatter = (
-        JsonFormatter() if log_format == "json" else TextFormatter(under_journald(env))
+        JsonFormatter() if log_format == "json" else TextFormatter(under_journald(env, target))
     )
     handler.setFormatter(formatter)
     root = logging.getLogger()

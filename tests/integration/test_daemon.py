@@ -52,6 +52,7 @@ class Daemon:
     process: subprocess.Popen[bytes]
     sock: socket.socket
     state: Path
+    log: Path
     received: list[tuple[float, str]] = field(default_factory=list)
 
     def read_until(self, wanted: Callable[[str], bool], timeout: float = 10.0) -> str:
@@ -74,8 +75,8 @@ class Daemon:
     def stop_and_log(self) -> str:
         if self.process.poll() is None:
             self.process.kill()
-        _, err = self.process.communicate(timeout=10)
-        return err.decode(errors="replace")
+        self.process.wait(timeout=10)
+        return self.log.read_text(errors="replace")
 
 
 @pytest.fixture
@@ -101,6 +102,10 @@ def start(
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     address = str(workdir / "notify")
     sock.bind(address)
+    log = workdir / "stderr.log"
+    stderr = log.open("wb")
+    # As under systemd: $JOURNAL_STREAM names our stderr (device:inode), so no timestamps.
+    status = os.fstat(stderr.fileno())
     env = {
         k: v
         for k, v in os.environ.items()
@@ -109,16 +114,17 @@ def start(
     env |= {
         "NOTIFY_SOCKET": address,
         "WATCHDOG_USEC": str(watchdog_usec),
-        "JOURNAL_STREAM": "8:1",  # log as under journald: no timestamps
+        "JOURNAL_STREAM": f"{status.st_dev}:{status.st_ino}",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "intake", "run", "--config", str(path)],
         cwd=PROJECT,
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=stderr,
     )
-    return Daemon(process, sock, workdir / "state")
+    stderr.close()
+    return Daemon(process, sock, workdir / "state", log)
 
 
 def _maildir_config(workdir: Path) -> str:

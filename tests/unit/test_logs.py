@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +116,14 @@ def test_secret_shaped_values_are_redacted(text: str, secret: str) -> None:
 def test_short_values_are_not_registered() -> None:
     register_secret("ab")
     assert redact("a tab") == "a tab"
+
+
+def test_an_inherited_journal_stream_that_is_not_ours_is_ignored(
+    root_restored: None, tmp_path: Path
+) -> None:
+    with (tmp_path / "log").open("w") as stream:
+        setup_logging("INFO", "text", stream=stream, environ={"JOURNAL_STREAM": "8:1"})
+        logging.getLogger("intake.test").info("hello")
+    line = (tmp_path / "log").read_text()
+    assert line[:4].isdigit()  # a timestamp: stderr is a file here, not the journal
+    assert "<6>" not in line
