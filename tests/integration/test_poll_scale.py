@@ -187,7 +187,8 @@ def run_poll_measured(config: Path) -> tuple[int, int, str]:
         stderr=subprocess.PIPE,
     )
     assert child.stderr is not None
-    stderr = child.stderr.read().decode(errors="replace")  # EOF when the poll exits
+    with child.stderr:
+        stderr = child.stderr.read().decode(errors="replace")  # EOF when the poll exits
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)  # already reaped: tell Popen
     return child.returncode, usage.ru_maxrss * 1024, stderr
