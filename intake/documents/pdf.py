@@ -3,38 +3,50 @@
 Public surface (all that other modules need):
 
 - `is_pdf(data)`: decided by the bytes alone: a ``%PDF-`` header within the first
-  1024 bytes, which is where readers (Acrobat, pdf.js, PDFium) accept it.
+  1024 bytes, where readers (Acrobat, pdf.js, PDFium) accept it.
 - `PdfLimits`: how much of a PDF to read and what it may cost.
 - `read_pdf(data, limits)`: reads in this process; never raises for bad input.
-- `read_pdf_isolated(data, limits)`: the same read in a child process under a memory
-  cap (RLIMIT_AS) and a wall-clock timeout. **This is the default for bytes that came
-  by email**: pypdf is pure Python and a crafted file can make it loop or allocate
-  without bound, which no in-process check can stop. Isolation costs about 10-20 ms per
-  document on the reference machine (a fresh process forked from a preloaded fork
-  server), against 5-40 ms to read a printed NEF: a few tenths of a second per email,
-  negligible for a mailbox polled every few minutes (figures in bench/pdf_extract.md).
-  `read_pdf` is for trusted bytes (our own fixtures) and for tests.
+- `read_pdf_isolated(data, limits)`: the same read in a forked child under a memory
+  cap (RLIMIT_AS) and a wall-clock timeout. **Use it for every byte that came by
+  email**: pypdf is pure Python, and a crafted file can make it spin or allocate far
+  beyond its size (bench/pdf_extract.md has one: 300 kB that takes pypdf tens of
+  seconds and hundreds of MiB), which no in-process check can stop. Isolation costs
+  about 10-20 ms per document on a quiet machine (2 cores, AMD EPYC), against 10-100
+  ms per page to read a printed NEF: well under a second per email, nothing for a
+  mailbox polled every few minutes. `read_pdf` is for trusted bytes and for tests.
 
-Library: pypdf reads first (fastest per page of the pure-Python readers, keeps the
-lines of printed NEFs intact: see bench/pdf_extract.md). pdfplumber (pdfminer) is the
-fallback when pypdf cannot open the file, finds no text, or yields garbled text
-(control or private-use characters, unmapped glyphs); the better of the two wins.
+Library, by measurement on the printed NEF samples (bench/pdf_extract.md): pypdf
+reads first. Its lines match PDFium's on all but one of 33 prints (where pypdf keeps a
+wrapped case name whole), while pdfplumber glues "Document Number:" to its value and
+puts a table cell's value before its label; pypdf is 3-10 times faster than
+pdfplumber. pdfplumber (pdfminer: another parser, another recovery) is the fallback
+when pypdf cannot open the file, finds no text, or finds garbled text; the reading
+with more clean text wins. pypdfium2 was measured for reference only: 5-30 times
+faster than pypdf with the same lines, but a C parser; revisit if speed ever matters.
 
 Decisions about unreadable files, each with a plain-English `reason`:
 
 - Encrypted with an EMPTY user password (a "secured" PDF that only restricts
-  printing or copying): read it. Every viewer opens such a file without asking for a
-  password, so the attorney sees an ordinary document and would not understand a
-  refusal; the text is there for anyone. Encrypted with a real user password:
-  ``"encrypted: needs a password"``.
+  printing or copying): read it. Every viewer opens such a file without asking, so
+  the attorney sees an ordinary document and would not understand a refusal, and the
+  text is there for anyone. A real user password: ``"encrypted: needs a password"``.
 - Corrupt or truncated: pypdf's non-strict mode rebuilds a damaged cross-reference
-  table, then pdfplumber tries its own recovery; only when neither reads a page:
+  table; when the file lost its end (trailer and table), a copy with a new trailer
+  naming its catalog is read; then pdfplumber tries. Only when nothing can be read:
   ``"corrupt or truncated: ..."``.
 - No pages: ``"no pages"``.
-- Pages without text (an image-only scan): ``"no text layer (scanned image without OCR?)"``.
+- No text (an image-only scan, or under 20 letters and digits in all the pages read):
+  ``"no text layer (scanned image without OCR?)"``.
+- Garbled text (fonts without a character map): ``"garbled text (...)"``.
 - Too long: only the first `PdfLimits.max_pages_read` pages are read
-  (``pages_read_limited=True``); a notice is 1-4 pages and a letter 1-3, so the
-  decision never needs more.
+  (``pages_read_limited=True``); a notice is 1-4 pages and a letter 1-3.
+
+What the text looks like (for the NEF and letter readers): each page's text keeps
+the printed line breaks. Printers wrap long lines, so a stamp often reads
+``[FileNumber=103128815\n-0]`` and a narrow table cell ``Document\nNumber: 14``;
+pypdf keeps runs of spaces (``[STAMP  bkecfStamp_ID=``). Normalise whitespace and
+join wrapped lines before matching. Browser and mail-client prints keep their links
+only as annotations: see `PageText.links`.
 """
 
 from __future__ import annotations
@@ -84,7 +96,13 @@ _MIB = 1024 * 1024
 
 @dataclass(frozen=True)
 class PdfLimits:
-    """How much of a PDF to read, and (for `read_pdf_isolated`) what it may cost."""
+    """How much of a PDF to read, and (for `read_pdf_isolated`) what it may cost.
+
+    `max_memory_bytes` is the address space the reader may add to what the forked
+    child starts with (its parent's), so it means the same in a small CLI and in a
+    daemon with many threads. `read_pdf` alone enforces only the page and character
+    bounds.
+    """
 
     max_pages_read: int = 12
     timeout_seconds: float = 20.0
