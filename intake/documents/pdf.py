@@ -9,19 +9,19 @@ Public surface (all that other modules need):
 - `read_pdf_isolated(data, limits)`: the same read in a forked child under a memory
   cap (RLIMIT_AS) and a wall-clock timeout. **Use it for every byte that came by
   email**: pypdf is pure Python, and a crafted file can make it spin or allocate far
-  beyond its size (bench/pdf_extract.md has one: 300 kB that takes pypdf tens of
-  seconds and hundreds of MiB), which no in-process check can stop. Isolation costs
-  about 10-20 ms per document on a quiet machine (2 cores, AMD EPYC), against 10-100
-  ms per page to read a printed NEF: well under a second per email, nothing for a
-  mailbox polled every few minutes. `read_pdf` is for trusted bytes and for tests.
+  beyond its size (bench/pdf_extract.md has one: 300 kB that takes pypdf 15 s and
+  over 64 MiB), which no in-process check can stop. Isolation costs about 15 ms per
+  document on a quiet machine (2 cores, AMD EPYC; 17-70 ms under load), against
+  10-120 ms per page to read a printed NEF: well under a second per email, nothing
+  for a mailbox polled every few minutes. `read_pdf` is for trusted bytes and tests.
 
 Library, by measurement on the printed NEF samples (bench/pdf_extract.md): pypdf
 reads first. Its lines match PDFium's on all but one of 33 prints (where pypdf keeps a
 wrapped case name whole), while pdfplumber glues "Document Number:" to its value and
-puts a table cell's value before its label; pypdf is 3-10 times faster than
+puts a table cell's value before its label; pypdf is 2-40 times faster than
 pdfplumber. pdfplumber (pdfminer: another parser, another recovery) is the fallback
 when pypdf cannot open the file, finds no text, or finds garbled text; the reading
-with more clean text wins. pypdfium2 was measured for reference only: 5-30 times
+with more clean text wins. pypdfium2 was measured for reference only: 3-20 times
 faster than pypdf with the same lines, but a C parser; revisit if speed ever matters.
 
 Decisions about unreadable files, each with a plain-English `reason`:
@@ -33,7 +33,8 @@ Decisions about unreadable files, each with a plain-English `reason`:
 - Corrupt or truncated: pypdf's non-strict mode rebuilds a damaged cross-reference
   table; when the file lost its end (trailer and table), a copy with a new trailer
   naming its catalog is read; then pdfplumber tries. Only when nothing can be read:
-  ``"corrupt or truncated: ..."``.
+  ``"corrupt or truncated: ..."`` (the error, or "no text left", or "garbled text"
+  when the repaired copy lost its fonts).
 - No pages: ``"no pages"``.
 - No text (an image-only scan, or under 20 letters and digits in all the pages read):
   ``"no text layer (scanned image without OCR?)"``.
