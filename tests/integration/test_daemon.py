@@ -299,3 +299,27 @@ def test_imap_idle_brings_new_mail_in_within_seconds(
     daemon.process.send_signal(signal.SIGTERM)
     assert daemon.process.wait(timeout=10) == 0
     assert "IDLE: new mail announced" in daemon.stop_and_log()
+
+
+def test_sigterm_mid_poll_lets_the_poll_finish(workdir: Path) -> None:
+    mail = workdir / "mail"
+    count = 150
+    for n in range(count):
+        deliver(mail, _email(f"attorney{n}@example.com", f"nef{n}.pdf"))
+    config = f'[source]\nkind = "maildir"\nmaildir = "{mail}"\n'
+    daemon = start(workdir, config, daemon="poll_interval_seconds = 600\ndigest_cron = ''\n")
+    daemon.read_until(lambda d: "READY=1" in d)
+    time.sleep(0.3)  # the first poll is under way
+    daemon.process.send_signal(signal.SIGTERM)
+    daemon.read_until(lambda d: d.startswith("STOPPING=1"))
+    assert daemon.process.wait(timeout=60) == 0
+    with sqlite3.connect(daemon.state / "intake.sqlite3") as db:
+        polls = db.execute("SELECT ok, result FROM polls").fetchall()
+        messages = db.execute("SELECT count(*) FROM messages").fetchone()[0]
+    assert messages == count
+    assert polls == [(1, polls[0][1])]
+    assert f"{count} fetched, {count} processed" in polls[0][1]
+    # SIGTERM came while the poll ran, and the poll still finished before the exit.
+    log = daemon.stop_and_log()
+    stopping = log.index("stopping: letting the running step finish")
+    assert stopping < log.index(f"poll: {count} fetched") < log.index("INFO intake.daemon: stopped")
