@@ -66,6 +66,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from pypdf import PasswordType, PdfReader
+from pypdf.errors import DependencyError
 
 from intake.model import PageText, PdfText
 
@@ -319,8 +320,14 @@ def _unique(uris: Iterator[str | None]) -> tuple[str, ...]:
 
 
 def _read_pypdf(body: bytes, limits: PdfLimits) -> _Reading:
-    reader = PdfReader(io.BytesIO(body), strict=False)
-    if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
+    try:
+        reader = PdfReader(io.BytesIO(body), strict=False)
+        decrypted = reader.decrypt("") if reader.is_encrypted else None  # see the docstring
+    except (NotImplementedError, DependencyError) as error:
+        if b"/Encrypt" in body:  # a security handler or cipher pypdf does not implement
+            raise _Unreadable(f"encrypted: cannot be decrypted ({_describe(error)})") from error
+        raise
+    if decrypted == PasswordType.NOT_DECRYPTED:
         raise _Unreadable(NEEDS_PASSWORD)
     page_count = len(reader.pages)
     pages: list[PageText] = []

@@ -215,6 +215,17 @@ def test_empty_password_pdf_is_read(nef_pdf: bytes, algorithm: str) -> None:
     assert "Case Number: 23-14130-JGR" in result.text
 
 
+def test_unknown_security_handler_is_unreadable(nef_pdf: bytes) -> None:
+    encrypted = encrypt(nef_pdf, "")
+    assert encrypted.count(b"/Filter /Standard") == 1
+    # Same length, so every offset stays right: only the handler is unknown.
+    foreign = encrypted.replace(b"/Filter /Standard", b"/Filter /FancyDRM")
+    result = read_pdf(foreign)
+    assert not result.ok
+    assert result.reason is not None
+    assert result.reason.startswith("encrypted: cannot be decrypted")
+
+
 # ------------------------------------------------------------------------ damaged
 
 
