@@ -150,6 +150,19 @@ class DaemonSettings(_Section):
     # A step running longer than this stops the watchdog pings: systemd restarts us.
     stall_seconds: float = Field(default=1800, ge=10)
 
+    @model_validator(mode="after")
+    def _digest_schedule_parses(self) -> DaemonSettings:
+        if self.digest_cron:
+            from apscheduler.triggers.cron import CronTrigger
+
+            try:
+                CronTrigger.from_crontab(self.digest_cron, timezone=self.digest_time_zone)
+            except (ValueError, LookupError) as exc:
+                raise ValueError(
+                    f"digest_cron {self.digest_cron!r} in {self.digest_time_zone!r}: {exc}"
+                ) from exc
+        return self
+
 
 class LoggingSettings(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

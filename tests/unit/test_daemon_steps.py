@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from intake.alerts import FailureStreak
+from intake.config import ConfigError, load_settings
 from intake.daemon import POLL_JOB, Daemon, StepClock
 from intake.mail.maildir import deliver
 from intake.runtime import load_runtime
@@ -102,3 +103,21 @@ def test_a_stalled_step_makes_the_daemon_unhealthy() -> None:
     assert clock.stalled(60, now=clock.started + 61)
     clock.end()
     assert not clock.stalled(60, now=1e9)
+
+
+@pytest.mark.parametrize(
+    ("cron", "zone", "says"),
+    [
+        ("61 7 * * *", "UTC", "higher than the maximum"),
+        ("0 7 * *", "UTC", "Wrong number of fields"),
+        ("0 7 * * *", "Mars/Base", "Mars/Base"),
+    ],
+)
+def test_a_bad_digest_schedule_is_a_configuration_error(
+    tmp_path: Path, cron: str, zone: str, says: str
+) -> None:
+    config = tmp_path / "intake.toml"
+    config.write_text(f"[daemon]\ndigest_cron = '{cron}'\ndigest_time_zone = '{zone}'\n")
+    with pytest.raises(ConfigError, match="daemon: digest_cron") as caught:
+        load_settings(config, environ={})
+    assert says in str(caught.value)
