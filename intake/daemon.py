@@ -179,6 +179,8 @@ class Daemon:
             self.reload_note = "reload failed, running with the previous configuration"
             log.error("reload failed, keeping the previous configuration: %s", exc)
         else:
+            if runtime.settings.daemon.idle != self.runtime.settings.daemon.idle:
+                log.warning("daemon.idle changed: it takes effect at the next restart")
             self.runtime = runtime
             self.reload_note = None
             self.log_overrides.apply(runtime)
