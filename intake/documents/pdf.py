@@ -208,12 +208,12 @@ def _verdict(readings: list[_Reading]) -> PdfText:
     if best.page_count == 0:
         return PdfText(ok=False, reason=NO_PAGES)
     damaged = "corrupt or truncated: " if best.repaired else ""
-    if _text_chars(best) < _MIN_TEXT_CHARS:
-        reason: str | None = damaged + ("no text left" if damaged else NO_TEXT_LAYER)
-    elif _looks_garbled(_joined(best)):
+    if _usable(best):
+        reason = None
+    elif any(_looks_garbled(page.text) for page in best.pages):
         reason = damaged + GARBLED
     else:
-        reason = None
+        reason = damaged + ("no text left" if damaged else NO_TEXT_LAYER)
     return PdfText(
         ok=reason is None,
         reason=reason,
@@ -224,11 +224,8 @@ def _verdict(readings: list[_Reading]) -> PdfText:
 
 
 def _usable(reading: _Reading) -> bool:
-    return (
-        reading.page_count > 0
-        and _text_chars(reading) >= _MIN_TEXT_CHARS
-        and not _looks_garbled(_joined(reading))
-    )
+    """Enough clean text: one garbled page (a logo's font) does not spoil the others."""
+    return reading.page_count > 0 and _clean_text_chars(reading) >= _MIN_TEXT_CHARS
 
 
 # The last "N G obj << ... /Type /Catalog" of the file: the document's root.
@@ -257,8 +254,13 @@ def _joined(reading: _Reading) -> str:
     return "".join(page.text for page in reading.pages)
 
 
-def _text_chars(reading: _Reading) -> int:
-    return sum(ch.isalnum() for ch in _joined(reading))
+def _clean_text_chars(reading: _Reading) -> int:
+    """Letters and digits on the pages whose text is not garbled."""
+    return sum(
+        sum(ch.isalnum() for ch in page.text)
+        for page in reading.pages
+        if not _looks_garbled(page.text)
+    )
 
 
 def _quality(reading: _Reading) -> int:
@@ -283,8 +285,9 @@ def _suspicious_chars(text: str) -> int:
 
 
 def _looks_garbled(text: str) -> bool:
+    """Enough visible characters to judge, and too many of them suspicious."""
     visible = sum(not ch.isspace() for ch in text)
-    return visible > 0 and _suspicious_chars(text) > _GARBLED_RATIO * visible
+    return visible >= _MIN_TEXT_CHARS and _suspicious_chars(text) > _GARBLED_RATIO * visible
 
 
 def _describe(error: BaseException) -> str:

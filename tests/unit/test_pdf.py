@@ -275,6 +275,24 @@ def test_zero_pages() -> None:
     assert result.reason == "no pages"
 
 
+CONTROL_CODES = "".join(chr(code) for code in range(1, 31)) * 3  # what an unmapped font yields
+
+
+def test_garbled_text_is_unreadable() -> None:
+    result = read_pdf(assemble_pdf([text_stream(CONTROL_CODES)]))
+    assert not result.ok
+    assert result.reason == "garbled text (fonts without a character map?)"
+
+
+def test_one_garbled_page_does_not_spoil_the_others() -> None:
+    data = assemble_pdf(
+        [text_stream("Case Number: 23-14130-JGR Document Number: 27"), text_stream(CONTROL_CODES)]
+    )
+    result = read_pdf(data)
+    assert result.ok
+    assert "Case Number: 23-14130-JGR" in result.pages[0].text
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_damaged_bytes_never_raise(data: st.DataObject) -> None:
