@@ -244,6 +244,9 @@ class Daemon:
             return
         except SourceError as exc:
             error = f"the mail source is unreachable: {exc}"
+            if runtime.tokens is not None:
+                # A token revoked before its expiry would fail every poll until then.
+                runtime.tokens.invalidate()
         except ConfigError as exc:
             error = f"configuration: {exc}"
         except (StoreError, sqlite3.Error) as exc:

@@ -146,6 +146,10 @@ class TokenSource:
             token = self._token = self._fetch()
         return token.access_token
 
+    def invalidate(self) -> None:
+        """Forget the held access token (the server refused it): the next call asks anew."""
+        self._token = None
+
     def _form(self) -> tuple[dict[str, str], str | None]:
         """The request body, and the installed refresh token (None for client credentials)."""
         settings = self.settings

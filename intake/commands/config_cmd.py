@@ -95,7 +95,10 @@ def _source_checks(settings: Settings, offline: bool) -> Iterator[Check]:
         if tokens is None:
             register_secret(imap.password())
             yield Check("imap password", True, "readable")
-        elif not offline:
+        elif offline:
+            url = tokens.settings.effective_token_url
+            yield Check("oauth", True, f"{url} (no token requested offline)")
+        else:
             access_token = tokens.access_token()
             yield Check("oauth token", True, f"issued by {tokens.settings.effective_token_url}")
     except (ConfigError, OAuthError) as exc:

@@ -216,3 +216,21 @@ def test_the_daemon_polls_over_xoauth2(
     assert "0 fetched" in daemon.last_poll
     assert provider.issued == issued + 1
     assert mailbox.uids() == []  # moved to Processed
+
+
+def test_a_revoked_access_token_costs_one_failed_poll_only(
+    oauth_dovecot: tuple[DovecotServer, Provider], tmp_path: Path
+) -> None:
+    server, provider = oauth_dovecot
+    mailbox = server.new_mailbox()
+    provider.user = mailbox.user
+    provider.refresh_tokens.add("installed-refresh")
+    daemon = Daemon(None, load_runtime(_config(tmp_path, mailbox, provider)), notifier=Notifier({}))
+    daemon.poll()
+    assert "0 fetched" in daemon.last_poll
+    provider.live_access.clear()  # revoked long before its expiry
+    daemon.poll()
+    assert "FAILED" in daemon.last_poll
+    mailbox.deliver(_email())
+    daemon.poll()  # a fresh token, asked for because the last one was refused
+    assert "1 fetched, 1 processed" in daemon.last_poll, daemon.last_poll

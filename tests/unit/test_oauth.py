@@ -239,3 +239,12 @@ def test_provider_defaults_and_checks(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="Gmail has no client-credentials grant"):
         load_settings(config, environ={})
+
+
+def test_invalidate_asks_for_a_new_token_before_expiry(
+    tmp_path: Path, endpoint: TokenEndpoint
+) -> None:
+    source = TokenSource(_settings(tmp_path, endpoint.url), tmp_path / "state")
+    assert source.access_token() == "access-1"
+    source.invalidate()  # the IMAP server refused it
+    assert source.access_token() == "access-2"
