@@ -150,3 +150,24 @@ def test_config_show_prints_the_effective_settings(
     shown = json.loads(capsys.readouterr().out)
     assert shown["daemon"]["poll_interval_seconds"] == 42
     assert "INTAKE_DAEMON__POLL_INTERVAL_SECONDS" in shown["origin"]
+
+
+def test_config_check_reaches_a_live_smtp_relay(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    port = _closed_port()
+    controller = Controller(Sink(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        config = _config(
+            tmp_path,
+            f'[outbox]\nsink = "smtp"\n[smtp]\nhost = "127.0.0.1"\nport = {port}\n'
+            'security = "plain"\n',
+        )
+        assert main(["config", "check", "--config", str(config)]) == 0
+    finally:
+        controller.stop()
+    assert f"ok   smtp login: 127.0.0.1:{port} without login" in capsys.readouterr().out
