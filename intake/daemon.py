@@ -16,7 +16,6 @@ templates are read again; when any is wrong the old ones stay, and the log says 
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import logging
 import signal
@@ -34,7 +33,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from intake.alerts import FailureStreak, alert_message, queue_alert
+from intake.alerts import ACTOR, FailureStreak, alert_message, queue_alert
 from intake.commands.poll import open_source
 from intake.config import ConfigError, Settings
 from intake.logs import LogFormat, register_secret, setup_logging
@@ -44,6 +43,7 @@ from intake.outgoing import outgoing_from_settings
 from intake.pipeline import PollBusy, poll_lock, poll_once
 from intake.runtime import Runtime, RuntimeProblem, load_runtime
 from intake.store import Store, StoreError, utc_now
+from intake.summaries import queue_digest
 from intake.systemd import Notifier
 
 log = logging.getLogger(__name__)
@@ -327,7 +327,7 @@ class Daemon:
     def send_digest(self) -> None:
         self.step.begin(DIGEST_JOB)
         try:
-            send_digest_now(self.config, self.runtime.settings)
+            send_digest_now(self.runtime)
         except Exception:
             log.exception("the digest failed")
         finally:
@@ -365,18 +365,17 @@ def send_outbox_now(settings: Settings) -> SendReport:
         return send_due(store, sink, max_attempts=settings.outbox.max_attempts)
 
 
-def send_digest_now(config: Path | None, settings: Settings) -> None:
-    """Queue the clerks' digest (issue 4's `intake digest --no-send`); the caller sends it."""
+def send_digest_now(runtime: Runtime) -> int | None:
+    """Queue the clerks' digest (the caller sends it); its outbox id, or None without clerks."""
+    settings = runtime.settings
     if not settings.clerks.addresses:
         log.info("digest skipped: no clerks.addresses to send it to")
-        return
-    # TODO(issue 4): call a `queue_digest(settings, ...)` function once intake digest
-    # offers one; until then its command runs in-process (it re-reads the config file).
-    from intake.commands import digest
-
-    code = digest.run(argparse.Namespace(config=config, dry_run=False, no_send=True))
-    if code != 0:
-        log.error("the digest could not be queued (intake digest exited %d)", code)
+        return None
+    outgoing = outgoing_from_settings(settings, runtime.rules)
+    with Store.open(settings.state_dir) as store:
+        outbox_id = queue_digest(store, outgoing, now=store.now(), actor=ACTOR)
+    log.info("digest queued (outbox %d)", outbox_id)
+    return outbox_id
 
 
 def _clock(moment: dt.datetime) -> str:
