@@ -228,8 +228,30 @@ def _usable(reading: _Reading) -> bool:
     return reading.page_count > 0 and _clean_text_chars(reading) >= _MIN_TEXT_CHARS
 
 
-# The last "N G obj << ... /Type /Catalog" of the file: the document's root.
-_CATALOG = re.compile(rb"(\d+)\s+(\d+)\s+obj\s*<<(?:(?!endobj).){0,512}?/Type\s*/Catalog", re.S)
+# An object's header, "N G obj", and the catalog's type entry.
+_OBJECT_HEADER = re.compile(rb"(?<!\d)(\d{1,10})\s{1,8}(\d{1,5})\s{1,8}obj\b")
+_CATALOG_TYPE = re.compile(rb"/Type\s{0,8}/Catalog")
+# How far before "/Type /Catalog" its object's header may be, and how many candidates
+# to try from the end of the file (the last catalog is the current one).
+_CATALOG_WINDOW = 512
+_CATALOG_TRIES = 100
+
+
+def _catalog_reference(body: bytes) -> tuple[bytes, bytes] | None:
+    """Object and generation number of the file's last catalog, found by scanning."""
+    end = len(body)
+    for _ in range(_CATALOG_TRIES):
+        at = body.rfind(b"/Catalog", 0, end)
+        if at < 0:
+            return None
+        end = at
+        start = max(0, at - _CATALOG_WINDOW)
+        if not _CATALOG_TYPE.search(body, start, at + len(b"/Catalog")):
+            continue
+        headers = list(_OBJECT_HEADER.finditer(body, start, at))
+        if headers and b"endobj" not in body[headers[-1].end() : at]:
+            return headers[-1].group(1), headers[-1].group(2)
+    return None
 
 
 def _with_new_trailer(body: bytes) -> bytes | None:
@@ -239,11 +261,10 @@ def _with_new_trailer(body: bytes) -> bytes | None:
     end). Given a new trailer and an invalid ``startxref``, pypdf rebuilds the table by
     scanning the objects that remain, and reads every page whose objects survived.
     """
-    roots = list(_CATALOG.finditer(body))
-    if not roots:
+    root = _catalog_reference(body)
+    if root is None:
         return None
-    root = roots[-1]
-    number, generation = root.group(1), root.group(2)
+    number, generation = root
     return body + b"\ntrailer\n<</Root %s %s R>>\nstartxref\n0\n%%%%EOF\n" % (number, generation)
 
 
