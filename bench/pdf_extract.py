@@ -358,16 +358,18 @@ def bounded_rows() -> list[str]:
     hostile = hostile_pdf()
     mib = 1024 * 1024
     for limits in (
+        PdfLimits(cpu_seconds=5),
         PdfLimits(timeout_seconds=5),
         PdfLimits(max_memory_bytes=64 * mib),
-        PdfLimits(max_memory_bytes=192 * mib, timeout_seconds=60),
+        PdfLimits(max_memory_bytes=192 * mib, cpu_seconds=60),
     ):
         started = time.perf_counter()
         result = read_pdf_isolated(hostile, limits)
         took = time.perf_counter() - started
         rows.append(
             f"- hostile PDF ({len(hostile) // 1024} kB inflating to 70 MB), "
-            f"timeout {limits.timeout_seconds:g} s, cap {limits.max_memory_bytes // 2**20} MiB:"
+            f"CPU {limits.cpu_seconds:g} s, wall clock {limits.timeout_seconds:g} s, "
+            f"cap {limits.max_memory_bytes // 2**20} MiB:"
             f" `{result.reason}` after {took:.2f} s."
         )
     return rows

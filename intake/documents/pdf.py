@@ -6,12 +6,13 @@ Public surface (all that other modules need):
   1024 bytes, where readers (Acrobat, pdf.js, PDFium) accept it.
 - `PdfLimits`: how much of a PDF to read and what it may cost.
 - `read_pdf(data, limits)`: reads in this process; never raises for bad input.
-- `read_pdf_isolated(data, limits)`: the same read in a forked child under a memory
-  cap (RLIMIT_AS) and a wall-clock timeout. **Use it for every byte that came by
-  email**: pypdf is pure Python, and a crafted file can make it spin or allocate far
+- `read_pdf_isolated(data, limits)`: the same read in a forked child under a CPU-time
+  limit (RLIMIT_CPU), a memory cap (RLIMIT_AS) and a wall-clock backstop. CPU time
+  decides "too expensive", so a busy machine slows reading down without changing a
+  verdict. **Use it for every byte that came by email**: pypdf is pure Python, and a crafted file can make it spin or allocate far
   beyond its size (bench/pdf_extract.md has one: 300 kB that takes pypdf 15 s and
-  over 64 MiB), which no in-process check can stop. Isolation costs about 15 ms per
-  document on a quiet machine (2 cores, AMD EPYC; 17-70 ms under load), against
+  over 64 MiB), which no in-process check can stop. Isolation costs about 15-20 ms
+  per document on a quiet machine (2 cores, AMD EPYC; 17-70 ms under load), against
   10-120 ms per page to read a printed NEF: well under a second per email, nothing
   for a mailbox polled every few minutes. `read_pdf` is for trusted bytes and tests.
 
@@ -55,6 +56,7 @@ from __future__ import annotations
 import io
 import itertools
 import logging
+import math
 import multiprocessing
 import multiprocessing.connection
 import re
@@ -100,6 +102,10 @@ _MIB = 1024 * 1024
 class PdfLimits:
     """How much of a PDF to read, and (for `read_pdf_isolated`) what it may cost.
 
+    `cpu_seconds` is what decides "too expensive to read": CPU time does not stretch
+    when the machine is busy, so a loaded machine slows reading down but never changes
+    its verdict. `timeout_seconds` is the wall-clock backstop, for a child that hangs
+    without using CPU (and a bound on how long one document can hold a poll).
     `max_memory_bytes` is the address space the reader may add to what the forked
     child starts with (its parent's), so it means the same in a small CLI and in a
     daemon with many threads. `read_pdf` alone enforces only the page and character
@@ -107,12 +113,19 @@ class PdfLimits:
     """
 
     max_pages_read: int = 12
-    timeout_seconds: float = 20.0
+    timeout_seconds: float = 120.0
     max_memory_bytes: int = 1024 * _MIB
     max_chars_per_page: int = 20_000
+    cpu_seconds: float = 20.0
 
     def __post_init__(self) -> None:
-        for name in ("max_pages_read", "timeout_seconds", "max_memory_bytes", "max_chars_per_page"):
+        for name in (
+            "max_pages_read",
+            "timeout_seconds",
+            "max_memory_bytes",
+            "max_chars_per_page",
+            "cpu_seconds",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"PdfLimits.{name} must be positive")
 
@@ -452,11 +465,12 @@ def _pdfplumber_links(page: Any) -> tuple[str, ...]:
 
 
 def read_pdf_isolated(data: bytes, limits: PdfLimits = PdfLimits()) -> PdfText:
-    """`read_pdf` in a child process, bounded in wall-clock time and address space.
+    """`read_pdf` in a child process, bounded in CPU time, wall-clock time and memory.
 
-    Returns ok=False "took longer than N s" when the child overruns
-    `limits.timeout_seconds` (it is killed), and "ran out of memory ..." when it
-    reaches `limits.max_memory_bytes`. Never raises for bad input.
+    Returns ok=False "took longer than N s of CPU time" when the child reaches
+    `limits.cpu_seconds`, "took longer than N s" when it overruns the wall-clock
+    backstop `limits.timeout_seconds` (it is killed), and "ran out of memory ..." when
+    it reaches `limits.max_memory_bytes`. Never raises for bad input.
     """
     return _run_isolated(read_pdf, data, limits)
 
@@ -479,7 +493,7 @@ def _run_isolated(
             outcome = receiver.recv()
         except Exception:  # EOF or a message cut short: the child died
             child.join(1)
-            return PdfText(ok=False, reason=_crash_reason(child.exitcode))
+            return PdfText(ok=False, reason=_crash_reason(child.exitcode, limits))
     finally:
         receiver.close()
         if child.is_alive():
@@ -487,6 +501,8 @@ def _run_isolated(
         child.join()
     if outcome == _OUT_OF_MEMORY:
         return PdfText(ok=False, reason=_memory_reason(limits))
+    if outcome == _OUT_OF_CPU:
+        return PdfText(ok=False, reason=_cpu_reason(limits))
     if isinstance(outcome, PdfText):
         if outcome.reason == OUT_OF_MEMORY:
             return outcome.model_copy(update={"reason": _memory_reason(limits)})
@@ -495,13 +511,34 @@ def _run_isolated(
 
 
 _OUT_OF_MEMORY = "out-of-memory"
+_OUT_OF_CPU = "out-of-cpu"
+
+
+class _CpuExhausted(BaseException):
+    """Raised in the child at the soft CPU limit (SIGXCPU).
+
+    A BaseException, so that the readers' many ``except Exception`` (one damaged page
+    must not hide the others) let it through, as they do KeyboardInterrupt.
+    """
+
+
+def _on_cpu_limit(signum: int, frame: object) -> None:
+    raise _CpuExhausted
+
+
+def _cpu_reason(limits: PdfLimits) -> str:
+    return f"took longer than {math.ceil(limits.cpu_seconds)} s of CPU time"
 
 
 def _memory_reason(limits: PdfLimits) -> str:
     return f"ran out of memory (limit {limits.max_memory_bytes / _MIB:g} MiB)"
 
 
-def _crash_reason(exitcode: int | None) -> str:
+def _crash_reason(exitcode: int | None, limits: PdfLimits) -> str:
+    # The kernel ends a child that ignores SIGXCPU with SIGKILL at the hard CPU limit
+    # (nothing else here sends SIGKILL to a child that is still being waited for).
+    if exitcode is not None and -exitcode in (signal.SIGXCPU, signal.SIGKILL):
+        return _cpu_reason(limits)
     if exitcode is not None and exitcode < 0:
         try:
             name = signal.Signals(-exitcode).name
@@ -526,11 +563,14 @@ def _child_main(
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
     _cap_address_space(limits.max_memory_bytes)
+    _cap_cpu_time(limits.cpu_seconds)
     outcome: object
     try:
         outcome = reader(data, limits)
     except MemoryError:
         outcome = _OUT_OF_MEMORY
+    except _CpuExhausted:
+        outcome = _OUT_OF_CPU
     except Exception as error:  # a bug of ours, reported rather than lost
         outcome = PdfText(ok=False, reason=f"the PDF reader failed: {_describe(error)}")
     del data
@@ -555,6 +595,18 @@ def _cap_address_space(allowance: int) -> None:
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _cap_cpu_time(seconds: float) -> None:
+    """SIGXCPU after `seconds` of CPU (a forked child starts at zero), SIGKILL 1 s later."""
+    soft = math.ceil(seconds)
+    hard = soft + 1
+    _, inherited = resource.getrlimit(resource.RLIMIT_CPU)
+    if inherited != resource.RLIM_INFINITY:  # a hard limit can be lowered, never raised
+        hard = min(hard, inherited)
+        soft = min(soft, hard)
+    signal.signal(signal.SIGXCPU, _on_cpu_limit)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
 
 
 def _mapped_bytes() -> int:

@@ -320,6 +320,16 @@ def test_isolated_read_matches_the_plain_read(nef_pdf: bytes) -> None:
     assert read_pdf_isolated(b"not a pdf at all") == read_pdf(b"not a pdf at all")
 
 
+def test_isolated_read_is_stopped_at_the_cpu_limit(heavy_pdf: bytes) -> None:
+    # CPU time, not wall-clock time, decides "too expensive": the wall-clock backstop
+    # stays at its default (minutes) here, so only the CPU limit can end this read.
+    started = time.monotonic()
+    result = read_pdf_isolated(heavy_pdf, PdfLimits(cpu_seconds=1))
+    assert not result.ok
+    assert result.reason == "took longer than 1 s of CPU time"
+    assert time.monotonic() - started < PdfLimits().timeout_seconds
+
+
 def test_isolated_read_is_stopped_at_the_timeout(heavy_pdf: bytes) -> None:
     # Reading this file takes pypdf tens of seconds; the child is killed at 0.5 s.
     started = time.monotonic()
