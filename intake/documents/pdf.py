@@ -9,9 +9,10 @@ Public surface (all that other modules need):
 - `read_pdf_isolated(data, limits)`: the same read in a forked child under a CPU-time
   limit (RLIMIT_CPU), a memory cap (RLIMIT_AS) and a wall-clock backstop. CPU time
   decides "too expensive", so a busy machine slows reading down without changing a
-  verdict. **Use it for every byte that came by email**: pypdf is pure Python, and a crafted file can make it spin or allocate far
-  beyond its size (bench/pdf_extract.md has one: 300 kB that takes pypdf 15 s and
-  over 64 MiB), which no in-process check can stop. Isolation costs about 15-20 ms
+  verdict. **Use it for every byte that came by email**: pypdf is pure Python, and
+  a crafted file can make it spin or allocate far beyond its size
+  (bench/pdf_extract.md has one: 300 kB that takes pypdf 12-15 s and over 64 MiB),
+  which no in-process check can stop. Isolation costs about 15-20 ms
   per document on a quiet machine (2 cores, AMD EPYC; 17-70 ms under load), against
   10-120 ms per page to read a printed NEF: well under a second per email, nothing
   for a mailbox polled every few minutes. `read_pdf` is for trusted bytes and tests.
