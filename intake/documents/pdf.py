@@ -218,7 +218,9 @@ def _readings(body: bytes, limits: PdfLimits) -> list[_Reading]:
 
 def _verdict(readings: list[_Reading]) -> PdfText:
     """The best of the readings, or the reason why even the best is not usable."""
-    best = max(readings, key=_quality)  # the first of equals, so pypdf's on a tie
+    # A usable reading first, then one that found pages, then the cleaner text; the
+    # first of equals (pypdf's) on a tie.
+    best = max(readings, key=lambda r: (_usable(r), r.page_count > 0, _quality(r)))
     if best.page_count == 0:
         return PdfText(ok=False, reason=NO_PAGES)
     damaged = "corrupt or truncated: " if best.repaired else ""
