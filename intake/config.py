@@ -20,7 +20,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -52,10 +52,39 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class ImapSettings(_Section):
+class _ServerSection(_Section):
+    """A mail server we log in to (IMAP, SMTP): its password is never written inline,
+    and a plain-text connection is allowed only to this machine."""
+
     host: str = Field(min_length=1)
-    port: int | None = Field(default=None, ge=1, le=65535, description="993 for tls, else 143")
+    port: int | None = Field(default=None, ge=1, le=65535)
     security: Literal["tls", "starttls", "plain"] = "tls"
+
+    # What a plain-text connection would expose, for the error message.
+    _sent_in_clear: ClassVar[str] = "the password"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_inline_password(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "password" in data:
+            raise ValueError(
+                "a password does not belong in the configuration file: put it in a file "
+                "named by password_file, or in the systemd credential password_credential"
+            )
+        return data
+
+    @model_validator(mode="after")
+    def _plain_only_to_loopback(self) -> Self:
+        if self.security == "plain" and not _is_loopback(self.host):
+            raise ValueError(
+                f"security = 'plain' sends {self._sent_in_clear} in clear: allowed only to a "
+                f"loopback host, not {self.host!r}; use 'tls' or 'starttls'"
+            )
+        return self
+
+
+class ImapSettings(_ServerSection):
+    port: int | None = Field(default=None, ge=1, le=65535, description="993 for tls, else 143")
     username: str = Field(min_length=1)
     password_file: Path | None = None
     password_credential: str = Field(
@@ -70,25 +99,6 @@ class ImapSettings(_Section):
     tls_ca_file: Path | None = Field(default=None, description="CA bundle of a private CA")
     timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     batch_size: int = Field(default=50, ge=1, le=1000)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_inline_password(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "password" in data:
-            raise ValueError(
-                "a password does not belong in the configuration file: put it in a file "
-                "named by password_file, or in the systemd credential password_credential"
-            )
-        return data
-
-    @model_validator(mode="after")
-    def _plain_only_to_loopback(self) -> ImapSettings:
-        if self.security == "plain" and not _is_loopback(self.host):
-            raise ValueError(
-                f"security = 'plain' sends the password in clear: allowed only to a loopback "
-                f"host, not {self.host!r}; use 'tls' or 'starttls'"
-            )
-        return self
 
     @property
     def effective_port(self) -> int:
@@ -261,34 +271,15 @@ class ClerkConfig(_Section):
     summaries: bool = Field(default=True, description="A summary per complete/needs_review")
 
 
-class SmtpSettings(_Section):
-    host: str = Field(min_length=1)
+class SmtpSettings(_ServerSection):
+    _sent_in_clear: ClassVar[str] = "mail"
+
     port: int | None = Field(default=None, ge=1, le=65535, description="465 tls, else 587/25")
-    security: Literal["tls", "starttls", "plain"] = "tls"
     username: str | None = None
     password_file: Path | None = None
     password_credential: str = "smtp-password"
     timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     tls_ca_file: Path | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _no_inline_password(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "password" in data:
-            raise ValueError(
-                "a password does not belong in the configuration file: put it in a file "
-                "named by password_file, or in the systemd credential password_credential"
-            )
-        return data
-
-    @model_validator(mode="after")
-    def _plain_only_to_loopback(self) -> SmtpSettings:
-        if self.security == "plain" and not _is_loopback(self.host):
-            raise ValueError(
-                f"security = 'plain' sends mail in clear: allowed only to a loopback host, "
-                f"not {self.host!r}; use 'tls' or 'starttls'"
-            )
-        return self
 
     @property
     def effective_port(self) -> int:
