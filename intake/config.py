@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from intake.tomlfile import read_toml
 
 DEFAULT_CONFIG_PATH = Path("config/intake.toml")
 ENV_CONFIG = "INTAKE_CONFIG"
@@ -392,16 +393,7 @@ def _env_keys(env: Mapping[str, str]) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read the configuration: {exc.strerror or exc}") from exc
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    data = read_toml(path, ConfigError, "the configuration")
     if "origin" in data:
         raise ConfigError(f"{path}: origin: not a setting")
     return data

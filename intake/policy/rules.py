@@ -8,13 +8,13 @@ never as a traceback.
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from intake.model import NoticeType
+from intake.tomlfile import read_toml
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 
@@ -148,16 +148,7 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def load_file(path: Path, model: type[M]) -> M:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise RulesError(f"{path}: cannot read: {exc.strerror or exc}") from exc
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise RulesError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{path}: not valid TOML: {exc}") from exc
+    data = read_toml(path, RulesError, "the rules")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
