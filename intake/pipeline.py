@@ -42,7 +42,7 @@ from pathlib import Path
 
 from intake.documents.classify import read_documents
 from intake.mail.message import parse_message
-from intake.mail.source import MailSource, RawMessage
+from intake.mail.source import MailSource, MessageRef, RawMessage
 from intake.model import Document, Envelope
 from intake.outgoing import Outgoing, queue_reply, queue_summary
 from intake.policy.assess import assess
@@ -342,6 +342,46 @@ def _handle(
     _apply_action(source, store, row_id, ref.uid, action)
 
 
+def _insert_message(
+    store: Store,
+    raw: RawMessage,
+    sha: str,
+    message_id: str | None,
+    *,
+    sender: str | None,
+    subject: str | None,
+    status: MessageStatus,
+    mailbox_action: MailboxAction,
+    error: str | None = None,
+    request_id: int | None = None,
+    duplicate_of: int | None = None,
+) -> int:
+    """Inside a transaction: the message's row, keyed by where it stands in the mailbox
+    and by what its bytes are."""
+    ref = raw.ref
+    return store.record_message(
+        folder=ref.folder,
+        uidvalidity=ref.uidvalidity,
+        uid=ref.uid,
+        sha256=sha,
+        size=len(raw.data),
+        message_id=message_id,
+        sender=sender,
+        subject=subject,
+        status=status,
+        error=error,
+        request_id=request_id,
+        duplicate_of=duplicate_of,
+        mailbox_action=mailbox_action,
+    )
+
+
+def _move_cursor_past(store: Store, ref: MessageRef) -> None:
+    """The last write of a message's transaction: the next poll starts after it."""
+    _crash_point("before_commit")
+    store.advance_cursor(ref.folder, ref.uidvalidity, ref.uid)
+
+
 def _record_duplicate(
     store: Store, raw: RawMessage, sha: str, message_id: str | None, original: MessageRow
 ) -> tuple[int, MailboxAction]:
@@ -350,13 +390,11 @@ def _record_duplicate(
         MailboxAction.FAILED if original.status is MessageStatus.FAILED else MailboxAction.PROCESSED
     )
     with store.transaction():
-        row_id = store.record_message(
-            folder=ref.folder,
-            uidvalidity=ref.uidvalidity,
-            uid=ref.uid,
-            sha256=sha,
-            size=len(raw.data),
-            message_id=message_id,
+        row_id = _insert_message(
+            store,
+            raw,
+            sha,
+            message_id,
             sender=original.sender,
             subject=original.subject,
             status=MessageStatus.DUPLICATE,
@@ -373,8 +411,7 @@ def _record_duplicate(
             uidvalidity=ref.uidvalidity,
             message_id=message_id,
         )
-        _crash_point("before_commit")
-        store.advance_cursor(ref.folder, ref.uidvalidity, ref.uid)
+        _move_cursor_past(store, ref)
     return row_id, action
 
 
@@ -404,13 +441,11 @@ def _record_failure(
     error = describe_error(exc)
     save_failed_bytes(store.state_dir, sha, raw.data)
     with store.transaction():
-        row_id = store.record_message(
-            folder=ref.folder,
-            uidvalidity=ref.uidvalidity,
-            uid=ref.uid,
-            sha256=sha,
-            size=len(raw.data),
-            message_id=message_id,
+        row_id = _insert_message(
+            store,
+            raw,
+            sha,
+            message_id,
             sender=None,
             subject=None,
             status=MessageStatus.FAILED,
@@ -418,8 +453,7 @@ def _record_failure(
             mailbox_action=MailboxAction.FAILED,
         )
         store.audit(ACTOR, "failed", f"message:{row_id}", uid=ref.uid, error=error)
-        _crash_point("before_commit")
-        store.advance_cursor(ref.folder, ref.uidvalidity, ref.uid)
+        _move_cursor_past(store, ref)
     return row_id, MailboxAction.FAILED
 
 
@@ -439,13 +473,11 @@ def _record_reading(
         # Durable before the commit that refers to them; a crash leaves an orphan at most.
         save_originals(store.state_dir, envelope, reading.documents)
         with store.transaction():
-            row_id = store.record_message(
-                folder=ref.folder,
-                uidvalidity=ref.uidvalidity,
-                uid=ref.uid,
-                sha256=sha,
-                size=len(raw.data),
-                message_id=message_id,
+            row_id = _insert_message(
+                store,
+                raw,
+                sha,
+                message_id,
                 sender=envelope.sender_address,
                 subject=envelope.subject[:998],
                 status=MessageStatus.RECEIVED,
@@ -454,8 +486,7 @@ def _record_reading(
             status, request_id = apply_reading(
                 store, rules, row_id, reading, actor=ACTOR, outgoing=outgoing
             )
-            _crash_point("before_commit")
-            store.advance_cursor(ref.folder, ref.uidvalidity, ref.uid)
+            _move_cursor_past(store, ref)
     except sqlite3.Error:
         raise  # the state itself is in trouble: stop the poll, do not blame the message
     except Exception as exc:
