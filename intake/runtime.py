@@ -10,12 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
 from intake.config import ConfigError, Settings, load_settings
 from intake.oauth import TokenSource, token_source
 from intake.policy.rules import Rules, RulesError, load_rules
-from intake.replies.render import DEFAULT_TEMPLATES_DIR, template_environment
+from intake.replies.render import DEFAULT_TEMPLATES_DIR, TemplateSet, compile_templates
 
 
 class RuntimeProblem(Exception):
@@ -28,6 +26,8 @@ class Runtime:
     rules: Rules
     # With [oauth]: the source of IMAP access tokens (kept across polls, refreshed early).
     tokens: TokenSource | None = None
+    # The templates as compiled at load; the daemon installs them for replies (render.install).
+    templates: TemplateSet | None = None
 
 
 def templates_dir(settings: Settings) -> Path:
@@ -36,17 +36,7 @@ def templates_dir(settings: Settings) -> Path:
 
 def check_templates(directory: Path) -> list[str]:
     """Every template that does not compile, as 'file, line N: problem' (empty: all fine)."""
-    if not directory.is_dir():
-        return [f"{directory}: no templates folder here"]
-    # A fresh environment with the same filters: the cached one may hold old templates.
-    env = template_environment.__wrapped__(directory)
-    problems = []
-    for name in env.list_templates(extensions=["j2"]):
-        try:
-            env.get_template(name)
-        except jinja2.TemplateSyntaxError as exc:
-            problems.append(f"{directory / name}, line {exc.lineno}: {exc.message}")
-    return problems
+    return compile_templates(directory)[1]
 
 
 def load_runtime(config: Path | None) -> Runtime:
@@ -56,9 +46,7 @@ def load_runtime(config: Path | None) -> Runtime:
         tokens = token_source(settings)
     except (ConfigError, RulesError) as exc:
         raise RuntimeProblem(str(exc)) from exc
-    problems = check_templates(templates_dir(settings))
+    templates, problems = compile_templates(templates_dir(settings))
     if problems:
         raise RuntimeProblem("templates: " + "; ".join(problems))
-    # Replies render through the cached environment: drop it so edits take effect.
-    template_environment.cache_clear()
-    return Runtime(settings, rules, tokens)
+    return Runtime(settings, rules, tokens, templates)
