@@ -41,6 +41,7 @@ from intake.mail.source import MailSource, SourceError
 from intake.outbox import SendReport, send_due, sink_from_settings
 from intake.outgoing import outgoing_from_settings
 from intake.pipeline import PollBusy, poll_lock, poll_once
+from intake.replies.render import install as install_templates
 from intake.runtime import Runtime, RuntimeProblem, load_runtime
 from intake.store import Store, StoreError, utc_now
 from intake.summaries import queue_digest
@@ -108,6 +109,7 @@ class Daemon:
         )
         self._idle: Any = None
         self.log_overrides = LogOverrides()
+        self._install_templates(runtime)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -182,6 +184,7 @@ class Daemon:
             if runtime.settings.daemon.idle != self.runtime.settings.daemon.idle:
                 log.warning("daemon.idle changed: it takes effect at the next restart")
             self.runtime = runtime
+            self._install_templates(runtime)
             self.reload_note = None
             self.log_overrides.apply(runtime)
             self.streak.after_failures = runtime.settings.alerts.after_failures
@@ -189,6 +192,14 @@ class Daemon:
             log.info("reloaded the configuration, rules and templates from %s", self.config)
         # READY=1 ends the RELOADING=1 state whether or not the reload worked.
         self.notifier.ready(self.status_line())
+
+    @staticmethod
+    def _install_templates(runtime: Runtime) -> None:
+        # The set was compiled whole by load_runtime; from now on replies render with it.
+        # Until then, and after a failed reload, the previous set stays in use: an edit on
+        # disk reaches no reply before a reload that compiles every template.
+        if runtime.templates is not None:
+            install_templates(runtime.templates)
 
     def _schedule(self, runtime: Runtime, *, first: bool) -> None:
         daemon = runtime.settings.daemon

@@ -1,0 +1,122 @@
+"""Templates are a set compiled whole: a bad edit reaches no reply, a reload swaps sets.
+
+Jinja would re-read a changed file on its own; the daemon must not, or a template broken
+on disk after a failed reload would still be used for the next reply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from intake.daemon import Daemon
+from intake.model import Envelope
+from intake.policy.assess import assess
+from intake.replies.compose import ReplySettings, compose_reply
+from intake.replies.render import TemplateProblem, load_templates
+from intake.runtime import load_runtime
+from intake.systemd import Notifier
+
+PROJECT = Path(__file__).resolve().parents[2]
+TEMPLATE = "reply/nothing_usable.txt.j2"
+OLD_WORDING = "We could not find in it any document"
+NEW_WORDING = "Your email carried no waiver document"
+
+
+def _reply_text(daemon: Daemon) -> str:
+    """The text of a 'nothing usable' reply, rendered as the daemon's replies are."""
+    runtime = daemon.runtime
+    settings = ReplySettings(
+        court_name="U.S. Bankruptcy Court, Northern District of California",
+        from_address="ecf-training@canb.example.gov",
+        clerk_mailbox="ecf-training@canb.example.gov",
+        registration_url="https://train-pacer.example.gov/",
+    )
+    reply = compose_reply(
+        assess([], None, runtime.rules),
+        [],
+        Envelope(
+            message_id="<a@example.com>",
+            sender_address="jane@example.com",
+            sender_name="Jane Doe",
+            subject="waiver",
+        ),
+        settings,
+        message_id="<r@intake.example.gov>",
+        now=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
+        templates=runtime.settings.reply.templates_dir,
+    )
+    return reply.text
+
+
+@pytest.fixture
+def templates(tmp_path: Path) -> Path:
+    folder = tmp_path / "templates"
+    shutil.copytree(PROJECT / "templates", folder)
+    return folder
+
+
+def test_a_broken_template_keeps_the_old_set_until_a_good_reload(
+    tmp_path: Path, templates: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    config = tmp_path / "intake.toml"
+    config.write_text(
+        f'state_dir = "{tmp_path / "state"}"\n[source]\nmaildir = "{tmp_path / "mail"}"\n'
+        f'[daemon]\ndigest_cron = ""\n[reply]\ntemplates_dir = "{templates}"\n'
+    )
+    daemon = Daemon(config, load_runtime(config), notifier=Notifier({}))
+    daemon._schedule(daemon.runtime, first=True)
+    daemon.scheduler.start(paused=True)  # reload reschedules; no job runs here
+    try:
+        _break_reload_and_fix(daemon, templates / TEMPLATE, caplog)
+    finally:
+        daemon.scheduler.shutdown(wait=False)
+
+
+def _break_reload_and_fix(daemon: Daemon, path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    assert OLD_WORDING in _reply_text(daemon)
+
+    good = path.read_text()
+    path.write_text(good.replace(OLD_WORDING, NEW_WORDING) + "{% if %}\n")
+    # The edit is on disk; without a reload nothing re-reads it.
+    assert OLD_WORDING in _reply_text(daemon)
+    with caplog.at_level(logging.ERROR, logger="intake.daemon"):
+        daemon.reload()
+    assert OLD_WORDING in _reply_text(daemon)
+    assert NEW_WORDING not in _reply_text(daemon)
+    assert "reload failed" in daemon.status_line()
+    failure = " ".join(r.getMessage() for r in caplog.records)
+    assert f"{path}, line" in failure
+
+    path.write_text(good.replace(OLD_WORDING, NEW_WORDING))
+    daemon.reload()
+    text = _reply_text(daemon)
+    assert NEW_WORDING in text and OLD_WORDING not in text
+    assert daemon.reload_note is None
+
+
+def test_loading_names_every_broken_file(templates: Path) -> None:
+    (templates / "reply" / "complete.txt.j2").write_text("Dear {{ name\n")
+    (templates / "summary" / "digest.txt.j2").write_text("{% for x in %}\n")
+    with pytest.raises(TemplateProblem) as caught:
+        load_templates(templates)
+    message = str(caught.value)
+    assert f"{templates / 'reply' / 'complete.txt.j2'}, line 1" in message
+    assert f"{templates / 'summary' / 'digest.txt.j2'}, line 1" in message
+
+
+def test_a_loaded_set_never_reads_the_disk_again(tmp_path: Path) -> None:
+    folder = tmp_path / "few"
+    folder.mkdir()
+    (folder / "_sign.txt.j2").write_text("-- {{ who }}")
+    (folder / "hello.txt.j2").write_text('Hello {{ who }}\n{% include "_sign.txt.j2" %}')
+    loaded = load_templates(folder)
+    (folder / "_sign.txt.j2").write_text("changed {% if %}")
+    shutil.rmtree(folder)  # even a vanished folder changes nothing
+    assert loaded.render("hello.txt.j2", {"who": "Ann"}) == "Hello Ann\n-- Ann"
+    with pytest.raises(TemplateProblem, match="is missing"):
+        loaded.render("nothing-here.txt.j2", {})
