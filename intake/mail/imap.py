@@ -21,6 +21,8 @@ import ipaddress
 import logging
 import re
 import ssl
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -339,15 +341,32 @@ class ImapSource:
         if box is not None:
             _close_socket(box)
 
-    def idle_wait(self, seconds: float) -> bool:
+    def idle_wait(
+        self, seconds: float, stop: threading.Event | None = None, tick: float = 1.0
+    ) -> bool:
         """IMAP IDLE for up to `seconds`; True when the server announced new mail (EXISTS).
 
-        For the daemon's IDLE thread, on a session of its own (not the poll's).
+        For the daemon's IDLE thread, on a session of its own (not the poll's). With
+        `stop`, the wait looks at it every `tick` seconds and, once set, ends the IDLE
+        (DONE) at once, so the thread can LOGOUT and end within about a tick.
         """
         if "IDLE" not in self._server_capabilities():
             raise SourceError(f"{self.where} does not offer IDLE")
         box = self._require_box()
-        responses = self._run("IDLE", lambda: box.idle.wait(timeout=seconds))
+        deadline = time.monotonic() + seconds
+
+        def watch() -> list[Any]:
+            with box.idle as idle:  # IDLE now, DONE on the way out
+                while stop is None or not stop.is_set():
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return []
+                    lines: list[Any] = idle.poll(timeout=min(tick, left) if stop else left)
+                    if lines:
+                        return lines
+                return []
+
+        responses = self._run("IDLE", watch)
         return any(b"EXISTS" in line for line in responses if isinstance(line, bytes))
 
     # --------------------------------------------------------------- MailSource
