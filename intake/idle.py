@@ -4,6 +4,11 @@ The IDLE session is its own IMAP connection; it never fetches or moves anything,
 poll (one at a time, in the scheduler) stays the only writer. When IDLE fails (server
 down, no IDLE capability) the watcher logs it and tries again later; the interval poll
 goes on meanwhile, so IDLE only ever makes mail arrive sooner.
+
+`stop()` ends the session cleanly: the IDLE wait looks at the stop event every
+`STOP_TICK` seconds, then sends DONE and LOGOUT, and `stop` joins the thread with a
+timeout. The thread stays a daemon thread only as the last resort for a server that
+hangs while we say goodbye: the process then exits anyway, and the log says so.
 """
 
 from __future__ import annotations
@@ -20,6 +25,10 @@ log = logging.getLogger(__name__)
 # RFC 2177: re-issue IDLE well within 29 minutes; shorter chunks also notice stop sooner.
 CHUNK_SECONDS = 60.0
 RETRY_SECONDS = 60.0
+# How often a waiting IDLE looks at the stop event: the bound on how long a stop waits
+# for the wait to end (DONE and LOGOUT then take a round trip each).
+STOP_TICK = 0.5
+STOP_TIMEOUT = 10.0
 
 
 class IdleWatcher:
@@ -36,15 +45,28 @@ class IdleWatcher:
         self.chunk = chunk
         self.retry = retry
         self._stop = threading.Event()
-        # A daemon thread: at shutdown we do not wait out an IDLE chunk.
+        # A daemon thread only so that a server hanging on DONE/LOGOUT cannot hold the
+        # exit past `stop`'s timeout; a normal stop ends the thread itself.
         self._thread = threading.Thread(target=self._run, name="imap-idle", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self, timeout: float = STOP_TIMEOUT) -> bool:
+        """End the IDLE session (DONE, LOGOUT) and the thread; False if it did not end in time."""
         self._stop.set()
-        self._thread.join(timeout=1.0)
+        if not self._thread.is_alive():
+            return True
+        self._thread.join(timeout=timeout)
+        if self._thread.is_alive():
+            log.warning("IDLE: the session did not end within %gs; leaving it", timeout)
+            return False
+        log.info("IDLE: stopped")
+        return True
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -64,6 +86,8 @@ class IdleWatcher:
                 return
             log.info("IDLE: watching %s", source.where)
             while not self._stop.is_set():
-                if source.idle_wait(self.chunk):
+                if source.idle_wait(self.chunk, stop=self._stop, tick=STOP_TICK):
+                    if self._stop.is_set():
+                        break  # stopping: the poll would not run anyway
                     log.info("IDLE: new mail announced; polling now")
                     self.on_new_mail()

@@ -323,3 +323,46 @@ def test_sigterm_mid_poll_lets_the_poll_finish(workdir: Path) -> None:
     log = daemon.stop_and_log()
     stopping = log.index("stopping: letting the running step finish")
     assert stopping < log.index(f"poll: {count} fetched") < log.index("INFO intake.daemon: stopped")
+
+
+def _dovecot_disconnects(dovecot: DovecotMailbox, count: int, timeout: float = 10.0) -> list[str]:
+    """The user's 'Disconnected' lines in Dovecot's log, once there are `count` of them."""
+    log = dovecot.server.root / "dovecot.log"
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = [
+            line
+            for line in log.read_text(errors="replace").splitlines()
+            if f"imap({dovecot.user})" in line and "Disconnected" in line
+        ]
+        if len(lines) >= count or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.1)
+
+
+def test_sigterm_ends_the_idle_session_with_logout(workdir: Path, dovecot: DovecotMailbox) -> None:
+    password = workdir / "imap-password"
+    password.write_text(dovecot.password)
+    config = (
+        "[source]\nkind = 'imap'\n[source.imap]\n"
+        f"host = '{dovecot.host}'\nport = {dovecot.port}\nsecurity = 'plain'\n"
+        f"username = '{dovecot.user}'\npassword_file = '{password}'\n"
+    )
+    daemon = start(
+        workdir, config, daemon="poll_interval_seconds = 600\ndigest_cron = ''\nidle = true\n"
+    )
+    daemon.read_until(lambda d: "READY=1" in d)
+    daemon.read_until(lambda d: "0 fetched" in d)
+    time.sleep(1.0)  # the IDLE session is up and waiting
+    signalled = time.monotonic()
+    daemon.process.send_signal(signal.SIGTERM)
+    assert daemon.process.wait(timeout=10) == 0
+    assert time.monotonic() - signalled < 5  # one stop tick plus DONE and LOGOUT
+    log = daemon.stop_and_log()
+    assert "IDLE: stopped" in log
+    assert log.index("IDLE: stopped") < log.index("INFO intake.daemon: stopped")
+    # Two sessions (the poll's, then IDLE's), and both said LOGOUT: Dovecot logs
+    # "Logged out" for that, "Connection closed" for a session that just went away.
+    disconnects = _dovecot_disconnects(dovecot, 2)
+    assert len(disconnects) == 2, disconnects
+    assert all("Logged out" in line for line in disconnects), disconnects
