@@ -277,6 +277,9 @@ class SmtpSettings(_ServerSection):
 
     port: int | None = Field(default=None, ge=1, le=65535, description="465 tls, else 587/25")
     username: str | None = None
+    # xoauth2: log in as `username` with an access token from the [oauth] section
+    # (Microsoft 365, Gmail); password_file is then not read.
+    auth: Literal["password", "xoauth2"] = "password"
     password_file: Path | None = None
     password_credential: str = "smtp-password"
     timeout_seconds: float = Field(default=30.0, gt=0, le=600)
