@@ -105,9 +105,9 @@ def render_table(
 ) -> str:
     lines = [source]
     if envelope is not None:
-        sender = envelope.sender_address or "(no sender)"
+        address = f"<{envelope.sender_address}>" if envelope.sender_address else "(no sender)"
         name = f"{envelope.sender_name} " if envelope.sender_name else ""
-        lines.append(f"  from {name}<{sender}>  subject: {envelope.subject or '(none)'}")
+        lines.append(f"  from {name}{address}  subject: {envelope.subject or '(none)'}")
         lines.extend(f"  ! {problem}" for problem in envelope.problems)
     rows = [("#", "file", "kind", "what", "verdict")]
     for i, doc in enumerate(documents):
