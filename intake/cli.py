@@ -9,7 +9,9 @@ from collections.abc import Sequence
 from intake.commands import check, config_cmd, digest, outbox, poll, requests, run, status
 
 # Each command module offers `register(subparsers)`, which adds its parser and sets
-# `func` (args -> exit code) as the parser default.
+# `func` (args -> exit code) as the parser default. Every command registers at each start,
+# so a command module imports its heavy dependencies (PDF readers, the store, jinja2,
+# apscheduler, IMAP) inside the functions that run it (tests/unit/test_cli_startup.py).
 COMMANDS = [check, poll, requests, run, digest, outbox, status, config_cmd]
 
 DESCRIPTION = """\

@@ -8,15 +8,15 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from intake.documents.classify import ReadOptions, read_document, read_documents
-from intake.documents.pdf import is_pdf
-from intake.mail.message import MessageLimits, parse_message
-from intake.model import Assessment, Attachment, Document, Envelope
-from intake.policy.assess import assess
-from intake.policy.rules import Rules, RulesError, load_rules
-from intake.report import check_json, render_table
+# Heavy modules are imported in the functions that use them: building the parser
+# (every `intake` command, `intake --help`) must stay quick (see intake/cli.py).
+if TYPE_CHECKING:
+    from intake.mail.message import MessageLimits
+    from intake.model import Assessment, Document, Envelope
+    from intake.policy.rules import Rules
+
 
 EPILOG = """\
 examples:
@@ -89,6 +89,12 @@ class Checked:
 
 def check_bytes(name: str, data: bytes, rules: Rules, limits: MessageLimits) -> Checked:
     """Assess one file's bytes: a PDF alone, or else an email."""
+    from intake.documents.classify import ReadOptions, read_document, read_documents
+    from intake.documents.pdf import is_pdf
+    from intake.mail.message import parse_message
+    from intake.model import Attachment
+    from intake.policy.assess import assess
+
     options = ReadOptions()
     if name.lower().endswith(".pdf") or is_pdf(data):
         attachment = Attachment(
@@ -116,6 +122,10 @@ def _progress(files: list[Path]) -> Iterator[tuple[int, Path]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from intake.mail.message import MessageLimits
+    from intake.policy.rules import RulesError, load_rules
+    from intake.report import check_json, render_table
+
     try:
         files = expand(args.paths)
         rules = load_rules(args.rules)

@@ -16,17 +16,15 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from intake.commands.poll import add_config_argument, open_source
-from intake.config import ConfigError, Settings, load_settings
-from intake.logs import redact, register_secret
-from intake.mail.smtp import SendError, SmtpSink, verify_login
-from intake.mail.source import SourceError
-from intake.oauth import OAuthError, token_source
-from intake.outbox import sink_from_settings
-from intake.policy.rules import RulesError, load_rules
-from intake.runtime import check_templates, templates_dir
+from intake.commands.poll import add_config_argument
+
+# Heavy modules are imported in the functions that use them: building the parser
+# (every `intake` command, `intake --help`) must stay quick (see intake/cli.py).
+if TYPE_CHECKING:
+    from intake.config import Settings
+
 
 EPILOG = """\
 examples:
@@ -65,6 +63,9 @@ def register(sub: Any) -> None:
 
 
 def checks(settings: Settings, *, offline: bool) -> Iterator[Check]:
+    from intake.policy.rules import RulesError, load_rules
+    from intake.runtime import check_templates, templates_dir
+
     try:
         rules = load_rules(settings.rules_dir)
         yield Check("rules", True, f"{len(rules.letter.affirmations)} letter affirmations")
@@ -78,6 +79,12 @@ def checks(settings: Settings, *, offline: bool) -> Iterator[Check]:
 
 
 def _source_checks(settings: Settings, offline: bool) -> Iterator[Check]:
+    from intake.commands.poll import open_source
+    from intake.config import ConfigError
+    from intake.logs import register_secret
+    from intake.mail.source import SourceError
+    from intake.oauth import OAuthError, token_source
+
     source = settings.source
     if source.kind == "maildir":
         present = (source.maildir / "cur").is_dir() or not source.maildir.exists()
@@ -121,6 +128,11 @@ def _source_checks(settings: Settings, offline: bool) -> Iterator[Check]:
 
 
 def _sink_checks(settings: Settings, offline: bool) -> Iterator[Check]:
+    from intake.config import ConfigError
+    from intake.logs import register_secret
+    from intake.mail.smtp import SendError, SmtpSink, verify_login
+    from intake.outbox import sink_from_settings
+
     if not settings.outbox.wants_smtp:
         yield Check("outbox", True, f"folder {settings.outbox_folder} (nothing is emailed)")
         return
@@ -143,6 +155,9 @@ def _sink_checks(settings: Settings, offline: bool) -> Iterator[Check]:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from intake.config import ConfigError, load_settings
+    from intake.logs import redact
+
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:
@@ -159,6 +174,9 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_show(args: argparse.Namespace) -> int:
+    from intake.config import ConfigError, load_settings
+    from intake.logs import redact
+
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:

@@ -8,12 +8,6 @@ import sys
 from typing import Any
 
 from intake.commands.poll import add_config_argument
-from intake.config import ConfigError, load_settings
-from intake.outbox import send_due, sink_from_settings
-from intake.outgoing import outgoing_from_settings
-from intake.policy.rules import RulesError, load_rules
-from intake.store import Store, StoreError
-from intake.summaries import build_digest, queue_digest
 
 EPILOG = """\
 examples:
@@ -42,6 +36,13 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from intake.config import ConfigError, load_settings
+    from intake.outbox import send_due, sink_from_settings
+    from intake.outgoing import outgoing_from_settings
+    from intake.policy.rules import RulesError, load_rules
+    from intake.store import Store, StoreError
+    from intake.summaries import build_digest, queue_digest
+
     try:
         settings = load_settings(args.config)
         outgoing = outgoing_from_settings(settings, load_rules(settings.rules_dir))

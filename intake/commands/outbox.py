@@ -8,9 +8,6 @@ import sys
 from typing import Any
 
 from intake.commands.poll import add_config_argument
-from intake.config import ConfigError, load_settings
-from intake.outbox import send_due, sink_from_settings
-from intake.store import Store, StoreError
 
 EPILOG = """\
 examples:
@@ -43,6 +40,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from intake.config import ConfigError, load_settings
+    from intake.outbox import send_due, sink_from_settings
+    from intake.store import Store, StoreError
+
     try:
         settings = load_settings(args.config)
         sink = sink_from_settings(settings) if args.action == "send" else None

@@ -7,15 +7,14 @@ import sqlite3
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from intake.config import ConfigError, Settings, load_settings
-from intake.mail.source import MailSource, SourceError
-from intake.outbox import send_due, sink_from_settings
-from intake.outgoing import outgoing_from_settings
-from intake.pipeline import PollBusy, PollResult, poll_lock, poll_once
-from intake.policy.rules import RulesError, load_rules
-from intake.store import Store, StoreError
+# Only `run` needs the pipeline, the store and the mail: imported there, so that every
+# other command (and `intake --help`) starts without them.
+if TYPE_CHECKING:
+    from intake.config import Settings
+    from intake.mail.source import MailSource
+    from intake.pipeline import PollResult
 
 EPILOG = """\
 examples:
@@ -70,6 +69,8 @@ def open_source(settings: Settings, *, access_token: str | None = None) -> MailS
 
     With `access_token` (OAuth2, see intake.oauth) IMAP logs in by XOAUTH2 instead.
     """
+    from intake.config import ConfigError
+
     source = settings.source
     if source.kind == "imap":
         from intake.mail.imap import ImapConfig, ImapSource
@@ -146,6 +147,14 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    from intake.config import ConfigError, load_settings
+    from intake.mail.source import SourceError
+    from intake.outbox import send_due, sink_from_settings
+    from intake.outgoing import outgoing_from_settings
+    from intake.pipeline import PollBusy, poll_lock, poll_once
+    from intake.policy.rules import RulesError, load_rules
+    from intake.store import Store, StoreError
+
     try:
         settings = load_settings(args.config)
         rules = load_rules(settings.rules_dir)

@@ -7,26 +7,21 @@ import getpass
 import json
 import sqlite3
 import sys
-import webbrowser
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake.commands.poll import add_config_argument
-from intake.config import ConfigError, Settings, load_settings
-from intake.model import Assessment, Document, Evidence, NefVerdict
-from intake.outgoing import outgoing_from_settings, queue_summary
-from intake.pipeline import retry_failed
-from intake.policy.rules import RulesError, load_rules
-from intake.store import (
-    AuditRow,
-    MessageRow,
-    RequestRow,
-    RequestStatus,
-    Store,
-    StoreError,
-)
-from intake.summaries import render_owed_summaries, render_summary, write_index
+
+# Heavy modules are imported in the functions that use them: building the parser
+# (every `intake` command, `intake --help`) must stay quick (see intake/cli.py).
+if TYPE_CHECKING:
+    from intake.config import Settings
+    from intake.model import Assessment, Document, Evidence, NefVerdict
+    from intake.store import AuditRow, MessageRow, RequestRow, Store
+
+    # What each `requests` action is: it runs with the settings and an open store.
+    Action = Callable[[argparse.Namespace, Settings, Store], int]
 
 EPILOG = """\
 examples:
@@ -46,6 +41,11 @@ class CommandError(Exception):
     """Shown to the user as `intake requests: <message>` with exit status 1."""
 
 
+# The values of intake.store.RequestStatus (a test keeps them equal), written out so that
+# building the parser does not import the store.
+REQUEST_STATUSES = ("open", "incomplete", "needs_review", "training_required", "complete", "closed")
+
+
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "requests",
@@ -58,9 +58,7 @@ def register(sub: Any) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     listing = actions.add_parser("list", help="one line per request")
-    listing.add_argument(
-        "--status", choices=[s.value for s in RequestStatus], help="only requests in this status"
-    )
+    listing.add_argument("--status", choices=REQUEST_STATUSES, help="only requests in this status")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     add_config_argument(listing)
     listing.set_defaults(func=_with_store(list_requests))
@@ -96,11 +94,11 @@ def register(sub: Any) -> None:
     summary.set_defaults(func=_with_store(summarize_request))
 
 
-Action = Callable[[argparse.Namespace, Settings, Store], int]
-
-
 def _with_store(action: Action) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
+        from intake.config import ConfigError, load_settings
+        from intake.policy.rules import RulesError
+
         try:
             settings = load_settings(args.config)
         except ConfigError as exc:
@@ -121,6 +119,8 @@ def _with_store(action: Action) -> Callable[[argparse.Namespace], int]:
 
 @contextmanager
 def _store(settings: Settings) -> Iterator[Store]:
+    from intake.store import Store, StoreError
+
     try:
         store = Store.open(settings.state_dir, create=False)
     except StoreError as exc:
@@ -137,6 +137,8 @@ def _store(settings: Settings) -> Iterator[Store]:
 
 
 def list_requests(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from intake.store import RequestStatus
+
     status = RequestStatus(args.status) if args.status else None
     requests = store.list_requests(status)
     if args.json:
@@ -350,6 +352,8 @@ def _request_json(store: Store, request: RequestRow, *, full: bool = False) -> d
 
 
 def close_request(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from intake.store import RequestStatus
+
     reason = args.reason.strip()
     if not reason:
         raise CommandError("--reason must say why the request is closed")
@@ -383,6 +387,11 @@ def _login_name() -> str:
 
 
 def retry_messages(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from intake.outgoing import outgoing_from_settings
+    from intake.pipeline import retry_failed
+    from intake.policy.rules import load_rules
+    from intake.summaries import render_owed_summaries
+
     rules = load_rules(settings.rules_dir)
     outgoing = outgoing_from_settings(settings, rules)
     result = retry_failed(store, rules, own_address=settings.own_address, outgoing=outgoing)
@@ -407,6 +416,10 @@ def retry_messages(args: argparse.Namespace, settings: Settings, store: Store) -
 
 
 def summarize_request(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from intake.outgoing import outgoing_from_settings, queue_summary
+    from intake.policy.rules import load_rules
+    from intake.summaries import render_owed_summaries, render_summary, write_index
+
     rules = load_rules(settings.rules_dir)
     outgoing = outgoing_from_settings(settings, rules)
     request = store.get_request(args.id)
@@ -430,5 +443,7 @@ def summarize_request(args: argparse.Namespace, settings: Settings, store: Store
     print(rendered.html_path)
     print(rendered.pdf_path)
     if args.open:
+        import webbrowser
+
         webbrowser.open(rendered.html_path.resolve().as_uri())
     return 0

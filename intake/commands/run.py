@@ -6,7 +6,6 @@ import argparse
 from typing import Any
 
 from intake.commands.poll import add_config_argument
-from intake.daemon import run_daemon
 
 EPILOG = """\
 Polls the mailbox every daemon.poll_interval_seconds, sends the outbox after each poll,
@@ -44,4 +43,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from intake.daemon import run_daemon  # apscheduler and the rest: only when the daemon runs
+
     return run_daemon(args.config, log_format=args.log_format, log_level=args.log_level)

@@ -11,11 +11,14 @@ import argparse
 import json
 import sqlite3
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake.commands.poll import add_config_argument
-from intake.config import ConfigError, load_settings
-from intake.store import MessageStatus, Store, StoreError
+
+# Heavy modules are imported in the functions that use them: building the parser
+# (every `intake` command, `intake --help`) must stay quick (see intake/cli.py).
+if TYPE_CHECKING:
+    from intake.store import Store
 
 EPILOG = """\
 examples:
@@ -45,6 +48,8 @@ def register(sub: Any) -> None:
 
 def collect(store: Store) -> dict[str, Any]:
     """Everything `status` shows, as plain data."""
+    from intake.store import MessageStatus
+
     polls = store.recent_polls(1)
     failed_messages = store.messages(status=MessageStatus.FAILED)
     outbox = store.outbox_counts()
@@ -115,6 +120,9 @@ def render(status: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from intake.config import ConfigError, load_settings
+    from intake.store import Store, StoreError
+
     try:
         settings = load_settings(args.config)
     except ConfigError as exc:

@@ -1,0 +1,73 @@
+"""The command line starts quickly: building the parser imports no heavy module, and a
+command imports only what it uses. Each case runs in a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import subprocess
+import sys
+
+from intake.commands.requests import REQUEST_STATUSES
+from intake.store import RequestStatus
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+# Run `main(argv)` in a new interpreter and print which of the watched modules it loaded.
+PROBE = """
+import contextlib, io, json, sys
+from intake.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    try:
+        code = main(sys.argv[1:])
+    except SystemExit as exc:
+        code = exc.code
+watched = WATCHED
+print(json.dumps({"code": code, "loaded": sorted(m for m in watched if m in sys.modules)}))
+"""
+
+HEAVY = [
+    "pypdf",
+    "pdfplumber",
+    "jinja2",
+    "apscheduler",
+    "imap_tools",
+    "pydantic",
+    "intake.store",
+    "intake.pipeline",
+    "intake.daemon",
+    "intake.config",
+]
+
+
+def loaded_by(*argv: str) -> tuple[object, list[str]]:
+    code = PROBE.replace("WATCHED", repr(HEAVY))
+    out = subprocess.run(
+        [sys.executable, "-c", code, *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    return result["code"], result["loaded"]
+
+
+def test_help_imports_no_heavy_module() -> None:
+    code, loaded = loaded_by("--help")
+    assert code == 0
+    assert loaded == []
+
+
+def test_check_imports_neither_the_store_nor_the_daemon_nor_imap() -> None:
+    eml = sorted((ROOT / "fixtures" / "eml").glob("*.eml"))[0]
+    code, loaded = loaded_by("check", "--json", str(eml))
+    assert code == 0
+    assert "pydantic" in loaded  # it did read the email: the model is pydantic's
+    unused = {"intake.store", "intake.pipeline", "intake.daemon", "apscheduler", "imap_tools"}
+    assert not unused & set(loaded)
+
+
+def test_the_requests_parser_offers_every_request_status() -> None:
+    assert set(REQUEST_STATUSES) == {s.value for s in RequestStatus}
