@@ -38,6 +38,7 @@ from intake.commands.poll import open_source
 from intake.config import ConfigError, Settings
 from intake.logs import LogFormat, register_secret, setup_logging
 from intake.mail.source import MailSource, SourceError
+from intake.oauth import TokenSource
 from intake.outbox import SendReport, send_due, sink_from_settings
 from intake.outgoing import outgoing_from_settings
 from intake.pipeline import PollBusy, poll_lock, poll_once
@@ -322,7 +323,8 @@ class Daemon:
     def send_outbox(self) -> None:
         self.step.begin("send")
         try:
-            report = send_outbox_now(self.runtime.settings)
+            runtime = self.runtime
+            report = send_outbox_now(runtime.settings, tokens=runtime.tokens)
         except (ConfigError, StoreError, sqlite3.Error) as exc:
             log.error("cannot send the outbox: %s", exc)
         except Exception:  # the next cycle tries again; a bug must not stop the daemon
@@ -367,11 +369,15 @@ class Daemon:
             self._idle.stop()
 
 
-def send_outbox_now(settings: Settings) -> SendReport:
-    """The outbox's due messages, through the configured sink (folder or SMTP)."""
-    if settings.outbox.wants_smtp and settings.smtp is not None:
-        register_secret(settings.smtp.password())
-    sink = sink_from_settings(settings)
+def send_outbox_now(settings: Settings, tokens: TokenSource | None = None) -> SendReport:
+    """The outbox's due messages, through the configured sink (folder or SMTP).
+
+    `tokens`: the IMAP login's token source, shared with an XOAUTH2 SMTP login.
+    """
+    smtp = settings.smtp
+    if settings.outbox.wants_smtp and smtp is not None and smtp.auth == "password":
+        register_secret(smtp.password())
+    sink = sink_from_settings(settings, tokens)
     with Store.open(settings.state_dir) as store:
         return send_due(store, sink, max_attempts=settings.outbox.max_attempts)
 

@@ -1,4 +1,5 @@
-"""OAuth2 for the IMAP login (XOAUTH2): Microsoft 365 and Gmail, whose basic auth is gone.
+"""OAuth2 for the IMAP and SMTP logins (XOAUTH2): Microsoft 365 and Gmail, whose basic
+auth is gone.
 
 `TokenSource.access_token()` returns a valid access token, asking the token endpoint for
 a new one when none is held or the held one expires within `margin` (default 5 min):
@@ -7,6 +8,13 @@ a new one when none is held or the held one expires within `margin` (default 5 m
   provider rotated in, which is kept in `state_dir/oauth-refresh-token.json` (0600).
   When the operator installs a different token, theirs wins over the stored one.
 - grant `client_credentials` (Microsoft app-only access): the client id and secret.
+
+One source serves both logins of the daemon (IMAP, and SMTP with `smtp.auth =
+"xoauth2"`): both log in as the training mailbox, so one token of that account does, as
+long as its scope covers both. Microsoft's default scope here then adds SMTP.Send; Google's
+(https://mail.google.com/) covers SMTP already. The source is shared by the poll, the
+IDLE thread and the send step, so a lock keeps two refreshes from racing (a rotated
+refresh token may stop the other one working).
 
 Tokens and secrets are registered with the log redaction and never put in an error.
 """
@@ -18,6 +26,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -34,6 +43,8 @@ from intake.store import utc_now
 log = logging.getLogger(__name__)
 
 ROTATED_FILE = "oauth-refresh-token.json"
+# Added to Microsoft's default (IMAP) scope when SMTP logs in by XOAUTH2 as well.
+MICROSOFT_SMTP_SCOPE = "https://outlook.office.com/SMTP.Send"
 DEFAULT_MARGIN = dt.timedelta(minutes=5)
 HTTP_TIMEOUT = 30.0
 
@@ -130,25 +141,30 @@ class TokenSource:
         post: Post = http_post,
         clock: Clock = utc_now,
         margin: dt.timedelta = DEFAULT_MARGIN,
+        scope: str | None = None,
     ) -> None:
         check_token_url(settings.effective_token_url)
         self.settings = settings
+        self.scope = scope or settings.effective_scope
         self.rotated = RotatedTokenStore(state_dir)
         self._post = post
         self._clock = clock
         self.margin = margin
         self._token: Token | None = None
+        self._lock = threading.Lock()
         self.refreshes = 0
 
     def access_token(self) -> str:
-        token = self._token
-        if token is None or token.expires_at - self.margin <= self._clock():
-            token = self._token = self._fetch()
-        return token.access_token
+        with self._lock:
+            token = self._token
+            if token is None or token.expires_at - self.margin <= self._clock():
+                token = self._token = self._fetch()
+            return token.access_token
 
     def invalidate(self) -> None:
-        """Forget the held access token (the server refused it): the next call asks anew."""
-        self._token = None
+        """Forget the held access token (a server refused it): the next call asks anew."""
+        with self._lock:
+            self._token = None
 
     def _form(self) -> tuple[dict[str, str], str | None]:
         """The request body, and the installed refresh token (None for client credentials)."""
@@ -159,7 +175,7 @@ class TokenSource:
         except ConfigError as exc:
             raise OAuthError(str(exc)) from exc
         register_secret(secret)
-        form = {"client_id": settings.client_id, "scope": settings.effective_scope}
+        form = {"client_id": settings.client_id, "scope": self.scope}
         if secret:
             form["client_secret"] = secret
         if settings.grant == "client_credentials":
@@ -221,11 +237,28 @@ def _seconds(value: object, default: int) -> int:
         return default
 
 
+def oauth_scope(settings: Settings) -> str:
+    """The scope to ask for: the configured one, or the provider's for the logins in use."""
+    oauth = settings.oauth
+    assert oauth is not None
+    scope = oauth.effective_scope
+    smtp_too = settings.smtp is not None and settings.smtp.auth == "xoauth2"
+    if (
+        smtp_too
+        and oauth.scope is None  # an operator's own scope is taken as written
+        and oauth.provider == "microsoft"
+        and oauth.grant == "refresh_token"  # client credentials: .default covers all
+        and MICROSOFT_SMTP_SCOPE not in scope.split()
+    ):
+        scope = f"{scope} {MICROSOFT_SMTP_SCOPE}"
+    return scope
+
+
 def token_source(settings: Settings) -> TokenSource | None:
     """The settings' token source, or None without an [oauth] section."""
     if settings.oauth is None:
         return None
     try:
-        return TokenSource(settings.oauth, settings.state_dir)
+        return TokenSource(settings.oauth, settings.state_dir, scope=oauth_scope(settings))
     except OAuthError as exc:
         raise ConfigError(f"{settings.origin}: {exc}") from exc

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
 
-from intake.config import Settings
+from intake.config import ConfigError, Settings
 from intake.mail.outbox_folder import OutboxFolder, OutboxFolderError
-from intake.mail.smtp import SendError, SmtpConfig, SmtpSink
+from intake.mail.smtp import AccessTokens, SendError, SmtpConfig, SmtpSink
+from intake.oauth import token_source
 from intake.store import OutboxRow, Store
 
 ACTOR = "outbox"
@@ -136,21 +137,44 @@ def send_due(
     return report
 
 
-def sink_from_settings(settings: Settings) -> Sink:
-    """The configured sink: the folder outbox (default) or the SMTP server."""
+def sink_from_settings(settings: Settings, tokens: AccessTokens | None = None) -> Sink:
+    """The configured sink: the folder outbox (default) or the SMTP server.
+
+    With `smtp.auth = "xoauth2"` the login takes its tokens from `tokens` (the daemon
+    passes the IMAP login's source, so one token serves both) or else from a new source
+    for the [oauth] section. Raises ConfigError when a secret or the [oauth] is missing.
+    """
     if settings.outbox.sink == "smtp":
-        smtp = settings.smtp
-        assert smtp is not None  # validated by Settings
-        password = smtp.password()
-        return SmtpSink(
-            SmtpConfig(
-                host=smtp.host,
-                port=smtp.effective_port,
-                security=smtp.security,
-                username=smtp.username if password is not None else None,
-                password=password,
-                timeout=smtp.timeout_seconds,
-                ca_file=smtp.tls_ca_file,
-            )
-        )
+        return SmtpSink(smtp_config(settings, tokens))
     return OutboxFolder(settings.outbox_folder)
+
+
+def smtp_config(settings: Settings, tokens: AccessTokens | None = None) -> SmtpConfig:
+    smtp = settings.smtp
+    assert smtp is not None  # validated by Settings
+    password: str | None = None
+    if smtp.auth == "xoauth2":
+        if smtp.username is None:
+            raise ConfigError(
+                f"{settings.origin}: smtp.auth = 'xoauth2' needs smtp.username, "
+                "the mailbox the OAuth2 token belongs to"
+            )
+        tokens = tokens or token_source(settings)
+        if tokens is None:
+            raise ConfigError(
+                f"{settings.origin}: smtp.auth = 'xoauth2' needs an [oauth] section "
+                "(the same one as the IMAP login's, usually)"
+            )
+    else:
+        tokens = None
+        password = smtp.password()
+    return SmtpConfig(
+        host=smtp.host,
+        port=smtp.effective_port,
+        security=smtp.security,
+        username=smtp.username if password is not None or tokens is not None else None,
+        password=password,
+        timeout=smtp.timeout_seconds,
+        ca_file=smtp.tls_ca_file,
+        tokens=tokens,
+    )

@@ -9,6 +9,12 @@ server answered 5xx to this message (its sender, a recipient, or its content).
 
 The password is read by the caller (from a file or a systemd credential) and is never
 put in an error message or a log line.
+
+OAuth2 (`auth="xoauth2"`, Microsoft 365 and Gmail, which refuse basic auth for SMTP
+too): the login is SASL XOAUTH2 with an access token from `tokens` (in the daemon, the
+same token source as the IMAP login). A refused token (535) is dropped from the source,
+so the next attempt asks the token endpoint for a fresh one; like every login failure
+it is transient. A token endpoint that cannot give one is transient too.
 """
 
 from __future__ import annotations
@@ -20,9 +26,13 @@ import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
+
+from intake.mail.source import SourceError
+from intake.oauth import xoauth2_string
 
 Security = Literal["tls", "starttls", "plain"]
+Auth = Literal["password", "xoauth2"]
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 
@@ -44,6 +54,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+class AccessTokens(Protocol):
+    """Where XOAUTH2 access tokens come from (intake.oauth.TokenSource)."""
+
+    def access_token(self) -> str:
+        """A valid access token; raises a SourceError (OAuthError) when none can be had."""
+        ...
+
+    def invalidate(self) -> None:
+        """Forget the held token: the server refused it."""
+        ...
+
+
 @dataclass(frozen=True)
 class SmtpConfig:
     host: str
@@ -53,6 +75,14 @@ class SmtpConfig:
     password: str | None = field(default=None, repr=False)
     timeout: float = 30.0
     ca_file: Path | None = None  # a private CA for an internal relay; None: the system's
+    # XOAUTH2 login as `username` with tokens from here, instead of the password.
+    tokens: AccessTokens | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def auth(self) -> Auth | None:
+        if self.tokens is not None:
+            return "xoauth2"
+        return "password" if self.username is not None else None
 
     def __post_init__(self) -> None:
         if self.security not in ("tls", "starttls", "plain"):
@@ -63,7 +93,10 @@ class SmtpConfig:
             )
         if not 0 < self.port < 65536:
             raise ValueError(f"SMTP port {self.port} is out of range")
-        if (self.username is None) != (self.password is None):
+        if self.tokens is not None:
+            if self.username is None or self.password is not None:
+                raise ValueError("SMTP XOAUTH2 needs the mailbox's username and no password")
+        elif (self.username is None) != (self.password is None):
             raise ValueError("SMTP username and password go together")
 
 
@@ -153,23 +186,62 @@ def verify_login(config: SmtpConfig) -> None:
     except (OSError, smtplib.SMTPException) as exc:
         raise SendError(True, f"{where} cannot be reached: {_os_reason(exc)}") from exc
     try:
-        if config.username is not None and config.password is not None:
-            try:
-                client.login(config.username, config.password)
-            except smtplib.SMTPAuthenticationError as exc:
-                raise SendError(
-                    False,
-                    f"{where} rejected the login of {config.username} "
-                    f"({_response(exc.smtp_code, exc.smtp_error)})",
-                ) from exc
-            except smtplib.SMTPNotSupportedError as exc:
-                raise SendError(False, f"{where} does not offer AUTH (login)") from exc
-        else:
+        if config.auth is None:
             client.noop()
+        else:
+            _login(client, config, where)
     except (OSError, smtplib.SMTPException) as exc:
         raise SendError(True, f"{where}: {_os_reason(exc)}") from exc
     finally:
         _quit(client)
+
+
+def _login(client: smtplib.SMTP, config: SmtpConfig, where: str) -> None:
+    """Log in with the password or by XOAUTH2; a refusal is a transient SendError."""
+    assert config.username is not None
+    try:
+        if config.tokens is not None:
+            _xoauth2(client, config.username, config.tokens, where)
+        else:
+            assert config.password is not None
+            client.login(config.username, config.password)
+    except smtplib.SMTPAuthenticationError as exc:
+        answer = _response(exc.smtp_code, exc.smtp_error)
+        if config.tokens is not None:
+            # Revoked, or issued for another mailbox or scope: the next try asks anew.
+            config.tokens.invalidate()
+            raise SendError(
+                True,
+                f"{where} refused the OAuth2 token of {config.username} ({answer}); "
+                "a new token is asked for at the next try (check oauth.scope and that "
+                "smtp.username is the mailbox the token belongs to)",
+            ) from exc
+        raise SendError(
+            True,
+            f"{where} rejected the login of {config.username} ({answer}); "
+            "check the username and password",
+        ) from exc
+    except smtplib.SMTPNotSupportedError as exc:
+        mechanism = "XOAUTH2" if config.tokens is not None else "login"
+        raise SendError(True, f"{where} does not offer AUTH ({mechanism})") from exc
+
+
+def _xoauth2(client: smtplib.SMTP, username: str, tokens: AccessTokens, where: str) -> None:
+    try:
+        token = tokens.access_token()
+    except SourceError as exc:  # OAuthError: the endpoint refused or cannot be reached
+        raise SendError(True, f"{where}: no OAuth2 access token: {exc}") from exc
+    client.ehlo_or_helo_if_needed()
+    if not client.has_extn("auth"):
+        raise smtplib.SMTPNotSupportedError("AUTH")
+    initial = xoauth2_string(username, token)
+
+    def respond(challenge: bytes | None = None) -> str:
+        # A 334 after the initial response carries the server's error (Google: JSON);
+        # the answer to it is empty, and the server then says 535.
+        return initial if challenge is None else ""
+
+    client.auth("XOAUTH2", respond, initial_response_ok=True)
 
 
 class SmtpSink:
@@ -183,17 +255,8 @@ class SmtpSink:
 
 
 def _deliver(client: smtplib.SMTP, config: SmtpConfig, message: EmailMessage, where: str) -> None:
-    if config.username is not None and config.password is not None:
-        try:
-            client.login(config.username, config.password)
-        except smtplib.SMTPAuthenticationError as exc:
-            raise SendError(
-                True,
-                f"{where} rejected the login of {config.username} "
-                f"({_response(exc.smtp_code, exc.smtp_error)}); check the username and password",
-            ) from exc
-        except smtplib.SMTPNotSupportedError as exc:
-            raise SendError(True, f"{where} does not offer AUTH (login)") from exc
+    if config.auth is not None:
+        _login(client, config, where)
     try:
         refused = client.send_message(message)
     except smtplib.SMTPRecipientsRefused as exc:

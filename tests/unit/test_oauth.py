@@ -6,10 +6,7 @@ import base64
 import datetime as dt
 import json
 import stat
-import threading
-import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -24,65 +21,7 @@ from intake.oauth import (
     check_token_url,
     xoauth2_string,
 )
-
-
-class TokenEndpoint:
-    """Issues access tokens numbered 1, 2, …; rotates the refresh token when asked."""
-
-    def __init__(self, *, rotate: bool, expires_in: int = 3600) -> None:
-        self.rotate = rotate
-        self.expires_in = expires_in
-        self.requests: list[dict[str, str]] = []
-        self.valid_refresh = {"installed-refresh-token"}
-        self.refuse: str | None = None
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers["Content-Length"])
-                form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
-                endpoint.requests.append(form)
-                status, body = endpoint.answer(form)
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/token"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def answer(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
-        if self.refuse:
-            return 400, {"error": "invalid_grant", "error_description": self.refuse}
-        number = len(self.requests)
-        body: dict[str, Any] = {
-            "access_token": f"access-{number}",
-            "token_type": "Bearer",
-            "expires_in": self.expires_in,
-        }
-        if form.get("grant_type") == "client_credentials":
-            return (200, body) if form.get("client_secret") == "app-secret" else (401, {})
-        if form.get("refresh_token") not in self.valid_refresh:
-            return 400, {"error": "invalid_grant", "error_description": "refresh token revoked"}
-        if self.rotate:
-            new = f"rotated-refresh-{number}"
-            # As Microsoft does: the old one may stop working once a new one is issued.
-            self.valid_refresh = {new}
-            body["refresh_token"] = new
-        return 200, body
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+from tests.unit.oauth_endpoint import TokenEndpoint
 
 
 @pytest.fixture
