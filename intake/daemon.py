@@ -41,7 +41,7 @@ from intake.mail.source import MailSource, SourceError
 from intake.oauth import TokenSource
 from intake.outbox import SendReport, send_due, sink_from_settings
 from intake.outgoing import outgoing_from_settings
-from intake.pipeline import PollBusy, poll_lock, poll_once
+from intake.pipeline import PollBusy, poll_lock, poll_once, record_poll
 from intake.replies.render import install as install_templates
 from intake.runtime import Runtime, RuntimeProblem, load_runtime
 from intake.store import Store, StoreError, utc_now
@@ -292,11 +292,7 @@ class Daemon:
     def _record(
         self, runtime: Runtime, started: dt.datetime, *, ok: bool, result: str, error: str | None
     ) -> None:
-        try:
-            with Store.open(runtime.settings.state_dir) as store, store.transaction():
-                store.record_poll(started, ok=ok, result=result, error=error)
-        except (StoreError, sqlite3.Error) as exc:
-            log.error("cannot record the poll in the state database: %s", exc)
+        record_poll(runtime.settings.state_dir, started, ok=ok, result=result, error=error)
 
     def _alert(self, runtime: Runtime) -> None:
         settings = runtime.settings

@@ -28,8 +28,10 @@ A message whose reading raises is recorded `failed` with the error, its bytes ke
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import fcntl
 import hashlib
+import logging
 import os
 import signal
 import sqlite3
@@ -53,8 +55,11 @@ from intake.store import (
     MessageStatus,
     RequestStatus,
     Store,
+    StoreError,
 )
 from intake.summaries import SUMMARY_STATUSES, refresh_summaries, save_originals
+
+log = logging.getLogger(__name__)
 
 ACTOR = "poll"
 FAILED_DIR = "failed"
@@ -672,3 +677,19 @@ def poll_lock(state_dir: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+# ------------------------------------------------------------------ record
+
+
+def record_poll(
+    state_dir: Path, started: dt.datetime, *, ok: bool, result: str, error: str | None
+) -> None:
+    """Note one poll (the daemon's or `intake poll --once`'s) in the `polls` table that
+    `intake status` reads, in a transaction of its own once the poll is over. A state
+    that cannot take the note is logged, not raised: the poll's own work is kept."""
+    try:
+        with Store.open(state_dir) as store, store.transaction():
+            store.record_poll(started, ok=ok, result=result, error=error)
+    except (StoreError, sqlite3.Error) as exc:
+        log.error("cannot record the poll in the state database: %s", exc)

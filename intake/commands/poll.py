@@ -151,9 +151,9 @@ def run(args: argparse.Namespace) -> int:
     from intake.mail.source import SourceError
     from intake.outbox import send_due, sink_from_settings
     from intake.outgoing import outgoing_from_settings
-    from intake.pipeline import PollBusy, poll_lock, poll_once
+    from intake.pipeline import PollBusy, poll_lock, poll_once, record_poll
     from intake.policy.rules import RulesError, load_rules
-    from intake.store import Store, StoreError
+    from intake.store import Store, StoreError, utc_now
 
     try:
         settings = load_settings(args.config)
@@ -165,7 +165,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"intake poll: {exc}", file=sys.stderr)
         return 2
     display = ProgressDisplay(sys.stderr)
+    started_at = utc_now()
     started = time.monotonic()
+    error: str | None = None
     try:
         with (
             poll_lock(settings.state_dir),
@@ -185,19 +187,20 @@ def run(args: argparse.Namespace) -> int:
             sent = (
                 send_due(store, sink, max_attempts=settings.outbox.max_attempts) if sink else None
             )
-    except SourceError as exc:
-        display.finish()
-        print(f"intake poll: the mail source is unreachable: {exc}", file=sys.stderr)
-        return 1
-    except (StoreError, PollBusy) as exc:
+    except PollBusy as exc:  # not a poll of ours: the one running records its own
         display.finish()
         print(f"intake poll: {exc}", file=sys.stderr)
         return 1
-    except sqlite3.Error as exc:
-        display.finish()
-        print(f"intake poll: the state database failed: {exc}", file=sys.stderr)
-        return 1
+    except SourceError as exc:  # the daemon's words, in the same `polls` table
+        error = f"the mail source is unreachable: {exc}"
+    except (StoreError, sqlite3.Error) as exc:
+        error = f"the state database failed: {exc}"
     display.finish()
+    if error is not None:
+        record_poll(settings.state_dir, started_at, ok=False, result="failed", error=error)
+        print(f"intake poll: {error}", file=sys.stderr)
+        return 1
+    record_poll(settings.state_dir, started_at, ok=True, result=result.summary(), error=None)
     print(_summary(result, time.monotonic() - started), file=sys.stderr)
     if sent is not None:
         print(f"outbox: {sent.summary()}", file=sys.stderr)

@@ -94,7 +94,7 @@ def render(status: dict[str, Any]) -> str:
     lines = []
     poll = status["last_poll"]
     if poll is None:
-        lines.append("last poll:  none recorded (the daemon has not polled yet)")
+        lines.append("last poll:  none recorded (no poll yet)")
     elif poll["ok"]:
         lines.append(f"last poll:  {poll['finished_at']}  ok: {poll['result']}")
     else:

@@ -60,6 +60,39 @@ def test_status_shows_the_last_poll_counts_and_failures(
     assert [p["error"] for p in status["recent_failures"]["polls"]] == ["IMAP 127.0.0.1:1: refused"]
 
 
+def test_status_shows_a_poll_made_by_poll_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _config(tmp_path)
+    assert main(["poll", "--once", "--config", str(config)]) == 0
+    capsys.readouterr()
+    assert main(["status", "--json", "--config", str(config)]) == 0
+    poll = json.loads(capsys.readouterr().out)["last_poll"]
+    assert poll["ok"] is True
+    assert poll["result"].startswith("0 fetched, 0 processed")
+    assert main(["status", "--config", str(config)]) == 0
+    assert f"ok: {poll['result']}" in capsys.readouterr().out
+
+
+def test_status_shows_a_failed_poll_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = _closed_port()
+    (tmp_path / "pw").write_text("secret")
+    config = _config(tmp_path)
+    config.write_text(
+        f'state_dir = "{tmp_path / "state"}"\n[source]\nkind = "imap"\n[source.imap]\n'
+        f'host = "127.0.0.1"\nport = {port}\nsecurity = "plain"\nusername = "u"\n'
+        f'password_file = "{tmp_path / "pw"}"\ntimeout_seconds = 2\n'
+    )
+    assert main(["poll", "--once", "--config", str(config)]) == 1
+    capsys.readouterr()
+    assert main(["status", "--config", str(config)]) == 3  # the last poll failed
+    text = capsys.readouterr().out
+    assert "FAILED: the mail source is unreachable" in text
+    assert str(port) in text and "secret" not in text
+
+
 def test_status_without_a_state_database_says_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
