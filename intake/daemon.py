@@ -6,12 +6,15 @@ Jobs (APScheduler 3, one worker thread, so one step runs at a time):
   (coalesce). After each poll the outbox is sent, so replies leave within the cycle.
 - digest: on `daemon.digest_cron`, the clerks' digest.
 - IMAP IDLE (optional, `daemon.idle`): a thread that waits for new mail and brings the
-  next poll forward; the interval poll stays as the fallback.
+  next poll forward; the interval poll stays as the fallback. At shutdown it ends its
+  session (DONE, LOGOUT) before the scheduler stops.
 
 The main thread waits for signals and pings the watchdog while the daemon is healthy
 (the scheduler runs and no step has been stuck past `daemon.stall_seconds`). SIGTERM or
 SIGINT: STOPPING=1, the running step finishes, exit 0. SIGHUP: configuration, rules and
-templates are read again; when any is wrong the old ones stay, and the log says why.
+templates are read again; when any is wrong the old ones stay, and the log says why
+(templates included: replies use the set compiled at the last good load, never a file
+edited since).
 """
 
 from __future__ import annotations
