@@ -191,17 +191,6 @@ def private_dovecot() -> Iterator[Any]:
         server.cleanup()
 
 
-def imap_config(mailbox: Any) -> ImapConfig:
-    return ImapConfig(
-        host=mailbox.host,
-        port=mailbox.port,
-        username=mailbox.user,
-        password=mailbox.password,
-        security="plain",
-        timeout_seconds=60,
-    )
-
-
 # ---------------------------------------------------------------------- backlog
 
 
@@ -349,7 +338,10 @@ def run_idle(server: Any, count: int, workdir: Path, repeats: int = 7) -> Idle:
             store.advance_cursor("INBOX", mailbox.uidvalidity(), last)
         for _ in range(repeats):
             started = time.perf_counter()
-            with imap_commands_sent() as sent, ImapSource(imap_config(mailbox)) as source:
+            with (
+                imap_commands_sent() as sent,
+                ImapSource(mailbox.imap_config(timeout_seconds=60)) as source,
+            ):
                 result = poll_once(source, store, rules, own_address=OWN)
             seconds.append(time.perf_counter() - started)
             if result != PollResult():

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from intake.mail.imap import ImapConfig
+
 MAIL_UID = 8  # Debian's `mail` user and group: Dovecot refuses to open mail as root.
 MAIL_GID = 8
 _START_TIMEOUT = 10.0
@@ -301,6 +303,10 @@ class DovecotMailbox:
     - `sessions_frozen()`: a context manager inside which connected IMAP sessions
       stop answering (a hung server: clients hit their socket timeout).
     - `folders() -> list[str]`: the user's folders.
+    - `imap_config(**overrides) -> ImapConfig`: intake's login to this mailbox (plain
+      IMAP on loopback, 10 s timeout); `overrides` replace any field.
+    - `write_intake_config(folder, own_address=…, timeout_seconds=…) -> Path`: an
+      intake.toml polling this mailbox (state in `folder/state`, the password in a file).
     """
 
     server: DovecotServer
@@ -323,6 +329,38 @@ class DovecotMailbox:
     @property
     def ca_file(self) -> Path:
         return self.server.ca_file
+
+    def imap_config(self, **overrides: Any) -> ImapConfig:
+        settings: dict[str, Any] = {
+            "host": self.host,
+            "port": self.port,
+            "security": "plain",
+            "username": self.user,
+            "password": self.password,
+            "timeout_seconds": 10.0,
+        }
+        return ImapConfig(**{**settings, **overrides})
+
+    def write_intake_config(
+        self, folder: Path, *, own_address: str, timeout_seconds: float
+    ) -> Path:
+        password = folder / "imap-password"
+        password.write_text(self.password)
+        config = folder / "intake.toml"
+        config.write_text(
+            f'state_dir = "{folder / "state"}"\n'
+            f'own_address = "{own_address}"\n'
+            "[source]\n"
+            'kind = "imap"\n'
+            "[source.imap]\n"
+            f'host = "{self.host}"\n'
+            f"port = {self.port}\n"
+            'security = "plain"\n'
+            f'username = "{self.user}"\n'
+            f'password_file = "{password}"\n'
+            f"timeout_seconds = {timeout_seconds}\n"
+        )
+        return config
 
     def deliver(self, eml_bytes: bytes, folder: str = "INBOX") -> int:
         if folder != "INBOX" and folder not in self.folders():

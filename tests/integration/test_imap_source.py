@@ -31,19 +31,6 @@ def make_message(n: int, body: str = "Please find my NEFs attached.") -> bytes:
     ).encode()
 
 
-def config_for(mailbox: DovecotMailbox, **overrides: Any) -> ImapConfig:
-    settings: dict[str, Any] = {
-        "host": mailbox.host,
-        "port": mailbox.port,
-        "security": "plain",
-        "username": mailbox.user,
-        "password": mailbox.password,
-        "timeout_seconds": 10.0,
-    }
-    settings.update(overrides)
-    return ImapConfig(**settings)
-
-
 @pytest.fixture
 def sent_commands(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Every IMAP command the client sends, as "NAME" or "UID SUBCOMMAND".
@@ -66,7 +53,7 @@ def test_new_mail_is_listed_and_fetched_whole_without_setting_seen(
 ) -> None:
     delivered = {dovecot.deliver(make_message(n)): make_message(n) for n in range(3)}
 
-    with ImapSource(config_for(dovecot)) as source:
+    with ImapSource(dovecot.imap_config()) as source:
         uids = source.uids_above(0)
         fetched = list(source.fetch(uids))
 
@@ -82,7 +69,7 @@ def test_uids_above_the_last_seen_returns_only_newer_mail(dovecot: DovecotMailbo
     first = dovecot.deliver(make_message(1))
     second = dovecot.deliver(make_message(2))
 
-    with ImapSource(config_for(dovecot)) as source:
+    with ImapSource(dovecot.imap_config()) as source:
         assert source.uids_above(first) == [second]
         # "UID n:*" matches the highest UID even when it is below n: must be filtered.
         assert source.uids_above(second) == []
@@ -93,7 +80,7 @@ def test_uids_above_the_last_seen_returns_only_newer_mail(dovecot: DovecotMailbo
 def test_a_message_expunged_between_search_and_fetch_is_skipped(dovecot: DovecotMailbox) -> None:
     gone, kept = dovecot.deliver(make_message(1)), dovecot.deliver(make_message(2))
 
-    with ImapSource(config_for(dovecot)) as source:
+    with ImapSource(dovecot.imap_config()) as source:
         uids = source.uids_above(0)
         dovecot.expunge(gone)  # another client deletes it meanwhile
         assert [m.ref.uid for m in source.fetch(uids)] == [kept]
@@ -102,7 +89,7 @@ def test_a_message_expunged_between_search_and_fetch_is_skipped(dovecot: Dovecot
 def test_fetch_reads_in_bounded_batches(dovecot: DovecotMailbox, sent_commands: list[str]) -> None:
     uids = [dovecot.deliver(make_message(n)) for n in range(5)]
 
-    with ImapSource(config_for(dovecot, batch_size=2)) as source:
+    with ImapSource(dovecot.imap_config(batch_size=2)) as source:
         sent_commands.clear()
         fetched = [m.ref.uid for m in source.fetch(uids)]
 
@@ -116,7 +103,7 @@ def test_mark_processed_and_failed_move_to_folders_created_on_demand(
 ) -> None:
     done, bad, waiting = (dovecot.deliver(make_message(n)) for n in range(3))
 
-    with ImapSource(config_for(dovecot)) as source:
+    with ImapSource(dovecot.imap_config()) as source:
         source.mark_processed(done)
         source.mark_failed(bad)
         assert source.uids_above(0) == [waiting]
@@ -130,7 +117,7 @@ def test_nested_processed_folder_gets_a_selectable_parent(dovecot: DovecotMailbo
     uid = dovecot.deliver(make_message(1))
 
     # Non-ASCII on purpose: folder names travel as modified UTF-7.
-    with ImapSource(config_for(dovecot, processed_folder="Traités/Réussis")) as source:
+    with ImapSource(dovecot.imap_config(processed_folder="Traités/Réussis")) as source:
         source.mark_processed(uid)
 
     assert len(dovecot.uids("Traités/Réussis")) == 1
@@ -151,14 +138,14 @@ def test_move_without_the_move_extension_copies_and_expunges_only_that_message(
             return frozenset({"IMAP4REV1", "UIDPLUS"})
 
     done, other = dovecot.deliver(make_message(1)), dovecot.deliver(make_message(2))
-    with ImapSource(config_for(dovecot)) as source:
+    with ImapSource(dovecot.imap_config()) as source:
         # Another client's deleted-but-not-expunged message must survive our move.
         source._ok(
             "flag",
             lambda: source._require_box().client.uid("STORE", str(other), "+FLAGS", r"(\Deleted)"),
         )
 
-    with NoMoveSource(config_for(dovecot)) as source:
+    with NoMoveSource(dovecot.imap_config()) as source:
         source.mark_processed(done)
 
     assert dovecot.uids("INBOX") == [other]
@@ -169,7 +156,7 @@ def test_marking_a_message_twice_is_harmless(dovecot: DovecotMailbox) -> None:
     uid = dovecot.deliver(make_message(1))
 
     for action in ("move", "keyword"):
-        with ImapSource(config_for(dovecot, processed_action=action)) as source:
+        with ImapSource(dovecot.imap_config(processed_action=action)) as source:
             source.mark_processed(uid)
             source.mark_processed(uid)  # an owed action replayed after a crash
 
@@ -180,7 +167,7 @@ def test_marking_a_message_twice_is_harmless(dovecot: DovecotMailbox) -> None:
 def test_keyword_mode_sets_keywords_and_leaves_mail_in_place(dovecot: DovecotMailbox) -> None:
     done, bad = dovecot.deliver(make_message(1)), dovecot.deliver(make_message(2))
 
-    with ImapSource(config_for(dovecot, processed_action="keyword")) as source:
+    with ImapSource(dovecot.imap_config(processed_action="keyword")) as source:
         source.mark_processed(done)
         source.mark_failed(bad)
 
@@ -192,7 +179,7 @@ def test_keyword_mode_sets_keywords_and_leaves_mail_in_place(dovecot: DovecotMai
 
 def test_uidvalidity_reset_is_visible_to_the_next_session(dovecot: DovecotMailbox) -> None:
     uid = dovecot.deliver(make_message(1))
-    source = ImapSource(config_for(dovecot))
+    source = ImapSource(dovecot.imap_config())
     with source:
         before = source.uidvalidity()
     assert before == dovecot.uidvalidity()
@@ -210,7 +197,7 @@ def test_search_falls_back_when_the_server_rejects_the_charset(
 ) -> None:
     uid = dovecot.deliver(make_message(1))
 
-    with ImapSource(config_for(dovecot, search_charset="X-NO-SUCH-CHARSET")) as source:
+    with ImapSource(dovecot.imap_config(search_charset="X-NO-SUCH-CHARSET")) as source:
         assert source.uids_above(0) == [uid]
         assert source.uids_above(0) == [uid]
 
@@ -222,7 +209,7 @@ def test_server_restart_mid_poll_raises_source_error_then_reconnect_works(
     dovecot: DovecotMailbox,
 ) -> None:
     uid = dovecot.deliver(make_message(1))
-    source = ImapSource(config_for(dovecot))
+    source = ImapSource(dovecot.imap_config())
 
     with source:
         assert source.uids_above(0) == [uid]
@@ -234,7 +221,7 @@ def test_server_restart_mid_poll_raises_source_error_then_reconnect_works(
         with pytest.raises(SourceError, match="not connected"):
             source.uids_above(0)
 
-    with ImapSource(config_for(dovecot)) as fresh:
+    with ImapSource(dovecot.imap_config()) as fresh:
         assert [m.data for m in fresh.fetch([uid])] == [make_message(1)]
 
 
@@ -244,13 +231,13 @@ def test_a_server_that_stops_answering_times_out_into_a_source_error(
     uid = dovecot.deliver(make_message(1))
 
     with (
-        ImapSource(config_for(dovecot, timeout_seconds=0.5)) as source,
+        ImapSource(dovecot.imap_config(timeout_seconds=0.5)) as source,
         dovecot.sessions_frozen(),
         pytest.raises(SourceError, match=r"UID SEARCH.*timed out"),
     ):
         source.uids_above(0)
 
-    with ImapSource(config_for(dovecot)) as fresh:
+    with ImapSource(dovecot.imap_config()) as fresh:
         assert fresh.uids_above(0) == [uid]
 
 
@@ -275,8 +262,8 @@ def test_encrypted_connections_verify_the_server_certificate(
 ) -> None:
     uid = dovecot.deliver(make_message(1))
     port = dovecot.tls_port if security == "tls" else dovecot.port
-    trusted = config_for(dovecot, security=security, port=port, tls_ca_file=dovecot.ca_file)
-    untrusted = config_for(dovecot, security=security, port=port)
+    trusted = dovecot.imap_config(security=security, port=port, tls_ca_file=dovecot.ca_file)
+    untrusted = dovecot.imap_config(security=security, port=port)
 
     with ImapSource(trusted) as source:
         assert source.uids_above(0) == [uid]
@@ -287,16 +274,16 @@ def test_encrypted_connections_verify_the_server_certificate(
 def test_unreachable_server_and_bad_password_give_clear_errors(dovecot: DovecotMailbox) -> None:
     wrong = "not-" + dovecot.password
     with pytest.raises(SourceError, match=f"login as '{dovecot.user}'") as bad_login:
-        ImapSource(config_for(dovecot, password=wrong)).connect()
+        ImapSource(dovecot.imap_config(password=wrong)).connect()
     assert "AUTHENTICATIONFAILED" in str(bad_login.value)
     assert wrong not in str(bad_login.value)
     # A non-ASCII password goes by AUTHENTICATE PLAIN (LOGIN cannot carry it).
     with pytest.raises(SourceError, match="AUTHENTICATIONFAILED"):
-        ImapSource(config_for(dovecot, password="mot-de-passe-é")).connect()
+        ImapSource(dovecot.imap_config(password="mot-de-passe-é")).connect()
 
     dovecot.stop()
     with pytest.raises(SourceError, match=f"127.0.0.1:{dovecot.port}: cannot connect"):
-        ImapSource(config_for(dovecot)).connect()
+        ImapSource(dovecot.imap_config()).connect()
 
 
 def test_a_50_mb_message_fetches_intact(dovecot: DovecotMailbox) -> None:
@@ -308,7 +295,7 @@ def test_a_50_mb_message_fetches_intact(dovecot: DovecotMailbox) -> None:
     assert len(message) > 50_000_000
     uid = dovecot.deliver(message)
 
-    with ImapSource(config_for(dovecot)) as source:
+    with ImapSource(dovecot.imap_config()) as source:
         [fetched] = source.fetch(source.uids_above(0))
 
     assert fetched.ref.uid == uid
@@ -320,12 +307,12 @@ def test_polling_a_large_mailbox_with_nothing_new_costs_five_commands(
 ) -> None:
     count = dovecot.deliver_many(make_message(n, body="x" * 200) for n in range(10_000))
 
-    with ImapSource(config_for(dovecot)) as source:
+    with ImapSource(dovecot.imap_config()) as source:
         uids = source.uids_above(0)
     assert len(uids) == count == 10_000
 
     sent_commands.clear()
-    with ImapSource(config_for(dovecot)) as source:
+    with ImapSource(dovecot.imap_config()) as source:
         assert source.uids_above(uids[-1]) == []
         assert list(source.fetch([])) == []
 

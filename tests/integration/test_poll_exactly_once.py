@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.mail.imap import ImapConfig, ImapSource
+from intake.mail.imap import ImapSource
 from intake.mail.source import SourceError
 from intake.pipeline import CRASH_POINTS, PollResult, poll_once
 from intake.policy.rules import Rules, load_rules
@@ -58,20 +58,8 @@ def rules() -> Rules:
     return load_rules()
 
 
-def imap_config(mailbox: DovecotMailbox, action: str = "move") -> ImapConfig:
-    return ImapConfig(
-        host=mailbox.host,
-        port=mailbox.port,
-        username=mailbox.user,
-        password=mailbox.password,
-        security="plain",
-        processed_action="move" if action == "move" else "keyword",
-        timeout_seconds=10,
-    )
-
-
 def poll(mailbox: DovecotMailbox, store: Store, rules: Rules, action: str = "move") -> PollResult:
-    with ImapSource(imap_config(mailbox, action)) as source:
+    with ImapSource(mailbox.imap_config(processed_action=action)) as source:
         return poll_once(source, store, rules, own_address=OWN)
 
 
@@ -154,7 +142,7 @@ def test_a_server_restart_mid_poll_loses_nothing_and_repeats_nothing(
         if done == 2:
             dovecot.restart()  # the session drops at once
 
-    with pytest.raises(SourceError), ImapSource(imap_config(dovecot)) as source:
+    with pytest.raises(SourceError), ImapSource(dovecot.imap_config()) as source:
         poll_once(source, store, rules, own_address=OWN, progress=restart_after_two)
     # The four came in one FETCH: the third was read from memory and committed, and
     # only its move met the dead connection, so its action is owed.
@@ -169,26 +157,6 @@ def test_a_server_restart_mid_poll_loses_nothing_and_repeats_nothing(
 
 
 # ------------------------------------------------------------- kill -9
-
-
-def write_config(mailbox: DovecotMailbox, folder: Path) -> Path:
-    password = folder / "imap-password"
-    password.write_text(mailbox.password)
-    config = folder / "intake.toml"
-    config.write_text(
-        f'state_dir = "{folder / "state"}"\n'
-        f'own_address = "{OWN}"\n'
-        "[source]\n"
-        'kind = "imap"\n'
-        "[source.imap]\n"
-        f'host = "{mailbox.host}"\n'
-        f"port = {mailbox.port}\n"
-        'security = "plain"\n'
-        f'username = "{mailbox.user}"\n'
-        f'password_file = "{password}"\n'
-        "timeout_seconds = 10\n"
-    )
-    return config
 
 
 def run_poll(config: Path, crash_at: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -216,7 +184,7 @@ def test_killed_at_any_point_the_next_poll_finishes_exactly_once(
     dovecot.deliver(email(BOB, "Bob Roe", ["nef9.pdf"]))
     dovecot.deliver(email(JANE, "Jane Doe", ["nef2.pdf"]))
     dovecot.deliver(resent)
-    config = write_config(dovecot, tmp_path)
+    config = dovecot.write_intake_config(tmp_path, own_address=OWN, timeout_seconds=10)
 
     # The second passage of the point: one message is wholly done before the crash.
     crashed = run_poll(config, crash_at=f"{point}:2")

@@ -29,7 +29,7 @@ from fixtures.letters import example_letter
 from fixtures.mime import Attach, Mail, build
 from fixtures.nefs import example_nef
 from fixtures.pdfs import letter_pdf, nef_pdf
-from intake.mail.imap import ImapConfig, ImapSource
+from intake.mail.imap import ImapSource
 from intake.mail.message import MessageLimits
 from intake.model import DocumentKind
 from intake.pipeline import PollResult, poll_once
@@ -99,17 +99,6 @@ def padded_pdf(pdf: bytes, size: int) -> bytes:
     return grown
 
 
-def imap_config(mailbox: DovecotMailbox) -> ImapConfig:
-    return ImapConfig(
-        host=mailbox.host,
-        port=mailbox.port,
-        username=mailbox.user,
-        password=mailbox.password,
-        security="plain",
-        timeout_seconds=30,
-    )
-
-
 @pytest.fixture(scope="module")
 def rules() -> Rules:
     return load_rules()
@@ -138,7 +127,7 @@ def test_the_fetch_of_a_50_mb_message_holds_it_once(dovecot: DovecotMailbox) -> 
     message = oversize_submission()
     uid = dovecot.deliver(message)
 
-    with ImapSource(imap_config(dovecot)) as source:
+    with ImapSource(dovecot.imap_config(timeout_seconds=30)) as source:
         tracemalloc.start()
         try:
             [fetched] = source.fetch(source.uids_above(0))
@@ -149,26 +138,6 @@ def test_the_fetch_of_a_50_mb_message_holds_it_once(dovecot: DovecotMailbox) -> 
     assert fetched.ref.uid == uid and len(fetched.data) == len(message)
     # One copy of the message and imaplib's line buffers; two copies would be 2.0.
     assert peak < 1.25 * len(message), f"the fetch peaked at {peak / len(message):.2f}x"
-
-
-def write_config(mailbox: DovecotMailbox, folder: Path) -> Path:
-    password = folder / "imap-password"
-    password.write_text(mailbox.password)
-    config = folder / "intake.toml"
-    config.write_text(
-        f'state_dir = "{folder / "state"}"\n'
-        f'own_address = "{OWN}"\n'
-        "[source]\n"
-        'kind = "imap"\n'
-        "[source.imap]\n"
-        f'host = "{mailbox.host}"\n'
-        f"port = {mailbox.port}\n"
-        'security = "plain"\n'
-        f'username = "{mailbox.user}"\n'
-        f'password_file = "{password}"\n'
-        "timeout_seconds = 30\n"
-    )
-    return config
 
 
 def run_poll_measured(config: Path) -> tuple[int, int, str]:
@@ -202,7 +171,9 @@ def test_a_50_mb_submission_is_recorded_with_its_oversize_attachment_and_moved(
     under = padded_pdf(nef_pdf(example_nef()), SIZE_BOUND - 64 * 1024)
     dovecot.deliver(submission("nef-under-bound@example-law.test", ("NEF 1.pdf", under)))
 
-    status, peak, stderr = run_poll_measured(write_config(dovecot, tmp_path))
+    status, peak, stderr = run_poll_measured(
+        dovecot.write_intake_config(tmp_path, own_address=OWN, timeout_seconds=30)
+    )
 
     assert status == 0, stderr
     assert peak < POLL_MEMORY_BOUND, f"the poll peaked at {peak / MIB:.0f} MiB"
@@ -242,7 +213,10 @@ def old_message(n: int) -> bytes:
 
 
 def poll(mailbox: DovecotMailbox, store: Store, rules: Rules) -> tuple[PollResult, list[str]]:
-    with imap_commands_sent() as sent, ImapSource(imap_config(mailbox)) as source:
+    with (
+        imap_commands_sent() as sent,
+        ImapSource(mailbox.imap_config(timeout_seconds=30)) as source,
+    ):
         result = poll_once(source, store, rules, own_address=OWN)
     return result, sent
 

@@ -28,13 +28,14 @@ from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
 from intake.config import ClerkConfig, Settings
-from intake.mail.imap import ImapConfig, ImapSource
+from intake.mail.imap import ImapSource
 from intake.mail.smtp import SmtpConfig, SmtpSink
 from intake.outbox import send_due
 from intake.outgoing import outgoing_from_settings
 from intake.pipeline import poll_once
 from intake.policy.rules import Rules, load_rules
 from intake.store import Store
+from tests.emails import OWN, small_email
 from tests.integration.dovecot import DovecotMailbox
 
 pytestmark = pytest.mark.integration
@@ -43,7 +44,6 @@ REPO = Path(__file__).resolve().parents[2]
 EML = REPO / "fixtures" / "eml"
 EXPECTED = json.loads((REPO / "fixtures" / "expected.json").read_text())
 SUBMISSIONS = {s["eml"]: s for s in EXPECTED["submissions"]}
-OWN = "ecf-training@canb.uscourts.gov"
 CLERKS = "clerks@canb.example.gov"
 # The first words of each situation's reply (templates/reply/*.txt.j2).
 OPENING = {
@@ -109,15 +109,7 @@ def sink(port: int) -> SmtpSink:
 
 def poll(mailbox: DovecotMailbox, store: Store, rules: Rules) -> None:
     settings = Settings(state_dir=store.state_dir, clerks=ClerkConfig(addresses=(CLERKS,)))
-    config = ImapConfig(
-        host=mailbox.host,
-        port=mailbox.port,
-        username=mailbox.user,
-        password=mailbox.password,
-        security="plain",
-        timeout_seconds=10,
-    )
-    with ImapSource(config) as source:
+    with ImapSource(mailbox.imap_config()) as source:
         poll_once(
             source, store, rules, own_address=OWN, outgoing=outgoing_from_settings(settings, rules)
         )
@@ -138,21 +130,6 @@ def expected_opening(name: str) -> str:
     if status == "incomplete" and not kinds & {"nef", "acknowledgment_letter", "unreadable"}:
         return OPENING["not_pdf" if "not_pdf" in kinds else "nothing_usable"]
     return OPENING[status]
-
-
-def small_email(n: int, sender: str = "jane.doe@example-law.com", **headers: str) -> bytes:
-    message = EmailMessage(policy=email.policy.SMTP)
-    message["From"] = f"Jane Doe <{sender}>"
-    message["To"] = OWN
-    message["Subject"] = f"Waiver, part {n}"
-    message["Message-ID"] = f"<part-{n}.{sender}>"
-    for key, value in headers.items():
-        message[key.replace("_", "-")] = value
-    message.set_content("Attached.")
-    message.add_attachment(
-        f"page {n}".encode(), maintype="application", subtype="pdf", filename=f"p{n}.pdf"
-    )
-    return bytes(message)
 
 
 def test_every_fixture_gets_its_reply_and_the_clerks_their_summaries(

@@ -33,11 +33,11 @@ from intake.policy.rules import Rules, load_rules
 from intake.replies.business_days import decision_window, long_date
 from intake.store import OutboxRow, RequestStatus, Store
 from intake.summaries import summary_paths
+from tests.emails import OWN, small_email
 
 REPO = Path(__file__).resolve().parents[2]
 EXPECTED = json.loads((REPO / "fixtures" / "expected.json").read_text())
 SUBMISSIONS = {s["eml"]: s for s in EXPECTED["submissions"]}
-OWN = "ecf-training@canb.uscourts.gov"
 CLERKS = "clerks@canb.example.gov"
 SITUATION = {
     "complete": "complete",
@@ -203,22 +203,6 @@ def test_a_follow_up_that_completes_a_request_gets_the_complete_reply(
     assert queued == ["incomplete", "complete"]
     assert len({r.request_id for r in replies(result)}) == 1
     assert [r.kind for r in result.outbox].count("summary") == 1
-
-
-def small_email(n: int, sender: str = "jane.doe@example-law.com", **headers: str) -> bytes:
-    message = EmailMessage()
-    message["From"] = f"Jane Doe <{sender}>"
-    message["To"] = OWN
-    message["Subject"] = f"Waiver, part {n}"
-    message["Message-ID"] = f"<part-{n}.{sender}>"
-    for key, value in headers.items():
-        message[key.replace("_", "-")] = value
-    message.set_content("Attached.")
-    # Not a PDF: no reader runs (fast); the reply says so.
-    message.add_attachment(
-        f"page {n}".encode(), maintype="application", subtype="pdf", filename=f"p{n}.pdf"
-    )
-    return bytes(message)
 
 
 class Clock:
