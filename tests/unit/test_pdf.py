@@ -17,6 +17,7 @@ from reportlab.lib.pagesizes import letter
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
+from fixtures.pdfs import raw_pdf
 from intake.documents.pdf import PdfLimits, is_pdf, read_pdf, read_pdf_isolated
 from intake.model import PdfText
 
@@ -89,19 +90,7 @@ def assemble_pdf(page_streams: list[bytes]) -> bytes:
             b" /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (5 + 2 * index)
         )
         objects.append(stream)
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return raw_pdf(objects)
 
 
 def text_stream(text: str, compress: bool = False, padding: int = 0) -> bytes:
