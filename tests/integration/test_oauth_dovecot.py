@@ -13,7 +13,6 @@ import json
 import threading
 import urllib.parse
 from collections.abc import Iterator
-from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from intake.daemon import Daemon
 from intake.oauth import ROTATED_FILE
 from intake.runtime import load_runtime
 from intake.systemd import Notifier
+from tests.emails import small_email
 from tests.integration.dovecot import DovecotMailbox, DovecotServer, unavailable_reason
 
 pytestmark = pytest.mark.integration
@@ -131,17 +131,6 @@ def _config(tmp_path: Path, mailbox: DovecotMailbox, provider: Provider) -> Path
     return path
 
 
-def _email() -> bytes:
-    message = EmailMessage()
-    message["From"] = "Jane Doe <jane@example.com>"
-    message["To"] = "ecf-training@canb.uscourts.gov"
-    message["Subject"] = "waiver"
-    message["Message-ID"] = "<xoauth2-test@example.com>"
-    message.set_content("attached")
-    message.add_attachment(b"not a pdf", maintype="application", subtype="pdf", filename="a.pdf")
-    return bytes(message)
-
-
 def test_config_check_logs_in_by_xoauth2_and_stores_the_rotated_token(
     oauth_dovecot: tuple[DovecotServer, Provider],
     tmp_path: Path,
@@ -150,7 +139,7 @@ def test_config_check_logs_in_by_xoauth2_and_stores_the_rotated_token(
     server, provider = oauth_dovecot
     mailbox = server.new_mailbox()
     provider.user = mailbox.user
-    mailbox.deliver(_email())
+    mailbox.deliver(small_email(1))
     config = _config(tmp_path, mailbox, provider)
 
     assert main(["config", "check", "--config", str(config)]) == 0
@@ -206,7 +195,7 @@ def test_the_daemon_polls_over_xoauth2(
     mailbox = server.new_mailbox()
     provider.user = mailbox.user
     provider.refresh_tokens.add("installed-refresh")
-    mailbox.deliver(_email())
+    mailbox.deliver(small_email(1))
     runtime = load_runtime(_config(tmp_path, mailbox, provider))
     daemon = Daemon(None, runtime, notifier=Notifier({}))
     issued = provider.issued
@@ -231,6 +220,6 @@ def test_a_revoked_access_token_costs_one_failed_poll_only(
     provider.live_access.clear()  # revoked long before its expiry
     daemon.poll()
     assert "FAILED" in daemon.last_poll
-    mailbox.deliver(_email())
+    mailbox.deliver(small_email(1))
     daemon.poll()  # a fresh token, asked for because the last one was refused
     assert "1 fetched, 1 processed" in daemon.last_poll, daemon.last_poll

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from intake.daemon import POLL_JOB, Daemon, StepClock
 from intake.mail.maildir import deliver
 from intake.runtime import load_runtime
 from intake.systemd import Notifier
+from tests.emails import small_email
 
 
 def _config(tmp_path: Path, daemon: str = "poll_interval_seconds = 5\n", extra: str = "") -> Path:
@@ -25,17 +25,6 @@ def _config(tmp_path: Path, daemon: str = "poll_interval_seconds = 5\n", extra: 
         f"[daemon]\n{daemon}digest_cron = '0 7 * * mon-fri'\n{extra}"
     )
     return path
-
-
-def _email() -> bytes:
-    message = EmailMessage()
-    message["From"] = "Jane Doe <jane@example.com>"
-    message["To"] = "ecf-training@canb.uscourts.gov"
-    message["Subject"] = "waiver"
-    message["Message-ID"] = "<steps@example.com>"
-    message.set_content("attached")
-    message.add_attachment(b"not a pdf", maintype="application", subtype="pdf", filename="a.pdf")
-    return bytes(message)
 
 
 def _daemon(config: Path) -> Daemon:
@@ -65,7 +54,7 @@ def test_reload_applies_a_new_interval_and_a_broken_one_keeps_it(tmp_path: Path)
 
 
 def test_the_digest_job_queues_and_sends_the_digest(tmp_path: Path) -> None:
-    deliver(tmp_path / "mail", _email())
+    deliver(tmp_path / "mail", small_email(1))
     config = _config(tmp_path, extra="[clerks]\naddresses = ['clerks@example.org']\n")
     daemon = Daemon(config, load_runtime(config), notifier=Notifier({}))
     daemon.poll()
