@@ -189,7 +189,9 @@ def test_arbitrary_mime_trees_never_crash(
     msg = _build(tree)
     try:
         msg["From"] = sender
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, IndexError):
+        # The email package cannot even build such a header (an IndexError for "<" is
+        # CPython's own bug); what is under test is reading the tree, not writing it.
         msg["From"] = "x@example.com"
     path = tmp_path / "tree.eml"
     path.write_bytes(msg.as_bytes(policy=email.policy.SMTP.clone(raise_on_defect=False)))
