@@ -213,3 +213,22 @@ def test_cpython_email_corpus(capsys: pytest.CaptureFixture[str]) -> None:
         out = capsys.readouterr().out
         assert code == 0, path
         assert_contract(json.loads(out))
+
+
+def test_a_closed_pipe_is_not_a_traceback() -> None:
+    import subprocess
+    import sys
+
+    eml_dir = pathlib.Path(__file__).resolve().parents[2] / "fixtures" / "eml"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "intake", "check", str(eml_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()  # read one line, then hang up like `| head -1`
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert first.strip().endswith(".eml")
+    assert "Traceback" not in err, err
