@@ -230,5 +230,5 @@ def test_a_closed_pipe_is_not_a_traceback() -> None:
     proc.stdout.close()
     err = proc.stderr.read().decode()
     proc.wait(timeout=120)
-    assert first.strip().endswith(".eml")
+    assert first.strip().endswith(b".eml")
     assert "Traceback" not in err, err
