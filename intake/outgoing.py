@@ -97,8 +97,12 @@ def queue_reply(
     assessment: Assessment,
     documents: Sequence[Document],
     actor: str,
+    follow_up_to: Sequence[Document] | None = None,
 ) -> int | None:
-    """Inside a transaction: the reply to `envelope` in the outbox, or None (audited why)."""
+    """Inside a transaction: the reply to `envelope` in the outbox, or None (audited why).
+
+    `follow_up_to`: the email's own documents when it joined an already complete request
+    (see `compose_reply`)."""
     subject = f"message:{message_row_id}"
     if not outgoing.replies:
         store.audit(actor, "no_reply", subject, reason="No reply: replies are turned off.")
@@ -127,6 +131,7 @@ def queue_reply(
             now=now,
             completed_at=completed_at,
             templates=outgoing.templates,
+            follow_up_to=follow_up_to,
         )
     except ReplyError as exc:
         # The assessment stands; the operator sees why no reply went out.

@@ -45,7 +45,7 @@ from pathlib import Path
 from intake.documents.classify import read_documents
 from intake.mail.message import parse_message
 from intake.mail.source import MailSource, MessageRef, RawMessage
-from intake.model import Document, Envelope
+from intake.model import Document, Envelope, Status
 from intake.outgoing import Outgoing, queue_reply, queue_summary
 from intake.policy.assess import assess
 from intake.policy.rules import Rules
@@ -53,6 +53,7 @@ from intake.store import (
     MailboxAction,
     MessageRow,
     MessageStatus,
+    RequestRow,
     RequestStatus,
     Store,
     StoreError,
@@ -201,6 +202,19 @@ def describe_error(exc: BaseException) -> str:
     ours = [f for f in frames if "/intake/" in f.filename.replace(os.sep, "/")]
     where = f" (at {Path(ours[-1].filename).name}:{ours[-1].lineno})" if ours else ""
     return f"{type(exc).__name__}: {exc}{where}"[:2000]
+
+
+def follow_up_target(store: Store, attorney: str) -> RequestRow | None:
+    """The complete request a new email from `attorney` joins, when none accumulates.
+
+    After a request is complete the attorney's next email ("did you get it?", a
+    corrected letter, a seventh NEF) belongs to it, not to a new request. Once a clerk
+    has closed it (a decision), the next email is a new application.
+    """
+    latest = store.latest_request_for(attorney)
+    if latest is not None and latest.status is RequestStatus.COMPLETE:
+        return latest
+    return None
 
 
 # --------------------------------------------------------------- the cycle
@@ -535,11 +549,17 @@ def apply_reading(
 
     attorney = (envelope.sender_address or "").strip().lower()
     request = store.open_request_for(attorney)
+    follow_up = False
+    if request is None:
+        request = follow_up_target(store, attorney)
+        follow_up = request is not None
     if request is None:
         request_id = store.create_request(attorney, envelope.sender_name)
         store.audit(actor, "request_opened", f"request:{request_id}", attorney=attorney)
     else:
         request_id = request.id
+    if follow_up:
+        store.audit(actor, "follow_up_to_complete", f"request:{request_id}", message=message_row_id)
     added, repeated = [], []
     for document in reading.documents:
         store.save_document(document, message_row_id)
@@ -582,6 +602,10 @@ def apply_reading(
         letter=assessment.letter.value,
         documents=len(held),
     )
+    # A follow-up cannot undo a completion (assess: the good letter and the counted NEFs
+    # stay), except a new good letter naming another attorney; then it is answered and
+    # summarised like any other email.
+    still_complete = follow_up and assessment.status is Status.COMPLETE
     if outgoing is not None:
         queue_reply(
             store,
@@ -592,8 +616,11 @@ def apply_reading(
             assessment=assessment,
             documents=held,
             actor=actor,
+            follow_up_to=reading.documents if still_complete else None,
         )
-        if RequestStatus(assessment.status.value) in SUMMARY_STATUSES:
+        # The clerks already have this request's summary; its page and packet on disk
+        # are re-rendered after the poll (refresh_summaries, for every request touched).
+        if RequestStatus(assessment.status.value) in SUMMARY_STATUSES and not still_complete:
             queue_summary(store, outgoing, request_id=request_id, actor=actor)
     return MessageStatus.PROCESSED, request_id
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from intake.model import Assessment, Document, Envelope
-from intake.replies.business_days import COURT_TIME_ZONE, decision_window
+from intake.replies.business_days import COURT_TIME_ZONE, decision_window, local_date
 from intake.replies.headers import clean_text, message_ids, reply_subject, thread_references
 from intake.replies.render import render
 from intake.replies.situation import Outcome, Situation, choose_situation, document_lines
@@ -88,14 +88,18 @@ def _context(
     settings: ReplySettings,
     situation: Situation,
     completed_at: dt.datetime | None,
+    this_email: frozenset[str],
 ) -> dict[str, Any]:
     lines = document_lines(assessment, documents)
     window: tuple[dt.date, dt.date] | None = None
-    if situation is Situation.COMPLETE:
+    completed_on: dt.date | None = None
+    if situation in {Situation.COMPLETE, Situation.ALREADY_COMPLETE}:
         if completed_at is None:
             raise ReplyError("a complete reply needs the time the request became complete")
         first, last = settings.decision_days
+        # Both replies promise the same window: it runs from the first completion.
         window = decision_window(completed_at, time_zone=settings.time_zone, first=first, last=last)
+        completed_on = local_date(completed_at, settings.time_zone)
     return {
         "situation": situation.value,
         "court_name": clean_text(settings.court_name),
@@ -118,6 +122,9 @@ def _context(
         "decision_days": settings.decision_days,
         "window_first": window[0] if window else None,
         "window_last": window[1] if window else None,
+        "completed_on": completed_on,
+        # The lines of the documents that came with the email being answered.
+        "added_documents": [d for d in lines if documents[d.index].sha256 in this_email],
     }
 
 
@@ -131,8 +138,13 @@ def compose_reply(
     now: dt.datetime,
     completed_at: dt.datetime | None = None,
     templates: Path | None = None,
+    follow_up_to: Sequence[Document] | None = None,
 ) -> Reply:
-    """The reply to `envelope`, the email being answered, for the request assessed."""
+    """The reply to `envelope`, the email being answered, for the request assessed.
+
+    `follow_up_to`: the documents of `envelope` when it joined a request that was
+    already complete (the reply then says so, and lists them), else None.
+    """
     fixed_id = message_ids(message_id)
     if len(fixed_id) != 1 or fixed_id[0] != message_id.strip():
         raise ReplyError(f"Message-ID {message_id!r} is not of the form <id@host>")
@@ -140,8 +152,12 @@ def compose_reply(
         raise ReplyError("the reply's date needs a time zone-aware datetime")
     to = _checked_address(envelope.sender_address, "the sender address")
     from_address = _checked_address(settings.from_address, "the court's from address")
-    situation = choose_situation(assessment, documents)
-    context = _context(assessment, documents, envelope, settings, situation, completed_at)
+    follow_up = follow_up_to is not None
+    situation = choose_situation(assessment, documents, follow_up=follow_up)
+    this_email = frozenset(d.sha256 for d in follow_up_to or ())
+    context = _context(
+        assessment, documents, envelope, settings, situation, completed_at, this_email
+    )
     in_reply_to, references = thread_references(
         envelope.message_id, envelope.headers.get("references")
     )

@@ -17,16 +17,21 @@ class Situation(StrEnum):
     UNDER_REVIEW = "under_review"  # needs_review: a clerk reads what the machine could not
     NOT_PDF = "not_pdf"
     NOTHING_USABLE = "nothing_usable"
+    # A follow-up email to a request that was already complete: nothing more is needed.
+    ALREADY_COMPLETE = "already_complete"
 
 
 _USABLE_KINDS = {DocumentKind.NEF, DocumentKind.LETTER, DocumentKind.UNREADABLE}
 
 
-def choose_situation(assessment: Assessment, documents: Sequence[Document]) -> Situation:
+def choose_situation(
+    assessment: Assessment, documents: Sequence[Document], *, follow_up: bool = False
+) -> Situation:
     """The request's status decides, except when nothing received could ever count:
-    then the attorney needs the instructions (and, for Word files or images, the word PDF)."""
+    then the attorney needs the instructions (and, for Word files or images, the word PDF).
+    `follow_up`: the email joined a request that was complete before it arrived."""
     if assessment.status is Status.COMPLETE:
-        return Situation.COMPLETE
+        return Situation.ALREADY_COMPLETE if follow_up else Situation.COMPLETE
     if assessment.status is Status.TRAINING_REQUIRED:
         return Situation.TRAINING_REQUIRED
     if assessment.status is Status.NEEDS_REVIEW:

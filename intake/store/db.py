@@ -322,6 +322,13 @@ class Store:
         )
         return _request(row) if row else None
 
+    def latest_request_for(self, attorney: str) -> RequestRow | None:
+        """The attorney's most recent request, whatever its status, if any."""
+        row = self._one(
+            "SELECT * FROM requests WHERE attorney = ? ORDER BY id DESC LIMIT 1", (attorney,)
+        )
+        return _request(row) if row else None
+
     def create_request(self, attorney: str, attorney_name: str | None) -> int:
         now = self._now()
         cur = self._write(
