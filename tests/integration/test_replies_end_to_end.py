@@ -53,6 +53,7 @@ OPENING = {
     "needs_review": "a clerk will review them by hand",
     "not_pdf": "the attachments you sent are not PDFs",
     "nothing_usable": "We could not find in it any document",
+    "already_complete": "We already have everything we need for your request",
 }
 # The second email of a series completes the request.
 SERIES_SECOND = {s["files"][-1]: s for s in EXPECTED["series"]}
@@ -121,9 +122,21 @@ def plain_text(message: EmailMessage) -> str:
     return " ".join(str(body.get_content()).split())
 
 
+def completed_before(name: str) -> bool:
+    """Whether the same attorney sent a complete request earlier in the sorted delivery:
+    then this email joins it (a follow-up to a complete request)."""
+    sender = SUBMISSIONS[name]["sender"]
+    return any(
+        other < name and s["sender"] == sender and s["assessment"]["status"] == "complete"
+        for other, s in SUBMISSIONS.items()
+    )
+
+
 def expected_opening(name: str) -> str:
     if name in SERIES_SECOND:
         return OPENING["complete"]
+    if completed_before(name):
+        return OPENING["already_complete"]
     submission = SUBMISSIONS[name]
     status = submission["assessment"]["status"]
     kinds = {d["kind"] for d in submission["documents"]}
