@@ -10,10 +10,7 @@ Dovecot → introspection → login → poll.
 from __future__ import annotations
 
 import json
-import threading
-import urllib.parse
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +23,7 @@ from intake.runtime import load_runtime
 from intake.systemd import Notifier
 from tests.emails import small_email
 from tests.integration.dovecot import DovecotMailbox, DovecotServer, unavailable_reason
+from tests.unit.oauth_endpoint import JsonEndpoint
 
 pytestmark = pytest.mark.integration
 
@@ -37,28 +35,9 @@ class Provider:
         self.live_access: set[str] = set()
         self.introspected: list[str] = []
         self.issued = 0
-        provider = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
-                status, body = provider.answer(self.path, form)
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
+        # Looked up per request: a test may swap `answer` for a while.
+        self._http = JsonEndpoint(lambda path, form: self.answer(path, form))
+        self.base = self._http.base
 
     def answer(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if path == "/introspect":
@@ -76,8 +55,7 @@ class Provider:
         return 200, {"access_token": access, "expires_in": 3600, "refresh_token": rotated}
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._http.close()
 
 
 @pytest.fixture(scope="module")

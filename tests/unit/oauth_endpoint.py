@@ -7,8 +7,45 @@ from __future__ import annotations
 import json
 import threading
 import urllib.parse
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+Answer = Callable[[str, dict[str, str]], tuple[int, dict[str, Any]]]
+
+
+class JsonEndpoint:
+    """A real HTTP server on 127.0.0.1 that answers each form POST with JSON.
+
+    `answer(path, form)` gives the status and the body; the tests' token endpoints (here
+    and the provider of tests/integration/test_oauth_dovecot.py) are small `answer`s.
+    """
+
+    def __init__(self, answer: Answer) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
+                status, body = answer(self.path, form)
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class TokenEndpoint:
@@ -21,30 +58,12 @@ class TokenEndpoint:
         self.issued: list[str] = []  # access tokens handed out, in order
         self.valid_refresh = {"installed-refresh-token"}
         self.refuse: str | None = None
-        endpoint = self
+        self._http = JsonEndpoint(lambda path, form: self._record(form))
+        self.url = f"{self._http.base}/token"
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers["Content-Length"])
-                form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode()))
-                endpoint.requests.append(form)
-                status, body = endpoint.answer(form)
-                payload = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/token"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
+    def _record(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        self.requests.append(form)
+        return self.answer(form)
 
     def answer(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
         if self.refuse:
@@ -71,5 +90,4 @@ class TokenEndpoint:
         return 200, body
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._http.close()
