@@ -26,7 +26,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -63,16 +63,23 @@ SourceOpener = Callable[[Runtime], MailSource]
 
 @dataclass
 class StepClock:
-    """Which step runs and since when: the watchdog's measure of health."""
+    """Which step runs and since when: the watchdog's measure of health.
+
+    A step holds `between_steps` while it runs, so that a reload (configuration, rules,
+    templates) happens only between steps: every reply of one poll is worded by one set.
+    """
 
     name: str | None = None
     started: float | None = None
+    between_steps: threading.Lock = field(default_factory=threading.Lock)
 
     def begin(self, name: str) -> None:
+        self.between_steps.acquire()
         self.name, self.started = name, time.monotonic()
 
     def end(self) -> None:
         self.name, self.started = None, None
+        self.between_steps.release()
 
     def stalled(self, limit: float, now: float) -> bool:
         return self.started is not None and now - self.started > limit
@@ -144,7 +151,7 @@ class Daemon:
             self._stop.set()
 
         def reload(signum: int, frame: FrameType | None) -> None:
-            self._reload.set()
+            self.request_reload()
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
@@ -156,9 +163,7 @@ class Daemon:
         next_ping = time.monotonic()
         while not self._stop.is_set():
             self._stop.wait(tick)
-            if self._reload.is_set():
-                self._reload.clear()
-                self.reload()
+            self.reload_between_steps()
             now = time.monotonic()
             if ping_every and now >= next_ping:
                 if self.healthy(now):
@@ -176,6 +181,22 @@ class Daemon:
         return bool(self.scheduler.running) and not self.step.stalled(limit, now)
 
     # -------------------------------------------------------------------- reload
+
+    def request_reload(self) -> None:
+        """What SIGHUP does: the main loop reloads at its next tick between two steps."""
+        self._reload.set()
+
+    def reload_between_steps(self) -> None:
+        """Reload if one was requested and no step runs; else leave it for a later tick.
+
+        Never blocks: the main loop goes on pinging the watchdog during a long poll.
+        """
+        if self._reload.is_set() and self.step.between_steps.acquire(blocking=False):
+            try:
+                self._reload.clear()
+                self.reload()
+            finally:
+                self.step.between_steps.release()
 
     def reload(self) -> None:
         self.notifier.reloading()

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
 
 from intake.alerts import FailureStreak
 from intake.config import ConfigError, load_settings
-from intake.daemon import POLL_JOB, Daemon, StepClock
+from intake.daemon import POLL_JOB, Daemon, StepClock, default_source
 from intake.mail.maildir import deliver
-from intake.runtime import load_runtime
+from intake.mail.source import MailSource
+from intake.runtime import Runtime, load_runtime
 from intake.systemd import Notifier
 from tests.emails import small_email
 
@@ -50,6 +52,37 @@ def test_reload_applies_a_new_interval_and_a_broken_one_keeps_it(tmp_path: Path)
         assert daemon.runtime.settings.daemon.poll_interval_seconds == 7
         assert "reload failed" in daemon.status_line()
     finally:
+        daemon.scheduler.shutdown(wait=False)
+
+
+def test_a_reload_requested_during_a_poll_waits_for_the_poll_to_end(tmp_path: Path) -> None:
+    # Otherwise one poll's replies could be worded by two template sets.
+    config = _config(tmp_path)
+    daemon = _daemon(config)
+    opened, gate = threading.Event(), threading.Event()
+
+    def slow_source(runtime: Runtime) -> MailSource:
+        opened.set()
+        assert gate.wait(10)
+        return default_source(runtime)
+
+    daemon.open_source = slow_source
+    poll = threading.Thread(target=daemon.poll)
+    try:
+        poll.start()
+        assert opened.wait(10)
+        _config(tmp_path, "poll_interval_seconds = 7\n")
+        daemon.request_reload()
+        daemon.reload_between_steps()
+        assert daemon.runtime.settings.daemon.poll_interval_seconds == 5
+        gate.set()
+        poll.join(10)
+        assert ": 0 fetched" in daemon.last_poll
+        daemon.reload_between_steps()
+        assert daemon.runtime.settings.daemon.poll_interval_seconds == 7
+        assert daemon.scheduler.get_job(POLL_JOB).trigger.interval == dt.timedelta(seconds=7)
+    finally:
+        gate.set()
         daemon.scheduler.shutdown(wait=False)
 
 
