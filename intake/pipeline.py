@@ -47,7 +47,7 @@ from intake.mail.message import parse_message
 from intake.mail.source import MailSource, MessageRef, RawMessage
 from intake.model import Document, Envelope, Status
 from intake.outgoing import Outgoing, queue_reply, queue_summary
-from intake.policy.assess import assess
+from intake.policy.assess import assess, other_signer
 from intake.policy.rules import Rules
 from intake.store import (
     MailboxAction,
@@ -553,6 +553,18 @@ def apply_reading(
     if request is None:
         request = follow_up_target(store, attorney)
         follow_up = request is not None
+    if follow_up and request is not None:
+        completed = store.latest_assessment(request.id)
+        newcomer = other_signer(reading.documents, completed.attorney_name if completed else None)
+        if newcomer is not None:
+            store.audit(
+                actor,
+                "other_attorney_same_address",
+                f"request:{request.id}",
+                message=message_row_id,
+                signer=newcomer,
+            )
+            request, follow_up = None, False
     if request is None:
         request_id = store.create_request(attorney, envelope.sender_name)
         store.audit(actor, "request_opened", f"request:{request_id}", attorney=attorney)
@@ -603,8 +615,7 @@ def apply_reading(
         documents=len(held),
     )
     # A follow-up cannot undo a completion (assess: the good letter and the counted NEFs
-    # stay), except a new good letter naming another attorney; then it is answered and
-    # summarised like any other email.
+    # stay); a good letter naming another attorney opened a request of its own above.
     still_complete = follow_up and assessment.status is Status.COMPLETE
     if outgoing is not None:
         queue_reply(

@@ -190,6 +190,24 @@ def best_letter(documents: Sequence[Document]) -> tuple[Document, LetterFacts] |
     return chosen[0] if chosen else None
 
 
+def other_signer(documents: Sequence[Document], attorney_name: str | None) -> str | None:
+    """The name on a good letter among `documents` that is not `attorney_name`, if any.
+
+    A firm's paralegal may send one attorney's complete request and then another's
+    from the same address: the second letter's signer is a new applicant, not a
+    follow-up to the first.
+    """
+    if not attorney_name:
+        return None
+    for document in documents:
+        letter = document.letter
+        if document.kind is DocumentKind.LETTER and letter and _letter_ok(letter):
+            name = letter.attorney_name or ""
+            if not same_person(name, attorney_name):
+                return name
+    return None
+
+
 def judge_letter(
     chosen: tuple[Document, LetterFacts] | None, rules: Rules
 ) -> tuple[LetterStatus, list[Finding], list[str]]:

@@ -236,3 +236,51 @@ def test_another_attorney_is_not_joined_to_a_complete_request(
     poll(mail, store, rules)
     assert len(store.list_requests()) == 2
     assert "follow_up_to_complete" not in audit_actions(store)
+
+
+def test_another_attorneys_letter_from_the_same_address_opens_a_request_of_its_own(
+    tmp_path: Path, clocked: tuple[Store, Clock], rules: Rules
+) -> None:
+    # A paralegal sends one attorney's complete request, then a colleague's letter from
+    # the same mailbox: that is a new applicant, not "already complete".
+    store, _ = clocked
+    mail = tmp_path / "mail"
+    deliver(mail, COMPLETE.read_bytes())
+    poll(mail, store, rules)
+    [first] = store.list_requests()
+    colleague = attachment(EML / "complete-government-paraphrased.eml", "Fitzgerald letter.pdf")
+    deliver(mail, follow_up(5, {"Fitzgerald letter.pdf": colleague}))
+    poll(mail, store, rules)
+
+    requests = store.list_requests()
+    assert len(requests) == 2
+    second = next(r for r in requests if r.id != first.id)
+    first_now = store.get_request(first.id)
+    assert first_now is not None and first_now.status is RequestStatus.COMPLETE
+    assert second.status is RequestStatus.INCOMPLETE
+    assert [d.filename for d, _ in store.request_documents(second.id)] == ["Fitzgerald letter.pdf"]
+    latest = store.latest_assessment(second.id)
+    assert latest is not None and latest.attorney_name == "Eleanor R. Fitzgerald"
+    actions = audit_actions(store)
+    assert "follow_up_to_complete" not in actions
+    assert actions.count("other_attorney_same_address") == 1
+    situations = [
+        json.loads(a.detail)["situation"] for a in store.audit_trail() if a.action == "reply_queued"
+    ]
+    assert situations == ["complete", "incomplete"]
+
+
+def test_the_same_attorneys_corrected_letter_still_joins_the_complete_request(
+    tmp_path: Path, clocked: tuple[Store, Clock], rules: Rules
+) -> None:
+    store, _ = clocked
+    mail = tmp_path / "mail"
+    deliver(mail, COMPLETE.read_bytes())
+    poll(mail, store, rules)
+    letter = attachment(COMPLETE, "Quintero - Letter of Acknowledgment.pdf")
+    deliver(mail, follow_up(6, {"corrected letter.pdf": letter + b"% corrected\n"}))
+    poll(mail, store, rules)
+    [request] = store.list_requests()
+    assert request.status is RequestStatus.COMPLETE
+    assert "other_attorney_same_address" not in audit_actions(store)
+    assert audit_actions(store).count("follow_up_to_complete") == 1
