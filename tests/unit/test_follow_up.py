@@ -109,6 +109,13 @@ def html_text(row: OutboxRow) -> str:
     return str(body.get_content())
 
 
+def reply_situations(store: Store) -> list[str]:
+    """The situation of each reply queued, in order (from the audit trail)."""
+    return [
+        json.loads(a.detail)["situation"] for a in store.audit_trail() if a.action == "reply_queued"
+    ]
+
+
 def audit_actions(store: Store) -> list[str]:
     return [a.action for a in store.audit_trail()]
 
@@ -163,9 +170,7 @@ def test_a_follow_up_after_complete_joins_the_request_and_stays_complete(
     assert "scan.pdf" in html_path.read_text()
 
     first, second = replies(store)
-    situations = [
-        json.loads(a.detail)["situation"] for a in store.audit_trail() if a.action == "reply_queued"
-    ]
+    situations = reply_situations(store)
     assert situations == ["complete", "already_complete"]
     time_zone = outgoing_for(store, rules).time_zone
     start, end = decision_window(completed_at, time_zone=time_zone)
@@ -220,9 +225,7 @@ def test_a_follow_up_after_a_clerk_closed_the_request_opens_a_new_one(
     assert new.status is RequestStatus.INCOMPLETE
     assert [d.filename for d, _ in store.request_documents(new.id)] == ["waeb NEF.pdf"]
     assert "follow_up_to_complete" not in audit_actions(store)
-    situations = [
-        json.loads(a.detail)["situation"] for a in store.audit_trail() if a.action == "reply_queued"
-    ]
+    situations = reply_situations(store)
     assert situations == ["complete", "incomplete"]
 
 
@@ -264,9 +267,7 @@ def test_another_attorneys_letter_from_the_same_address_opens_a_request_of_its_o
     actions = audit_actions(store)
     assert "follow_up_to_complete" not in actions
     assert actions.count("other_attorney_same_address") == 1
-    situations = [
-        json.loads(a.detail)["situation"] for a in store.audit_trail() if a.action == "reply_queued"
-    ]
+    situations = reply_situations(store)
     assert situations == ["complete", "incomplete"]
 
 
