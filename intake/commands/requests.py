@@ -17,7 +17,9 @@ from intake.commands.poll import add_config_argument
 # (every `intake` command, `intake --help`) must stay quick (see intake/cli.py).
 if TYPE_CHECKING:
     from intake.config import Settings
+    from intake.mail.source import MailSource
     from intake.model import Assessment, Document, Evidence, NefVerdict
+    from intake.pipeline import RetryResult
     from intake.store import AuditRow, MessageRow, RequestRow, Store
 
     # What each `requests` action is: it runs with the settings and an open store.
@@ -387,29 +389,98 @@ def _login_name() -> str:
 
 
 def retry_messages(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    """Read the failed messages again, then take those that now succeed out of the
+    mailbox's Failed folder. All of it under the poll lock: no poll interleaves."""
     from intake.outgoing import outgoing_from_settings
-    from intake.pipeline import retry_failed
+    from intake.pipeline import PollBusy, poll_lock, retry_failed
     from intake.policy.rules import load_rules
     from intake.summaries import render_owed_summaries
 
     rules = load_rules(settings.rules_dir)
     outgoing = outgoing_from_settings(settings, rules)
-    result = retry_failed(store, rules, own_address=settings.own_address, outgoing=outgoing)
-    render_owed_summaries(store, outgoing, actor="retry")
+    try:
+        with poll_lock(settings.state_dir):
+            result = retry_failed(store, rules, own_address=settings.own_address, outgoing=outgoing)
+            render_owed_summaries(store, outgoing, actor="retry")
+            _print_retried(result, store)
+            # The database work above is committed; the mailbox only follows it.
+            released = _release_from_mailbox(settings, store)
+    except PollBusy as exc:
+        raise CommandError(f"{exc}; try again when it is done") from exc
+    return 1 if result.still_failed or result.missing_bytes or not released else 0
+
+
+def _print_retried(result: RetryResult, store: Store) -> None:
     if not result.retried and not result.missing_bytes:
         print("no failed messages to retry")
-        return 0
-    print(
-        f"retried {result.retried}: {result.processed} processed, {result.ignored} ignored, "
-        f"{result.still_failed} still failing"
-    )
+    else:
+        print(
+            f"retried {result.retried}: {result.processed} processed, {result.ignored} ignored, "
+            f"{result.still_failed} still failing"
+        )
     for message in result.missing_bytes:
         print(
             f"message #{message}: its saved bytes are missing from "
             f"{store.state_dir / 'failed'}; it cannot be retried",
             file=sys.stderr,
         )
-    return 1 if result.still_failed or result.missing_bytes else 0
+
+
+def _release_from_mailbox(settings: Settings, store: Store) -> bool:
+    """Release every message owed a release (this retry's, and any an earlier retry
+    could not), printing each; False when the mailbox could not be reached."""
+    from intake.config import ConfigError
+    from intake.mail.source import SourceError
+    from intake.release import owed_releases, release_each
+
+    owed = owed_releases(store)
+    if not owed:
+        return True
+    failed, release = _release_words(settings)
+    released = settled = 0
+    try:
+        with _open_mailbox(settings) as source:
+            for row, found in release_each(source, store, owed, actor="retry"):
+                settled += 1
+                released += found
+                print(f"message #{row.id}: " + (release if found else f"no longer {failed}"))
+    except (SourceError, ConfigError) as exc:
+        print(f"mailbox: {released} message(s) released before the failure")
+        print(
+            f"intake requests: the mailbox could not be reached: {exc}; "
+            f"{len(owed) - settled} message(s) stay {failed}; their requests are already "
+            "updated (run `intake requests retry` again to release them)",
+            file=sys.stderr,
+        )
+        return False
+    print(f"mailbox: {released} message(s) released")
+    return True
+
+
+def _release_words(settings: Settings) -> tuple[str, str]:
+    """Where a failed message sits, and what its release does, in the settings' terms."""
+    imap = settings.source.imap if settings.source.kind == "imap" else None
+    if imap is not None and imap.processed_action == "keyword":
+        return (
+            f"marked {imap.failed_keyword}",
+            f"keyword {imap.failed_keyword} replaced by {imap.processed_keyword}",
+        )
+    # The Maildir source uses the default folder names (see commands.poll.open_source).
+    failed, processed = (
+        (imap.failed_folder, imap.processed_folder) if imap else ("Failed", "Processed")
+    )
+    return f"in {failed!r}", f"moved from {failed!r} to {processed!r}"
+
+
+def _open_mailbox(settings: Settings) -> MailSource:
+    """The configured source, as the poll opens it; with [oauth], logged in by XOAUTH2."""
+    from intake.commands.poll import open_source
+    from intake.oauth import token_source
+
+    tokens = token_source(settings)
+    if settings.source.kind == "imap" and tokens is not None:
+        return open_source(settings, access_token=tokens.access_token())
+    return open_source(settings)
 
 
 # ------------------------------------------------------------------- summary

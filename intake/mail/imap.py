@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import imaplib
 import ipaddress
 import logging
@@ -121,6 +122,10 @@ class ImapConfig:
             return self.port
         return 993 if self.security == "tls" else 143
 
+
+# A Message-ID that goes into SEARCH as a quoted string as is: printable ASCII without
+# the quoted-string specials. Any other is looked up by the hash of the bytes alone.
+_SEARCHABLE_MESSAGE_ID = re.compile(r"[!#-\[\]-~]{1,900}")
 
 # atom-chars of RFC 3501 (no specials, no wildcards, no backslash).
 _KEYWORD = re.compile(r"[!#$&'+\-.0-9:;<=>?@A-Z^_`a-z|~]+")
@@ -388,9 +393,11 @@ class ImapSource:
         # "n:*" always matches the highest UID, even when it is below n.
         return sorted(uid for uid in parse_search(self._search(criteria)) if uid > last_seen)
 
-    def _search(self, criteria: str) -> list[Any]:
+    def _search(self, criteria: str, folder: str | None = None) -> list[Any]:
+        """UID SEARCH in the selected folder (`folder` names it in errors: default the
+        polled one)."""
         box = self._require_box()
-        what = f"UID SEARCH {criteria} in {self.folder!r}"
+        what = f"UID SEARCH {criteria} in {folder or self.folder!r}"
         charset = self._search_charset
         if charset is not None:
             typ, data = self._command(
@@ -455,7 +462,72 @@ class ImapSource:
         else:
             self._add_keyword(uid, config.failed_keyword)
 
+    def release_failed(self, sha256: str, message_id: str | None) -> bool:
+        """See `MailSource.release_failed`. In move mode the failed folder is selected
+        for the lookup and the polled folder selected again afterwards, so the session
+        can poll on; in keyword mode the polled folder never changes."""
+        config = self.config
+        if config.processed_action == "keyword":
+            found = self._find_copy(
+                config.folder, f"KEYWORD {config.failed_keyword}", sha256, message_id
+            )
+            if found is None:
+                return False
+            # Processed first: a session lost in between leaves both keywords, and the
+            # next release still finds it by the failed one.
+            self._add_keyword(found, config.processed_keyword)
+            self._remove_keyword(found, config.failed_keyword)
+            return True
+        try:
+            if not self._select_if_exists(config.failed_folder):
+                return False
+            found = self._find_copy(config.failed_folder, "ALL", sha256, message_id)
+            if found is None:
+                return False
+            self._move(found, config.processed_folder)
+            return True
+        finally:
+            if self.connected:  # a failed SELECT leaves no folder selected either
+                self._select()
+
+    def _find_copy(
+        self, folder: str, criteria: str, sha256: str, message_id: str | None
+    ) -> int | None:
+        """The UID, in the selected `folder`, of a message matching `criteria` whose
+        bytes hash to `sha256`. The Message-ID narrows the search when it can be sent
+        as a quoted string; without one every match is fetched, in bounded batches."""
+        if message_id is not None and _SEARCHABLE_MESSAGE_ID.fullmatch(message_id):
+            criteria = f'{criteria} HEADER Message-ID "{message_id}"'
+        uids = sorted(parse_search(self._search(criteria, folder)))
+        if not uids:
+            return None
+        sizes = self._sizes(uids)
+        for batch in plan_batches(sizes, self.config.batch_size, self.config.batch_bytes):
+            for uid, data in self._fetch_batch(batch):
+                if hashlib.sha256(data).hexdigest() == sha256:
+                    return uid
+        return None
+
+    def _select_if_exists(self, folder: str) -> bool:
+        """SELECT another folder; False when it does not exist (nothing was ever put there)."""
+        box = self._require_box()
+        what = f"select folder {folder!r}"
+        typ, data = self._command(what, lambda: box.client.select(_quoted(folder)))
+        if typ == "OK":
+            return True
+        text = _text(data)
+        if "NONEXISTENT" in text.upper() or "exist" in text.lower():
+            return False
+        raise SourceError(f"{self.where}: {what} failed: {typ} {text}")
+
     # ---------------------------------------------------------------- actions
+
+    def _remove_keyword(self, uid: int, keyword: str) -> None:
+        box = self._require_box()
+        self._ok(
+            f"remove keyword {keyword} from UID {uid}",
+            lambda: box.client.uid("STORE", str(uid), "-FLAGS.SILENT", f"({keyword})"),
+        )
 
     def _add_keyword(self, uid: int, keyword: str) -> None:
         box = self._require_box()

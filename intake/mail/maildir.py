@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import itertools
 import logging
 import os
@@ -239,6 +240,23 @@ class MaildirSource:
     def mark_failed(self, uid: int) -> None:
         self._move(uid, self.failed_folder)
 
+    def release_failed(self, sha256: str, message_id: str | None) -> bool:
+        """See `MailSource.release_failed`: the file in the failed folder whose bytes
+        hash to `sha256` moves to the processed folder. The bytes alone identify it (a
+        Maildir has no index to search by Message-ID, and a file is read to hash it
+        anyway); `message_id` is accepted for the interface's sake."""
+        failed = folder_path(self.root, self.failed_folder)
+        for path in self._guard(f"list {self.failed_folder!r}", lambda: _message_files(failed)):
+            try:
+                data = path.read_bytes()
+            except FileNotFoundError:  # moved meanwhile by another hand
+                continue
+            except OSError as exc:
+                raise SourceError(f"Maildir {failed}: cannot read {path.name}: {exc}") from exc
+            if hashlib.sha256(data).hexdigest() == sha256:
+                return self._move_file(path, self.processed_folder, f"release {path.name}")
+        return False
+
     # ------------------------------------------------------------------ private
 
     def _move(self, uid: int, folder: str) -> None:
@@ -247,21 +265,26 @@ class MaildirSource:
         if key is None:
             log.info("Maildir %s: UID %d is no longer here; nothing to move", self.path, uid)
             return
-        source = Path(files[key])
+        self._move_file(Path(files[key]), folder, f"move UID {uid}")
+
+    def _move_file(self, source: Path, folder: str, what: str) -> bool:
+        """Move one message file into `folder`'s cur/, its flags kept; False when it
+        was already gone (another poller moved it first: the same outcome)."""
         info = source.name.partition(":")[2] or "2,"
         target_dir = folder_path(self.root, folder)
 
         def move() -> None:
             ensure_maildir(target_dir)
             (target_dir / "maildirfolder").touch()
-            source.rename(target_dir / "cur" / f"{key}:{info}")
+            source.rename(target_dir / "cur" / f"{message_key(source.name)}:{info}")
 
         try:
-            self._guard(f"move UID {uid} to {folder!r}", move)
+            self._guard(f"{what} to {folder!r}", move)
         except SourceError:
-            if not source.exists():  # another poller moved it first: same outcome
-                return
+            if not source.exists():
+                return False
             raise
+        return True
 
     def _sync(self) -> tuple[UidList, dict[str, str]]:
         """Under the lock: read the list, give UIDs to new files, forget gone ones."""
@@ -352,6 +375,15 @@ def _new_uidvalidity(previous: int | None) -> int:
     """The creation time, and always above a previous value so a rebuild is noticed."""
     now = int(time.time())
     return max(now, previous + 1) if previous is not None else now
+
+
+def _message_files(directory: Path) -> list[Path]:
+    """The message files of a Maildir folder (new/ and cur/); none when it does not exist."""
+    found: list[Path] = []
+    for sub in ("new", "cur"):
+        with contextlib.suppress(FileNotFoundError):
+            found += sorted(p for p in (directory / sub).iterdir() if not p.name.startswith("."))
+    return found
 
 
 def _mtime(path: str) -> int:

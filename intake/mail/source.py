@@ -3,7 +3,8 @@
 The pipeline asks a source for the messages above its last-seen UID, reads them in
 bounded batches, and only after the work is durable tells the source to apply the
 mailbox action (move to a Processed folder, or set a keyword). A source never marks a
-message read before that.
+message read before that. When a failed message later succeeds (`intake requests
+retry`), `release_failed` takes it out of Failed as if it had been processed at once.
 """
 
 from __future__ import annotations
@@ -65,4 +66,14 @@ class MailSource(Protocol):
 
     def mark_failed(self, uid: int) -> None:
         """Apply the configured action for a message that could not be processed."""
+        ...
+
+    def release_failed(self, sha256: str, message_id: str | None) -> bool:
+        """Undo `mark_failed` for one message whose retry succeeded: from the failed
+        folder into the processed one (or swap the failed keyword for the processed).
+
+        The message is looked up by its Message-ID when it has one, and is always
+        confirmed by the SHA-256 of its bytes. Returns False when no such message is
+        (still) marked failed: releasing twice is harmless.
+        """
         ...
