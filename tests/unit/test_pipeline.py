@@ -94,6 +94,9 @@ class ListSource:
     def mark_failed(self, uid: int) -> None:
         self._act("failed", uid)
 
+    def release_failed(self, sha256: str, message_id: str | None) -> bool:
+        return False  # this mailbox keeps no Failed folder to release from
+
 
 def email(
     sender: str = "jane.doe@example-law.com",
