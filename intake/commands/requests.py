@@ -31,11 +31,13 @@ examples:
   intake requests list --status incomplete
   intake requests show 12                   its emails, documents, facts and findings
   intake requests close 12 --reason "sent to the wrong court"
-  intake requests retry                     read the failed messages again
+  intake requests retry                     read the failed messages again; those that
+                                            now succeed leave the Failed folder
   intake requests summary 12 --send         its page and PDF packet, queued to the clerks
 
 Exit status: 0 on success, 1 when the request does not exist or the state cannot be
-used, 2 for a usage or configuration error.
+used (for retry: also when a message still fails or the mailbox cannot be reached), 2
+for a usage or configuration error.
 """
 
 
@@ -80,7 +82,10 @@ def register(sub: Any) -> None:
     add_config_argument(close)
     close.set_defaults(func=_with_store(close_request))
 
-    retry = actions.add_parser("retry", help="process the failed messages again")
+    retry = actions.add_parser(
+        "retry",
+        help="process the failed messages again; release those that succeed from Failed",
+    )
     add_config_argument(retry)
     retry.set_defaults(func=_with_store(retry_messages))
 
