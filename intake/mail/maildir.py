@@ -175,7 +175,8 @@ class MaildirSource:
     `mark_processed` / `mark_failed` move the file into the `processed_folder` /
     `failed_folder` sub-Maildir (`.Processed`, `.Failed` by default), into cur/ with its
     flags kept. Marking a UID that is no longer in the folder does nothing, as IMAP's
-    UID MOVE does, so retrying after a crash is safe.
+    UID MOVE does, so retrying after a crash is safe. `release_failed` moves a message
+    from the failed folder on to the processed one once its retry succeeds.
     """
 
     def __init__(
@@ -382,7 +383,9 @@ def _message_files(directory: Path) -> list[Path]:
     found: list[Path] = []
     for sub in ("new", "cur"):
         with contextlib.suppress(FileNotFoundError):
-            found += sorted(p for p in (directory / sub).iterdir() if not p.name.startswith("."))
+            found += sorted(
+                p for p in (directory / sub).iterdir() if p.is_file() and not p.name.startswith(".")
+            )
     return found
 
 
