@@ -47,7 +47,7 @@ def owed_releases(store: Store) -> list[MessageRow]:
     rows = store.messages()
     by_id = {row.id: row for row in rows}
     candidates = [row for row in rows if owes_release(row, by_id.get(row.duplicate_of or 0))]
-    # The audit trail is read only for the few rows that could qualify.
+    # The audit trail (indexed by subject) is read only for rows that could qualify.
     return [row for row in candidates if not _settled(store, row.id)]
 
 
