@@ -17,12 +17,12 @@ Every PDF is a one-page PDF with an unreferenced stream of random bytes (incompr
 like the scans attorneys send), so the document readers read it as an ordinary PDF.
 
 Each measurement runs in a fresh interpreter that reads the message from a file, so its
-figures are that call's alone: `ru_maxrss` (peak RSS of the whole process) and RSS before
-the call, wall-clock time, and in a second fresh interpreter the tracemalloc peak of the
-Python allocations made during the call (the input bytes, allocated before, are not in
-it; the ratio "x size" adds them back: what the process holds at the peak, in units of
-the message). The PDF readers run in child processes of their own (`read_pdf_isolated`),
-which are not counted: this measures the poll process.
+figures are that call's alone: peak RSS of the whole process (VmHWM, see `status_kib`)
+and RSS before the call, wall-clock time, and in a second fresh interpreter the
+tracemalloc peak of the Python allocations made during the call (the input bytes,
+allocated before, are not in it; the ratio "x size" adds them back: what the process
+holds at the peak, in units of the message). The PDF readers run in child processes
+of their own (`read_pdf_isolated`), which are not counted: this measures the poll process.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ import datetime as dt
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -110,9 +109,18 @@ def message(shape: str, size_mb: int) -> bytes:
 # ------------------------------------------------------------- measurement
 
 
-def rss_now() -> int:
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+def status_kib(field: str) -> int:
+    """A field of /proc/self/status in bytes: VmRSS (now) or VmHWM (peak of this image).
+
+    Not `ru_maxrss`: Linux carries it over exec from the parent's memory (subprocess
+    starts children with vfork, so a child's `ru_maxrss` starts at its parent's peak,
+    here the process that built the 50 MB messages). VmHWM starts afresh at exec.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise LookupError(field)
 
 
 def child(call: str, path: Path, traced: bool) -> dict[str, float]:
@@ -123,7 +131,7 @@ def child(call: str, path: Path, traced: bool) -> dict[str, float]:
 
     rules = load_rules()
     data = path.read_bytes()
-    before = rss_now()
+    before = status_kib("VmRSS")
     if traced:
         tracemalloc.start()
     started = time.perf_counter()
@@ -134,7 +142,7 @@ def child(call: str, path: Path, traced: bool) -> dict[str, float]:
     seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1] if traced else 0
     tracemalloc.stop()
-    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    maxrss = status_kib("VmHWM")
     assert envelope.attachments, envelope.problems  # the message was read
     return {
         "size": len(data),
