@@ -9,10 +9,16 @@ deciding whether it is a PDF is left to the document readers, which sniff the by
 The stdlib's modern policy (`email.policy.default`) decodes RFC 2047 and RFC 2231 for
 us, but builds header objects lazily and can raise when one is first touched; every
 header read here therefore falls back to the raw value, decoded the compat32 way.
+
+Memory: a large email costs a few times its size here, not eight (bench/mime_memory.md).
+The parser is fed the bytes slice by slice (`_parse_bytes`) instead of as one decoded
+text, clean base64 is decoded straight from the parsed text (`_clean_base64`), and each
+part's text is let go once its bytes are in an `Attachment` (`_release`).
 """
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
 import email
 import email.errors
@@ -60,6 +66,11 @@ _CID_REFERENCE = re.compile(rb"cid:([^\s\"'<>)]+)", re.IGNORECASE)
 # A bare address we are willing to reply to: local@domain, nothing that needs quoting.
 _USABLE_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+")
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+# Base64 text that the stdlib decodes without a defect, line ends aside (see _clean_base64).
+_CLEAN_BASE64 = re.compile(r"[A-Za-z0-9+/\r\n]*(?:=[\r\n]*){0,2}")
+# What email.parser.Parser reads from its text at a time: fed the same slices of the
+# bytes, the parser sees the very same input (one byte is one character to it).
+_FEED_CHUNK = 8192
 _BASE64_DEFECTS = (
     email.errors.InvalidBase64CharactersDefect,
     email.errors.InvalidBase64PaddingDefect,
@@ -240,7 +251,7 @@ class _Reader:
             self.problem("The message is empty.")
             return None, False
         try:
-            return email.message_from_bytes(data, policy=email.policy.default), True
+            return _parse_bytes(data), True
         except RecursionError:
             self.problem(
                 "The message's parts are nested too deeply to read; only its headers were."
@@ -423,14 +434,16 @@ class _Reader:
         origin = (
             "forwarded" if forwarded else ("inline" if disposition == "inline" else "attachment")
         )
+        added_before = len(self.attachments)
         if content_type in TNEF_TYPES or (filename or "").lower() == "winmail.dat":
             self._add_tnef(filename, content_type, decoded, origin)
-            return
-        if (filename or "").lower().endswith(".eml") and not decoded.truncated:
+        elif (filename or "").lower().endswith(".eml") and not decoded.truncated:
             # A forwarded email saved as a file: its attachments are the documents.
             self._forwarded_bytes(decoded.data, depth, filename)
-            return
-        self._add(filename, content_type, decoded, origin)
+        else:
+            self._add(filename, content_type, decoded, origin)
+        if len(self.attachments) > added_before:
+            _release(part)
 
     def _forwarded_part(self, part: email.message.Message, payload: list[Any], depth: int) -> None:
         """A message/rfc822 part: an email forwarded as an attachment."""
@@ -448,7 +461,7 @@ class _Reader:
     def _forwarded_bytes(self, data: bytes, depth: int, filename: str | None) -> None:
         """Bytes that are themselves an email (an .eml file, a decoded forward)."""
         try:
-            inner = email.message_from_bytes(data, policy=email.policy.default)
+            inner = _parse_bytes(data)
         except Exception as exc:  # e.g. nested too deeply for the parser: keep the file
             self.problem(f"A forwarded message could not be read ({type(exc).__name__}).")
             size = len(data)
@@ -514,6 +527,11 @@ class _Reader:
             estimate = _base64_decoded_size(raw)
             if estimate > limit:
                 return _Decoded(b"", estimate, True)
+            clean = _clean_base64(part, raw)
+            del raw
+            if clean is not None:
+                too_big = len(clean) > limit
+                return _Decoded(b"" if too_big else clean, len(clean), too_big)
         defects_before = len(part.defects)
         try:
             data = part.get_payload(decode=True)
@@ -590,6 +608,53 @@ class _Reader:
 
 def _is_message(obj: object) -> TypeGuard[email.message.Message]:
     return isinstance(obj, email.message.Message)
+
+
+def _parse_bytes(data: bytes) -> email.message.Message:
+    """`email.message_from_bytes(data, policy=default)`, without its copies of the message.
+
+    The stdlib decodes the whole message into one text and reads it through a StringIO
+    (four bytes a character) to feed its parser 8192 characters at a time: five times
+    the message on top of the bytes. Feeding the parser the same 8192-byte slices, each
+    decoded as it goes, builds the same tree from the same input.
+    """
+    parser = email.parser.BytesFeedParser(policy=email.policy.default)
+    for start in range(0, len(data), _FEED_CHUNK):
+        parser.feed(data[start : start + _FEED_CHUNK])
+    return parser.close()
+
+
+def _clean_base64(part: email.message.Message, text: str) -> bytes | None:
+    """`part.get_payload(decode=True)` for clean base64 text, decoded without copies.
+
+    The stdlib encodes the text to bytes, splits those into lines and joins them again
+    before decoding: three more copies of the part, and lines that cost more than their
+    characters. When the text is clean (the base64 alphabet, line ends, padding only at
+    the end, a length in whole quads) the stdlib decodes it strictly and notes no defect,
+    and binascii decodes the text itself to the same bytes, skipping the line ends. Any
+    other text gets None: the caller lets the stdlib decode it, defects and all.
+    """
+    try:  # the stdlib's own test for base64, as get_payload makes it
+        if part.is_multipart() or str(part.get("content-transfer-encoding", "")).lower() != (
+            "base64"
+        ):
+            return None
+    except Exception:
+        return None
+    if not _CLEAN_BASE64.fullmatch(text):
+        return None
+    if (len(text) - text.count("\r") - text.count("\n")) % 4:
+        return None  # the stdlib pads it and notes a defect
+    return binascii.a2b_base64(text)
+
+
+def _release(part: email.message.Message) -> None:
+    """Let go of a leaf's text once its bytes are in an attachment: the parsed tree of a
+    large email would otherwise hold every part twice (as text, and as bytes) until the
+    end. Safe because a subtree that gave an attachment is never written out again
+    (`_Reader._forwarded` keeps a forwarded email as a file only when it gave none)."""
+    if not part.is_multipart():
+        part.set_payload("")
 
 
 def _raw_header(msg: email.message.Message, name: str) -> str | None:
