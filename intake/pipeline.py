@@ -43,7 +43,7 @@ from email.policy import compat32
 from pathlib import Path
 
 from intake.documents.classify import read_documents
-from intake.mail.message import parse_message
+from intake.mail.message import header_block, parse_message
 from intake.mail.source import MailSource, MessageRef, RawMessage
 from intake.model import Document, Envelope, Status
 from intake.outgoing import Outgoing, queue_reply, queue_summary
@@ -184,7 +184,7 @@ def read_message(data: bytes, rules: Rules, own_address: str | None) -> Reading:
 def header_message_id(data: bytes) -> str | None:
     """The Message-ID header, read from the header block only (cheap, never raises)."""
     try:
-        headers = BytesHeaderParser(policy=compat32).parsebytes(data)
+        headers = BytesHeaderParser(policy=compat32).parsebytes(header_block(data))
         value = headers.get("Message-ID")
     except Exception:  # a header block so broken that even compat32 gives up
         return None

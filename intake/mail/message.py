@@ -68,6 +68,9 @@ _USABLE_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+")
 _ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
 # Base64 text that the stdlib decodes without a defect, line ends aside (see _clean_base64).
 _CLEAN_BASE64 = re.compile(r"[A-Za-z0-9+/\r\n]*(?:=[\r\n]*){0,2}")
+# An empty line, whatever its line ends: the parser splits lines at CRLF, CR or LF alike.
+# Atomic groups keep a CRLF whole, so "a\r\nb" holds no empty line.
+_EMPTY_LINE = re.compile(rb"(?>\r\n|\r|\n)(?>\r\n|\r|\n)")
 # What email.parser.Parser reads from its text at a time: fed the same slices of the
 # bytes, the parser sees the very same input (one byte is one character to it).
 _FEED_CHUNK = 8192
@@ -180,6 +183,18 @@ _MAGIC = (
 )
 
 
+def header_block(data: bytes) -> bytes:
+    """The message up to its first empty line: all of it that a header parser reads.
+
+    `BytesHeaderParser` copies the whole message (as text, then into a StringIO of four
+    bytes a character) and keeps the body as lines and text: ~8 times a message's size
+    to read a few headers. The header block ends at the first empty line, or earlier at
+    a line that is no header, so the headers parsed from this prefix are the same.
+    """
+    found = _EMPTY_LINE.search(data)
+    return data if found is None else data[: found.end()]
+
+
 def _looks_like_pdf(data: bytes) -> bool:
     return b"%PDF-" in data[:1024]
 
@@ -260,7 +275,7 @@ class _Reader:
             self.problem(f"The message's structure could not be read ({type(exc).__name__}).")
         try:  # headers alone still tell us whom to answer
             parser = email.parser.BytesHeaderParser(policy=email.policy.default)
-            return parser.parsebytes(data), False
+            return parser.parsebytes(header_block(data)), False
         except Exception:
             return None, False
 
