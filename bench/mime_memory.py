@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/mime_memory.py [--sizes 10 25 50] [--label NAME] > /tmp/mime.md
 
-Builds messages of about 10, 25 and 50 MB in three shapes and measures two calls on each:
-`intake.mail.message.parse_message` (MIME bytes to an Envelope) and
+Builds messages of about 10, 25 and 50 MB in three shapes and measures three calls on
+each: `intake.mail.message.parse_message` (MIME bytes to an Envelope),
 `intake.pipeline.read_message` (the same plus reading every attachment as a document,
-what a poll does with each fetched message).
+what a poll does with each fetched message) and `intake.pipeline.header_message_id`
+(which the poll calls first, to recognise a copy of a message it already has).
 
 Shapes:
 - `one`: one base64 PDF as large as the message allows (at 50 MB it is past
@@ -48,7 +49,7 @@ from fixtures.pdfs import raw_pdf  # noqa: E402
 MB = 1_000_000
 MIB = 1024 * 1024
 SHAPES = ("one", "several", "forwarded")
-CALLS = ("parse_message", "read_message")
+CALLS = ("parse_message", "read_message", "header_message_id")
 PER_PDF_MAIL = 5 * MB  # mail bytes per PDF in the `several` shapes
 BASE64_GROWTH = 77 / 57  # base64 lines of 76 characters and a newline per 57 bytes
 
@@ -126,7 +127,8 @@ def status_kib(field: str) -> int:
 def child(call: str, path: Path, traced: bool) -> dict[str, float]:
     """Runs in a fresh interpreter: one call on the message in `path`."""
     from intake.mail.message import parse_message
-    from intake.pipeline import read_message
+    from intake.model import Envelope
+    from intake.pipeline import header_message_id, read_message
     from intake.policy.rules import load_rules
 
     rules = load_rules()
@@ -135,15 +137,19 @@ def child(call: str, path: Path, traced: bool) -> dict[str, float]:
     if traced:
         tracemalloc.start()
     started = time.perf_counter()
-    if call == "parse_message":
+    if call == "header_message_id":
+        assert header_message_id(data)
+        envelope = Envelope(message_id=None, sender_address=None, sender_name=None)
+    elif call == "parse_message":
         envelope = parse_message(data)
+        assert envelope.attachments, envelope.problems  # the message was read
     else:
         envelope = read_message(data, rules, None).envelope
+        assert envelope.attachments, envelope.problems
     seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1] if traced else 0
     tracemalloc.stop()
     maxrss = status_kib("VmHWM")
-    assert envelope.attachments, envelope.problems  # the message was read
     return {
         "size": len(data),
         "seconds": seconds,
