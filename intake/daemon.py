@@ -44,7 +44,8 @@ from intake.mail.source import MailSource, SourceError
 from intake.oauth import TokenSource
 from intake.outbox import SendReport, send_due, sink_from_settings
 from intake.outgoing import outgoing_from_settings
-from intake.pipeline import PollBusy, poll_lock, poll_once, record_poll
+from intake.pipeline import poll_once
+from intake.polls import PollBusy, poll_lock, record_poll
 from intake.replies.render import install as install_templates
 from intake.runtime import Runtime, RuntimeProblem, load_runtime
 from intake.store import Store, StoreError, utc_now

@@ -27,16 +27,13 @@ A message whose reading raises is recorded `failed` with the error, its bytes ke
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
-import fcntl
 import hashlib
 import logging
 import os
 import signal
 import sqlite3
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -56,7 +53,6 @@ from intake.store import (
     RequestRow,
     RequestStatus,
     Store,
-    StoreError,
 )
 from intake.summaries import SUMMARY_STATUSES, refresh_summaries, save_originals
 
@@ -634,100 +630,3 @@ def apply_reading(
         if RequestStatus(assessment.status.value) in SUMMARY_STATUSES and not still_complete:
             queue_summary(store, outgoing, request_id=request_id, actor=actor)
     return MessageStatus.PROCESSED, request_id
-
-
-# ------------------------------------------------------------------- retry
-
-
-@dataclass
-class RetryResult:
-    retried: int = 0
-    processed: int = 0
-    ignored: int = 0
-    still_failed: int = 0
-    missing_bytes: list[int] = field(default_factory=list)
-
-
-def retry_failed(
-    store: Store,
-    rules: Rules,
-    *,
-    own_address: str | None = None,
-    actor: str = "retry",
-    outgoing: Outgoing | None = None,
-) -> RetryResult:
-    """Run the failed messages again from their saved bytes.
-
-    The mailbox is not touched: the message already sits in the Failed folder (or
-    carries the failed keyword); its row and request are what change.
-    """
-    result = RetryResult()
-    for row in store.messages(status=MessageStatus.FAILED):
-        path = failed_bytes_path(store.state_dir, row.sha256)
-        try:
-            data = path.read_bytes()
-        except OSError:
-            result.missing_bytes.append(row.id)
-            continue
-        result.retried += 1
-        try:
-            reading = read_message(data, rules, own_address)
-            save_originals(store.state_dir, reading.envelope, reading.documents)
-            with store.transaction():
-                status, _ = apply_reading(
-                    store, rules, row.id, reading, actor=actor, outgoing=outgoing
-                )
-                store.audit(actor, "retried", f"message:{row.id}", status=status.value)
-        except sqlite3.Error:
-            raise
-        except Exception as exc:
-            error = describe_error(exc)
-            with store.transaction():
-                store.update_message(row.id, status=MessageStatus.FAILED, error=error)
-                store.audit(actor, "retry_failed", f"message:{row.id}", error=error)
-            result.still_failed += 1
-            continue
-        if status is MessageStatus.IGNORED:
-            result.ignored += 1
-        else:
-            result.processed += 1
-    return result
-
-
-# -------------------------------------------------------------------- lock
-
-
-class PollBusy(Exception):
-    """Another poll holds the state folder's lock."""
-
-
-@contextlib.contextmanager
-def poll_lock(state_dir: Path) -> Iterator[None]:
-    """One poll at a time per state folder; a second one fails fast instead of waiting."""
-    state_dir.mkdir(parents=True, exist_ok=True)
-    path = state_dir / "poll.lock"
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise PollBusy(f"{path}: another poll is running") from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-# ------------------------------------------------------------------ record
-
-
-def record_poll(
-    state_dir: Path, started: dt.datetime, *, ok: bool, result: str, error: str | None
-) -> None:
-    """Note one poll (the daemon's or `intake poll --once`'s) in the `polls` table that
-    `intake status` reads, in a transaction of its own once the poll is over. A state
-    that cannot take the note is logged, not raised: the poll's own work is kept."""
-    try:
-        with Store.open(state_dir) as store, store.transaction():
-            store.record_poll(started, ok=ok, result=result, error=error)
-    except (StoreError, sqlite3.Error) as exc:
-        log.error("cannot record the poll in the state database: %s", exc)

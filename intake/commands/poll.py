@@ -151,8 +151,9 @@ def run(args: argparse.Namespace) -> int:
     from intake.mail.source import SourceError
     from intake.outbox import send_due, sink_from_settings
     from intake.outgoing import outgoing_from_settings
-    from intake.pipeline import PollBusy, poll_lock, poll_once, record_poll
+    from intake.pipeline import poll_once
     from intake.policy.rules import RulesError, load_rules
+    from intake.polls import PollBusy, poll_lock, record_poll
     from intake.store import Store, StoreError, utc_now
 
     try:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from intake.config import Settings
     from intake.mail.source import MailSource
     from intake.model import Assessment, Document, Evidence, NefVerdict
-    from intake.pipeline import RetryResult
+    from intake.retry import RetryResult
     from intake.store import AuditRow, MessageRow, RequestRow, Store
 
     # What each `requests` action is: it runs with the settings and an open store.
@@ -397,8 +397,9 @@ def retry_messages(args: argparse.Namespace, settings: Settings, store: Store) -
     """Read the failed messages again, then take those that now succeed out of the
     mailbox's Failed folder. All of it under the poll lock: no poll interleaves."""
     from intake.outgoing import outgoing_from_settings
-    from intake.pipeline import PollBusy, poll_lock, retry_failed
     from intake.policy.rules import load_rules
+    from intake.polls import PollBusy, poll_lock
+    from intake.retry import retry_failed
     from intake.summaries import render_owed_summaries
 
     rules = load_rules(settings.rules_dir)
@@ -436,7 +437,7 @@ def _release_from_mailbox(settings: Settings, store: Store) -> bool:
     could not), printing each; False when the mailbox could not be reached."""
     from intake.config import ConfigError
     from intake.mail.source import SourceError
-    from intake.release import owed_releases, release_each
+    from intake.retry import owed_releases, release_each
 
     owed = owed_releases(store)
     if not owed:

@@ -19,12 +19,14 @@ from typing import Any, Self
 import pytest
 
 import intake.pipeline as pipeline
+import intake.polls as polls
 from intake.documents import classify
 from intake.mail.maildir import MaildirSource, seed_maildir
 from intake.mail.source import MessageRef, RawMessage, SourceError
 from intake.model import Envelope
-from intake.pipeline import ignore_reason, poll_once, retry_failed
+from intake.pipeline import ignore_reason, poll_once
 from intake.policy.rules import Rules, load_rules
+from intake.retry import retry_failed
 from intake.store import DB_FILENAME, MessageStatus, RequestStatus, Store
 
 OWN = "ecf-training@canb.uscourts.gov"
@@ -457,10 +459,10 @@ def test_the_fixture_series_build_complete_requests_over_a_maildir(
 
 def test_a_second_poll_on_the_same_state_is_refused_while_one_runs(tmp_path: Path) -> None:
     with (
-        pipeline.poll_lock(tmp_path),
-        pytest.raises(pipeline.PollBusy, match="another poll is running"),
-        pipeline.poll_lock(tmp_path),
+        polls.poll_lock(tmp_path),
+        pytest.raises(polls.PollBusy, match="another poll is running"),
+        polls.poll_lock(tmp_path),
     ):
         pass
-    with pipeline.poll_lock(tmp_path):  # free again once the first is done
+    with polls.poll_lock(tmp_path):  # free again once the first is done
         pass

@@ -12,12 +12,13 @@ from typing import Any
 import pytest
 
 import intake.pipeline as pipeline
+import intake.polls as polls
 from intake.cli import main
 from intake.documents import classify
 from intake.mail.maildir import MaildirSource, deliver, folder_path
 from intake.model import Envelope
 from intake.policy.rules import Rules
-from intake.release import NOT_FOUND, RELEASED, owes_release
+from intake.retry import NOT_FOUND, RELEASED, owes_release
 from intake.store import MailboxAction, MessageRow, MessageStatus, Store
 
 OWN = "ecf-training@canb.uscourts.gov"
@@ -282,6 +283,6 @@ def test_retry_waits_for_no_poll_it_says_one_is_running(
     deliver(tmp_path / "mail", _email("nef1.pdf"))
     assert main(["poll", "--once", "--config", str(config)]) == 0
     capsys.readouterr()
-    with pipeline.poll_lock(tmp_path / "state"):
+    with polls.poll_lock(tmp_path / "state"):
         assert main(["requests", "retry", "--config", str(config)]) == 1
     assert "another poll is running" in capsys.readouterr().err

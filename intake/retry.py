@@ -1,8 +1,10 @@
-"""After a retry: take the messages that now succeed out of the mailbox's Failed folder.
+"""`intake requests retry`: read the failed messages again, then free them in the mailbox.
 
-`intake requests retry` updates the database first (`pipeline.retry_failed`); the
-mailbox follows here, message by message, through `MailSource.release_failed` (into
-Processed, or the failed keyword swapped for the processed one).
+First the database (`retry_failed`): each failed message is read again from the bytes
+the poll kept, and applied as the poll would have, in a transaction of its own. Then
+the mailbox (`owed_releases`, `release_each`), message by message, through
+`MailSource.release_failed`: out of the Failed folder into Processed, or the failed
+keyword swapped for the processed one.
 
 Who is owed a release is read from the state, not carried over from the retry: a
 message whose mailbox action was "failed" and was applied, that now stands processed or
@@ -15,11 +17,22 @@ nothing owed and touches nothing.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from intake.mail.source import MailSource
-from intake.pipeline import failed_bytes_path, header_message_id
+from intake.outgoing import Outgoing
+from intake.pipeline import (
+    apply_reading,
+    describe_error,
+    failed_bytes_path,
+    header_message_id,
+    read_message,
+)
+from intake.policy.rules import Rules
 from intake.store import MailboxAction, MessageRow, MessageStatus, Store
+from intake.summaries import save_originals
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +42,67 @@ NOT_FOUND = "release_not_found"
 SETTLED = frozenset({RELEASED, NOT_FOUND})
 
 SUCCEEDED = frozenset({MessageStatus.PROCESSED, MessageStatus.IGNORED})
+
+
+# -------------------------------------------------------------- read again
+
+
+@dataclass
+class RetryResult:
+    retried: int = 0
+    processed: int = 0
+    ignored: int = 0
+    still_failed: int = 0
+    missing_bytes: list[int] = field(default_factory=list)
+
+
+def retry_failed(
+    store: Store,
+    rules: Rules,
+    *,
+    own_address: str | None = None,
+    actor: str = "retry",
+    outgoing: Outgoing | None = None,
+) -> RetryResult:
+    """Run the failed messages again from their saved bytes.
+
+    The mailbox is not touched: the message already sits in the Failed folder (or
+    carries the failed keyword); its row and request are what change.
+    """
+    result = RetryResult()
+    for row in store.messages(status=MessageStatus.FAILED):
+        path = failed_bytes_path(store.state_dir, row.sha256)
+        try:
+            data = path.read_bytes()
+        except OSError:
+            result.missing_bytes.append(row.id)
+            continue
+        result.retried += 1
+        try:
+            reading = read_message(data, rules, own_address)
+            save_originals(store.state_dir, reading.envelope, reading.documents)
+            with store.transaction():
+                status, _ = apply_reading(
+                    store, rules, row.id, reading, actor=actor, outgoing=outgoing
+                )
+                store.audit(actor, "retried", f"message:{row.id}", status=status.value)
+        except sqlite3.Error:
+            raise
+        except Exception as exc:
+            error = describe_error(exc)
+            with store.transaction():
+                store.update_message(row.id, status=MessageStatus.FAILED, error=error)
+                store.audit(actor, "retry_failed", f"message:{row.id}", error=error)
+            result.still_failed += 1
+            continue
+        if status is MessageStatus.IGNORED:
+            result.ignored += 1
+        else:
+            result.processed += 1
+    return result
+
+
+# ---------------------------------------------------------------- release
 
 
 def owes_release(row: MessageRow, original: MessageRow | None) -> bool:
