@@ -425,8 +425,14 @@ class ImapSource:
         uidvalidity = self.uidvalidity()
         sizes = self._sizes(wanted)
         for batch in plan_batches(sizes, self.config.batch_size, self.config.batch_bytes):
-            for uid, data in self._fetch_batch(batch):
+            # Popped, not iterated: once handed on, a message is held only by its consumer,
+            # so a batch's bytes are let go one message at a time, not all at its end.
+            pending = self._fetch_batch(batch)
+            pending.reverse()
+            while pending:
+                uid, data = pending.pop()
                 yield RawMessage(MessageRef(self.folder, uidvalidity, uid), data)
+                del data
 
     def _sizes(self, uids: Sequence[int]) -> list[tuple[int, int]]:
         box = self._require_box()

@@ -8,6 +8,7 @@ import imaplib
 import os
 import socket
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -352,3 +353,29 @@ def test_fetch_responses_are_read_whatever_the_item_order() -> None:
         b" UID 9)",  # some servers put the UID after the literal
     ]
     assert parse_bodies(data) == [(7, b"abc"), (9, b"de")]
+
+
+def test_a_fetched_batch_lets_go_of_each_message_once_it_is_handed_on(
+    dovecot: DovecotMailbox,
+) -> None:
+    # Three 4 MB messages come in one batch; the consumer drops each before the next.
+    # Holding the whole batch to its end would keep all three alive at the third.
+    size = 4 * 1024 * 1024
+    for n in range(3):
+        dovecot.deliver(make_message(n, body=("y" * 76 + "\r\n") * (size // 78)))
+    with ImapSource(dovecot.imap_config(batch_size=10, batch_bytes=64 << 20)) as source:
+        uids = source.uids_above(0)
+        tracemalloc.start()
+        try:
+            messages = source.fetch(uids)
+            held = []
+            for _ in range(3):
+                raw = next(messages)
+                held.append(tracemalloc.get_traced_memory()[0])
+                assert len(raw.data) > 0.9 * size
+                del raw
+            assert list(messages) == []
+        finally:
+            tracemalloc.stop()
+    # At the third message, at most it and one other are still alive.
+    assert held[2] < 2.5 * size, [f"{h / size:.1f}x" for h in held]
