@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from intake.commands import check, config_cmd, digest, outbox, poll, requests, run, status
+from intake.commands.help_format import HelpFormatter
 
 # Each command module offers `register(subparsers)`, which adds its parser and sets
 # `func` (args -> exit code) as the parser default. Every command registers at each start,
@@ -23,12 +24,31 @@ of Electronic Filing, other), checks the request against the court's rules in ru
 and tells the attorney and the clerks what counts and what is missing.
 """
 
+EPILOG = """\
+examples:
+  intake check fixtures/eml/complete.eml       assess files offline (nothing stored or sent)
+  intake config check --config /etc/intake/intake.toml
+  intake poll --once                           one cycle over the mailbox, then send
+  intake requests list                         what the attorneys sent, one line each
+  intake status                                last poll, backlog, outbox, failures
+
+Settings come from --config FILE, else $INTAKE_CONFIG, else config/intake.toml, else the
+embedded default (Maildir ./var/mail, state in ./var/state); INTAKE_* variables override
+single keys (INTAKE_STATE_DIR=/var/lib/intake is the systemd unit's state). Everything
+intake knows is in state_dir: intake.sqlite3, failed/, documents/, summaries/, outbox/.
+
+Exit status: 0 success, 1 a runtime failure (the mailbox, the state, a send), 2 a usage
+or configuration error, 130 interrupted; `intake status` exits 3 when the last poll
+failed. `intake COMMAND --help` says more about each command.
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="intake",
         description=DESCRIPTION,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG,
+        formatter_class=HelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
@@ -52,4 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("intake: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:
+        # The last line of defence: a file or folder the command could not use (a
+        # read-only state folder, a permission) is a clear line, never a traceback.
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"intake {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 1
     return code
