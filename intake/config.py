@@ -15,11 +15,12 @@ Every error names the file, the key and the problem.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Self
+from typing import Any, ClassVar, Literal, Self, TypeGuard, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -419,15 +420,47 @@ def _describe(exc: ValidationError, origin: str) -> str:
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = "unknown key (misspelt, or in the wrong section?)"
+            close = _close_keys(err["loc"])
+            if close:
+                message += f"; did you mean {' or '.join(close)}?"
+        elif err["type"] not in ("missing", "value_error") and _shown(err["input"]):
+            # Pydantic says what it wanted; the operator also needs what the file said.
+            message += f" (got {err['input']!r})"
         lines.append(f"  {key}: {message}")
     return "\n".join(lines)
+
+
+def _shown(value: object) -> bool:
+    """Whether a rejected value is short enough to repeat in a message (not a table)."""
+    return isinstance(value, str | int | float | bool) and len(repr(value)) <= 60
+
+
+def _close_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys of the section at `loc[:-1]` spelt like the unknown key `loc[-1]`."""
+    model: type[BaseModel] = Settings
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        inner = field and next(
+            (t for t in (field.annotation, *get_args(field.annotation)) if _is_model(t)), None
+        )
+        if inner is None:
+            return []
+        model = inner
+    known = [name for name in model.model_fields if name != "origin"]
+    return [f"{name!r}" for name in difflib.get_close_matches(str(loc[-1]), known, n=2)]
+
+
+def _is_model(annotation: object) -> TypeGuard[type[BaseModel]]:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 def _read_secret(path: Path, what: str) -> str:
     try:
         secret = path.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the {what}: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the {what}: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: the {what} is not UTF-8 text") from exc
     if not secret:
         raise ConfigError(f"{path}: the {what} is empty")
     return secret

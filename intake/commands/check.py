@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from intake.commands.help_format import HelpFormatter
+
 # Heavy modules are imported in the functions that use them: building the parser
 # (every `intake` command, `intake --help`) must stay quick (see intake/cli.py).
 if TYPE_CHECKING:
@@ -44,7 +46,7 @@ def register(sub: Any) -> None:
         description="Assess emails (.eml) and PDFs offline and print what each document "
         "is and whether the training-waiver request is complete.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help=".eml or .pdf file, or folder")
     parser.add_argument("--json", action="store_true", help="one JSON object per file, per line")

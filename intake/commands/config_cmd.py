@@ -11,13 +11,16 @@ hold only where they are read from).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from intake.commands.help_format import HelpFormatter
 from intake.commands.poll import add_config_argument
 
 # Heavy modules are imported in the functions that use them: building the parser
@@ -37,6 +40,23 @@ problem is listed), 2 when the settings file itself cannot be read.
 """
 
 
+CHECK_EPILOG = """\
+examples:
+  sudo intake config check --config /etc/intake/intake.toml
+  intake config check --offline          files only: no login is tried
+
+Exit status: 0 when everything is usable, 1 when something is wrong (each problem is
+listed), 2 when the settings file itself cannot be read or is invalid.
+"""
+
+SHOW_EPILOG = """\
+example:
+  intake config show --config /etc/intake/intake.toml
+
+Exit status: 0, 2 when the settings file cannot be read or is invalid.
+"""
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -50,14 +70,29 @@ def register(sub: Any) -> None:
         help="check the configuration (and try the logins), or show it",
         description="Check or show the configuration.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    check = actions.add_parser("check", help="validate everything; try the IMAP/SMTP logins")
+    raw = HelpFormatter
+    check = actions.add_parser(
+        "check",
+        help="validate everything; try the IMAP/SMTP logins",
+        description="Check, one line each (ok or FAIL, and why): the settings file, the "
+        "rules, every template, the state folder, the secrets, and the IMAP and SMTP logins.",
+        epilog=CHECK_EPILOG,
+        formatter_class=raw,
+    )
     check.add_argument("--offline", action="store_true", help="do not try any login")
     add_config_argument(check)
     check.set_defaults(func=run_check)
-    show = actions.add_parser("show", help="the effective settings, secrets left out")
+    show = actions.add_parser(
+        "show",
+        help="the effective settings, secrets left out",
+        description="Print the settings in effect (file, then INTAKE_* overrides) as JSON; "
+        "`origin` says where they came from. Secrets are never shown: only where they are read.",
+        epilog=SHOW_EPILOG,
+        formatter_class=raw,
+    )
     add_config_argument(show)
     show.set_defaults(func=run_show)
 
@@ -74,8 +109,52 @@ def checks(settings: Settings, *, offline: bool) -> Iterator[Check]:
     folder = templates_dir(settings)
     problems = check_templates(folder)
     yield Check("templates", not problems, "; ".join(problems) or str(folder))
+    yield state_check(settings.state_dir)
     yield from _source_checks(settings, offline)
     yield from _sink_checks(settings, offline)
+
+
+def state_check(state_dir: Path) -> Check:
+    """Whether the state folder can be used, read without changing it (no migration)."""
+    import sqlite3
+
+    from intake.store import DB_FILENAME
+    from intake.store.schema import LATEST
+
+    database = state_dir / DB_FILENAME
+    if not database.exists():
+        existing = next((p for p in (state_dir, *state_dir.parents) if p.exists()), state_dir)
+        if existing.is_dir() and os.access(existing, os.W_OK):
+            return Check("state", True, f"{state_dir} (no database yet: the first poll makes it)")
+        return Check(
+            "state", False, f"{state_dir}: cannot be created: {existing} is not a writable folder"
+        )
+    if not os.access(state_dir, os.W_OK):
+        return Check(
+            "state", False, f"{state_dir}: not writable by this user (or on a read-only disk)"
+        )
+    try:
+        with contextlib.closing(
+            sqlite3.connect(f"{database.resolve().as_uri()}?mode=ro", uri=True)
+        ) as conn:
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+            row = (
+                conn.execute("SELECT max(version) FROM schema_version").fetchone()
+                if "schema_version" in tables
+                else None
+            )
+    except sqlite3.Error as exc:
+        return Check("state", False, f"{database}: not a usable state database: {exc}")
+    version = int(row[0]) if row and row[0] is not None else 0
+    if version > LATEST:
+        return Check(
+            "state",
+            False,
+            f"{database}: schema version {version} is newer than this release's ({LATEST}): "
+            "upgrade intake, or use another state_dir",
+        )
+    upgrade = f", migrated to {LATEST} at the next start" if version < LATEST else ""
+    return Check("state", True, f"{database} (schema version {version}{upgrade})")
 
 
 def _source_checks(settings: Settings, offline: bool) -> Iterator[Check]:

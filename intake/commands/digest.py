@@ -7,6 +7,7 @@ import sqlite3
 import sys
 from typing import Any
 
+from intake.commands.help_format import HelpFormatter
 from intake.commands.poll import add_config_argument
 
 EPILOG = """\
@@ -27,7 +28,7 @@ def register(sub: Any) -> None:
         description="Write the clerks' digest of every request that is not closed, grouped "
         "by status (most urgent first), and queue it to the clerks' address.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--dry-run", action="store_true", help="print it; queue nothing")
     parser.add_argument("--no-send", action="store_true", help="queue it without sending")
@@ -36,6 +37,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from intake.commands.state_help import store_problem
     from intake.config import ConfigError, load_settings
     from intake.outbox import send_due, sink_from_settings
     from intake.outgoing import outgoing_from_settings
@@ -48,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
         outgoing = outgoing_from_settings(settings, load_rules(settings.rules_dir))
         if not args.dry_run and not outgoing.clerk_addresses:
             raise ConfigError(
-                f"{settings.origin}: clerks.addresses: no clerks' address to send the digest to"
+                f"{settings.origin}: clerks.addresses: no clerks' address to send the digest "
+                "to (set [clerks] addresses, or print it with --dry-run)"
             )
         sink = None if args.dry_run or args.no_send else sink_from_settings(settings)
     except (ConfigError, RulesError) as exc:
@@ -67,6 +70,6 @@ def run(args: argparse.Namespace) -> int:
                 report = send_due(store, sink, max_attempts=settings.outbox.max_attempts)
                 print(f"outbox: {report.summary()}", file=sys.stderr)
     except (StoreError, sqlite3.Error) as exc:
-        print(f"intake digest: {exc}", file=sys.stderr)
+        print(f"intake digest: {store_problem(settings, exc)}", file=sys.stderr)
         return 1
     return 0

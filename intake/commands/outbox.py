@@ -7,6 +7,7 @@ import sqlite3
 import sys
 from typing import Any
 
+from intake.commands.help_format import HelpFormatter
 from intake.commands.poll import add_config_argument
 
 EPILOG = """\
@@ -15,31 +16,91 @@ examples:
   intake outbox list --status failed
   intake outbox send                 send what is due now (the poll does this too)
   intake outbox requeue 7            try a failed message again (after fixing the cause)
+
+The outbox is a table of the state database (state_dir/intake.sqlite3); with the folder
+sink ([outbox] sink = "folder", the default) a sent message is an .eml file in
+state_dir/outbox/, with [outbox] sink = "smtp" it goes to the [smtp] server.
+
+Exit status: 0 on success, 1 when a message could not be sent (it is retried later or
+marked failed), when the message to requeue is not a failed one, or when the state
+cannot be used; 2 for a usage or configuration error.
+"""
+
+LIST_EPILOG = """\
+examples:
+  intake outbox list
+  intake outbox list --status failed
+
+Each line: #ID, status (queued, sent, failed), kind (reply, summary, digest, alert),
+recipient, subject, attempts, when it was sent or its next attempt, and the last error.
+Exit status: 0, 1 when the state cannot be used.
+"""
+
+SEND_EPILOG = """\
+example:
+  intake outbox send --config /etc/intake/intake.toml
+
+Sends every queued message whose next attempt is due. A temporary failure (connection
+refused, 4xx) is retried with a growing delay; a permanent one (5xx), or too many
+attempts, marks it failed (see `intake outbox list --status failed`, then `requeue`).
+Exit status: 0 when all went out, 1 when some did not.
+"""
+
+REQUEUE_EPILOG = """\
+example:
+  intake outbox requeue 7     after fixing what made #7 fail (see `intake outbox list`)
+
+Only a failed message can be requeued; it goes out with the next send or poll.
+Exit status: 0 when it is queued again, 1 when there is no such failed message.
 """
 
 
 def register(sub: Any) -> None:
+    raw = HelpFormatter
     parser = sub.add_parser(
         "outbox",
         help="list, send or requeue the outgoing replies and clerk emails",
+        description="The outgoing mail: replies to attorneys, the clerks' summaries and "
+        "digest, operator alerts. Each is queued with its assessment and sent afterwards.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=raw,
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    listing = actions.add_parser("list", help="one line per outgoing message")
-    listing.add_argument("--status", choices=["queued", "sent", "failed"])
+    listing = actions.add_parser(
+        "list",
+        help="one line per outgoing message",
+        description="List the outgoing messages, oldest first.",
+        epilog=LIST_EPILOG,
+        formatter_class=raw,
+    )
+    listing.add_argument(
+        "--status", choices=["queued", "sent", "failed"], help="only messages in this status"
+    )
     add_config_argument(listing)
     listing.set_defaults(func=run)
-    send = actions.add_parser("send", help="send the due messages now")
+    send = actions.add_parser(
+        "send",
+        help="send the due messages now",
+        description="Send the queued messages that are due, now.",
+        epilog=SEND_EPILOG,
+        formatter_class=raw,
+    )
     add_config_argument(send)
     send.set_defaults(func=run)
-    requeue = actions.add_parser("requeue", help="queue a failed message again")
-    requeue.add_argument("id", type=int, metavar="ID")
+    requeue = actions.add_parser(
+        "requeue",
+        help="queue a failed message again",
+        description="Queue a failed message again.",
+        epilog=REQUEUE_EPILOG,
+        formatter_class=raw,
+    )
+    requeue.add_argument("id", type=int, metavar="ID", help="its #ID in `intake outbox list`")
     add_config_argument(requeue)
     requeue.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from intake.commands.state_help import store_problem
     from intake.config import ConfigError, load_settings
     from intake.outbox import send_due, sink_from_settings
     from intake.store import Store, StoreError
@@ -53,7 +114,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         with Store.open(settings.state_dir, create=False) as store:
             if args.action == "list":
-                for row in store.outbox(status=args.status):
+                rows = store.outbox(status=args.status)
+                if not rows:
+                    what = f"{args.status} " if args.status else ""
+                    print(f"no {what}messages in the outbox (state: {store.path})")
+                for row in rows:
                     when = row.sent_at or f"next {row.next_attempt_at or '-'}"
                     error = f"  [{row.last_error}]" if row.last_error else ""
                     print(
@@ -67,7 +132,14 @@ def run(args: argparse.Namespace) -> int:
                     if done:
                         store.audit("operator", "requeued", f"outbox:{args.id}")
                 if not done:
-                    print(f"intake outbox: #{args.id} is not a failed message", file=sys.stderr)
+                    held = store.get_outbox(args.id)
+                    why = (
+                        f"no outbox message #{args.id} (see `intake outbox list`)"
+                        if held is None
+                        else f"#{args.id} is {held.status}, not a failed message: only a failed "
+                        "message can be requeued"
+                    )
+                    print(f"intake outbox: {why}", file=sys.stderr)
                     return 1
                 print(f"#{args.id} queued again")
                 return 0
@@ -76,5 +148,5 @@ def run(args: argparse.Namespace) -> int:
             print(f"outbox: {report.summary()}")
             return 1 if report.failed or report.retrying else 0
     except (StoreError, sqlite3.Error) as exc:
-        print(f"intake outbox: {exc}", file=sys.stderr)
+        print(f"intake outbox: {store_problem(settings, exc)}", file=sys.stderr)
         return 1

@@ -9,11 +9,14 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from intake.commands.help_format import HelpFormatter
+
 # Only `run` needs the pipeline, the store and the mail: imported there, so that every
 # other command (and `intake --help`) starts without them.
 if TYPE_CHECKING:
     from intake.config import Settings
     from intake.mail.source import MailSource
+    from intake.oauth import TokenSource
     from intake.pipeline import PollResult
 
 EPILOG = """\
@@ -25,9 +28,13 @@ Settings come from --config, else $INTAKE_CONFIG, else config/intake.toml, else 
 embedded default (Maildir ./var/mail, state in ./var/state); INTAKE_* variables override
 single keys (see config/intake.example.toml).
 
+State: state_dir/intake.sqlite3 (created by the first poll), with failed/, documents/,
+summaries/ and outbox/ beside it; `intake status` shows the last poll.
+
 Exit status: 0 when the cycle ran (messages that could not be read are recorded as
 failed and listed by `intake requests retry`), 1 when the mailbox or the state could
-not be used, 2 for a configuration or rules error.
+not be used, 2 for a configuration, rules or template error, 130 when interrupted
+(Ctrl-C: each message handled so far is kept; the rest wait for the next poll).
 """
 
 # Below this many new messages the cycle is quick: no progress display.
@@ -41,7 +48,7 @@ def register(sub: Any) -> None:
         description="Take the new mail from the court mailbox, add each email's documents "
         "to its attorney's request, assess the request, and record everything.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument(
         "--once", action="store_true", help="run one cycle and exit (required for now)"
@@ -113,8 +120,18 @@ class ProgressDisplay:
         self.started = time.monotonic()
         self._last_line = -1
         self._drawn = False
+        # How far the poll got (None: it had not counted the new messages yet).
+        self.done = 0
+        self.total: int | None = None
+
+    def progress(self) -> str:
+        """How far the poll got, in words (for an interrupted poll)."""
+        if self.total is None:
+            return "before any new message was read"
+        return f"{self.done} of {self.total} new message(s)"
 
     def __call__(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
         if total < BACKLOG:
             return
         if self.tty:
@@ -139,6 +156,14 @@ class ProgressDisplay:
             self.stream.flush()
 
 
+def open_configured_source(settings: Settings, tokens: TokenSource | None) -> MailSource:
+    """The configured source as the daemon opens it: with [oauth], IMAP logs in by XOAUTH2
+    with a token asked for now (an unreachable provider raises OAuthError, a SourceError)."""
+    if settings.source.kind == "imap" and tokens is not None:
+        return open_source(settings, access_token=tokens.access_token())
+    return open_source(settings)
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.once:
         print(
@@ -147,24 +172,31 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from intake.config import ConfigError, load_settings
+    from intake.config import ConfigError
     from intake.mail.source import SourceError
     from intake.outbox import send_due, sink_from_settings
     from intake.outgoing import outgoing_from_settings
     from intake.pipeline import poll_once
-    from intake.policy.rules import RulesError, load_rules
     from intake.polls import PollBusy, poll_lock, record_poll
+    from intake.replies.render import install as install_templates
+    from intake.runtime import RuntimeProblem, load_runtime
     from intake.store import Store, StoreError, utc_now
 
     try:
-        settings = load_settings(args.config)
-        rules = load_rules(settings.rules_dir)
-        source = open_source(settings)
-        outgoing = outgoing_from_settings(settings, rules)
-        sink = None if args.no_send else sink_from_settings(settings)
-    except (ConfigError, RulesError) as exc:
+        # What the daemon loads at start, templates included: a template that does not
+        # compile would otherwise leave every attorney of this poll without a reply.
+        runtime = load_runtime(args.config)
+        settings = runtime.settings
+        # A password is read now (a missing file is a configuration error); an OAuth2
+        # token is asked for under the lock, where an unreachable provider fails the poll.
+        source = None if runtime.tokens is not None else open_source(settings)
+        outgoing = outgoing_from_settings(settings, runtime.rules)
+        sink = None if args.no_send else sink_from_settings(settings, runtime.tokens)
+    except (RuntimeProblem, ConfigError) as exc:
         print(f"intake poll: {exc}", file=sys.stderr)
         return 2
+    if runtime.templates is not None:
+        install_templates(runtime.templates)
     display = ProgressDisplay(sys.stderr)
     started_at = utc_now()
     started = time.monotonic()
@@ -173,12 +205,12 @@ def run(args: argparse.Namespace) -> int:
         with (
             poll_lock(settings.state_dir),
             Store.open(settings.state_dir) as store,
-            source as connected,
+            source or open_configured_source(settings, runtime.tokens) as connected,
         ):
             result = poll_once(
                 connected,
                 store,
-                rules,
+                runtime.rules,
                 own_address=settings.own_address,
                 progress=display,
                 batch_size=settings.source.batch_size,
@@ -192,14 +224,36 @@ def run(args: argparse.Namespace) -> int:
         display.finish()
         print(f"intake poll: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        # Each message is committed whole or not at all: what was done stays done, and
+        # the rest is still in the mailbox for the next poll. `status` says so too.
+        display.finish()
+        error = f"interrupted (Ctrl-C) after {display.progress()}"
+        record_poll(settings.state_dir, started_at, ok=False, result="interrupted", error=error)
+        print(
+            f"intake poll: {error}; each message handled so far is recorded, the rest stay "
+            "in the mailbox for the next poll; replies queued but not sent go out with "
+            "`intake outbox send` or the next poll",
+            file=sys.stderr,
+        )
+        return 130
     except SourceError as exc:  # the daemon's words, in the same `polls` table
         error = f"the mail source is unreachable: {exc}"
     except (StoreError, sqlite3.Error) as exc:
         error = f"the state database failed: {exc}"
+    except OSError as exc:  # the lock file: a read-only or foreign state folder
+        # Not noted in the `polls` table: it lives in the folder that cannot be used.
+        display.finish()
+        print(
+            f"intake poll: the state folder {settings.state_dir} cannot be used: "
+            f"{exc.strerror or exc} (the user running intake must be able to write to it)",
+            file=sys.stderr,
+        )
+        return 1
     display.finish()
     if error is not None:
-        record_poll(settings.state_dir, started_at, ok=False, result="failed", error=error)
         print(f"intake poll: {error}", file=sys.stderr)
+        record_poll(settings.state_dir, started_at, ok=False, result="failed", error=error)
         return 1
     record_poll(settings.state_dir, started_at, ok=True, result=result.summary(), error=None)
     print(_summary(result, time.monotonic() - started), file=sys.stderr)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from intake.commands.help_format import HelpFormatter
 from intake.commands.poll import add_config_argument
 
 # Heavy modules are imported in the functions that use them: building the parser
@@ -45,6 +46,56 @@ class CommandError(Exception):
     """Shown to the user as `intake requests: <message>` with exit status 1."""
 
 
+class UsageError(Exception):
+    """A usage or configuration mistake: `intake requests: <message>`, exit status 2."""
+
+
+LIST_EPILOG = """\
+examples:
+  intake requests list
+  intake requests list --status needs_review
+  intake requests list --json | jq .id          one JSON object per line
+
+Exit status: 0 (also when there are none), 1 when the state cannot be used.
+"""
+
+SHOW_EPILOG = """\
+examples:
+  intake requests show 12
+  intake requests show 12 --json
+
+Exit status: 0, 1 when there is no such request or the state cannot be used.
+"""
+
+CLOSE_EPILOG = """\
+examples:
+  intake requests close 12 --reason "decided: granted"
+  intake requests close 12 --reason "sent to the wrong court" --by jdoe
+
+Exit status: 0 when closed, 1 when there is no such request or it is already closed,
+2 without a reason.
+"""
+
+RETRY_EPILOG = """\
+example:
+  intake requests retry
+
+Runs under the poll lock (not while a poll runs). Exit status: 0 when every failed
+message now succeeds (or there is none), 1 when one still fails, its bytes are missing,
+or the mailbox cannot be reached to release it (run it again later); 2 for a
+configuration, rules or template error.
+"""
+
+SUMMARY_EPILOG = """\
+examples:
+  intake requests summary 12                    write it; print the page and PDF paths
+  intake requests summary 12 --send             and queue it to [clerks] addresses
+  intake requests summary 12 --open             and open the page in a browser
+
+Exit status: 0, 1 when there is no such request, it has no assessment yet, or the state
+cannot be used; 2 with --send and no [clerks] addresses.
+"""
+
 # The values of intake.store.RequestStatus (a test keeps them equal), written out so that
 # building the parser does not import the store.
 REQUEST_STATUSES = ("open", "incomplete", "needs_review", "training_required", "complete", "closed")
@@ -57,26 +108,45 @@ def register(sub: Any) -> None:
         description="Look at the requests built from the attorneys' emails, close one, "
         "or read the messages that failed again.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    raw = HelpFormatter
 
-    listing = actions.add_parser("list", help="one line per request")
+    listing = actions.add_parser(
+        "list",
+        help="one line per request",
+        description="One line per request, oldest first: its id, status, the attorney's "
+        "address and name, how many documents it holds and how many NEFs count.",
+        epilog=LIST_EPILOG,
+        formatter_class=raw,
+    )
     listing.add_argument("--status", choices=REQUEST_STATUSES, help="only requests in this status")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
     add_config_argument(listing)
     listing.set_defaults(func=_with_store(list_requests))
 
-    show = actions.add_parser("show", help="everything about one request")
-    show.add_argument("id", type=int, metavar="ID")
+    show = actions.add_parser(
+        "show",
+        help="everything about one request",
+        description="Every email, document, fact, finding and decision of one request.",
+        epilog=SHOW_EPILOG,
+        formatter_class=raw,
+    )
+    show.add_argument("id", type=int, metavar="ID", help="the request's id (`requests list`)")
     show.add_argument("--json", action="store_true", help="as one JSON object")
     add_config_argument(show)
     show.set_defaults(func=_with_store(show_request))
 
     close = actions.add_parser(
-        "close", help="close a request (the attorney's next email opens a new one)"
+        "close",
+        help="close a request (the attorney's next email opens a new one)",
+        description="Close a request: it takes no more documents, and the attorney's next "
+        "email opens a new one. The reason and who closed it go to the audit trail.",
+        epilog=CLOSE_EPILOG,
+        formatter_class=raw,
     )
-    close.add_argument("id", type=int, metavar="ID")
+    close.add_argument("id", type=int, metavar="ID", help="the request's id (`requests list`)")
     close.add_argument("--reason", required=True, help="why, in words kept in the audit trail")
     close.add_argument("--by", default=None, help="who closes it (default: the login name)")
     add_config_argument(close)
@@ -85,14 +155,25 @@ def register(sub: Any) -> None:
     retry = actions.add_parser(
         "retry",
         help="process the failed messages again; release those that succeed from Failed",
+        description="Read the messages that failed again (their bytes are kept in "
+        "state_dir/failed/); those that now succeed join their requests, get their "
+        "replies, and leave the mailbox's Failed folder (or lose the failed keyword).",
+        epilog=RETRY_EPILOG,
+        formatter_class=raw,
     )
     add_config_argument(retry)
     retry.set_defaults(func=_with_store(retry_messages))
 
     summary = actions.add_parser(
-        "summary", help="write the clerks' page and PDF packet of a request; print their paths"
+        "summary",
+        help="write the clerks' page and PDF packet of a request; print their paths",
+        description="Write the clerks' summary of a request, whatever its status: an HTML "
+        "page and a PDF packet (cover sheet, then the letter and NEFs) in "
+        "state_dir/summaries/, and print their paths.",
+        epilog=SUMMARY_EPILOG,
+        formatter_class=raw,
     )
-    summary.add_argument("id", type=int, metavar="ID")
+    summary.add_argument("id", type=int, metavar="ID", help="the request's id (`requests list`)")
     summary.add_argument(
         "--send", action="store_true", help="also queue it to the clerks' address (outbox)"
     )
@@ -117,7 +198,7 @@ def _with_store(action: Action) -> Callable[[argparse.Namespace], int]:
         except CommandError as exc:
             print(f"intake requests: {exc}", file=sys.stderr)
             return 1
-        except RulesError as exc:
+        except (UsageError, RulesError, ConfigError) as exc:
             print(f"intake requests: {exc}", file=sys.stderr)
             return 2
 
@@ -126,12 +207,13 @@ def _with_store(action: Action) -> Callable[[argparse.Namespace], int]:
 
 @contextmanager
 def _store(settings: Settings) -> Iterator[Store]:
+    from intake.commands.state_help import store_problem
     from intake.store import Store, StoreError
 
     try:
         store = Store.open(settings.state_dir, create=False)
     except StoreError as exc:
-        raise CommandError(str(exc)) from exc
+        raise CommandError(store_problem(settings, exc)) from exc
     try:
         yield store
     except sqlite3.Error as exc:
@@ -363,7 +445,7 @@ def close_request(args: argparse.Namespace, settings: Settings, store: Store) ->
 
     reason = args.reason.strip()
     if not reason:
-        raise CommandError("--reason must say why the request is closed")
+        raise UsageError("--reason must say why the request is closed")
     request = store.get_request(args.id)
     if request is None:
         raise CommandError(f"no request {args.id} (see `intake requests list`)")
@@ -403,6 +485,9 @@ def retry_messages(args: argparse.Namespace, settings: Settings, store: Store) -
     from intake.summaries import render_owed_summaries
 
     rules = load_rules(settings.rules_dir)
+    # The replies of the messages that now succeed are written with these templates:
+    # all must compile first, as for a poll (see commands.poll).
+    _install_templates(settings)
     outgoing = outgoing_from_settings(settings, rules)
     try:
         with poll_lock(settings.state_dir):
@@ -413,7 +498,19 @@ def retry_messages(args: argparse.Namespace, settings: Settings, store: Store) -
             released = _release_from_mailbox(settings, store)
     except PollBusy as exc:
         raise CommandError(f"{exc}; try again when it is done") from exc
+    except OSError as exc:  # the lock file, on a read-only state folder
+        raise CommandError(f"{settings.state_dir}: cannot take the poll lock: {exc}") from exc
     return 1 if result.still_failed or result.missing_bytes or not released else 0
+
+
+def _install_templates(settings: Settings) -> None:
+    from intake.replies.render import compile_templates, install
+    from intake.runtime import templates_dir
+
+    templates, problems = compile_templates(templates_dir(settings))
+    if problems:
+        raise UsageError("templates: " + "; ".join(problems))
+    install(templates)
 
 
 def _print_retried(result: RetryResult, store: Store) -> None:
@@ -480,13 +577,10 @@ def _release_words(settings: Settings) -> tuple[str, str]:
 
 def _open_mailbox(settings: Settings) -> MailSource:
     """The configured source, as the poll opens it; with [oauth], logged in by XOAUTH2."""
-    from intake.commands.poll import open_source
+    from intake.commands.poll import open_configured_source
     from intake.oauth import token_source
 
-    tokens = token_source(settings)
-    if settings.source.kind == "imap" and tokens is not None:
-        return open_source(settings, access_token=tokens.access_token())
-    return open_source(settings)
+    return open_configured_source(settings, token_source(settings))
 
 
 # ------------------------------------------------------------------- summary
@@ -504,8 +598,9 @@ def summarize_request(args: argparse.Namespace, settings: Settings, store: Store
         raise CommandError(f"no request {args.id} (see `intake requests list`)")
     if args.send:
         if not outgoing.clerk_addresses:
-            raise CommandError(
-                "no clerks' address is configured ([clerks] addresses in the settings)"
+            raise UsageError(
+                f"{settings.origin}: clerks.addresses: no clerks' address to send the "
+                "summary to (set [clerks] addresses, or leave out --send)"
             )
         with store.transaction():
             outbox_id = queue_summary(

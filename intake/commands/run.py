@@ -5,15 +5,23 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from intake.commands.help_format import HelpFormatter
 from intake.commands.poll import add_config_argument
 
 EPILOG = """\
+examples:
+  intake run --config /etc/intake/intake.toml      in the foreground; Ctrl-C stops it
+  systemctl start intake                           as the service (config/intake.service)
+
 Polls the mailbox every daemon.poll_interval_seconds, sends the outbox after each poll,
 and the clerks' digest on daemon.digest_cron. Under systemd it reports READY, STATUS and
 the watchdog through $NOTIFY_SOCKET (see config/intake.service).
 
 signals: SIGTERM/SIGINT finish the running step and exit 0; SIGHUP reloads the
 configuration, rules and templates (a broken reload keeps the previous ones and logs why).
+
+State: state_dir (INTAKE_STATE_DIR=/var/lib/intake under systemd); `intake status`
+reads it while the daemon runs.
 
 Exit status: 0 after SIGTERM, 2 when the configuration, rules or templates are unusable
 at start (the log says which file and where).
@@ -26,7 +34,7 @@ def register(sub: Any) -> None:
         help="run as a daemon: poll on a schedule, send replies and the digest",
         description="Run the intake daemon until stopped.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     add_config_argument(parser)
     parser.add_argument(

@@ -13,6 +13,7 @@ import sqlite3
 import sys
 from typing import TYPE_CHECKING, Any
 
+from intake.commands.help_format import HelpFormatter
 from intake.commands.poll import add_config_argument
 
 # Heavy modules are imported in the functions that use them: building the parser
@@ -39,7 +40,7 @@ def register(sub: Any) -> None:
         help="last poll, backlog, outbox, requests by status, recent failures",
         description="Show how the intake is doing, from the state database.",
         epilog=EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--json", action="store_true", help="one JSON object")
     add_config_argument(parser)
@@ -120,6 +121,7 @@ def render(status: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from intake.commands.state_help import store_problem
     from intake.config import ConfigError, load_settings
     from intake.store import Store, StoreError
 
@@ -132,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
         with Store.open(settings.state_dir, create=False) as store:
             status = collect(store)
     except (StoreError, sqlite3.Error) as exc:
-        print(f"intake status: {exc}", file=sys.stderr)
+        print(f"intake status: {store_problem(settings, exc)}", file=sys.stderr)
         return 1
     print(json.dumps(status, indent=None) if args.json else render(status))
     poll = status["last_poll"]
