@@ -19,11 +19,18 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from intake.model import Assessment, Document, Envelope
+from intake.model import Assessment, Document, DocumentKind, Envelope
 from intake.replies.business_days import COURT_TIME_ZONE, decision_window, local_date
 from intake.replies.headers import clean_text, message_ids, reply_subject, thread_references
 from intake.replies.render import render
-from intake.replies.situation import Outcome, Situation, choose_situation, document_lines
+from intake.replies.situation import (
+    Outcome,
+    Situation,
+    choose_situation,
+    document_lines,
+    without_repeated_reasons,
+)
+from intake.replies.wrap import wrap_text
 
 AUTO_SUBMITTED = "auto-replied"
 FALLBACK_SUBJECT = "Your request for a waiver of the CM/ECF training"
@@ -70,6 +77,28 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+# What the assessment says is missing from the letter, as the attorney should read it: the
+# affirmations' descriptions are predicates without a subject ("understands that ...").
+_LETTER_STATEMENT = "the statement that "
+_MISSING_WORDS = {
+    "the letter of acknowledgment": "a letter of acknowledgment, written and signed by you",
+    "the attorney's signature": (
+        'your signature on the letter of acknowledgment (a signature line or "/s/ Your Name")'
+    ),
+    "a readable attorney name in the signature": (
+        "your name, typed under your signature on the letter of acknowledgment"
+    ),
+}
+
+
+def plain_missing(item: str) -> str:
+    """One 'still needed' item of the assessment, worded for the attorney."""
+    if item.startswith(_LETTER_STATEMENT):
+        described = item.removeprefix(_LETTER_STATEMENT)
+        return f"a statement in your letter of acknowledgment that the attorney {described}"
+    return _MISSING_WORDS.get(item, item)
+
+
 def _checked_address(value: str | None, what: str) -> str:
     address = clean_text(value, limit=320).lower()
     try:
@@ -90,7 +119,9 @@ def _context(
     completed_at: dt.datetime | None,
     this_email: frozenset[str],
 ) -> dict[str, Any]:
-    lines = document_lines(assessment, documents)
+    # Each list a reply shows says a repeated reason once, in full, where it first appears.
+    every_line = document_lines(assessment, documents)
+    lines = without_repeated_reasons(every_line)
     window: tuple[dt.date, dt.date] | None = None
     completed_on: dt.date | None = None
     if situation in {Situation.COMPLETE, Situation.ALREADY_COMPLETE}:
@@ -115,16 +146,19 @@ def _context(
         "letter_status": assessment.letter.value,
         "documents": lines,
         "counted_documents": [d for d in lines if d.outcome is Outcome.COUNTS],
-        "problem_documents": [
-            d for d in lines if d.outcome in {Outcome.NOT_COUNTED, Outcome.NOT_USED}
-        ],
-        "missing": [clean_text(m, limit=500) for m in assessment.missing],
+        "problem_documents": without_repeated_reasons(
+            [d for d in every_line if d.outcome in {Outcome.NOT_COUNTED, Outcome.NOT_USED}]
+        ),
+        "missing": [plain_missing(clean_text(m, limit=500)) for m in assessment.missing],
+        "nefs_received": sum(d.kind is DocumentKind.NEF for d in documents),
         "decision_days": settings.decision_days,
         "window_first": window[0] if window else None,
         "window_last": window[1] if window else None,
         "completed_on": completed_on,
         # The lines of the documents that came with the email being answered.
-        "added_documents": [d for d in lines if documents[d.index].sha256 in this_email],
+        "added_documents": without_repeated_reasons(
+            [d for d in every_line if documents[d.index].sha256 in this_email]
+        ),
     }
 
 
@@ -162,7 +196,7 @@ def compose_reply(
         envelope.message_id, envelope.headers.get("references")
     )
     try:
-        text = render(f"reply/{situation.value}.txt.j2", context, templates)
+        text = wrap_text(render(f"reply/{situation.value}.txt.j2", context, templates))
         html = render(f"reply/{situation.value}.html.j2", context, templates)
     except Exception as exc:  # TemplateProblem, or a court's template calling a bad filter
         raise ReplyError(f"cannot write the {situation.value} reply: {exc}") from exc

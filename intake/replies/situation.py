@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from intake.model import Assessment, Document, DocumentKind, LetterStatus, NoticeType, Status
@@ -59,9 +59,9 @@ _NOTICE_NAMES = {
 _KIND_NAMES = {
     DocumentKind.NEF: "Notice of Electronic Filing",
     DocumentKind.LETTER: "letter of acknowledgment",
-    DocumentKind.OTHER: "a PDF that is neither a notice nor the letter",
+    DocumentKind.OTHER: "PDF",
     DocumentKind.NOT_PDF: "not a PDF",
-    DocumentKind.UNREADABLE: "a PDF that could not be read",
+    DocumentKind.UNREADABLE: "PDF",
 }
 
 
@@ -81,6 +81,9 @@ class DocumentLine:
     description: str
     outcome: Outcome
     reasons: tuple[str, ...]
+    # The document's kind ('nef', 'acknowledgment_letter', 'unreadable'...), so that a
+    # template can word the outcome for it ("not in order" for a letter).
+    kind: str = ""
 
 
 def document_lines(assessment: Assessment, documents: Sequence[Document]) -> list[DocumentLine]:
@@ -113,6 +116,26 @@ def document_lines(assessment: Assessment, documents: Sequence[Document]) -> lis
                 description=description,
                 outcome=outcome,
                 reasons=tuple(clean_text(r, limit=2000) for r in dict.fromkeys(reasons)),
+                kind=doc.kind.value,
             )
         )
     return lines
+
+
+def without_repeated_reasons(lines: Sequence[DocumentLine]) -> list[DocumentLine]:
+    """`lines` with a reason already given for an earlier document said in a few words.
+
+    Six notices from an excluded court would otherwise each repeat the same paragraph;
+    a reason is the same when it reads alike once each document's own name is set aside.
+    """
+    first_said: dict[str, str] = {}
+    shortened = []
+    for line in lines:
+        reasons = []
+        for reason in line.reasons:
+            key = reason.replace(line.filename, "\0") if line.filename else reason
+            earlier = first_said.setdefault(key, line.filename)
+            same = earlier != line.filename
+            reasons.append(f"The same reason as for {earlier}, above." if same else reason)
+        shortened.append(replace(line, reasons=tuple(reasons)))
+    return shortened

@@ -210,7 +210,7 @@ def cover_sheet(view: SummaryView, merged: Sequence[Merged], skipped: Sequence[S
     if not view.findings:
         story.append(Paragraph("No findings: every document is in order.", st["body"]))
     for f in view.findings:
-        story.append(Paragraph(f"<b>{_t(f.code)}</b>: {_t(f.message)}", st["body"]))
+        story.append(Paragraph(f"{_t(f.message)} <i>[{_t(f.code)}]</i>", st["body"]))
         for e in f.evidence:
             story.append(Paragraph(_t(f"{e.text}  [{_where(e.page, e.source)}]"), st["evidence"]))
 

@@ -141,6 +141,16 @@ def local_time(moment: dt.datetime, time_zone: str = COURT_TIME_ZONE) -> str:
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 
+def _court_label(court_id: str | None, printed: str | None) -> str:
+    """The court's official name when its id is known, which says whether it is a
+    bankruptcy or a district court; the notice's own header line ("California Northern
+    District") names the district only."""
+    official = court_name(court_id)
+    if official:
+        return official.replace("United States ", "U.S. ", 1)
+    return printed or "unknown court"
+
+
 def _evidence(items: Sequence[Evidence]) -> tuple[EvidenceLine, ...]:
     return tuple(EvidenceLine(text=e.text, page=e.page, source=e.source) for e in items)
 
@@ -158,7 +168,7 @@ def _nef_rows(assessment: Assessment, documents: Sequence[Document]) -> tuple[Ne
             NefRow(
                 index=index,
                 filename=clean_text(doc.filename, limit=200),
-                court=nef.court_name or court_name(nef.court_id) or "unknown court",
+                court=_court_label(nef.court_id, nef.court_name),
                 court_id=nef.court_id or "?",
                 cases=tuple(c.case_number for c in nef.cases),
                 document_numbers=tuple(

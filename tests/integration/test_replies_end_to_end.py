@@ -52,7 +52,7 @@ OPENING = {
     "training_required": "the notices you sent do not qualify for the waiver",
     "needs_review": "a clerk will review them by hand",
     "not_pdf": "the attachments you sent are not PDFs",
-    "nothing_usable": "We could not find in it any document",
+    "nothing_usable": "we found no document for a waiver",
     "already_complete": "We already have everything we need for your request",
 }
 # The second email of a series completes the request.
@@ -182,7 +182,12 @@ def test_every_fixture_gets_its_reply_and_the_clerks_their_summaries(
         if submission["assessment"]["status"] == "incomplete" and name not in SERIES_SECOND:
             a = submission["assessment"]
             if expected_opening(name) == OPENING["incomplete"]:
-                assert f"{a['qualifying_nefs']} of the {a['required_nefs']} required" in text
+                if any(d["kind"] == "nef" for d in submission["documents"]):
+                    assert f"{a['qualifying_nefs']} of the {a['required_nefs']} required" in text
+                else:  # no notice at all is said so, not as '0 of the 6'
+                    assert a["qualifying_nefs"] == 0
+                    none_yet = "not received any Notice of Electronic Filing yet"
+                    assert f"{none_yet}; {a['required_nefs']} are required" in text
     expected_replies = sum(s["reply_expected"] for s in SUBMISSIONS.values())
     assert len(replies) == expected_replies
 

@@ -99,7 +99,8 @@ def plain_text(row: OutboxRow) -> str:
     assert row.raw is not None
     body = parse_raw(row.raw).get_body(("plain",))
     assert body is not None
-    return str(body.get_content())
+    # The text is wrapped to short lines: a phrase may run over a line break.
+    return " ".join(str(body.get_content()).split())
 
 
 def html_text(row: OutboxRow) -> str:

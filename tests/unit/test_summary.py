@@ -292,7 +292,7 @@ def test_digest_groups_requests_by_status() -> None:
     text = digest.text
     assert "Saturday, November 21, 2026" in digest.subject
     assert "1 needs review by a clerk" in digest.subject and "2 incomplete" in digest.subject
-    assert text.index("Needs review") < text.index("Complete") < text.index("Incomplete: 2")
+    assert text.index("Needs review") < text.index("Complete") < text.index("Incomplete (2)")
     assert text.index("R-1") < text.index("R-3")  # newest first within a group
     assert "4 requests in all." in text
     for row in rows:

@@ -23,7 +23,7 @@ from intake.systemd import Notifier
 
 PROJECT = Path(__file__).resolve().parents[2]
 TEMPLATE = "reply/nothing_usable.txt.j2"
-OLD_WORDING = "We could not find in it any document"
+OLD_WORDING = "It had no attachments"
 NEW_WORDING = "Your email carried no waiver document"
 
 
