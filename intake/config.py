@@ -367,7 +367,14 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     chosen = path or (Path(env[ENV_CONFIG]) if env.get(ENV_CONFIG) else None)
     if chosen is None and DEFAULT_CONFIG_PATH.is_file():
         chosen = DEFAULT_CONFIG_PATH
-    data: dict[str, Any] = _read_toml(chosen) if chosen is not None else {}
+    try:
+        data: dict[str, Any] = _read_toml(chosen) if chosen is not None else {}
+    except ConfigError as exc:
+        if path is None and env.get(ENV_CONFIG):
+            # Named by the environment, not on the command line: say so, or the
+            # operator looks for a --config that is not there.
+            raise ConfigError(f"{exc} (the file named by ${ENV_CONFIG})") from exc
+        raise
     origin = str(chosen) if chosen is not None else "embedded default"
     overridden: list[str] = []
     for variable, key in _env_keys(env):

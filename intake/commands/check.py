@@ -55,12 +55,22 @@ def register(sub: Any) -> None:
     )
     parser.add_argument(
         "--max-attachment-mb",
-        type=float,
+        type=_positive_mb,
         default=25.0,
         metavar="MB",
         help="attachments larger than this are not read (default: 25)",
     )
     parser.set_defaults(func=run)
+
+
+def _positive_mb(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: a size in MB above 0, e.g. 25")
+    return value
 
 
 def expand(paths: list[str]) -> list[Path]:

@@ -16,8 +16,9 @@ examples:
   intake digest               queue it to the clerks ([clerks] addresses) and send it
   intake digest --no-send     queue it; the next poll or `intake outbox send` sends it
 
-Exit status: 0 on success, 1 when the state cannot be used, 2 for a configuration
-error (including no clerks' address when one is needed).
+Exit status: 0 on success, 1 when the state cannot be used or the digest could not be
+sent yet (it stays queued), 2 for a configuration error (including no clerks' address
+when one is needed).
 """
 
 
@@ -69,6 +70,15 @@ def run(args: argparse.Namespace) -> int:
             if sink is not None:
                 report = send_due(store, sink, max_attempts=settings.outbox.max_attempts)
                 print(f"outbox: {report.summary()}", file=sys.stderr)
+                if outbox_id not in report.sent:
+                    # As `intake outbox send`: not sent is a failure the operator must see;
+                    # the digest stays queued and goes out with a later send.
+                    print(
+                        f"intake digest: not sent yet: outbox #{outbox_id} stays queued for "
+                        "the next poll or `intake outbox send`",
+                        file=sys.stderr,
+                    )
+                    return 1
     except (StoreError, sqlite3.Error) as exc:
         print(f"intake digest: {store_problem(settings, exc)}", file=sys.stderr)
         return 1

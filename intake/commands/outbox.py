@@ -40,9 +40,10 @@ SEND_EPILOG = """\
 example:
   intake outbox send --config /etc/intake/intake.toml
 
-Sends every queued message whose next attempt is due. A temporary failure (connection
-refused, 4xx) is retried with a growing delay; a permanent one (5xx), or too many
-attempts, marks it failed (see `intake outbox list --status failed`, then `requeue`).
+Sends every queued message whose next attempt is due, and says how many wait for later.
+A temporary failure (connection refused, 4xx) is retried with a growing delay; a
+permanent one (5xx), or too many attempts, marks it failed (see `intake outbox list
+--status failed`, then `requeue`).
 Exit status: 0 when all went out, 1 when some did not.
 """
 
@@ -146,6 +147,12 @@ def run(args: argparse.Namespace) -> int:
             assert sink is not None
             report = send_due(store, sink, max_attempts=settings.outbox.max_attempts)
             print(f"outbox: {report.summary()}")
+            waiting = [row for row in store.outbox(status="queued") if row.id not in report.sent]
+            if waiting:
+                # A message that failed a moment ago is not due yet: without this line
+                # "0 sent, 0 to retry" reads as if the outbox were empty.
+                first = min((row.next_attempt_at or "" for row in waiting), default="")
+                print(f"outbox: {len(waiting)} still queued (next attempt {first or 'now'})")
             return 1 if report.failed or report.retrying else 0
     except (StoreError, sqlite3.Error) as exc:
         print(f"intake outbox: {store_problem(settings, exc)}", file=sys.stderr)

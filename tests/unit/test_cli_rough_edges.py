@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -343,3 +344,54 @@ def test_output_into_a_closed_pipe_is_quiet(tmp_path: Path) -> None:
         os.close(write)
     assert done.returncode == 1
     assert done.stderr == ""
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_a_digest_that_could_not_be_sent_exits_1_and_stays_queued(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = _polled(tmp_path)
+    smtp = f'host = "127.0.0.1"\nport = {_closed_port()}\nsecurity = "plain"'
+    clerks = '[clerks]\naddresses = ["clerk@example.org"]'
+    with config.open("a") as settings:
+        settings.write(f'{clerks}\n[outbox]\nsink = "smtp"\n[smtp]\n{smtp}\n')
+    capsys.readouterr()
+    assert main(["digest", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "cannot be reached" in err and "stays queued" in err
+    # The server being down, the round stopped at the first message (the reply); the
+    # digest, deferred, is tried by the next send, and fails the same way.
+    assert main(["outbox", "send", "--config", str(config)]) == 1
+    capsys.readouterr()
+    # Now nothing is due: `outbox send` says what waits, and until when.
+    assert main(["outbox", "send", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert "outbox: 0 sent, 0 to retry, 0 failed" in out
+    assert "outbox: 2 still queued (next attempt 20" in out  # the reply and the digest
+
+
+# ------------------------------------------------------------ check, env
+
+
+def test_check_refuses_a_size_limit_that_would_read_nothing(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    eml = str(FIXTURES / "duplicates.eml")
+    for bad in ("-1", "0", "nan", "lots"):
+        with pytest.raises(SystemExit) as exit_:
+            main(["check", "--max-attachment-mb", bad, eml])
+        assert exit_.value.code == 2
+        assert "a size in MB above 0" in capsys.readouterr().err
+
+
+def test_a_settings_file_named_by_the_environment_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INTAKE_CONFIG", str(tmp_path / "gone.toml"))
+    assert main(["status"]) == 2
+    assert "(the file named by $INTAKE_CONFIG)" in capsys.readouterr().err
