@@ -617,5 +617,10 @@ def summarize_request(args: argparse.Namespace, settings: Settings, store: Store
     if args.open:
         import webbrowser
 
-        webbrowser.open(rendered.html_path.resolve().as_uri())
+        if not webbrowser.open(rendered.html_path.resolve().as_uri()):
+            # A server has no browser: the page is written all the same; say so.
+            print(
+                f"intake requests: no browser to open it here; the page is {rendered.html_path}",
+                file=sys.stderr,
+            )
     return 0

@@ -395,3 +395,20 @@ def test_a_settings_file_named_by_the_environment_says_so(
     monkeypatch.setenv("INTAKE_CONFIG", str(tmp_path / "gone.toml"))
     assert main(["status"]) == 2
     assert "(the file named by $INTAKE_CONFIG)" in capsys.readouterr().err
+
+
+def test_summary_open_without_a_browser_says_where_the_page_is(tmp_path: Path) -> None:
+    config = _polled(tmp_path)
+    # No display and no browser on the PATH: a server's console.
+    env = {"PATH": str(tmp_path / "no-browsers-here"), "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [str(INTAKE), "requests", "summary", "1", "--open", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    page = tmp_path / "state" / "summaries" / "request-1.html"
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == str(page)
+    assert f"no browser to open it here; the page is {page}" in done.stderr
