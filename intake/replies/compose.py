@@ -81,7 +81,7 @@ class Reply:
 # affirmations' descriptions are predicates without a subject ("understands that ...").
 _LETTER_STATEMENT = "the statement that "
 _MISSING_WORDS = {
-    "the letter of acknowledgment": "a letter of acknowledgment, written and signed by you",
+    "the letter of acknowledgment": "your letter of acknowledgment, as described below",
     "the attorney's signature": (
         'your signature on the letter of acknowledgment (a signature line or "/s/ Your Name")'
     ),

@@ -71,7 +71,7 @@ def summary_message(
     lines = [
         f"Request {view.request_id}: {view.status_label}",
         f"Attorney: {view.attorney_name} <{view.attorney_address}>",
-        f"NEFs that count: {view.qualifying_nefs} of {view.required_nefs}",
+        f"NEFs that count: {view.nef_tally}",
         f"Letter: {view.letter_status}",
         *(f"Still missing: {m}" for m in view.missing),
         "",

@@ -149,8 +149,7 @@ def cover_sheet(view: SummaryView, merged: Sequence[Merged], skipped: Sequence[S
             st["body"],
         ),
         Paragraph(
-            f"<b>NEFs that count:</b> {view.qualifying_nefs} of {view.required_nefs} required. "
-            f"<b>Letter:</b> {_t(view.letter_status)}.",
+            f"<b>NEFs that count:</b> {view.nef_tally}. <b>Letter:</b> {_t(view.letter_status)}.",
             st["body"],
         ),
         Paragraph(

@@ -132,6 +132,14 @@ class SummaryView:
     documents: tuple[DocumentRow, ...]
     missing: tuple[str, ...]
 
+    @property
+    def nef_tally(self) -> str:
+        """'4 of 6 required'; '10 (6 required)' when more than enough count."""
+        counted, required = self.qualifying_nefs, self.required_nefs
+        if counted > required:
+            return f"{counted} ({required} required)"
+        return f"{counted} of {required} required"
+
 
 def local_time(moment: dt.datetime, time_zone: str = COURT_TIME_ZONE) -> str:
     """'2026-11-20 23:30 PST' in the court's time zone (UTC assumed for naive values)."""
@@ -139,6 +147,15 @@ def local_time(moment: dt.datetime, time_zone: str = COURT_TIME_ZONE) -> str:
         moment = moment.replace(tzinfo=dt.UTC)
     local = moment.astimezone(ZoneInfo(time_zone))
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+def _clerk_missing(item: str) -> str:
+    """A 'still missing' item of the assessment as a sentence: the affirmations'
+    descriptions are predicates without a subject ('understands that ...')."""
+    statement = "the statement that "
+    if item.startswith(statement):
+        return f"{statement}the attorney {item.removeprefix(statement)}"
+    return item
 
 
 def _court_label(court_id: str | None, printed: str | None) -> str:
@@ -262,5 +279,5 @@ def build_summary(
             )
             for index, (doc, line) in enumerate(zip(documents, lines, strict=True))
         ),
-        missing=assessment.missing,
+        missing=tuple(_clerk_missing(m) for m in assessment.missing),
     )

@@ -179,7 +179,7 @@ def test_incomplete_reply_says_what_counted_what_did_not_and_why_and_what_is_mis
         for item in assessment.missing:
             assert plain_missing(item) in body
         assert "5 more qualifying Notices of Electronic Filing" in body
-        assert "a letter of acknowledgment, written and signed by you" in body
+        assert "your letter of acknowledgment, as described below" in body
     assert "someone-else.pdf (Notice of Electronic Filing): does not count." in flat(reply.text)
 
 
