@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from intake.commands.help_format import HelpFormatter
-from intake.commands.poll import add_config_argument
+from intake.commands.poll import add_config_argument, install_templates
 
 EPILOG = """\
 examples:
@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(args.config)
         outgoing = outgoing_from_settings(settings, load_rules(settings.rules_dir))
+        install_templates(settings)
         if not args.dry_run and not outgoing.clerk_addresses:
             raise ConfigError(
                 f"{settings.origin}: clerks.addresses: no clerks' address to send the digest "

@@ -110,6 +110,20 @@ def open_source(settings: Settings, *, access_token: str | None = None) -> MailS
     return MaildirSource(source.maildir)
 
 
+def install_templates(settings: Settings) -> None:
+    """Compile every template of the settings' folder and make it the set replies,
+    summaries and the digest render with; ConfigError naming each broken file (and
+    line) otherwise, before anything is written."""
+    from intake.config import ConfigError
+    from intake.replies.render import compile_templates, install
+    from intake.runtime import templates_dir
+
+    templates, problems = compile_templates(templates_dir(settings))
+    if problems:
+        raise ConfigError("templates: " + "; ".join(problems))
+    install(templates)
+
+
 class ProgressDisplay:
     """A progress bar on a terminal; a line every ~10% otherwise (logs, journald)."""
 

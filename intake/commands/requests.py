@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from intake.commands.help_format import HelpFormatter
-from intake.commands.poll import add_config_argument
+from intake.commands.poll import add_config_argument, install_templates
 
 # Heavy modules are imported in the functions that use them: building the parser
 # (every `intake` command, `intake --help`) must stay quick (see intake/cli.py).
@@ -486,8 +486,8 @@ def retry_messages(args: argparse.Namespace, settings: Settings, store: Store) -
 
     rules = load_rules(settings.rules_dir)
     # The replies of the messages that now succeed are written with these templates:
-    # all must compile first, as for a poll (see commands.poll).
-    _install_templates(settings)
+    # all must compile first, as for a poll.
+    install_templates(settings)
     outgoing = outgoing_from_settings(settings, rules)
     try:
         with poll_lock(settings.state_dir):
@@ -501,16 +501,6 @@ def retry_messages(args: argparse.Namespace, settings: Settings, store: Store) -
     except OSError as exc:  # the lock file, on a read-only state folder
         raise CommandError(f"{settings.state_dir}: cannot take the poll lock: {exc}") from exc
     return 1 if result.still_failed or result.missing_bytes or not released else 0
-
-
-def _install_templates(settings: Settings) -> None:
-    from intake.replies.render import compile_templates, install
-    from intake.runtime import templates_dir
-
-    templates, problems = compile_templates(templates_dir(settings))
-    if problems:
-        raise UsageError("templates: " + "; ".join(problems))
-    install(templates)
 
 
 def _print_retried(result: RetryResult, store: Store) -> None:
@@ -592,6 +582,7 @@ def summarize_request(args: argparse.Namespace, settings: Settings, store: Store
     from intake.summaries import render_owed_summaries, render_summary, write_index
 
     rules = load_rules(settings.rules_dir)
+    install_templates(settings)  # the page and the packet's cover are templates
     outgoing = outgoing_from_settings(settings, rules)
     request = store.get_request(args.id)
     if request is None:

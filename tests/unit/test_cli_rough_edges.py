@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
@@ -412,3 +413,22 @@ def test_summary_open_without_a_browser_says_where_the_page_is(tmp_path: Path) -
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == str(page)
     assert f"no browser to open it here; the page is {page}" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["requests", "summary", "1"], ["digest", "--dry-run"], ["requests", "retry"]],
+)
+def test_a_broken_template_is_a_configuration_error_for_every_command_that_writes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    config = _polled(tmp_path)
+    templates = tmp_path / "templates"
+    shutil.copytree(PROJECT / "templates", templates)
+    (templates / "summary" / "digest.txt.j2").write_text("{% if %}\n")
+    with config.open("a") as settings:
+        settings.write(f'[reply]\ntemplates_dir = "{templates}"\n')
+    capsys.readouterr()
+    assert main([*argv, "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"intake {argv[0]}: templates: ") and "digest.txt.j2" in err
