@@ -7,6 +7,7 @@ import sqlite3
 import sys
 from typing import Any
 
+from intake.commands.arguments import record_id
 from intake.commands.help_format import HelpFormatter
 from intake.commands.poll import add_config_argument
 
@@ -95,7 +96,7 @@ def register(sub: Any) -> None:
         epilog=REQUEUE_EPILOG,
         formatter_class=raw,
     )
-    requeue.add_argument("id", type=int, metavar="ID", help="its #ID in `intake outbox list`")
+    requeue.add_argument("id", type=record_id, metavar="ID", help="its #ID in `intake outbox list`")
     add_config_argument(requeue)
     requeue.set_defaults(func=run)
 

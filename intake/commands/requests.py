@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from intake.commands.arguments import record_id
 from intake.commands.help_format import HelpFormatter
 from intake.commands.poll import add_config_argument, install_templates
 
@@ -96,6 +97,8 @@ Exit status: 0, 1 when there is no such request, it has no assessment yet, or th
 cannot be used; 2 with --send and no [clerks] addresses.
 """
 
+REQUEST_ID = "the request's id (`intake requests list`)"
+
 # The values of intake.store.RequestStatus (a test keeps them equal), written out so that
 # building the parser does not import the store.
 REQUEST_STATUSES = ("open", "incomplete", "needs_review", "training_required", "complete", "closed")
@@ -133,7 +136,7 @@ def register(sub: Any) -> None:
         epilog=SHOW_EPILOG,
         formatter_class=raw,
     )
-    show.add_argument("id", type=int, metavar="ID", help="the request's id (`requests list`)")
+    show.add_argument("id", type=record_id, metavar="ID", help=REQUEST_ID)
     show.add_argument("--json", action="store_true", help="as one JSON object")
     add_config_argument(show)
     show.set_defaults(func=_with_store(show_request))
@@ -146,7 +149,7 @@ def register(sub: Any) -> None:
         epilog=CLOSE_EPILOG,
         formatter_class=raw,
     )
-    close.add_argument("id", type=int, metavar="ID", help="the request's id (`requests list`)")
+    close.add_argument("id", type=record_id, metavar="ID", help=REQUEST_ID)
     close.add_argument("--reason", required=True, help="why, in words kept in the audit trail")
     close.add_argument("--by", default=None, help="who closes it (default: the login name)")
     add_config_argument(close)
@@ -173,7 +176,7 @@ def register(sub: Any) -> None:
         epilog=SUMMARY_EPILOG,
         formatter_class=raw,
     )
-    summary.add_argument("id", type=int, metavar="ID", help="the request's id (`requests list`)")
+    summary.add_argument("id", type=record_id, metavar="ID", help=REQUEST_ID)
     summary.add_argument(
         "--send", action="store_true", help="also queue it to the clerks' address (outbox)"
     )

@@ -432,3 +432,24 @@ def test_a_broken_template_is_a_configuration_error_for_every_command_that_write
     assert main([*argv, "--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"intake {argv[0]}: templates: ") and "digest.txt.j2" in err
+
+
+@pytest.mark.parametrize("bad", ["99999999999999999999", "0", "-5", "twelve"])
+@pytest.mark.parametrize(
+    "argv", [["requests", "show"], ["requests", "close", "--reason", "x"], ["outbox", "requeue"]]
+)
+def test_an_id_that_cannot_be_one_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], bad: str
+) -> None:
+    config = _config(tmp_path)
+    with pytest.raises(SystemExit) as exit_:
+        main([*argv, "--config", str(config), "--", bad])
+    assert exit_.value.code == 2
+    assert f"argument ID: '{bad}': an id is a whole number from 1 up" in capsys.readouterr().err
+
+
+def test_an_id_may_be_written_as_listed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = _polled(tmp_path)
+    capsys.readouterr()
+    assert main(["outbox", "requeue", "#1", "--config", str(config)]) == 1  # queued, not failed
+    assert "#1 is queued, not a failed message" in capsys.readouterr().err
