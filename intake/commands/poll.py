@@ -110,6 +110,15 @@ def open_source(settings: Settings, *, access_token: str | None = None) -> MailS
     return MaildirSource(source.maildir)
 
 
+def describe_source(settings: Settings) -> str:
+    """The configured mailbox in a few words: 'Maildir var/mail', 'IMAP u@host:993 INBOX'."""
+    source = settings.source
+    if source.kind == "imap" and source.imap is not None:
+        imap = source.imap
+        return f"IMAP {imap.username}@{imap.host}:{imap.effective_port} {imap.folder}"
+    return f"Maildir {source.maildir}"
+
+
 def install_templates(settings: Settings) -> None:
     """Compile every template of the settings' folder and make it the set replies,
     summaries and the digest render with; ConfigError naming each broken file (and
@@ -211,6 +220,13 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if runtime.templates is not None:
         install_templates(runtime.templates)
+    # Which mailbox and which state: a poll run from the wrong folder, or without the
+    # --config the daemon uses, otherwise looks like "0 fetched" and nothing else.
+    print(
+        f"poll: {describe_source(settings)} into {settings.state_dir} "
+        f"(settings: {settings.origin})",
+        file=sys.stderr,
+    )
     display = ProgressDisplay(sys.stderr)
     started_at = utc_now()
     started = time.monotonic()

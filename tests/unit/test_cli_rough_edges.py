@@ -184,7 +184,7 @@ def test_poll_on_a_state_folder_it_cannot_make_says_so(
 
 
 def test_ctrl_c_in_a_poll_keeps_what_was_done_and_says_so(tmp_path: Path) -> None:
-    fixtures = sorted(FIXTURES.glob("complete-*.eml"))[:6]
+    fixtures = sorted(FIXTURES.glob("complete-*.eml"))  # five, each ~0.5 s to read
     seed_maildir(tmp_path / "mail", fixtures)
     config = _config(tmp_path)
     # Its own session, signalled as a whole: what Ctrl-C at a terminal does (the PDF
@@ -196,6 +196,10 @@ def test_ctrl_c_in_a_poll_keeps_what_was_done_and_says_so(tmp_path: Path) -> Non
         start_new_session=True,
     )
     assert poll.stderr is not None
+    what = poll.stderr.readline()
+    assert what == (
+        f"poll: Maildir {tmp_path / 'mail'} into {tmp_path / 'state'} (settings: {config})\n"
+    )
     first = poll.stderr.readline()
     assert first == f"poll: {len(fixtures)} new messages\n"
     os.killpg(poll.pid, signal.SIGINT)
