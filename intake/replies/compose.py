@@ -19,7 +19,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from intake.model import Assessment, Document, DocumentKind, Envelope
+from intake.model import Assessment, Document, Envelope
 from intake.replies.business_days import COURT_TIME_ZONE, decision_window, local_date
 from intake.replies.headers import clean_text, message_ids, reply_subject, thread_references
 from intake.replies.render import render
@@ -150,7 +150,6 @@ def _context(
             [d for d in every_line if d.outcome in {Outcome.NOT_COUNTED, Outcome.NOT_USED}]
         ),
         "missing": [plain_missing(clean_text(m, limit=500)) for m in assessment.missing],
-        "nefs_received": sum(d.kind is DocumentKind.NEF for d in documents),
         "decision_days": settings.decision_days,
         "window_first": window[0] if window else None,
         "window_last": window[1] if window else None,
