@@ -38,8 +38,8 @@ single keys (INTAKE_STATE_DIR=/var/lib/intake is the systemd unit's state). Ever
 intake knows is in state_dir: intake.sqlite3, failed/, documents/, summaries/, outbox/.
 
 Exit status: 0 success, 1 a runtime failure (the mailbox, the state, a send), 2 a usage
-or configuration error, 130 interrupted; `intake status` exits 3 when the last poll
-failed. `intake COMMAND --help` says more about each command.
+or configuration error, 130 Ctrl-C (143 SIGTERM in a poll); `intake status` exits 3
+when the last poll failed. `intake COMMAND --help` says more about each command.
 """
 
 
