@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sqlite3
 import sys
 import time
@@ -34,7 +35,8 @@ summaries/ and outbox/ beside it; `intake status` shows the last poll.
 Exit status: 0 when the cycle ran (messages that could not be read are recorded as
 failed and listed by `intake requests retry`), 1 when the mailbox or the state could
 not be used, 2 for a configuration, rules or template error, 130 when interrupted
-(Ctrl-C: each message handled so far is kept; the rest wait for the next poll).
+(Ctrl-C; 143 for SIGTERM): each message handled so far is kept, the rest wait for the
+next poll, and `intake status` shows the poll as interrupted.
 """
 
 # Below this many new messages the cycle is quick: no progress display.
@@ -179,6 +181,14 @@ class ProgressDisplay:
             self.stream.flush()
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM during a poll: handled as Ctrl-C is (see `run`)."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def open_configured_source(settings: Settings, tokens: TokenSource | None) -> MailSource:
     """The configured source as the daemon opens it: with [oauth], IMAP logs in by XOAUTH2
     with a token asked for now (an unreachable provider raises OAuthError, a SourceError)."""
@@ -228,6 +238,8 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     display = ProgressDisplay(sys.stderr)
+    # `timeout`, a systemd timer's stop, `kill`: ended like Ctrl-C, so noted in `status`.
+    previous_sigterm = signal.signal(signal.SIGTERM, _terminate)
     started_at = utc_now()
     started = time.monotonic()
     error: str | None = None
@@ -254,11 +266,12 @@ def run(args: argparse.Namespace) -> int:
         display.finish()
         print(f"intake poll: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         # Each message is committed whole or not at all: what was done stays done, and
         # the rest is still in the mailbox for the next poll. `status` says so too.
         display.finish()
-        error = f"interrupted (Ctrl-C) after {display.progress()}"
+        how = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+        error = f"interrupted ({how}) after {display.progress()}"
         record_poll(settings.state_dir, started_at, ok=False, result="interrupted", error=error)
         print(
             f"intake poll: {error}; each message handled so far is recorded, the rest stay "
@@ -266,7 +279,7 @@ def run(args: argparse.Namespace) -> int:
             "`intake outbox send` or the next poll",
             file=sys.stderr,
         )
-        return 130
+        return 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
     except SourceError as exc:  # the daemon's words, in the same `polls` table
         error = f"the mail source is unreachable: {exc}"
     except (StoreError, sqlite3.Error) as exc:
@@ -280,6 +293,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    finally:
+        signal.signal(signal.SIGTERM, previous_sigterm)
     display.finish()
     if error is not None:
         print(f"intake poll: {error}", file=sys.stderr)

@@ -183,7 +183,12 @@ def test_poll_on_a_state_folder_it_cannot_make_says_so(
     assert "Traceback" not in err
 
 
-def test_ctrl_c_in_a_poll_keeps_what_was_done_and_says_so(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("stop", "name", "code"), [(signal.SIGINT, "Ctrl-C", 130), (signal.SIGTERM, "SIGTERM", 143)]
+)
+def test_ctrl_c_in_a_poll_keeps_what_was_done_and_says_so(
+    tmp_path: Path, stop: signal.Signals, name: str, code: int
+) -> None:
     fixtures = sorted(FIXTURES.glob("complete-*.eml"))  # five, each ~0.5 s to read
     seed_maildir(tmp_path / "mail", fixtures)
     config = _config(tmp_path)
@@ -202,11 +207,11 @@ def test_ctrl_c_in_a_poll_keeps_what_was_done_and_says_so(tmp_path: Path) -> Non
     )
     first = poll.stderr.readline()
     assert first == f"poll: {len(fixtures)} new messages\n"
-    os.killpg(poll.pid, signal.SIGINT)
+    os.killpg(poll.pid, stop)
     err = first + poll.stderr.read()
-    assert poll.wait(timeout=60) == 130, err
+    assert poll.wait(timeout=60) == code, err
     assert "Traceback" not in err
-    assert "intake poll: interrupted (Ctrl-C) after " in err and f" of {len(fixtures)} new" in err
+    assert f"intake poll: interrupted ({name}) after " in err and f" of {len(fixtures)} new" in err
 
     status = subprocess.run(
         [str(INTAKE), "status", "--json", "--config", str(config)],
@@ -215,7 +220,7 @@ def test_ctrl_c_in_a_poll_keeps_what_was_done_and_says_so(tmp_path: Path) -> Non
     )
     assert status.returncode == 3  # the last poll did not finish
     last = json.loads(status.stdout)["last_poll"]
-    assert last["result"] == "interrupted" and last["error"].startswith("interrupted (Ctrl-C)")
+    assert last["result"] == "interrupted" and last["error"].startswith(f"interrupted ({name})")
     # Each message is whole or not there: as many recorded as left the inbox.
     recorded = sum(json.loads(status.stdout)["messages"].values())
     waiting = len(list((tmp_path / "mail" / "new").iterdir()))
