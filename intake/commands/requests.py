@@ -210,6 +210,8 @@ def _with_store(action: Action) -> Callable[[argparse.Namespace], int]:
 
 @contextmanager
 def _store(settings: Settings) -> Iterator[Store]:
+    from pydantic import ValidationError
+
     from intake.commands.state_help import store_problem
     from intake.store import Store, StoreError
 
@@ -219,8 +221,21 @@ def _store(settings: Settings) -> Iterator[Store]:
         raise CommandError(store_problem(settings, exc)) from exc
     try:
         yield store
-    except sqlite3.Error as exc:
-        raise CommandError(f"{store.path}: {exc}") from exc
+    except (sqlite3.Error, StoreError) as exc:
+        # One line: a record that no longer parses carries pydantic's whole report.
+        lines = str(exc).splitlines() or [""]
+        hint = "; was the database written by another release of intake?" if lines[1:] else ""
+        raise CommandError(f"{store.path}: {lines[0]}{hint}") from exc
+    except ValidationError as exc:
+        # A stored record this release's model cannot read: a database written by
+        # another release, or edited by hand. Say so in one line, not pydantic's dump.
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "(the record)"
+        raise CommandError(
+            f"{store.path}: a stored {exc.title} does not match this release "
+            f"({exc.error_count()} problem(s), first {where}: {first['msg']}); was the "
+            "database written by another release of intake?"
+        ) from exc
     finally:
         store.close()
 

@@ -462,3 +462,24 @@ def test_an_id_may_be_written_as_listed(tmp_path: Path, capsys: pytest.CaptureFi
     capsys.readouterr()
     assert main(["outbox", "requeue", "#1", "--config", str(config)]) == 1  # queued, not failed
     assert "#1 is queued, not a failed message" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "said"),
+    [
+        ("documents", "facts", "stored document facts no longer match the model"),
+        ("assessments", "assessment", "a stored Assessment does not match this release"),
+    ],
+)
+def test_a_stored_record_this_release_cannot_read_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], table: str, column: str, said: str
+) -> None:
+    config = _polled(tmp_path)
+    # As a database from another release (or edited by hand) would hold it.
+    with sqlite3.connect(tmp_path / "state" / "intake.sqlite3") as conn:
+        conn.execute(f"UPDATE {table} SET {column} = '{{}}'")
+    capsys.readouterr()
+    assert main(["requests", "show", "1", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert said in err and "another release of intake?" in err
+    assert err.count("\n") == 1  # not pydantic's report
