@@ -166,7 +166,11 @@ def _source_checks(settings: Settings, offline: bool) -> Iterator[Check]:
 
     source = settings.source
     if source.kind == "maildir":
-        present = (source.maildir / "cur").is_dir() or not source.maildir.exists()
+        if not source.maildir.exists():
+            # Not an error (a fresh clone's default), but a typo looks just like this.
+            yield Check("maildir", True, f"{source.maildir} (none yet: the first poll makes it)")
+            return
+        present = (source.maildir / "cur").is_dir()
         yield Check(
             "maildir",
             present,

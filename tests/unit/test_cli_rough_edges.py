@@ -266,7 +266,9 @@ def test_config_check_reads_the_state_database_without_migrating_it(
 ) -> None:
     config = _config(tmp_path)
     assert main(["config", "check", "--offline", "--config", str(config)]) == 0
-    assert f"ok   state: {tmp_path / 'state'} (no database yet" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert f"ok   state: {tmp_path / 'state'} (no database yet" in out
+    assert f"ok   maildir: {tmp_path / 'mail'} (none yet: the first poll makes it)" in out
     with Store.open(tmp_path / "state"):
         pass
     database = tmp_path / "state" / "intake.sqlite3"
