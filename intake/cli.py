@@ -26,7 +26,7 @@ and tells the attorney and the clerks what counts and what is missing.
 
 EPILOG = """\
 examples:
-  intake check fixtures/eml/complete.eml       assess files offline (nothing stored or sent)
+  intake check fixtures/eml/duplicates.eml     assess files offline (nothing stored or sent)
   intake config check --config /etc/intake/intake.toml
   intake poll --once                           one cycle over the mailbox, then send
   intake requests list                         what the attorneys sent, one line each

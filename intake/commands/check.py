@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 EPILOG = """\
 examples:
-  intake check fixtures/eml/complete.eml        a table per document and the verdict
+  intake check fixtures/eml/duplicates.eml      a table per document and the verdict
   intake check --json fixtures/eml/             one JSON object per file (SPEC 5)
   intake check letter.pdf nef1.pdf              a lone PDF is a one-document request
 

@@ -485,3 +485,12 @@ def test_a_stored_record_this_release_cannot_read_is_one_line(
     err = capsys.readouterr().err
     assert said in err and "another release of intake?" in err
     assert err.count("\n") == 1  # not pydantic's report
+
+
+def test_the_fixtures_named_in_the_help_exist(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    texts = [capsys.readouterr().out, *_leaf_parsers().values()]
+    named = {word for text in texts for word in text.split() if word.startswith("fixtures/")}
+    assert "fixtures/eml/duplicates.eml" in named
+    assert [path for path in sorted(named) if not (PROJECT / path).exists()] == []
