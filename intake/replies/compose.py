@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import email.utils
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address
@@ -99,6 +100,23 @@ def plain_missing(item: str) -> str:
     return _MISSING_WORDS.get(item, item)
 
 
+def _same_files(envelope: Envelope, documents: Sequence[Document]) -> list[dict[str, str]]:
+    """The attachments of `envelope` that are byte for byte a document already listed
+    under another name: the request holds each file once, so the reply lists each such
+    copy apart, or the attorney would find one of their attachments missing."""
+    names = {d.sha256: clean_text(d.filename, limit=200) for d in documents}
+    listed = set(names.values())
+    copies: dict[str, str] = {}
+    for attachment in envelope.attachments:
+        if attachment.truncated:
+            continue
+        original = names.get(hashlib.sha256(attachment.data).hexdigest())
+        filename = clean_text(attachment.filename, limit=200)
+        if original and filename and filename not in listed:
+            copies.setdefault(filename, original)
+    return [{"filename": f, "original": o} for f, o in copies.items()]
+
+
 def _checked_address(value: str | None, what: str) -> str:
     address = clean_text(value, limit=320).lower()
     try:
@@ -154,6 +172,8 @@ def _context(
         "window_first": window[0] if window else None,
         "window_last": window[1] if window else None,
         "completed_on": completed_on,
+        # Attachments of this email that are a listed document again, under another name.
+        "same_files": _same_files(envelope, documents),
         # The lines of the documents that came with the email being answered.
         "added_documents": without_repeated_reasons(
             [d for d in every_line if documents[d.index].sha256 in this_email]

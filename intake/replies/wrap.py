@@ -16,6 +16,9 @@ TEXT_WIDTH = 76
 
 # Leading space, then an optional list marker: "- ", "* " or "12. ".
 _ITEM = re.compile(r"^(\s*)((?:[-*]|\d{1,2}\.)\s+)?")
+# A short quoted phrase ("/s/ Your Name", "Debtors Attorney") stays on one line.
+_SHORT_QUOTE = re.compile(r'"[^"\n]{1,30}"')
+_KEEP = "\x00"  # stands for a space that must not break while wrapping
 
 
 def _wrap_line(line: str, width: int) -> list[str]:
@@ -24,8 +27,9 @@ def _wrap_line(line: str, width: int) -> list[str]:
     match = _ITEM.match(line)
     lead = match.group(0) if match else ""
     hang = " " * len(lead)
-    return textwrap.wrap(
-        line[len(lead) :],
+    body = _SHORT_QUOTE.sub(lambda m: m.group(0).replace(" ", _KEEP), line[len(lead) :])
+    wrapped = textwrap.wrap(
+        body,
         width=width,
         initial_indent=lead,
         subsequent_indent=hang,
@@ -33,7 +37,8 @@ def _wrap_line(line: str, width: int) -> list[str]:
         # even if it alone is longer than the width.
         break_long_words=False,
         break_on_hyphens=False,
-    ) or [line]
+    )
+    return [part.replace(_KEEP, " ") for part in wrapped] or [line]
 
 
 def wrap_text(text: str, width: int = TEXT_WIDTH) -> str:

@@ -227,6 +227,12 @@ def test_wrap_never_breaks_a_url_or_a_case_number() -> None:
     assert any("24-11562-TBM-long-case-number" in line for line in text.splitlines())
 
 
+def test_wrap_keeps_a_short_quoted_phrase_on_one_line() -> None:
+    text = wrap_text('Sign it with a signature line or "/s/ Your Name" please.', width=40)
+    assert any('"/s/ Your Name"' in line for line in text.splitlines())
+    assert "\x00" not in text
+
+
 def test_wrap_tidies_blank_lines_and_trailing_spaces() -> None:
     assert wrap_text("\n\nDear Jane,  \n\n\n\nThank you.\n\n\n") == "Dear Jane,\n\nThank you.\n"
 
@@ -248,3 +254,19 @@ def test_a_repeated_reason_points_back_to_the_first_document() -> None:
     assert lines[0].reasons == ("a.pdf: filed in an excluded court.",)
     assert lines[1].reasons == ("The same reason as for a.pdf, above.",)
     assert lines[2].reasons == ("c.pdf was filed by someone else.",)
+
+
+def test_an_attachment_held_once_as_another_is_still_named(rules: Rules) -> None:
+    envelope = parse_message((EML_DIR / "duplicates.eml").read_bytes())
+    unique: dict[str, Document] = {}
+    for document in read_documents(envelope, rules):
+        unique.setdefault(document.sha256, document)  # the request holds each file once
+    reply = _reply(rules, list(unique.values()), envelope)
+    names = [a.filename for a in envelope.attachments]
+    held = {d.filename for d in unique.values()}
+    copies = [n for n in names if n not in held]
+    assert copies, "the fixture sends one file twice under two names"
+    text = " ".join(reply.text.split())
+    for name in copies:
+        assert f"{name}: the same file as" in text
+        assert f"<strong>{name}</strong>: the same file as" in reply.html
