@@ -90,6 +90,7 @@ def replies(rules: Rules) -> dict[str, Reply]:
             # The same documents again, as a follow-up: the 'already complete' reply.
             last = read_documents(envelope, rules)
             out[f"{name} (follow-up)"] = _reply(rules, documents, envelope, last)
+            out[f"{name} (empty follow-up)"] = _reply(rules, documents, envelope, [])
     return out
 
 
