@@ -126,7 +126,7 @@ def _nef_finding(
     fields = {
         "document": doc.filename,
         "court": nef.court_id or "an unknown court",
-        "court_name": nef.court_name or court_name(nef.court_id) or "an unidentified court",
+        "court_name": court_name(nef.court_id) or nef.court_name or "an unidentified court",
         "case": ", ".join(c.case_number for c in nef.cases) or "no case number",
         "excluded_message": excluded.message if excluded else "",
         "original": original or "another notice",

@@ -152,6 +152,19 @@ def test_court_rules(rules: Rules, court: str | None, court_type: CourtType, cod
     assert code in codes(result.findings)
 
 
+def test_a_court_is_named_by_its_official_name_before_the_prints_header(rules: Rules) -> None:
+    # The print's header says "California Northern District"; the official name says
+    # which kind of court it is, which is the point of the finding.
+    district = nef(court="cand", court_type=CourtType.DISTRICT)
+    assert district.nef is not None
+    printed = district.nef.model_copy(update={"court_name": "California Northern District"})
+    district = district.model_copy(update={"nef": printed})
+    result = assess([letter(), district], None, rules)
+    message = next(f.message for f in result.findings if f.code == "not_bankruptcy_court")
+    assert "United States District Court for the Northern District of California" in message
+    assert "California Northern District" not in message
+
+
 def test_excluded_court_finding_carries_the_courts_message(rules: Rules) -> None:
     result = assess([letter(), nef(court="caeb"), *good_nefs(1)], None, rules)
     message = next(f.message for f in result.findings if f.code == "excluded_court")
