@@ -136,6 +136,7 @@ def _context(
     situation: Situation,
     completed_at: dt.datetime | None,
     this_email: frozenset[str],
+    now: dt.datetime,
 ) -> dict[str, Any]:
     # Each list a reply shows says a repeated reason once, in full, where it first appears.
     every_line = document_lines(assessment, documents)
@@ -171,6 +172,8 @@ def _context(
         "decision_days": settings.decision_days,
         "window_first": window[0] if window else None,
         "window_last": window[1] if window else None,
+        # A follow-up after the window: its dates are history, not a promise.
+        "window_passed": bool(window and local_date(now, settings.time_zone) > window[1]),
         "completed_on": completed_on,
         # Attachments of this email that are a listed document again, under another name.
         "same_files": _same_files(envelope, documents),
@@ -209,7 +212,7 @@ def compose_reply(
     situation = choose_situation(assessment, documents, follow_up=follow_up)
     this_email = frozenset(d.sha256 for d in follow_up_to or ())
     context = _context(
-        assessment, documents, envelope, settings, situation, completed_at, this_email
+        assessment, documents, envelope, settings, situation, completed_at, this_email, now
     )
     in_reply_to, references = thread_references(
         envelope.message_id, envelope.headers.get("references")

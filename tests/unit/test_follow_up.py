@@ -286,3 +286,43 @@ def test_the_same_attorneys_corrected_letter_still_joins_the_complete_request(
     assert request.status is RequestStatus.COMPLETE
     assert "other_attorney_same_address" not in audit_actions(store)
     assert audit_actions(store).count("follow_up_to_complete") == 1
+
+
+def test_a_follow_up_after_the_decision_window_does_not_promise_past_dates(
+    tmp_path: Path, clocked: tuple[Store, Clock], rules: Rules
+) -> None:
+    store, clock = clocked
+    mail = tmp_path / "mail"
+    deliver(mail, COMPLETE.read_bytes())
+    poll(mail, store, rules)
+    [request] = store.list_requests()
+    assert request.completed_at is not None
+    time_zone = outgoing_for(store, rules).time_zone
+    start, end = decision_window(
+        dt.datetime.fromisoformat(request.completed_at), time_zone=time_zone
+    )
+
+    clock.now = START + dt.timedelta(days=21)  # well past the seventh business day
+    deliver(mail, follow_up(7, {}))
+    poll(mail, store, rules)
+    second = replies(store)[1]
+    for body in (plain_text(second), html_text(second)):
+        flat = " ".join(body.split())
+        assert "We expect a decision" not in flat
+        assert f"that time ran from {long_date(start)} to {long_date(end)}" in flat
+        assert "the court will write to you with its decision" in flat
+    assert "\n\n\n" not in plain_text(second)
+
+
+def test_a_follow_up_within_the_decision_window_still_gives_it(
+    tmp_path: Path, clocked: tuple[Store, Clock], rules: Rules
+) -> None:
+    store, clock = clocked
+    mail = tmp_path / "mail"
+    deliver(mail, COMPLETE.read_bytes())
+    poll(mail, store, rules)
+    clock.now = START + dt.timedelta(days=3)
+    deliver(mail, follow_up(8, {}))
+    poll(mail, store, rules)
+    flat = " ".join(plain_text(replies(store)[1]).split())
+    assert "We expect a decision between" in flat and "that time ran from" not in flat
