@@ -445,7 +445,7 @@ class Store:
             "SELECT assessment FROM assessments WHERE request_id = ? ORDER BY id DESC LIMIT 1",
             (request_id,),
         )
-        return Assessment.model_validate_json(row["assessment"]) if row else None
+        return _assessment(row["assessment"]) if row else None
 
     def assessment_count(self, request_id: int) -> int:
         row = self._one("SELECT count(*) AS n FROM assessments WHERE request_id = ?", (request_id,))
@@ -624,6 +624,14 @@ def _request(row: sqlite3.Row) -> RequestRow:
     values = dict(row)
     values["status"] = RequestStatus(values["status"])
     return RequestRow(**values)
+
+
+def _assessment(stored: str) -> Assessment:
+    try:
+        return Assessment.model_validate_json(stored)
+    except ValidationError as exc:
+        # As for documents: an assessment another release wrote, or a hand edit.
+        raise StoreError(f"a stored assessment no longer matches the model: {exc}") from exc
 
 
 def _document(facts: str) -> Document:

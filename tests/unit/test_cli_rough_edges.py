@@ -470,7 +470,7 @@ def test_an_id_may_be_written_as_listed(tmp_path: Path, capsys: pytest.CaptureFi
     ("table", "column", "said"),
     [
         ("documents", "facts", "stored document facts no longer match the model"),
-        ("assessments", "assessment", "a stored Assessment does not match this release"),
+        ("assessments", "assessment", "a stored assessment no longer matches the model"),
     ],
 )
 def test_a_stored_record_this_release_cannot_read_is_one_line(
