@@ -266,10 +266,12 @@ def document_findings(documents: Sequence[Document], rules: Rules) -> list[Findi
             code = "unknown_court"
         if code:
             reason = doc.reason or "no reason given"
+            message = rules.message(code, document=doc.filename, reason=reason, limit=reason)
+            advice = rules.unreadable_advice(reason) if code == "unreadable" else None
             findings.append(
                 Finding(
                     code=code,
-                    message=rules.message(code, document=doc.filename, reason=reason, limit=reason),
+                    message=f"{message} {advice}" if advice else message,
                     document=doc.filename,
                     sha256=doc.sha256,
                 )

@@ -107,9 +107,11 @@ class LetterPolicy(_Strict):
 
 
 class Messages(_Strict):
-    """Plain-English wording of each finding code, as str.format templates."""
+    """Plain-English wording of each finding code, as str.format templates, and what to
+    tell an attorney whose PDF could not be read, by the start of the reader's reason."""
 
     findings: dict[str, str]
+    unreadable_advice: dict[str, str] = {}
 
 
 class Rules(_Strict):
@@ -126,6 +128,12 @@ class Rules(_Strict):
         except (KeyError, IndexError, ValueError):
             # A court's edit named a field we do not supply: say the code, not crash.
             return template
+
+
+    def unreadable_advice(self, reason: str) -> str | None:
+        """The advice whose key starts `reason` (the longest such key), if any."""
+        keys = [key for key in self.messages.unreadable_advice if reason.startswith(key)]
+        return self.messages.unreadable_advice[max(keys, key=len)] if keys else None
 
 
 def _describe(exc: ValidationError, path: Path) -> str:

@@ -165,6 +165,17 @@ def test_a_court_is_named_by_its_official_name_before_the_prints_header(rules: R
     assert "California Northern District" not in message
 
 
+def test_an_unreadable_pdf_tells_the_attorney_what_to_send_instead(rules: Rules) -> None:
+    scan = unreadable("scan.pdf")
+    sealed = unreadable("sealed.pdf").model_copy(update={"reason": "encrypted: needs a password"})
+    odd = unreadable("odd.pdf").model_copy(update={"reason": "something nobody foresaw"})
+    result = assess([letter(), *good_nefs(6), scan, sealed, odd], None, rules)
+    said = {f.document: f.message for f in result.findings if f.code == "unreadable"}
+    assert said["scan.pdf"].endswith("instead of a scan.")
+    assert said["sealed.pdf"].endswith("without a password.")
+    assert said["odd.pdf"] == "odd.pdf could not be read by machine: something nobody foresaw."
+
+
 def test_excluded_court_finding_carries_the_courts_message(rules: Rules) -> None:
     result = assess([letter(), nef(court="caeb"), *good_nefs(1)], None, rules)
     message = next(f.message for f in result.findings if f.code == "excluded_court")

@@ -133,3 +133,24 @@ def test_missing_top_level_key_is_named(tmp_path: Path) -> None:
     with pytest.raises(RulesError) as caught:
         load_file(path, LetterPolicy)
     assert "recognized_by: Field required" in str(caught.value)
+
+
+def test_unreadable_advice_is_chosen_by_the_longest_key_that_starts_the_reason(
+    tmp_path: Path,
+) -> None:
+    folder = rules_copy(tmp_path)
+    (folder / "messages.toml").write_text(
+        '[findings]\nunreadable = "{document}: {reason}."\n'
+        '[unreadable_advice]\n"took longer" = "Send it alone."\n'
+        '"took longer than 1 s of CPU" = "Split it."\n'
+    )
+    rules = load_rules(folder)
+    assert rules.unreadable_advice("took longer than 1 s of CPU time") == "Split it."
+    assert rules.unreadable_advice("took longer than 120 s") == "Send it alone."
+    assert rules.unreadable_advice("no text layer") is None
+
+
+def test_a_messages_file_without_advice_still_loads(tmp_path: Path) -> None:
+    folder = rules_copy(tmp_path)
+    (folder / "messages.toml").write_text('[findings]\nunreadable = "{document}: {reason}."\n')
+    assert load_rules(folder).unreadable_advice("no text layer (scanned image)") is None
