@@ -129,7 +129,6 @@ class Rules(_Strict):
             # A court's edit named a field we do not supply: say the code, not crash.
             return template
 
-
     def unreadable_advice(self, reason: str) -> str | None:
         """The advice whose key starts `reason` (the longest such key), if any."""
         keys = [key for key in self.messages.unreadable_advice if reason.startswith(key)]
