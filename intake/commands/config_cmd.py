@@ -73,14 +73,13 @@ def register(sub: Any) -> None:
         formatter_class=HelpFormatter,
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    raw = HelpFormatter
     check = actions.add_parser(
         "check",
         help="validate everything; try the IMAP/SMTP logins",
         description="Check, one line each (ok or FAIL, and why): the settings file, the "
         "rules, every template, the state folder, the secrets, and the IMAP and SMTP logins.",
         epilog=CHECK_EPILOG,
-        formatter_class=raw,
+        formatter_class=HelpFormatter,
     )
     check.add_argument("--offline", action="store_true", help="do not try any login")
     add_config_argument(check)
@@ -91,7 +90,7 @@ def register(sub: Any) -> None:
         description="Print the settings in effect (file, then INTAKE_* overrides) as JSON; "
         "`origin` says where they came from. Secrets are never shown: only where they are read.",
         epilog=SHOW_EPILOG,
-        formatter_class=raw,
+        formatter_class=HelpFormatter,
     )
     add_config_argument(show)
     show.set_defaults(func=run_show)

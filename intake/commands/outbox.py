@@ -58,14 +58,13 @@ Exit status: 0 when it is queued again, 1 when there is no such failed message.
 
 
 def register(sub: Any) -> None:
-    raw = HelpFormatter
     parser = sub.add_parser(
         "outbox",
         help="list, send or requeue the outgoing replies and clerk emails",
         description="The outgoing mail: replies to attorneys, the clerks' summaries and "
         "digest, operator alerts. Each is queued with its assessment and sent afterwards.",
         epilog=EPILOG,
-        formatter_class=raw,
+        formatter_class=HelpFormatter,
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = actions.add_parser(
@@ -73,7 +72,7 @@ def register(sub: Any) -> None:
         help="one line per outgoing message",
         description="List the outgoing messages, oldest first.",
         epilog=LIST_EPILOG,
-        formatter_class=raw,
+        formatter_class=HelpFormatter,
     )
     listing.add_argument(
         "--status", choices=["queued", "sent", "failed"], help="only messages in this status"
@@ -85,7 +84,7 @@ def register(sub: Any) -> None:
         help="send the due messages now",
         description="Send the queued messages that are due, now.",
         epilog=SEND_EPILOG,
-        formatter_class=raw,
+        formatter_class=HelpFormatter,
     )
     add_config_argument(send)
     send.set_defaults(func=run)
@@ -94,7 +93,7 @@ def register(sub: Any) -> None:
         help="queue a failed message again",
         description="Queue a failed message again.",
         epilog=REQUEUE_EPILOG,
-        formatter_class=raw,
+        formatter_class=HelpFormatter,
     )
     requeue.add_argument("id", type=record_id, metavar="ID", help="its #ID in `intake outbox list`")
     add_config_argument(requeue)

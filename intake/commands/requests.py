@@ -114,7 +114,6 @@ def register(sub: Any) -> None:
         formatter_class=HelpFormatter,
     )
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
-    raw = HelpFormatter
 
     listing = actions.add_parser(
         "list",
@@ -122,7 +121,7 @@ def register(sub: Any) -> None:
         description="One line per request, oldest first: its id, status, the attorney's "
         "address and name, how many documents it holds and how many NEFs count.",
         epilog=LIST_EPILOG,
-        formatter_class=raw,
+        formatter_class=HelpFormatter,
     )
     listing.add_argument("--status", choices=REQUEST_STATUSES, help="only requests in this status")
     listing.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -134,7 +133,7 @@ def register(sub: Any) -> None:
         help="everything about one request",
         description="Every email, document, fact, finding and decision of one request.",
         epilog=SHOW_EPILOG,
-        formatter_class=raw,
+        formatter_class=HelpFormatter,
     )
     show.add_argument("id", type=record_id, metavar="ID", help=REQUEST_ID)
     show.add_argument("--json", action="store_true", help="as one JSON object")
@@ -147,7 +146,7 @@ def register(sub: Any) -> None:
         description="Close a request: it takes no more documents, and the attorney's next "
         "email opens a new one. The reason and who closed it go to the audit trail.",
         epilog=CLOSE_EPILOG,
-        formatter_class=raw,
+        formatter_class=HelpFormatter,
     )
     close.add_argument("id", type=record_id, metavar="ID", help=REQUEST_ID)
     close.add_argument("--reason", required=True, help="why, in words kept in the audit trail")
@@ -162,7 +161,7 @@ def register(sub: Any) -> None:
         "state_dir/failed/); those that now succeed join their requests, get their "
         "replies, and leave the mailbox's Failed folder (or lose the failed keyword).",
         epilog=RETRY_EPILOG,
-        formatter_class=raw,
+        formatter_class=HelpFormatter,
     )
     add_config_argument(retry)
     retry.set_defaults(func=_with_store(retry_messages))
@@ -174,7 +173,7 @@ def register(sub: Any) -> None:
         "page and a PDF packet (cover sheet, then the letter and NEFs) in "
         "state_dir/summaries/, and print their paths.",
         epilog=SUMMARY_EPILOG,
-        formatter_class=raw,
+        formatter_class=HelpFormatter,
     )
     summary.add_argument("id", type=record_id, metavar="ID", help=REQUEST_ID)
     summary.add_argument(
