@@ -25,7 +25,6 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import os
 import threading
 import urllib.error
 import urllib.parse
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from intake.config import ConfigError, OAuthSettings, Settings
+from intake.durable import write_atomically
 from intake.logs import register_secret
 from intake.mail.source import SourceError
 from intake.store import utc_now
@@ -123,13 +123,7 @@ class RotatedTokenStore:
                 "saved_at": utc_now().isoformat(timespec="seconds"),
             }
         )
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.path)
+        write_atomically(self.path, payload.encode("utf-8"), mode=0o600)
 
 
 class TokenSource:

@@ -40,6 +40,7 @@ from email.policy import compat32
 from pathlib import Path
 
 from intake.documents.classify import read_documents
+from intake.durable import write_once
 from intake.mail.message import header_block, parse_message
 from intake.mail.source import MailSource, MessageRef, RawMessage
 from intake.model import Document, Envelope, Status
@@ -432,16 +433,8 @@ def _record_duplicate(
 
 def save_failed_bytes(state_dir: Path, sha: str, data: bytes) -> Path:
     """Keep a failed message's bytes for a retry; durable before the failure is recorded."""
-    folder = state_dir / FAILED_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{sha}.eml"
-    if not path.exists():
-        temporary = folder / f".{sha}.{os.getpid()}.tmp"
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
+    path = failed_bytes_path(state_dir, sha)
+    write_once(path, data)
     return path
 
 

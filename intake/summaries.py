@@ -15,11 +15,11 @@ no bytes yet; `render_owed_summaries` fills them in (and runs again after a cras
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from intake.durable import write_atomically, write_once
 from intake.model import Document, DocumentKind, Envelope
 from intake.outgoing import DIGEST, Outgoing, new_message_id, parse_stamp
 from intake.replies.business_days import local_date
@@ -38,28 +38,6 @@ KEPT_KINDS = frozenset(
     {DocumentKind.NEF, DocumentKind.LETTER, DocumentKind.UNREADABLE, DocumentKind.OTHER}
 )
 SUMMARY_STATUSES = frozenset({RequestStatus.COMPLETE, RequestStatus.NEEDS_REVIEW})
-
-
-def write_once(path: Path, data: bytes) -> bool:
-    """Write `data` at `path` durably unless it exists; False when it was there."""
-    if path.exists():
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    return True
-
-
-def replace_file(path: Path, data: bytes) -> None:
-    """Write `data` at `path` in one step (readers never see half a page)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_bytes(data)
-    os.replace(temporary, path)
 
 
 def original_path(state_dir: Path, sha256: str) -> Path:
@@ -137,8 +115,9 @@ def render_summary(
     html = render_request_html(view, outgoing.templates)
     packet = build_packet(view, documents, load_originals(store.state_dir, documents))
     html_path, pdf_path = summary_paths(store.state_dir, request_id)
-    replace_file(html_path, html.encode("utf-8"))
-    replace_file(pdf_path, packet.pdf)
+    # Not synced: the state can always render them again (`intake requests summary`).
+    write_atomically(html_path, html.encode("utf-8"), durable=False)
+    write_atomically(pdf_path, packet.pdf, durable=False)
     return RenderedSummary(view, html, packet, html_path, pdf_path)
 
 
@@ -167,7 +146,7 @@ def write_index(store: Store, outgoing: Outgoing, *, now: dt.datetime) -> Path:
     """The static index page of every request, linking the summaries that exist."""
     path = store.state_dir / SUMMARIES_DIR / INDEX
     page = render_index(index_rows(store), generated_at=now, time_zone=outgoing.time_zone)
-    replace_file(path, page.encode("utf-8"))
+    write_atomically(path, page.encode("utf-8"), durable=False)
     return path
 
 

@@ -31,6 +31,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self, TypeVar
 
+from intake.durable import fsync_directory
 from intake.mail.source import MessageRef, RawMessage, SourceError
 
 log = logging.getLogger(__name__)
@@ -348,7 +349,7 @@ class MaildirSource:
             handle.flush()
             os.fsync(handle.fileno())
         temp.replace(self.path / UIDLIST_NAME)
-        _fsync_dir(self.path)
+        fsync_directory(self.path)
 
     def _remove_stale_temps(self) -> None:
         # Writers hold the lock, so any temp file seen under it is a crashed write.
@@ -394,11 +395,3 @@ def _mtime(path: str) -> int:
         return os.stat(path).st_mtime_ns
     except FileNotFoundError:
         return 0
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

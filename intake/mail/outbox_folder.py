@@ -17,6 +17,8 @@ import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 
+from intake.durable import fsync_directory
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
 
 
@@ -60,18 +62,10 @@ def write_eml(folder: Path, message: EmailMessage) -> tuple[Path, bool]:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
-        _sync_directory(folder)
+        fsync_directory(folder)
     except OSError as exc:
         raise OutboxFolderError(f"cannot write {target}: {exc.strerror or exc}") from exc
     return target, True
-
-
-def _sync_directory(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class OutboxFolder:

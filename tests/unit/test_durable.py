@@ -1,0 +1,48 @@
+"""Files written whole (intake.durable), on a real file system."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from intake.durable import write_atomically, write_once
+
+
+def test_write_once_writes_a_new_file_and_keeps_an_existing_one(tmp_path: Path) -> None:
+    path = tmp_path / "documents" / "abc.pdf"  # the folder is made on the way
+    assert write_once(path, b"first") is True
+    assert write_once(path, b"second") is False
+    assert path.read_bytes() == b"first"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["abc.pdf"]  # no temp left
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_write_atomically_replaces_the_whole_file(tmp_path: Path, durable: bool) -> None:
+    path = tmp_path / "page.html"
+    path.write_bytes(b"old and longer than the new one")
+    write_atomically(path, b"new", durable=durable)
+    assert path.read_bytes() == b"new"
+    assert [p.name for p in tmp_path.iterdir()] == ["page.html"]
+
+
+def test_a_new_file_gets_the_mode_asked_for(tmp_path: Path) -> None:
+    path = tmp_path / "refresh-token.json"
+    old_umask = os.umask(0o022)
+    try:
+        write_atomically(path, b"{}", mode=0o600)
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_a_failed_write_leaves_what_was_there_and_no_temporary(tmp_path: Path) -> None:
+    path = tmp_path / "taken"
+    path.mkdir()  # a folder where the file should go: the rename fails
+    (path / "inside").write_bytes(b"kept")
+    with pytest.raises(OSError):
+        write_atomically(path, b"new")
+    assert (path / "inside").read_bytes() == b"kept"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
