@@ -37,7 +37,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from intake.alerts import ACTOR, FailureStreak, alert_message, queue_alert
-from intake.commands.poll import open_source
+from intake.commands.poll import open_configured_source
 from intake.config import ConfigError, Settings
 from intake.logs import LogFormat, register_secret, setup_logging
 from intake.mail.source import MailSource, SourceError
@@ -88,12 +88,7 @@ class StepClock:
 
 def default_source(runtime: Runtime) -> MailSource:
     """The configured mailbox; with [oauth], an IMAP session logged in by XOAUTH2."""
-    settings = runtime.settings
-    if settings.source.kind == "imap" and runtime.tokens is not None:
-        return open_source(settings, access_token=runtime.tokens.access_token())
-    if settings.source.kind == "imap" and settings.source.imap is not None:
-        register_secret(settings.source.imap.password())
-    return open_source(settings)
+    return open_configured_source(runtime.settings, runtime.tokens)
 
 
 class Daemon:

@@ -191,9 +191,14 @@ def _terminate(signum: int, frame: object) -> None:
 
 def open_configured_source(settings: Settings, tokens: TokenSource | None) -> MailSource:
     """The configured source as the daemon opens it: with [oauth], IMAP logs in by XOAUTH2
-    with a token asked for now (an unreachable provider raises OAuthError, a SourceError)."""
+    with a token asked for now (an unreachable provider raises OAuthError, a SourceError).
+    A password read here is registered, so that no log line can show it."""
+    from intake.logs import register_secret
+
     if settings.source.kind == "imap" and tokens is not None:
         return open_source(settings, access_token=tokens.access_token())
+    if settings.source.kind == "imap" and settings.source.imap is not None:
+        register_secret(settings.source.imap.password())
     return open_source(settings)
 
 
