@@ -216,7 +216,7 @@ def run(args: argparse.Namespace) -> int:
     from intake.outgoing import outgoing_from_settings
     from intake.pipeline import poll_once
     from intake.polls import PollBusy, poll_lock, record_poll
-    from intake.replies.render import install as install_templates
+    from intake.replies import render
     from intake.runtime import RuntimeProblem, load_runtime
     from intake.store import Store, StoreError, utc_now
 
@@ -227,14 +227,14 @@ def run(args: argparse.Namespace) -> int:
         settings = runtime.settings
         # A password is read now (a missing file is a configuration error); an OAuth2
         # token is asked for under the lock, where an unreachable provider fails the poll.
-        source = None if runtime.tokens is not None else open_source(settings)
+        source = None if runtime.tokens is not None else open_configured_source(settings, None)
         outgoing = outgoing_from_settings(settings, runtime.rules)
         sink = None if args.no_send else sink_from_settings(settings, runtime.tokens)
     except (RuntimeProblem, ConfigError) as exc:
         print(f"intake poll: {exc}", file=sys.stderr)
         return 2
     if runtime.templates is not None:
-        install_templates(runtime.templates)
+        render.install(runtime.templates)
     # Which mailbox and which state: a poll run from the wrong folder, or without the
     # --config the daemon uses, otherwise looks like "0 fetched" and nothing else.
     print(
