@@ -21,7 +21,7 @@ from intake.outgoing import Outgoing, outgoing_from_settings
 from intake.pipeline import poll_once
 from intake.policy.rules import Rules, load_rules
 from intake.replies.business_days import decision_window, local_date, long_date
-from intake.store import OutboxRow, RequestStatus, Store
+from intake.store import OutboxRow, RequestRow, RequestStatus, Store
 from intake.summaries import summary_paths
 from tests.emails import OWN
 
@@ -66,6 +66,15 @@ def outgoing_for(store: Store, rules: Rules) -> Outgoing:
 def poll(mail: Path, store: Store, rules: Rules) -> None:
     with MaildirSource(mail) as source:
         poll_once(source, store, rules, own_address=OWN, outgoing=outgoing_for(store, rules))
+
+
+def complete_request(mail: Path, store: Store, rules: Rules) -> RequestRow:
+    """Poll the complete fixture in: the one request it makes, complete."""
+    deliver(mail, COMPLETE.read_bytes())
+    poll(mail, store, rules)
+    [request] = store.list_requests()
+    assert request.status is RequestStatus.COMPLETE
+    return request
 
 
 def attachment(eml: Path, filename: str) -> bytes:
@@ -126,9 +135,7 @@ def test_a_follow_up_after_complete_joins_the_request_and_stays_complete(
 ) -> None:
     store, clock = clocked
     mail = tmp_path / "mail"
-    deliver(mail, COMPLETE.read_bytes())
-    poll(mail, store, rules)
-    [request] = store.list_requests()
+    request = complete_request(mail, store, rules)
     assert request.status is RequestStatus.COMPLETE and request.completed_at is not None
     completed_at = dt.datetime.fromisoformat(request.completed_at)
     html_path, pdf_path = summary_paths(store.state_dir, request.id)
@@ -210,9 +217,7 @@ def test_a_follow_up_after_a_clerk_closed_the_request_opens_a_new_one(
 ) -> None:
     store, _ = clocked
     mail = tmp_path / "mail"
-    deliver(mail, COMPLETE.read_bytes())
-    poll(mail, store, rules)
-    [request] = store.list_requests()
+    request = complete_request(mail, store, rules)
     with store.transaction():
         store.close_request(request.id, "decided: granted")
 
@@ -249,9 +254,7 @@ def test_another_attorneys_letter_from_the_same_address_opens_a_request_of_its_o
     # the same mailbox: that is a new applicant, not "already complete".
     store, _ = clocked
     mail = tmp_path / "mail"
-    deliver(mail, COMPLETE.read_bytes())
-    poll(mail, store, rules)
-    [first] = store.list_requests()
+    first = complete_request(mail, store, rules)
     colleague = attachment(EML / "complete-government-paraphrased.eml", "Fitzgerald letter.pdf")
     deliver(mail, follow_up(5, {"Fitzgerald letter.pdf": colleague}))
     poll(mail, store, rules)
@@ -277,8 +280,7 @@ def test_the_same_attorneys_corrected_letter_still_joins_the_complete_request(
 ) -> None:
     store, _ = clocked
     mail = tmp_path / "mail"
-    deliver(mail, COMPLETE.read_bytes())
-    poll(mail, store, rules)
+    complete_request(mail, store, rules)
     letter = attachment(COMPLETE, "Quintero - Letter of Acknowledgment.pdf")
     deliver(mail, follow_up(6, {"corrected letter.pdf": letter + b"% corrected\n"}))
     poll(mail, store, rules)
@@ -293,9 +295,7 @@ def test_a_follow_up_after_the_decision_window_does_not_promise_past_dates(
 ) -> None:
     store, clock = clocked
     mail = tmp_path / "mail"
-    deliver(mail, COMPLETE.read_bytes())
-    poll(mail, store, rules)
-    [request] = store.list_requests()
+    request = complete_request(mail, store, rules)
     assert request.completed_at is not None
     time_zone = outgoing_for(store, rules).time_zone
     start, end = decision_window(
@@ -319,8 +319,7 @@ def test_a_follow_up_within_the_decision_window_still_gives_it(
 ) -> None:
     store, clock = clocked
     mail = tmp_path / "mail"
-    deliver(mail, COMPLETE.read_bytes())
-    poll(mail, store, rules)
+    complete_request(mail, store, rules)
     clock.now = START + dt.timedelta(days=3)
     deliver(mail, follow_up(8, {}))
     poll(mail, store, rules)
