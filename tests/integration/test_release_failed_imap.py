@@ -10,18 +10,15 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-import intake.pipeline as pipeline
-from intake.documents import classify
 from intake.mail.imap import ImapSource
-from intake.model import Envelope
 from intake.pipeline import poll_once
 from intake.policy.rules import Rules, load_rules
 from intake.store import MessageStatus, Store
 from tests.emails import OWN, small_email
+from tests.faults import reader_fails_on
 from tests.integration.dovecot import DovecotMailbox, free_port
 
 pytestmark = pytest.mark.integration
@@ -136,18 +133,6 @@ def rules() -> Rules:
     return load_rules()
 
 
-def _explode_on(monkeypatch: pytest.MonkeyPatch, filename: str) -> None:
-    """Make the (pure) document reader raise for one file, as a bug in it would."""
-    real = classify.read_documents
-
-    def reader(envelope: Envelope, rules: Rules) -> list[Any]:
-        if any(a.filename == filename for a in envelope.attachments):
-            raise ValueError(f"cannot cope with {filename}")
-        return real(envelope, rules)
-
-    monkeypatch.setattr(pipeline, "read_documents", reader)
-
-
 def run_retry(config: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTAKE_")}
     env["PYTHONPATH"] = str(REPO)
@@ -177,7 +162,7 @@ def _fail_one_of_two(
     good, bad = small_email(1), small_email(2)
     dovecot.deliver(good)
     dovecot.deliver(bad)
-    _explode_on(monkeypatch, "p2.pdf")
+    reader_fails_on(monkeypatch, "p2.pdf")
     with (
         Store.open(tmp_path / "state") as store,
         ImapSource(dovecot.imap_config(processed_action=action)) as source,

@@ -20,7 +20,6 @@ import pytest
 
 import intake.pipeline as pipeline
 import intake.polls as polls
-from intake.documents import classify
 from intake.mail.maildir import MaildirSource, seed_maildir
 from intake.mail.source import MessageRef, RawMessage, SourceError
 from intake.model import Envelope
@@ -28,6 +27,7 @@ from intake.pipeline import ignore_reason, poll_once
 from intake.policy.rules import Rules, load_rules
 from intake.retry import retry_failed
 from intake.store import DB_FILENAME, MessageStatus, RequestStatus, Store
+from tests.faults import reader_fails_on
 
 OWN = "ecf-training@canb.uscourts.gov"
 
@@ -298,22 +298,10 @@ def test_a_uidvalidity_change_processes_nothing_twice(store: Store, rules: Rules
 # ---------------------------------------------------------------- failures
 
 
-def _explode_on(monkeypatch: pytest.MonkeyPatch, filename: str) -> None:
-    """Make the (pure) document reader raise for one file, as a bug in it would."""
-    real = classify.read_documents
-
-    def reader(envelope: Envelope, rules: Rules) -> list[Any]:
-        if any(a.filename == filename for a in envelope.attachments):
-            raise ValueError(f"cannot cope with {filename}")
-        return real(envelope, rules)
-
-    monkeypatch.setattr(pipeline, "read_documents", reader)
-
-
 def test_a_failing_message_is_kept_and_does_not_block_the_rest(
     store: Store, rules: Rules, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _explode_on(monkeypatch, "boom.pdf")
+    reader_fails_on(monkeypatch, "boom.pdf")
     source = ListSource()
     source.add(email(files=["a.pdf"]))
     bad = email(files=["boom.pdf"], message_id="<boom@x>")
@@ -342,7 +330,7 @@ def test_a_failing_message_is_kept_and_does_not_block_the_rest(
 def test_a_retry_that_fails_again_keeps_the_message_failed(
     store: Store, rules: Rules, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    _explode_on(monkeypatch, "boom.pdf")
+    reader_fails_on(monkeypatch, "boom.pdf")
     source = ListSource()
     source.add(email(files=["boom.pdf"]))
     poll(source, store, rules)

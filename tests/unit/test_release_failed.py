@@ -11,15 +11,12 @@ from typing import Any
 
 import pytest
 
-import intake.pipeline as pipeline
 import intake.polls as polls
 from intake.cli import main
-from intake.documents import classify
 from intake.mail.maildir import MaildirSource, deliver, folder_path
-from intake.model import Envelope
-from intake.policy.rules import Rules
 from intake.retry import NOT_FOUND, RELEASED, owes_release
 from intake.store import MailboxAction, MessageRow, MessageStatus, Store
+from tests.faults import reader_fails_on
 
 OWN = "ecf-training@canb.uscourts.gov"
 
@@ -164,18 +161,6 @@ def _email(filename: str) -> bytes:
     return bytes(mail)
 
 
-def _explode_on(monkeypatch: pytest.MonkeyPatch, filename: str) -> None:
-    """Make the (pure) document reader raise for one file, as a bug in it would."""
-    real = classify.read_documents
-
-    def reader(envelope: Envelope, rules: Rules) -> list[Any]:
-        if any(a.filename == filename for a in envelope.attachments):
-            raise ValueError(f"cannot cope with {filename}")
-        return real(envelope, rules)
-
-    monkeypatch.setattr(pipeline, "read_documents", reader)
-
-
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "intake.toml"
@@ -200,7 +185,7 @@ def test_retry_moves_the_now_processed_message_to_processed_once(
     bad, good = _email("boom.pdf"), _email("nef1.pdf")
     deliver(mail, bad)
     deliver(mail, good)
-    _explode_on(monkeypatch, "boom.pdf")
+    reader_fails_on(monkeypatch, "boom.pdf")
     assert main(["poll", "--once", "--config", str(config)]) == 0
     assert files_in(mail, "Failed") == [bad]
     monkeypatch.undo()  # the bug is fixed
@@ -229,7 +214,7 @@ def test_a_message_a_clerk_already_moved_is_settled_without_error(
 ) -> None:
     mail = tmp_path / "mail"
     deliver(mail, _email("boom.pdf"))
-    _explode_on(monkeypatch, "boom.pdf")
+    reader_fails_on(monkeypatch, "boom.pdf")
     assert main(["poll", "--once", "--config", str(config)]) == 0
     monkeypatch.undo()
     [moved_by_hand] = (folder_path(mail, "Failed") / "cur").iterdir()
@@ -249,7 +234,7 @@ def test_an_unreachable_mailbox_keeps_the_database_work_and_the_release_stays_ow
     mail = tmp_path / "mail"
     bad = _email("boom.pdf")
     deliver(mail, bad)
-    _explode_on(monkeypatch, "boom.pdf")
+    reader_fails_on(monkeypatch, "boom.pdf")
     assert main(["poll", "--once", "--config", str(config)]) == 0
     monkeypatch.undo()
     capsys.readouterr()
