@@ -3,9 +3,9 @@
     .venv/bin/python bench/mime_memory.py [--sizes 10 25 50] [--label NAME] > /tmp/mime.md
 
 Builds messages of about 10, 25 and 50 MB in three shapes and measures three calls on
-each: `intake.mail.message.parse_message` (MIME bytes to an Envelope),
-`intake.pipeline.read_message` (the same plus reading every attachment as a document,
-what a poll does with each fetched message) and `intake.pipeline.header_message_id`
+each: `intake.edges.mail.message.parse_message` (MIME bytes to an Envelope),
+`intake.service.cycle.read_message` (the same plus reading every attachment as a document,
+what a poll does with each fetched message) and `intake.service.cycle.header_message_id`
 (which the poll calls first, to recognise a copy of a message it already has).
 
 Shapes:
@@ -126,10 +126,10 @@ def status_kib(field: str) -> int:
 
 def child(call: str, path: Path, traced: bool) -> dict[str, float]:
     """Runs in a fresh interpreter: one call on the message in `path`."""
-    from intake.mail.message import parse_message
-    from intake.model import Envelope
-    from intake.pipeline import header_message_id, read_message
-    from intake.policy.rules import load_rules
+    from intake.core.model import Envelope
+    from intake.core.policy.rules import load_rules
+    from intake.edges.mail.message import parse_message
+    from intake.service.cycle import header_message_id, read_message
 
     rules = load_rules()
     data = path.read_bytes()

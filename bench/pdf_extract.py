@@ -41,8 +41,8 @@ from reportlab.pdfgen import canvas
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fixtures.pdfs import raw_pdf
-from intake.documents import pdf as pdf_module
-from intake.documents.pdf import PdfLimits, read_pdf, read_pdf_isolated
+from intake.core.documents import pdf as pdf_module
+from intake.edges.pdf.reader import PdfLimits, read_pdf, read_pdf_isolated
 
 Extractor = Callable[[bytes], list[str]]
 
@@ -317,7 +317,7 @@ def start_method_rows(data: bytes, repeat: int) -> list[str]:
     try:
         # The fork server gets the readers preloaded, as it would in production.
         multiprocessing.get_context("forkserver").set_forkserver_preload(
-            ["__main__", "intake.documents.pdf", "pypdf", "pdfplumber"]
+            ["__main__", "intake.edges.pdf.reader", "pypdf", "pdfplumber"]
         )
         for method in ("fork", "forkserver", "spawn"):
             pdf_module._START_METHOD = method

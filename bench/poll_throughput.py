@@ -51,11 +51,11 @@ sys.path.insert(0, str(REPO))
 # Only what a daemon imports at module level: the poll worker (this file run with
 # --worker) is measured for memory, and its PDF-reader children start as copies of it;
 # reportlab and the fixtures' builders are imported only where submissions are made.
-from intake.documents.pdf import PdfLimits, read_pdf, read_pdf_isolated  # noqa: E402
-from intake.mail.imap import ImapConfig, ImapSource  # noqa: E402
-from intake.pipeline import PollResult, poll_once  # noqa: E402
-from intake.policy.rules import load_rules  # noqa: E402
-from intake.store import Store  # noqa: E402
+from intake.core.policy.rules import load_rules  # noqa: E402
+from intake.edges.mail.imap import ImapConfig, ImapSource  # noqa: E402
+from intake.edges.pdf.reader import PdfLimits, read_pdf, read_pdf_isolated  # noqa: E402
+from intake.edges.store import Store  # noqa: E402
+from intake.service.cycle import PollResult, poll_once  # noqa: E402
 
 if TYPE_CHECKING:
     from fixtures.letters import Wording

@@ -1,3 +1,3 @@
-from intake.cli import main
+from intake.commands.cli import main
 
 raise SystemExit(main())

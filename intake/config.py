@@ -24,7 +24,7 @@ from typing import Any, ClassVar, Literal, Self, TypeGuard, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from intake.tomlfile import read_toml
+from intake.core.tomlfile import read_toml
 
 DEFAULT_CONFIG_PATH = Path("config/intake.toml")
 ENV_CONFIG = "INTAKE_CONFIG"

@@ -14,7 +14,7 @@ rm -rf var/demo
 echo "== seeding $INTAKE_MAILDIR with fixtures/eml/*.eml" >&2
 .venv/bin/python -c '
 import sys
-from intake.mail.maildir import seed_maildir
+from intake.edges.mail.maildir import seed_maildir
 print(f"delivered {len(seed_maildir(sys.argv[1], [sys.argv[2]]))} messages", file=sys.stderr)
 ' "$INTAKE_MAILDIR" fixtures/eml
 

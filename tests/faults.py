@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-import intake.pipeline as pipeline
-from intake.documents import classify
-from intake.model import Envelope
-from intake.policy.rules import Rules
+import intake.service.cycle as pipeline
+from intake.core.documents import classify
+from intake.core.model import Envelope
+from intake.core.policy.rules import Rules
 
 
 def reader_fails_on(monkeypatch: pytest.MonkeyPatch, filename: str) -> None:

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 from intake.commands.help_format import HelpFormatter
 
 # Heavy modules are imported in the functions that use them: building the parser
-# (every `intake` command, `intake --help`) must stay quick (see intake/cli.py).
+# (every `intake` command, `intake --help`) must stay quick (see intake/commands/cli.py).
 if TYPE_CHECKING:
-    from intake.mail.message import MessageLimits
-    from intake.model import Assessment, Document, Envelope
-    from intake.policy.rules import Rules
+    from intake.core.model import Assessment, Document, Envelope
+    from intake.core.policy.rules import Rules
+    from intake.edges.mail.message import MessageLimits
 
 
 EPILOG = """\
@@ -101,11 +101,11 @@ class Checked:
 
 def check_bytes(name: str, data: bytes, rules: Rules, limits: MessageLimits) -> Checked:
     """Assess one file's bytes: a PDF alone, or else an email."""
-    from intake.documents.classify import ReadOptions, read_document, read_documents
-    from intake.documents.pdf import is_pdf
-    from intake.mail.message import parse_message
-    from intake.model import Attachment
-    from intake.policy.assess import assess
+    from intake.core.documents.classify import ReadOptions, read_document, read_documents
+    from intake.core.model import Attachment
+    from intake.core.policy.assess import assess
+    from intake.edges.mail.message import parse_message
+    from intake.edges.pdf.reader import is_pdf
 
     options = ReadOptions()
     if name.lower().endswith(".pdf") or is_pdf(data):
@@ -134,9 +134,9 @@ def _progress(files: list[Path]) -> Iterator[tuple[int, Path]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from intake.mail.message import MessageLimits
-    from intake.policy.rules import RulesError, load_rules
-    from intake.report import check_json, render_table
+    from intake.core.policy.rules import RulesError, load_rules
+    from intake.core.report import check_json, render_table
+    from intake.edges.mail.message import MessageLimits
 
     try:
         files = expand(args.paths)

@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from intake.commands.common import add_config_argument
 from intake.commands.help_format import HelpFormatter
-from intake.commands.poll import add_config_argument
 
 # Heavy modules are imported in the functions that use them: building the parser
-# (every `intake` command, `intake --help`) must stay quick (see intake/cli.py).
+# (every `intake` command, `intake --help`) must stay quick (see intake/commands/cli.py).
 if TYPE_CHECKING:
     from intake.config import Settings
 
@@ -97,8 +97,8 @@ def register(sub: Any) -> None:
 
 
 def checks(settings: Settings, *, offline: bool) -> Iterator[Check]:
-    from intake.policy.rules import RulesError, load_rules
-    from intake.runtime import check_templates, templates_dir
+    from intake.core.policy.rules import RulesError, load_rules
+    from intake.service.runtime import check_templates, templates_dir
 
     try:
         rules = load_rules(settings.rules_dir)
@@ -117,8 +117,8 @@ def state_check(state_dir: Path) -> Check:
     """Whether the state folder can be used, read without changing it (no migration)."""
     import sqlite3
 
-    from intake.store import DB_FILENAME
-    from intake.store.schema import LATEST
+    from intake.edges.store import DB_FILENAME
+    from intake.edges.store.schema import LATEST
 
     database = state_dir / DB_FILENAME
     if not database.exists():
@@ -157,11 +157,11 @@ def state_check(state_dir: Path) -> Check:
 
 
 def _source_checks(settings: Settings, offline: bool) -> Iterator[Check]:
-    from intake.commands.poll import open_source
     from intake.config import ConfigError
-    from intake.logs import register_secret
-    from intake.mail.source import SourceError
-    from intake.oauth import OAuthError, token_source
+    from intake.edges.mail.source import SourceError
+    from intake.edges.oauth import OAuthError, token_source
+    from intake.service.logs import register_secret
+    from intake.service.sources import open_source
 
     source = settings.source
     if source.kind == "maildir":
@@ -211,9 +211,9 @@ def _source_checks(settings: Settings, offline: bool) -> Iterator[Check]:
 
 def _sink_checks(settings: Settings, offline: bool) -> Iterator[Check]:
     from intake.config import ConfigError
-    from intake.logs import register_secret
-    from intake.mail.smtp import SendError, SmtpSink, verify_login
-    from intake.outbox import sink_from_settings
+    from intake.edges.mail.smtp import SendError, SmtpSink, verify_login
+    from intake.service.logs import register_secret
+    from intake.service.send import sink_from_settings
 
     if not settings.outbox.wants_smtp:
         yield Check("outbox", True, f"folder {settings.outbox_folder} (nothing is emailed)")
@@ -238,7 +238,7 @@ def _sink_checks(settings: Settings, offline: bool) -> Iterator[Check]:
 
 def run_check(args: argparse.Namespace) -> int:
     from intake.config import ConfigError, load_settings
-    from intake.logs import redact
+    from intake.service.logs import redact
 
     try:
         settings = load_settings(args.config)
@@ -257,7 +257,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_show(args: argparse.Namespace) -> int:
     from intake.config import ConfigError, load_settings
-    from intake.logs import redact
+    from intake.service.logs import redact
 
     try:
         settings = load_settings(args.config)

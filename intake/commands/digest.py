@@ -7,8 +7,8 @@ import sqlite3
 import sys
 from typing import Any
 
+from intake.commands.common import add_config_argument, install_templates
 from intake.commands.help_format import HelpFormatter
-from intake.commands.poll import add_config_argument, install_templates
 
 EPILOG = """\
 examples:
@@ -40,11 +40,11 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from intake.commands.state_help import store_problem
     from intake.config import ConfigError, load_settings
-    from intake.outbox import send_due, sink_from_settings
-    from intake.outgoing import outgoing_from_settings
-    from intake.policy.rules import RulesError, load_rules
-    from intake.store import Store, StoreError
-    from intake.summaries import build_digest, queue_digest
+    from intake.core.policy.rules import RulesError, load_rules
+    from intake.edges.store import Store, StoreError
+    from intake.service.clerk_files import build_digest, queue_digest
+    from intake.service.enqueue import outgoing_from_settings
+    from intake.service.send import send_due, sink_from_settings
 
     try:
         settings = load_settings(args.config)

@@ -8,8 +8,8 @@ import sys
 from typing import Any
 
 from intake.commands.arguments import record_id
+from intake.commands.common import add_config_argument
 from intake.commands.help_format import HelpFormatter
-from intake.commands.poll import add_config_argument
 
 EPILOG = """\
 examples:
@@ -103,8 +103,8 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from intake.commands.state_help import store_problem
     from intake.config import ConfigError, load_settings
-    from intake.outbox import send_due, sink_from_settings
-    from intake.store import Store, StoreError
+    from intake.edges.store import Store, StoreError
+    from intake.service.send import send_due, sink_from_settings
 
     try:
         settings = load_settings(args.config)

@@ -7,18 +7,21 @@ import signal
 import sqlite3
 import sys
 import time
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
+from intake.commands.common import (
+    ProgressDisplay,
+    Terminated,
+    _terminate,
+    add_config_argument,
+)
 from intake.commands.help_format import HelpFormatter
+from intake.service.sources import describe_source, open_configured_source
 
 # Only `run` needs the pipeline, the store and the mail: imported there, so that every
 # other command (and `intake --help`) starts without them.
 if TYPE_CHECKING:
-    from intake.config import Settings
-    from intake.mail.source import MailSource
-    from intake.oauth import TokenSource
-    from intake.pipeline import PollResult
+    from intake.service.cycle import PollResult
 
 EPILOG = """\
 examples:
@@ -38,9 +41,6 @@ not be used, 2 for a configuration, rules or template error, 130 when interrupte
 (Ctrl-C; 143 for SIGTERM): each message handled so far is kept, the rest wait for the
 next poll, and `intake status` shows the poll as interrupted.
 """
-
-# Below this many new messages the cycle is quick: no progress display.
-BACKLOG = 5
 
 
 def register(sub: Any) -> None:
@@ -64,144 +64,6 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def add_config_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config",
-        type=Path,
-        metavar="FILE",
-        help="settings file (default: $INTAKE_CONFIG, else config/intake.toml, else built in)",
-    )
-
-
-def open_source(settings: Settings, *, access_token: str | None = None) -> MailSource:
-    """The mail source the settings name (not yet connected: use it in a `with`).
-
-    With `access_token` (OAuth2, see intake.oauth) IMAP logs in by XOAUTH2 instead.
-    """
-    from intake.config import ConfigError
-
-    source = settings.source
-    if source.kind == "imap":
-        from intake.mail.imap import ImapConfig, ImapSource
-
-        imap = source.imap
-        assert imap is not None  # validated by SourceSettings
-        try:
-            config = ImapConfig(
-                host=imap.host,
-                username=imap.username,
-                password=access_token or imap.password(),
-                auth="xoauth2" if access_token else "password",
-                port=imap.port,
-                security=imap.security,
-                folder=imap.folder,
-                processed_action=imap.processed_action,
-                processed_folder=imap.processed_folder,
-                failed_folder=imap.failed_folder,
-                processed_keyword=imap.processed_keyword,
-                failed_keyword=imap.failed_keyword,
-                timeout_seconds=imap.timeout_seconds,
-                batch_size=imap.batch_size,
-                tls_ca_file=imap.tls_ca_file,
-            )
-        except ValueError as exc:
-            raise ConfigError(f"{settings.origin}: source.imap: {exc}") from exc
-        return ImapSource(config)
-    from intake.mail.maildir import MaildirSource
-
-    return MaildirSource(source.maildir)
-
-
-def describe_source(settings: Settings) -> str:
-    """The configured mailbox in a few words: 'Maildir var/mail', 'IMAP u@host:993 INBOX'."""
-    source = settings.source
-    if source.kind == "imap" and source.imap is not None:
-        imap = source.imap
-        return f"IMAP {imap.username}@{imap.host}:{imap.effective_port} {imap.folder}"
-    return f"Maildir {source.maildir}"
-
-
-def install_templates(settings: Settings) -> None:
-    """Compile every template of the settings' folder and make it the set replies,
-    summaries and the digest render with; ConfigError naming each broken file (and
-    line) otherwise, before anything is written."""
-    from intake.config import ConfigError
-    from intake.replies.render import compile_templates, install
-    from intake.runtime import templates_dir
-
-    templates, problems = compile_templates(templates_dir(settings))
-    if problems:
-        raise ConfigError("templates: " + "; ".join(problems))
-    install(templates)
-
-
-class ProgressDisplay:
-    """A progress bar on a terminal; a line every ~10% otherwise (logs, journald)."""
-
-    def __init__(self, stream: TextIO, width: int = 30) -> None:
-        self.stream = stream
-        self.tty = stream.isatty()
-        self.width = width
-        self.started = time.monotonic()
-        self._last_line = -1
-        self._drawn = False
-        # How far the poll got (None: it had not counted the new messages yet).
-        self.done = 0
-        self.total: int | None = None
-
-    def progress(self) -> str:
-        """How far the poll got, in words (for an interrupted poll)."""
-        if self.total is None:
-            return "before any new message was read"
-        return f"{self.done} of {self.total} new message(s)"
-
-    def __call__(self, done: int, total: int) -> None:
-        self.done, self.total = done, total
-        if total < BACKLOG:
-            return
-        if self.tty:
-            filled = self.width * done // total
-            bar = "#" * filled + "-" * (self.width - filled)
-            rate = done / max(time.monotonic() - self.started, 1e-6)
-            self.stream.write(f"\r[{bar}] {done}/{total} messages  {rate:.1f}/s ")
-            self.stream.flush()
-            self._drawn = True
-            return
-        step = max(total // 10, 1)
-        if done == 0:
-            self.stream.write(f"poll: {total} new messages\n")
-        elif (done % step == 0 or done == total) and done != self._last_line:
-            self.stream.write(f"poll: {done}/{total} messages\n")
-            self._last_line = done
-        self.stream.flush()
-
-    def finish(self) -> None:
-        if self._drawn:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM during a poll: handled as Ctrl-C is (see `run`)."""
-
-
-def _terminate(signum: int, frame: object) -> None:
-    raise Terminated
-
-
-def open_configured_source(settings: Settings, tokens: TokenSource | None) -> MailSource:
-    """The configured source as the daemon opens it: with [oauth], IMAP logs in by XOAUTH2
-    with a token asked for now (an unreachable provider raises OAuthError, a SourceError).
-    A password read here is registered, so that no log line can show it."""
-    from intake.logs import register_secret
-
-    if settings.source.kind == "imap" and tokens is not None:
-        return open_source(settings, access_token=tokens.access_token())
-    if settings.source.kind == "imap" and settings.source.imap is not None:
-        register_secret(settings.source.imap.password())
-    return open_source(settings)
-
-
 def run(args: argparse.Namespace) -> int:
     if not args.once:
         print(
@@ -211,14 +73,14 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     from intake.config import ConfigError
-    from intake.mail.source import SourceError
-    from intake.outbox import send_due, sink_from_settings
-    from intake.outgoing import outgoing_from_settings
-    from intake.pipeline import poll_once
-    from intake.polls import PollBusy, poll_lock, record_poll
-    from intake.replies import render
-    from intake.runtime import RuntimeProblem, load_runtime
-    from intake.store import Store, StoreError, utc_now
+    from intake.core.replies import render
+    from intake.edges.mail.source import SourceError
+    from intake.edges.store import Store, StoreError, utc_now
+    from intake.service.cycle import poll_once
+    from intake.service.enqueue import outgoing_from_settings
+    from intake.service.polls import PollBusy, poll_lock, record_poll
+    from intake.service.runtime import RuntimeProblem, load_runtime
+    from intake.service.send import send_due, sink_from_settings
 
     try:
         # What the daemon loads at start, templates included: a template that does not

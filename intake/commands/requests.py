@@ -12,17 +12,17 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from intake.commands.arguments import record_id
+from intake.commands.common import add_config_argument, install_templates
 from intake.commands.help_format import HelpFormatter
-from intake.commands.poll import add_config_argument, install_templates
 
 # Heavy modules are imported in the functions that use them: building the parser
-# (every `intake` command, `intake --help`) must stay quick (see intake/cli.py).
+# (every `intake` command, `intake --help`) must stay quick (see intake/commands/cli.py).
 if TYPE_CHECKING:
     from intake.config import Settings
-    from intake.mail.source import MailSource
-    from intake.model import Assessment, Document, Evidence, NefVerdict
-    from intake.retry import RetryResult
-    from intake.store import AuditRow, MessageRow, RequestRow, Store
+    from intake.core.model import Assessment, Document, Evidence, NefVerdict
+    from intake.edges.mail.source import MailSource
+    from intake.edges.store import AuditRow, MessageRow, RequestRow, Store
+    from intake.service.reprocess import RetryResult
 
     # What each `requests` action is: it runs with the settings and an open store.
     Action = Callable[[argparse.Namespace, Settings, Store], int]
@@ -99,7 +99,7 @@ cannot be used; 2 with --send and no [clerks] addresses.
 
 REQUEST_ID = "the request's id (`intake requests list`)"
 
-# The values of intake.store.RequestStatus (a test keeps them equal), written out so that
+# The values of intake.edges.store.RequestStatus (a test keeps them equal), written out so that
 # building the parser does not import the store.
 REQUEST_STATUSES = ("open", "incomplete", "needs_review", "training_required", "complete", "closed")
 
@@ -187,7 +187,7 @@ def register(sub: Any) -> None:
 def _with_store(action: Action) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         from intake.config import ConfigError, load_settings
-        from intake.policy.rules import RulesError
+        from intake.core.policy.rules import RulesError
 
         try:
             settings = load_settings(args.config)
@@ -212,7 +212,7 @@ def _store(settings: Settings) -> Iterator[Store]:
     from pydantic import ValidationError
 
     from intake.commands.state_help import store_problem
-    from intake.store import Store, StoreError
+    from intake.edges.store import Store, StoreError
 
     try:
         store = Store.open(settings.state_dir, create=False)
@@ -243,7 +243,7 @@ def _store(settings: Settings) -> Iterator[Store]:
 
 
 def list_requests(args: argparse.Namespace, settings: Settings, store: Store) -> int:
-    from intake.store import RequestStatus
+    from intake.edges.store import RequestStatus
 
     status = RequestStatus(args.status) if args.status else None
     requests = store.list_requests(status)
@@ -458,7 +458,7 @@ def _request_json(store: Store, request: RequestRow, *, full: bool = False) -> d
 
 
 def close_request(args: argparse.Namespace, settings: Settings, store: Store) -> int:
-    from intake.store import RequestStatus
+    from intake.edges.store import RequestStatus
 
     reason = args.reason.strip()
     if not reason:
@@ -495,11 +495,11 @@ def _login_name() -> str:
 def retry_messages(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     """Read the failed messages again, then take those that now succeed out of the
     mailbox's Failed folder. All of it under the poll lock: no poll interleaves."""
-    from intake.outgoing import outgoing_from_settings
-    from intake.policy.rules import load_rules
-    from intake.polls import PollBusy, poll_lock
-    from intake.retry import retry_failed
-    from intake.summaries import render_owed_summaries
+    from intake.core.policy.rules import load_rules
+    from intake.service.clerk_files import render_owed_summaries
+    from intake.service.enqueue import outgoing_from_settings
+    from intake.service.polls import PollBusy, poll_lock
+    from intake.service.reprocess import retry_failed
 
     rules = load_rules(settings.rules_dir)
     # The replies of the messages that now succeed are written with these templates:
@@ -540,8 +540,8 @@ def _release_from_mailbox(settings: Settings, store: Store) -> bool:
     """Release every message owed a release (this retry's, and any an earlier retry
     could not), printing each; False when the mailbox could not be reached."""
     from intake.config import ConfigError
-    from intake.mail.source import SourceError
-    from intake.retry import owed_releases, release_each
+    from intake.edges.mail.source import SourceError
+    from intake.service.reprocess import owed_releases, release_each
 
     owed = owed_releases(store)
     if not owed:
@@ -575,7 +575,7 @@ def _release_words(settings: Settings) -> tuple[str, str]:
             f"marked {imap.failed_keyword}",
             f"keyword {imap.failed_keyword} replaced by {imap.processed_keyword}",
         )
-    # The Maildir source uses the default folder names (see commands.poll.open_source).
+    # The Maildir source uses the default folder names (see service.sources.open_source).
     failed, processed = (
         (imap.failed_folder, imap.processed_folder) if imap else ("Failed", "Processed")
     )
@@ -584,8 +584,8 @@ def _release_words(settings: Settings) -> tuple[str, str]:
 
 def _open_mailbox(settings: Settings) -> MailSource:
     """The configured source, as the poll opens it; with [oauth], logged in by XOAUTH2."""
-    from intake.commands.poll import open_configured_source
-    from intake.oauth import token_source
+    from intake.edges.oauth import token_source
+    from intake.service.sources import open_configured_source
 
     return open_configured_source(settings, token_source(settings))
 
@@ -594,9 +594,9 @@ def _open_mailbox(settings: Settings) -> MailSource:
 
 
 def summarize_request(args: argparse.Namespace, settings: Settings, store: Store) -> int:
-    from intake.outgoing import outgoing_from_settings, queue_summary
-    from intake.policy.rules import load_rules
-    from intake.summaries import render_owed_summaries, render_summary, write_index
+    from intake.core.policy.rules import load_rules
+    from intake.service.clerk_files import render_owed_summaries, render_summary, write_index
+    from intake.service.enqueue import outgoing_from_settings, queue_summary
 
     rules = load_rules(settings.rules_dir)
     install_templates(settings)  # the page and the packet's cover are templates

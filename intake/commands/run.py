@@ -1,12 +1,12 @@
-"""`intake run`: the daemon (see `intake.daemon`); systemd starts it from intake.service."""
+"""`intake run`: the daemon (see `intake.service.daemon`); systemd starts it from intake.service."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
+from intake.commands.common import add_config_argument
 from intake.commands.help_format import HelpFormatter
-from intake.commands.poll import add_config_argument
 
 EPILOG = """\
 examples:
@@ -51,6 +51,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from intake.daemon import run_daemon  # apscheduler and the rest: only when the daemon runs
+    from intake.service.daemon import (
+        run_daemon,  # apscheduler and the rest: only when the daemon runs
+    )
 
     return run_daemon(args.config, log_format=args.log_format, log_level=args.log_level)

@@ -20,7 +20,7 @@ SERVICE_STATE_DIR = "/var/lib/intake"
 
 def store_problem(settings: Settings, error: Exception) -> str:
     """`error` (from opening the state database), with what to check next."""
-    from intake.store.db import DB_FILENAME
+    from intake.edges.store.db import DB_FILENAME
 
     state_dir = settings.state_dir
     if not (state_dir / DB_FILENAME).is_file():

@@ -13,13 +13,13 @@ import sqlite3
 import sys
 from typing import TYPE_CHECKING, Any
 
+from intake.commands.common import add_config_argument
 from intake.commands.help_format import HelpFormatter
-from intake.commands.poll import add_config_argument
 
 # Heavy modules are imported in the functions that use them: building the parser
-# (every `intake` command, `intake --help`) must stay quick (see intake/cli.py).
+# (every `intake` command, `intake --help`) must stay quick (see intake/commands/cli.py).
 if TYPE_CHECKING:
-    from intake.store import Store
+    from intake.edges.store import Store
 
 EPILOG = """\
 examples:
@@ -49,7 +49,7 @@ def register(sub: Any) -> None:
 
 def collect(store: Store) -> dict[str, Any]:
     """Everything `status` shows, as plain data."""
-    from intake.store import MessageStatus
+    from intake.edges.store import MessageStatus
 
     polls = store.recent_polls(1)
     failed_messages = store.messages(status=MessageStatus.FAILED)
@@ -123,7 +123,7 @@ def render(status: dict[str, Any]) -> str:
 def run(args: argparse.Namespace) -> int:
     from intake.commands.state_help import store_problem
     from intake.config import ConfigError, load_settings
-    from intake.store import Store, StoreError
+    from intake.edges.store import Store, StoreError
 
     try:
         settings = load_settings(args.config)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from intake.mail.imap import ImapConfig
+from intake.edges.mail.imap import ImapConfig
 
 MAIL_UID = 8  # Debian's `mail` user and group: Dovecot refuses to open mail as root.
 MAIL_GID = 8

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.mail.maildir import deliver
+from intake.edges.mail.maildir import deliver
 from tests.integration.dovecot import DovecotMailbox
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -151,7 +151,7 @@ def test_ready_status_watchdog_and_a_clean_stop(workdir: Path) -> None:
     daemon.read_until(lambda d: d.startswith("STOPPING=1"))
     assert daemon.process.wait(timeout=10) == 0
     log = daemon.stop_and_log()
-    assert "<6>INFO intake.daemon: poll: 2 fetched" in log
+    assert "<6>INFO intake.service.daemon: poll: 2 fetched" in log
     assert "stopped" in log
     with sqlite3.connect(daemon.state / "intake.sqlite3") as db:
         polls = db.execute("SELECT ok, result FROM polls ORDER BY id").fetchall()
@@ -322,7 +322,11 @@ def test_sigterm_mid_poll_lets_the_poll_finish(workdir: Path) -> None:
     # SIGTERM came while the poll ran, and the poll still finished before the exit.
     log = daemon.stop_and_log()
     stopping = log.index("stopping: letting the running step finish")
-    assert stopping < log.index(f"poll: {count} fetched") < log.index("INFO intake.daemon: stopped")
+    assert (
+        stopping
+        < log.index(f"poll: {count} fetched")
+        < log.index("INFO intake.service.daemon: stopped")
+    )
 
 
 def _dovecot_disconnects(dovecot: DovecotMailbox, count: int, timeout: float = 10.0) -> list[str]:
@@ -360,7 +364,7 @@ def test_sigterm_ends_the_idle_session_with_logout(workdir: Path, dovecot: Dovec
     assert time.monotonic() - signalled < 5  # one stop tick plus DONE and LOGOUT
     log = daemon.stop_and_log()
     assert "IDLE: stopped" in log
-    assert log.index("IDLE: stopped") < log.index("INFO intake.daemon: stopped")
+    assert log.index("IDLE: stopped") < log.index("INFO intake.service.daemon: stopped")
     # Two sessions (the poll's, then IDLE's), and both said LOGOUT: Dovecot logs
     # "Logged out" for that, "Connection closed" for a session that just went away.
     disconnects = _dovecot_disconnects(dovecot, 2)

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from imap_tools import MailBoxUnencrypted
 
-from intake.mail.imap import ImapConfig, ImapSource, parse_bodies, plan_batches
-from intake.mail.source import SourceError
+from intake.edges.mail.imap import ImapConfig, ImapSource, parse_bodies, plan_batches
+from intake.edges.mail.source import SourceError
 from tests.integration.dovecot import DovecotMailbox
 
 pytestmark = pytest.mark.integration

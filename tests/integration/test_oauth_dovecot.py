@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 
-from intake.cli import main
-from intake.daemon import Daemon
-from intake.oauth import ROTATED_FILE
-from intake.runtime import load_runtime
-from intake.systemd import Notifier
+from intake.commands.cli import main
+from intake.edges.oauth import ROTATED_FILE
+from intake.service.daemon import Daemon
+from intake.service.runtime import load_runtime
+from intake.service.systemd import Notifier
 from tests.emails import small_email
 from tests.integration.dovecot import DovecotMailbox, DovecotServer, unavailable_reason
 from tests.unit.oauth_endpoint import JsonEndpoint

@@ -1,7 +1,7 @@
 """Exactly-once polling against a real Dovecot: accumulation, resends, UIDVALIDITY, kill -9.
 
 The crash tests run `python -m intake poll --once` as a child process with
-INTAKE_CRASH_AT naming a point of the cycle (see `intake.pipeline._crash_point`): the
+INTAKE_CRASH_AT naming a point of the cycle (see `intake.service.cycle._crash_point`): the
 child kills itself with SIGKILL there. A second poll without the crash must then leave
 the state exactly as one uninterrupted poll would: each message recorded once, each
 request holding the right documents and assessed once per email, every message moved
@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 
-from intake.mail.imap import ImapSource
-from intake.mail.source import SourceError
-from intake.pipeline import CRASH_POINTS, PollResult, poll_once
-from intake.policy.rules import Rules, load_rules
-from intake.store import MessageStatus, Store
+from intake.core.policy.rules import Rules, load_rules
+from intake.edges.mail.imap import ImapSource
+from intake.edges.mail.source import SourceError
+from intake.edges.store import MessageStatus, Store
+from intake.service.cycle import CRASH_POINTS, PollResult, poll_once
 from tests.integration.dovecot import DovecotMailbox
 
 pytestmark = pytest.mark.integration

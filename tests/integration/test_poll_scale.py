@@ -29,12 +29,12 @@ from fixtures.letters import example_letter
 from fixtures.mime import Attach, Mail, build
 from fixtures.nefs import example_nef
 from fixtures.pdfs import letter_pdf, nef_pdf
-from intake.mail.imap import ImapSource
-from intake.mail.message import MessageLimits, parse_message
-from intake.model import DocumentKind
-from intake.pipeline import PollResult, header_message_id, poll_once
-from intake.policy.rules import Rules, load_rules
-from intake.store import MessageStatus, Store
+from intake.core.model import DocumentKind
+from intake.core.policy.rules import Rules, load_rules
+from intake.edges.mail.imap import ImapSource
+from intake.edges.mail.message import MessageLimits, parse_message
+from intake.edges.store import MessageStatus, Store
+from intake.service.cycle import PollResult, header_message_id, poll_once
 from tests.integration.dovecot import DovecotMailbox, imap_commands_sent
 
 pytestmark = pytest.mark.integration

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from intake.mail.imap import ImapSource
-from intake.pipeline import poll_once
-from intake.policy.rules import Rules, load_rules
-from intake.store import MessageStatus, Store
+from intake.core.policy.rules import Rules, load_rules
+from intake.edges.mail.imap import ImapSource
+from intake.edges.store import MessageStatus, Store
+from intake.service.cycle import poll_once
 from tests.emails import OWN, small_email
 from tests.faults import reader_fails_on
 from tests.integration.dovecot import DovecotMailbox, free_port

@@ -28,13 +28,13 @@ from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
 from intake.config import ClerkConfig, Settings
-from intake.mail.imap import ImapSource
-from intake.mail.smtp import SmtpConfig, SmtpSink
-from intake.outbox import send_due
-from intake.outgoing import outgoing_from_settings
-from intake.pipeline import poll_once
-from intake.policy.rules import Rules, load_rules
-from intake.store import Store
+from intake.core.policy.rules import Rules, load_rules
+from intake.edges.mail.imap import ImapSource
+from intake.edges.mail.smtp import SmtpConfig, SmtpSink
+from intake.edges.store import Store
+from intake.service.cycle import poll_once
+from intake.service.enqueue import outgoing_from_settings
+from intake.service.send import send_due
 from tests.emails import OWN, small_email
 from tests.integration.dovecot import DovecotMailbox
 

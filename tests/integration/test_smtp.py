@@ -19,11 +19,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from intake.mail.smtp import SendError, SmtpConfig, send
-from intake.model import Envelope
-from intake.policy.assess import assess
-from intake.policy.rules import load_rules
-from intake.replies.compose import ReplySettings, compose_reply, to_email_message
+from intake.core.model import Envelope
+from intake.core.policy.assess import assess
+from intake.core.policy.rules import load_rules
+from intake.core.replies.compose import ReplySettings, compose_reply, to_email_message
+from intake.edges.mail.smtp import SendError, SmtpConfig, send
 
 pytestmark = pytest.mark.integration
 

@@ -22,15 +22,15 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult
 
-from intake.cli import main
+from intake.commands.cli import main
 from intake.config import ConfigError, load_settings
-from intake.daemon import Daemon
-from intake.mail.maildir import deliver
-from intake.mail.smtp import SendError, SmtpSink
-from intake.oauth import MICROSOFT_SMTP_SCOPE, oauth_scope, token_source
-from intake.outbox import sink_from_settings
-from intake.runtime import load_runtime
-from intake.systemd import Notifier
+from intake.edges.mail.maildir import deliver
+from intake.edges.mail.smtp import SendError, SmtpSink
+from intake.edges.oauth import MICROSOFT_SMTP_SCOPE, oauth_scope, token_source
+from intake.service.daemon import Daemon
+from intake.service.runtime import load_runtime
+from intake.service.send import sink_from_settings
+from intake.service.systemd import Notifier
 from tests.integration.test_smtp import Recorder, free_port, reply_message
 from tests.unit.oauth_endpoint import TokenEndpoint
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.model import (
+from intake.core.model import (
     Affirmation,
     CourtType,
     Document,
@@ -28,10 +28,10 @@ from intake.model import (
     NefFacts,
     NoticeType,
 )
-from intake.policy.assess import assess
-from intake.policy.rules import load_rules
-from intake.summary.pages import render_request_html
-from intake.summary.view import RequestFacts, build_summary
+from intake.core.policy.assess import assess
+from intake.core.policy.rules import load_rules
+from intake.core.summary.pages import render_request_html
+from intake.core.summary.view import RequestFacts, build_summary
 
 pytestmark = pytest.mark.integration
 

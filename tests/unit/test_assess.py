@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from intake.model import (
+from intake.core.model import (
     Affirmation,
     CourtType,
     Document,
@@ -19,8 +19,8 @@ from intake.model import (
     NoticeType,
     Status,
 )
-from intake.policy.assess import assess
-from intake.policy.rules import Rules, load_rules
+from intake.core.policy.assess import assess
+from intake.core.policy.rules import Rules, load_rules
 
 ATTORNEY = "Jane A. Doe"
 _serial = itertools.count(1)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intake.replies.business_days import (
+from intake.core.replies.business_days import (
     add_business_days,
     decision_window,
     is_business_day,

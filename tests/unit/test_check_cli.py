@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from intake.cli import main
+from intake.commands.cli import main
 
 REQUIRED_DOCUMENT_KEYS = {"filename", "sha256", "kind", "nef", "letter"}
 REQUIRED_ASSESSMENT_KEYS = {

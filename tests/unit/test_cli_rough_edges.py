@@ -1,7 +1,7 @@
 """What an operator or clerk meets at the command line when something is off: a clear line
 naming the file, key or thing, the documented exit status, and never a traceback.
 
-Each test runs the real command (`intake.cli.main`, or the installed script when a signal
+Each test runs the real command (`intake.commands.cli.main`, or the installed script when a signal
 or a pipe is involved) over real files in a temporary folder.
 """
 
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from intake.cli import build_parser, main
-from intake.mail.maildir import seed_maildir
-from intake.store import Store
+from intake.commands.cli import build_parser, main
+from intake.edges.mail.maildir import seed_maildir
+from intake.edges.store import Store
 
 PROJECT = Path(__file__).resolve().parents[2]
 FIXTURES = PROJECT / "fixtures" / "eml"

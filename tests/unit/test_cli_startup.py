@@ -9,14 +9,14 @@ import subprocess
 import sys
 
 from intake.commands.requests import REQUEST_STATUSES
-from intake.store import RequestStatus
+from intake.edges.store import RequestStatus
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 # Run `main(argv)` in a new interpreter and print which of the watched modules it loaded.
 PROBE = """
 import contextlib, io, json, sys
-from intake.cli import main
+from intake.commands.cli import main
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
     try:
         code = main(sys.argv[1:])
@@ -33,9 +33,9 @@ HEAVY = [
     "apscheduler",
     "imap_tools",
     "pydantic",
-    "intake.store",
-    "intake.pipeline",
-    "intake.daemon",
+    "intake.edges.store",
+    "intake.service.cycle",
+    "intake.service.daemon",
     "intake.config",
 ]
 
@@ -65,7 +65,13 @@ def test_check_imports_neither_the_store_nor_the_daemon_nor_imap() -> None:
     code, loaded = loaded_by("check", "--json", str(eml))
     assert code == 0
     assert "pydantic" in loaded  # it did read the email: the model is pydantic's
-    unused = {"intake.store", "intake.pipeline", "intake.daemon", "apscheduler", "imap_tools"}
+    unused = {
+        "intake.edges.store",
+        "intake.service.cycle",
+        "intake.service.daemon",
+        "apscheduler",
+        "imap_tools",
+    }
     assert not unused & set(loaded)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from intake.documents.courts import (
+from intake.core.documents.courts import (
     all_courts,
     court_from_doc_id,
     court_from_header,
@@ -14,7 +14,7 @@ from intake.documents.courts import (
     header_court_type,
     is_court_id,
 )
-from intake.model import CourtType
+from intake.core.model import CourtType
 
 # Written out by hand (from the list of federal judicial districts), so that the table
 # is checked against something it was not generated from.

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from intake.alerts import FailureStreak
 from intake.config import ConfigError, load_settings
-from intake.daemon import POLL_JOB, Daemon, StepClock, default_source
-from intake.mail.maildir import deliver
-from intake.mail.source import MailSource
-from intake.runtime import Runtime, load_runtime
-from intake.systemd import Notifier
+from intake.edges.mail.maildir import deliver
+from intake.edges.mail.source import MailSource
+from intake.service.alerts import FailureStreak
+from intake.service.daemon import POLL_JOB, Daemon, StepClock, default_source
+from intake.service.runtime import Runtime, load_runtime
+from intake.service.systemd import Notifier
 from tests.emails import small_email
 
 

@@ -1,4 +1,4 @@
-"""Files written whole (intake.durable), on a real file system."""
+"""Files written whole (intake.edges.durable), on a real file system."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.durable import write_atomically, write_once
+from intake.edges.durable import write_atomically, write_once
 
 
 def test_write_once_writes_a_new_file_and_keeps_an_existing_one(tmp_path: Path) -> None:

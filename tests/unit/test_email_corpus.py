@@ -12,8 +12,8 @@ import pathlib
 
 import pytest
 
-from intake.mail.message import parse_message
-from intake.model import Envelope
+from intake.core.model import Envelope
+from intake.edges.mail.message import parse_message
 
 CORPUS = pathlib.Path(email.__file__).parents[1] / "test" / "test_email" / "data"
 FILES = sorted(p for p in CORPUS.glob("*") if p.is_file()) if CORPUS.is_dir() else []

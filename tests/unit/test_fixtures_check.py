@@ -14,13 +14,13 @@ from typing import Any
 import pytest
 
 from fixtures.expected import differences, load
-from intake.cli import main
-from intake.documents.classify import read_documents
-from intake.mail.message import parse_message
-from intake.model import Document
-from intake.policy.assess import assess
-from intake.policy.rules import Rules, load_rules
-from intake.report import check_json
+from intake.commands.cli import main
+from intake.core.documents.classify import read_documents
+from intake.core.model import Document
+from intake.core.policy.assess import assess
+from intake.core.policy.rules import Rules, load_rules
+from intake.core.report import check_json
+from intake.edges.mail.message import parse_message
 
 EML_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "eml"
 EXPECTED = load()

@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 
 from intake.config import ClerkConfig, ReplyConfig, Settings
-from intake.mail.maildir import MaildirSource, deliver
-from intake.model import DocumentKind
-from intake.outbox import parse_raw
-from intake.outgoing import Outgoing, outgoing_from_settings
-from intake.pipeline import poll_once
-from intake.policy.rules import Rules, load_rules
-from intake.replies.business_days import decision_window, local_date, long_date
-from intake.store import OutboxRow, RequestRow, RequestStatus, Store
-from intake.summaries import summary_paths
+from intake.core.model import DocumentKind
+from intake.core.policy.rules import Rules, load_rules
+from intake.core.replies.business_days import decision_window, local_date, long_date
+from intake.edges.mail.maildir import MaildirSource, deliver
+from intake.edges.store import OutboxRow, RequestRow, RequestStatus, Store
+from intake.service.clerk_files import summary_paths
+from intake.service.cycle import poll_once
+from intake.service.enqueue import Outgoing, outgoing_from_settings
+from intake.service.send import parse_raw
 from tests.emails import OWN
 
 EML = Path(__file__).resolve().parents[2] / "fixtures" / "eml"

@@ -8,14 +8,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intake.documents.letter import (
+from intake.core.documents.letter import (
     clean_signed_name,
     looks_like_letter,
     read_letter,
     split_sentences,
 )
-from intake.model import LetterFacts, PageText, PdfText
-from intake.policy.rules import DEFAULT_RULES_DIR, LetterPolicy, load_file
+from intake.core.model import LetterFacts, PageText, PdfText
+from intake.core.policy.rules import DEFAULT_RULES_DIR, LetterPolicy, load_file
 
 POLICY = load_file(DEFAULT_RULES_DIR / "letter.toml", LetterPolicy)
 IDS = ("ecf_procedures", "local_rules", "qualification", "login_responsibility")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.logs import REDACTED, redact, register_secret, setup_logging
+from intake.service.logs import REDACTED, redact, register_secret, setup_logging
 
 
 @pytest.fixture

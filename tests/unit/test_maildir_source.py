@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intake.mail.maildir import (
+from intake.edges.mail.maildir import (
     UIDLIST_NAME,
     MaildirSource,
     UidList,
@@ -18,7 +18,7 @@ from intake.mail.maildir import (
     parse_uidlist,
     seed_maildir,
 )
-from intake.mail.source import SourceError
+from intake.edges.mail.source import SourceError
 
 
 def message(n: int) -> bytes:

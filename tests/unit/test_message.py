@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
-from intake.mail.message import MessageLimits, clean_filename, parse_message
-from intake.mail.tnef import unpack_tnef
-from intake.model import Envelope
+from intake.core.model import Envelope
+from intake.edges.mail.message import MessageLimits, clean_filename, parse_message
+from intake.edges.mail.tnef import unpack_tnef
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 DOCX = b"PK\x03\x04" + b"\x00" * 40  # a zip container, as every .docx is

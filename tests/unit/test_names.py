@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from intake.documents.names import SUFFIXES, TITLES, normalize_person_name, same_person
+from intake.core.documents.names import SUFFIXES, TITLES, normalize_person_name, same_person
 
 
 @pytest.mark.parametrize(

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from intake.documents.nef import looks_like_nef, read_nef
-from intake.model import CourtType, NefFacts, NoticeType, PageText, PdfText
+from intake.core.documents.nef import looks_like_nef, read_nef
+from intake.core.model import CourtType, NefFacts, NoticeType, PageText, PdfText
 
 PUBLIC_NOTE = (
     "***NOTE TO PUBLIC ACCESS USERS*** Judicial Conference of the United States policy "

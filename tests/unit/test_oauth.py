@@ -13,14 +13,14 @@ from typing import Any
 import pytest
 
 from intake.config import ConfigError, OAuthSettings, load_settings
-from intake.logs import REDACTED, redact
-from intake.oauth import (
+from intake.edges.oauth import (
     ROTATED_FILE,
     OAuthError,
     TokenSource,
     check_token_url,
     xoauth2_string,
 )
+from intake.service.logs import REDACTED, redact
 from tests.unit.oauth_endpoint import TokenEndpoint
 
 

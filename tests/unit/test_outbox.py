@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from intake.mail.outbox_folder import OutboxFolder
-from intake.mail.smtp import SendError
-from intake.outbox import backoff, parse_raw, send_due
-from intake.store import Store
+from intake.edges.mail.folder_sink import OutboxFolder
+from intake.edges.mail.smtp import SendError
+from intake.edges.store import Store
+from intake.service.send import backoff, parse_raw, send_due
 
 T0 = dt.datetime(2026, 11, 20, 17, 0, tzinfo=dt.UTC)
 

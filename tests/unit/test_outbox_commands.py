@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from intake.cli import main
-from intake.mail.maildir import deliver
-from intake.store import Store
+from intake.commands.cli import main
+from intake.edges.mail.maildir import deliver
+from intake.edges.store import Store
 
 OWN = "ecf-training@canb.uscourts.gov"
 CLERKS = "clerks@canb.example.gov"

@@ -18,8 +18,8 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from fixtures.pdfs import raw_pdf
-from intake.documents.pdf import PdfLimits, is_pdf, read_pdf, read_pdf_isolated
-from intake.model import PdfText
+from intake.core.model import PdfText
+from intake.edges.pdf.reader import PdfLimits, is_pdf, read_pdf, read_pdf_isolated
 
 NEF_LINES = (
     "U.S. Bankruptcy Court",

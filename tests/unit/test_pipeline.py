@@ -18,15 +18,15 @@ from typing import Any, Self
 
 import pytest
 
-import intake.pipeline as pipeline
-import intake.polls as polls
-from intake.mail.maildir import MaildirSource, seed_maildir
-from intake.mail.source import MessageRef, RawMessage, SourceError
-from intake.model import Envelope
-from intake.pipeline import ignore_reason, poll_once
-from intake.policy.rules import Rules, load_rules
-from intake.retry import retry_failed
-from intake.store import DB_FILENAME, MessageStatus, RequestStatus, Store
+import intake.service.cycle as pipeline
+import intake.service.polls as polls
+from intake.core.model import Envelope
+from intake.core.policy.rules import Rules, load_rules
+from intake.edges.mail.maildir import MaildirSource, seed_maildir
+from intake.edges.mail.source import MessageRef, RawMessage, SourceError
+from intake.edges.store import DB_FILENAME, MessageStatus, RequestStatus, Store
+from intake.service.cycle import ignore_reason, poll_once
+from intake.service.reprocess import retry_failed
 from tests.faults import reader_fails_on
 
 OWN = "ecf-training@canb.uscourts.gov"

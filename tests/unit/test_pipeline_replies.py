@@ -25,14 +25,14 @@ import pytest
 from pypdf import PdfReader
 
 from intake.config import ClerkConfig, ReplyConfig, Settings
-from intake.mail.maildir import MaildirSource, deliver, seed_maildir
-from intake.outbox import parse_raw
-from intake.outgoing import Outgoing, outgoing_from_settings
-from intake.pipeline import poll_once
-from intake.policy.rules import Rules, load_rules
-from intake.replies.business_days import decision_window, long_date
-from intake.store import OutboxRow, RequestStatus, Store
-from intake.summaries import summary_paths
+from intake.core.policy.rules import Rules, load_rules
+from intake.core.replies.business_days import decision_window, long_date
+from intake.edges.mail.maildir import MaildirSource, deliver, seed_maildir
+from intake.edges.store import OutboxRow, RequestStatus, Store
+from intake.service.clerk_files import summary_paths
+from intake.service.cycle import poll_once
+from intake.service.enqueue import Outgoing, outgoing_from_settings
+from intake.service.send import parse_raw
 from tests.emails import OWN, small_email
 
 REPO = Path(__file__).resolve().parents[2]

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-import intake.polls as polls
-from intake.cli import main
-from intake.mail.maildir import MaildirSource, deliver, folder_path
-from intake.retry import NOT_FOUND, RELEASED, owes_release
-from intake.store import MailboxAction, MessageRow, MessageStatus, Store
+import intake.service.polls as polls
+from intake.commands.cli import main
+from intake.edges.mail.maildir import MaildirSource, deliver, folder_path
+from intake.edges.store import MailboxAction, MessageRow, MessageStatus, Store
+from intake.service.reprocess import NOT_FOUND, RELEASED, owes_release
 from tests.faults import reader_fails_on
 
 OWN = "ecf-training@canb.uscourts.gov"

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from intake.model import (
+from intake.core.model import (
     Affirmation,
     Assessment,
     CourtType,
@@ -27,9 +27,9 @@ from intake.model import (
     NefFacts,
     NoticeType,
 )
-from intake.policy.assess import assess
-from intake.policy.rules import Rules, load_rules
-from intake.replies.compose import (
+from intake.core.policy.assess import assess
+from intake.core.policy.rules import Rules, load_rules
+from intake.core.replies.compose import (
     Reply,
     ReplyError,
     ReplySettings,
@@ -37,8 +37,8 @@ from intake.replies.compose import (
     plain_missing,
     to_email_message,
 )
-from intake.replies.render import TemplateProblem, render
-from intake.replies.situation import Situation, choose_situation
+from intake.core.replies.render import TemplateProblem, render
+from intake.core.replies.situation import Situation, choose_situation
 
 ATTORNEY = "Jane A. Doe"
 PACIFIC = ZoneInfo("America/Los_Angeles")

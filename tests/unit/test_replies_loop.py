@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from intake.model import Envelope
-from intake.replies.loop import is_robot_address, should_reply
+from intake.core.model import Envelope
+from intake.core.replies.loop import is_robot_address, should_reply
 
 OWN = frozenset({"ecf-training@canb.example.gov"})
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.mail.outbox_folder import OutboxFolder, OutboxFolderError, eml_name, write_eml
+from intake.edges.mail.folder_sink import OutboxFolder, OutboxFolderError, eml_name, write_eml
 
 
 def message(

@@ -16,14 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from intake.documents.classify import read_documents
-from intake.mail.message import parse_message
-from intake.model import Document, Envelope
-from intake.policy.assess import assess
-from intake.policy.rules import Rules, load_rules
-from intake.replies.compose import Reply, ReplySettings, compose_reply
-from intake.replies.situation import DocumentLine, Outcome, Situation, without_repeated_reasons
-from intake.replies.wrap import TEXT_WIDTH, wrap_text
+from intake.core.documents.classify import read_documents
+from intake.core.model import Document, Envelope
+from intake.core.policy.assess import assess
+from intake.core.policy.rules import Rules, load_rules
+from intake.core.replies.compose import Reply, ReplySettings, compose_reply
+from intake.core.replies.situation import DocumentLine, Outcome, Situation, without_repeated_reasons
+from intake.core.replies.wrap import TEXT_WIDTH, wrap_text
+from intake.edges.mail.message import parse_message
 
 EML_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "eml"
 NOW = dt.datetime(2026, 11, 20, 18, 0, tzinfo=dt.UTC)

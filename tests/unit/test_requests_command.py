@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from intake.cli import main
-from intake.commands.poll import ProgressDisplay
-from intake.mail.maildir import deliver
+from intake.commands.cli import main
+from intake.commands.common import ProgressDisplay
+from intake.edges.mail.maildir import deliver
 
 OWN = "ecf-training@canb.uscourts.gov"
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.policy.rules import (
+from intake.core.policy.rules import (
     DEFAULT_RULES_DIR,
     LetterPolicy,
     Rules,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from intake.cli import main
-from intake.store import Store
+from intake.commands.cli import main
+from intake.edges.store import Store
 
 PROJECT = Path(__file__).resolve().parents[2]
 

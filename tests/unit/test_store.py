@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from intake.model import (
+from intake.core.model import (
     Assessment,
     Document,
     DocumentKind,
     LetterStatus,
     Status,
 )
-from intake.store import (
+from intake.edges.store import (
     DB_FILENAME,
     SCHEMA_VERSION,
     MailboxAction,

@@ -16,7 +16,7 @@ from pypdf import PdfReader, PdfWriter
 from reportlab.lib.pagesizes import LETTER
 from reportlab.pdfgen.canvas import Canvas
 
-from intake.model import (
+from intake.core.model import (
     Affirmation,
     Assessment,
     CourtType,
@@ -28,12 +28,12 @@ from intake.model import (
     NefFacts,
     NoticeType,
 )
-from intake.policy.assess import assess
-from intake.policy.rules import Rules, load_rules
-from intake.summary.mail import digest_message, summary_message
-from intake.summary.packet import build_packet
-from intake.summary.pages import RequestRow, render_digest, render_index, render_request_html
-from intake.summary.view import RequestFacts, SummaryView, build_summary
+from intake.core.policy.assess import assess
+from intake.core.policy.rules import Rules, load_rules
+from intake.core.summary.mail import digest_message, summary_message
+from intake.core.summary.packet import build_packet
+from intake.core.summary.pages import RequestRow, render_digest, render_index, render_request_html
+from intake.core.summary.view import RequestFacts, SummaryView, build_summary
 
 UTC = dt.UTC
 HOSTILE = "<script>alert('x')</script> & <b>bold</b>.pdf"

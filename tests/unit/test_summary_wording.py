@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from intake.documents.classify import read_documents
-from intake.mail.message import parse_message
-from intake.model import Document
-from intake.policy.assess import assess
-from intake.policy.rules import Rules, load_rules
-from intake.summary.pages import RequestRow, render_digest, render_request_html
-from intake.summary.view import RequestFacts, SummaryView, build_summary
+from intake.core.documents.classify import read_documents
+from intake.core.model import Document
+from intake.core.policy.assess import assess
+from intake.core.policy.rules import Rules, load_rules
+from intake.core.summary.pages import RequestRow, render_digest, render_request_html
+from intake.core.summary.view import RequestFacts, SummaryView, build_summary
+from intake.edges.mail.message import parse_message
 
 EML_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "eml"
 NOW = dt.datetime(2026, 11, 20, 18, 0, tzinfo=dt.UTC)

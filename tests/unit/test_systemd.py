@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.systemd import MAX_STATUS, Notifier, one_line, socket_address, watchdog_interval
+from intake.service.systemd import MAX_STATUS, Notifier, one_line, socket_address, watchdog_interval
 
 
 @pytest.fixture

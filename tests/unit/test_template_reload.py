@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from intake.daemon import Daemon
-from intake.model import Envelope
-from intake.policy.assess import assess
-from intake.replies.compose import ReplySettings, compose_reply
-from intake.replies.render import TemplateProblem, load_templates
-from intake.runtime import load_runtime
-from intake.systemd import Notifier
+from intake.core.model import Envelope
+from intake.core.policy.assess import assess
+from intake.core.replies.compose import ReplySettings, compose_reply
+from intake.core.replies.render import TemplateProblem, load_templates
+from intake.service.daemon import Daemon
+from intake.service.runtime import load_runtime
+from intake.service.systemd import Notifier
 
 PROJECT = Path(__file__).resolve().parents[2]
 TEMPLATE = "reply/nothing_usable.txt.j2"
@@ -84,7 +84,7 @@ def _break_reload_and_fix(daemon: Daemon, path: Path, caplog: pytest.LogCaptureF
     path.write_text(good.replace(OLD_WORDING, NEW_WORDING) + "{% if %}\n")
     # The edit is on disk; without a reload nothing re-reads it.
     assert OLD_WORDING in _reply_text(daemon)
-    with caplog.at_level(logging.ERROR, logger="intake.daemon"):
+    with caplog.at_level(logging.ERROR, logger="intake.service.daemon"):
         daemon.reload()
     assert OLD_WORDING in _reply_text(daemon)
     assert NEW_WORDING not in _reply_text(daemon)

@@ -1,0 +1,374 @@
+"""Documents of one request → `Assessment` (SPEC 4.2-4.4). Pure.
+
+The policy is a list of small named checks, in the manner of Mailman's rules: each NEF
+check looks at one notice (and what came before it) and names the rule it fails; the
+request-level decision then weighs what counted, the letter, and what could not be read.
+Every check's failure becomes a `Finding` with a code, a plain-English message from
+`rules/messages.toml`, and the evidence it rests on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from intake.core.documents.courts import court_name
+from intake.core.documents.names import same_person
+from intake.core.model import (
+    Assessment,
+    CourtType,
+    Document,
+    DocumentKind,
+    Evidence,
+    Finding,
+    LetterFacts,
+    LetterStatus,
+    NefFacts,
+    NefVerdict,
+    Status,
+)
+from intake.core.policy.rules import Rules
+
+# --------------------------------------------------------------------- NEF checks
+
+
+@dataclass
+class _Counted:
+    """What the NEFs counted so far cover, to recognise the same filing again."""
+
+    sha256: dict[str, str] = field(default_factory=dict)  # sha256 -> filename
+    filings: dict[tuple[str, str, str], str] = field(default_factory=dict)  # court, case, doc
+    file_numbers: dict[tuple[str, str], str] = field(default_factory=dict)  # court, FileNumber
+
+    def original_of(self, doc: Document, nef: NefFacts) -> str | None:
+        if doc.sha256 in self.sha256:
+            return self.sha256[doc.sha256]
+        court = nef.court_id or ""
+        for case in nef.cases:
+            number = case.document_number or case.claim_number
+            key = (court, _norm_case(case.case_number), number or "")
+            if number and key in self.filings:
+                return self.filings[key]
+        for number in nef.file_numbers:
+            if (court, number) in self.file_numbers:
+                return self.file_numbers[(court, number)]
+        return None
+
+    def add(self, doc: Document, nef: NefFacts) -> None:
+        self.sha256[doc.sha256] = doc.filename
+        court = nef.court_id or ""
+        for case in nef.cases:
+            number = case.document_number or case.claim_number
+            if number:
+                self.filings[(court, _norm_case(case.case_number), number)] = doc.filename
+        for file_number in nef.file_numbers:
+            self.file_numbers[(court, file_number)] = doc.filename
+
+
+def _norm_case(case_number: str) -> str:
+    return "".join(case_number.split()).lower()
+
+
+@dataclass(frozen=True)
+class _NefContext:
+    rules: Rules
+    attorney: str | None
+    counted: _Counted
+
+
+# A check returns the code of the rule the notice fails, or None when it passes.
+NefCheck = Callable[[Document, NefFacts, _NefContext], str | None]
+
+
+def check_bankruptcy_court(doc: Document, nef: NefFacts, ctx: _NefContext) -> str | None:
+    return None if nef.court_type is CourtType.BANKRUPTCY else "not_bankruptcy_court"
+
+
+def check_not_own_court(doc: Document, nef: NefFacts, ctx: _NefContext) -> str | None:
+    return "own_court" if nef.court_id == ctx.rules.nef.own_court else None
+
+
+def check_not_excluded(doc: Document, nef: NefFacts, ctx: _NefContext) -> str | None:
+    return "excluded_court" if ctx.rules.nef.excluded(nef.court_id) else None
+
+
+def check_notice_type(doc: Document, nef: NefFacts, ctx: _NefContext) -> str | None:
+    counted = nef.notice_type in ctx.rules.nef.counted_notice_types
+    return None if counted else "notice_type_not_counted"
+
+
+def check_not_duplicate(doc: Document, nef: NefFacts, ctx: _NefContext) -> str | None:
+    return "duplicate" if ctx.counted.original_of(doc, nef) else None
+
+
+def check_filer(doc: Document, nef: NefFacts, ctx: _NefContext) -> str | None:
+    if not ctx.attorney:
+        return None  # nobody to compare with; the letter finding says why
+    names = [n for n in (nef.filer, *nef.filed_by) if n]
+    return None if any(same_person(n, ctx.attorney) for n in names) else "filer_mismatch"
+
+
+NEF_CHECKS: tuple[NefCheck, ...] = (
+    check_bankruptcy_court,
+    check_not_own_court,
+    check_not_excluded,
+    check_notice_type,
+    check_not_duplicate,
+    check_filer,
+)
+
+
+def _nef_finding(
+    code: str, doc: Document, nef: NefFacts, ctx: _NefContext, original: str | None
+) -> Finding:
+    excluded = ctx.rules.nef.excluded(nef.court_id)
+    filers = [n for n in (nef.filer, *nef.filed_by) if n]
+    fields = {
+        "document": doc.filename,
+        "court": nef.court_id or "an unknown court",
+        "court_name": court_name(nef.court_id) or nef.court_name or "an unidentified court",
+        "case": ", ".join(c.case_number for c in nef.cases) or "no case number",
+        "excluded_message": excluded.message if excluded else "",
+        "original": original or "another notice",
+        "filer": " / ".join(dict.fromkeys(filers)) or "an unnamed filer",
+        "attorney": ctx.attorney or "the attorney",
+        "notice": nef.notice_type.value.replace("_", " "),
+    }
+    evidence: tuple[Evidence, ...] = ()
+    if code in {"not_bankruptcy_court", "own_court", "excluded_court"}:
+        evidence = nef.court_evidence
+    elif code == "filer_mismatch":
+        evidence = tuple(Evidence(text=name, source="text") for name in filers)
+    elif code == "duplicate":
+        evidence = tuple(
+            Evidence(text=f"{c.case_number} #{c.document_number or c.claim_number}")
+            for c in nef.cases
+        ) + tuple(Evidence(text=f"FileNumber={n}", source="stamp") for n in nef.file_numbers)
+    return Finding(
+        code=code,
+        message=ctx.rules.message(code, **fields),
+        document=doc.filename,
+        sha256=doc.sha256,
+        evidence=evidence,
+    )
+
+
+def judge_nefs(
+    documents: Sequence[Document], attorney: str | None, rules: Rules
+) -> tuple[list[NefVerdict], list[Finding]]:
+    """Run every NEF check over the notices, in the order they were received."""
+    ctx = _NefContext(rules=rules, attorney=attorney, counted=_Counted())
+    verdicts: list[NefVerdict] = []
+    findings: list[Finding] = []
+    for index, doc in enumerate(documents):
+        nef = doc.nef
+        if doc.kind is not DocumentKind.NEF or nef is None:
+            continue
+        original = ctx.counted.original_of(doc, nef)
+        reasons = [code for check in NEF_CHECKS if (code := check(doc, nef, ctx))]
+        if not reasons:
+            ctx.counted.add(doc, nef)
+        verdicts.append(
+            NefVerdict(index=index, sha256=doc.sha256, counts=not reasons, reasons=tuple(reasons))
+        )
+        findings.extend(_nef_finding(code, doc, nef, ctx, original) for code in reasons)
+    return verdicts, findings
+
+
+# ------------------------------------------------------------------ the letter
+
+
+def _letter_ok(letter: LetterFacts) -> bool:
+    return letter.signed and bool(letter.attorney_name) and not letter.missing
+
+
+def best_letter(documents: Sequence[Document]) -> tuple[Document, LetterFacts] | None:
+    """The letter to judge by: the last good one, else the last one received."""
+    letters = [(d, d.letter) for d in documents if d.kind is DocumentKind.LETTER and d.letter]
+    good = [(d, lt) for d, lt in letters if _letter_ok(lt)]
+    chosen = (good or letters)[-1:] if letters else []
+    return chosen[0] if chosen else None
+
+
+def other_signer(documents: Sequence[Document], attorney_name: str | None) -> str | None:
+    """The name on a good letter among `documents` that is not `attorney_name`, if any.
+
+    A firm's paralegal may send one attorney's complete request and then another's
+    from the same address: the second letter's signer is a new applicant, not a
+    follow-up to the first.
+    """
+    if not attorney_name:
+        return None
+    for document in documents:
+        letter = document.letter
+        if document.kind is DocumentKind.LETTER and letter and _letter_ok(letter):
+            name = letter.attorney_name or ""
+            if not same_person(name, attorney_name):
+                return name
+    return None
+
+
+def judge_letter(
+    chosen: tuple[Document, LetterFacts] | None, rules: Rules
+) -> tuple[LetterStatus, list[Finding], list[str]]:
+    """The letter's status, its findings, and what is missing from it in plain words."""
+    if chosen is None:
+        return LetterStatus.MISSING, [], ["the letter of acknowledgment"]
+    doc, letter = chosen
+    if _letter_ok(letter):
+        return LetterStatus.OK, [], []
+    descriptions = {a.id: a.description for a in rules.letter.affirmations}
+    findings: list[Finding] = []
+    missing_words: list[str] = []
+
+    def add(code: str, words: str, **fields: str) -> None:
+        findings.append(
+            Finding(
+                code=code,
+                message=rules.message(code, document=doc.filename, **fields),
+                document=doc.filename,
+                sha256=doc.sha256,
+            )
+        )
+        missing_words.append(words)
+
+    for affirmation in letter.affirmations:
+        if not affirmation.found:
+            description = descriptions.get(affirmation.id, affirmation.id)
+            add("affirmation_missing", f"the statement that {description}", description=description)
+    if not letter.signed:
+        add("letter_unsigned", "the attorney's signature")
+    elif not letter.attorney_name:
+        add("attorney_name_unreadable", "a readable attorney name in the signature")
+    summary = Finding(
+        code="letter_deficient",
+        message=rules.message(
+            "letter_deficient", document=doc.filename, missing="; ".join(missing_words)
+        ),
+        document=doc.filename,
+        sha256=doc.sha256,
+    )
+    return LetterStatus.DEFICIENT, [summary, *findings], missing_words
+
+
+# ------------------------------------------------------------ other documents
+
+
+def document_findings(documents: Sequence[Document], rules: Rules) -> list[Finding]:
+    findings = []
+    for doc in documents:
+        code = {
+            DocumentKind.NOT_PDF: "not_pdf",
+            DocumentKind.UNREADABLE: "attachment_too_large" if doc.oversize else "unreadable",
+            DocumentKind.OTHER: "other_document",
+        }.get(doc.kind)
+        if doc.kind is DocumentKind.NEF and doc.nef is None:
+            code = "unknown_court"
+        if code:
+            reason = doc.reason or "no reason given"
+            message = rules.message(code, document=doc.filename, reason=reason, limit=reason)
+            advice = rules.unreadable_advice(reason) if code == "unreadable" else None
+            findings.append(
+                Finding(
+                    code=code,
+                    message=f"{message} {advice}" if advice else message,
+                    document=doc.filename,
+                    sha256=doc.sha256,
+                )
+            )
+    return findings
+
+
+# -------------------------------------------------------------- the decision
+
+
+def _could_complete(letter: LetterStatus, counted: int, unreadable: int, required: int) -> bool:
+    """Could the unreadable documents turn this request complete? (SPEC 4.4)
+
+    Each one could be a good letter or a counting NEF, but not both.
+    """
+    spare = unreadable
+    if letter is not LetterStatus.OK:
+        if spare == 0:
+            return False
+        spare -= 1
+    return counted + spare >= required
+
+
+def assess(documents: Sequence[Document], sender_name: str | None, rules: Rules) -> Assessment:
+    """Assess every document received so far from one attorney.
+
+    `sender_name` is the From display name, used for the attorney's name when no letter
+    gives it.
+    """
+    required = rules.nef.required_nefs
+    chosen = best_letter(documents)
+    letter_name = chosen[1].attorney_name if chosen else None
+    attorney = letter_name or (sender_name.strip() if sender_name else None) or None
+
+    letter_status, letter_findings, letter_missing = judge_letter(chosen, rules)
+    verdicts, nef_findings = judge_nefs(documents, attorney, rules)
+    findings = [*document_findings(documents, rules), *nef_findings, *letter_findings]
+    counted = sum(v.counts for v in verdicts)
+    unreadable = sum(d.kind is DocumentKind.UNREADABLE for d in documents)
+
+    missing = list(letter_missing)
+    if counted < required:
+        needed = required - counted
+        missing.append(
+            f"{needed} more qualifying Notice{'s' if needed > 1 else ''} of Electronic Filing"
+        )
+        findings.append(
+            Finding(
+                code="too_few_nefs",
+                message=rules.message(
+                    "too_few_nefs", counted=counted, required=required, needed=needed
+                ),
+            )
+        )
+    if letter_status is LetterStatus.MISSING:
+        findings.append(Finding(code="letter_missing", message=rules.message("letter_missing")))
+    if not documents:
+        findings.append(Finding(code="no_documents", message=rules.message("no_documents")))
+
+    status = _decide(documents, verdicts, letter_status, counted, unreadable, rules)
+    if status is Status.TRAINING_REQUIRED:
+        findings.append(
+            Finding(code="training_required", message=rules.message("training_required"))
+        )
+    elif status is Status.NEEDS_REVIEW:
+        findings.append(Finding(code="needs_review", message=rules.message("needs_review")))
+    return Assessment(
+        status=status,
+        qualifying_nefs=counted,
+        required_nefs=required,
+        letter=letter_status,
+        attorney_name=attorney,
+        findings=tuple(findings),
+        nef_verdicts=tuple(verdicts),
+        missing=tuple(missing) if status is not Status.COMPLETE else (),
+    )
+
+
+def _decide(
+    documents: Sequence[Document],
+    verdicts: Sequence[NefVerdict],
+    letter: LetterStatus,
+    counted: int,
+    unreadable: int,
+    rules: Rules,
+) -> Status:
+    required = rules.nef.required_nefs
+    if letter is LetterStatus.OK and counted >= required:
+        return Status.COMPLETE
+    if _could_complete(letter, counted, unreadable, required):
+        return Status.NEEDS_REVIEW
+    if verdicts and counted == 0:
+        bankruptcy = [
+            documents[v.index].nef
+            for v in verdicts
+            if (nef := documents[v.index].nef) and nef.court_type is CourtType.BANKRUPTCY
+        ]
+        if bankruptcy and all(n and rules.nef.excluded(n.court_id) for n in bankruptcy):
+            return Status.TRAINING_REQUIRED
+    return Status.INCOMPLETE

@@ -1,0 +1,262 @@
+"""An assessed request → the reply the attorney gets, as text and HTML. Pure.
+
+The caller fixes the Message-ID (one per outbox row, so that sending twice is
+recognisably the same message) and the clock (`now`, `completed_at`); everything else
+comes from the assessment, the documents, the email being answered and the court's
+settings. The wording lives in `templates/reply/`, one text and one HTML template per
+situation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.policy
+import email.utils
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from intake.core.model import Assessment, Document, Envelope
+from intake.core.replies.business_days import COURT_TIME_ZONE, decision_window, local_date
+from intake.core.replies.headers import clean_text, message_ids, reply_subject, thread_references
+from intake.core.replies.render import render
+from intake.core.replies.situation import (
+    Outcome,
+    Situation,
+    choose_situation,
+    document_lines,
+    without_repeated_reasons,
+)
+from intake.core.replies.wrap import wrap_text
+
+AUTO_SUBMITTED = "auto-replied"
+FALLBACK_SUBJECT = "Your request for a waiver of the CM/ECF training"
+
+
+class ReplyError(Exception):
+    """A reply cannot be written (no usable address, a bad Message-ID, a broken template)."""
+
+
+@dataclass(frozen=True)
+class ReplySettings:
+    court_name: str  # "U.S. Bankruptcy Court, Northern District of California"
+    from_address: str  # the court's training mailbox, which replies come from
+    clerk_mailbox: str  # where questions go (usually the same training mailbox)
+    registration_url: str  # Train-PACER registration
+    registration_text: str = (
+        'Register at Train-PACER for the "Debtors Attorney" or the "Creditor\'s Attorney" course.'
+    )
+    from_name: str = "CM/ECF Training"
+    time_zone: str = COURT_TIME_ZONE
+    decision_days: tuple[int, int] = (5, 7)
+    # The letter's required statements in plain words (rules: letter.affirmations[].description).
+    letter_affirmations: tuple[str, ...] = ()
+    excluded_court_names: tuple[str, ...] = (
+        "the U.S. Bankruptcy Court for the Eastern District of California",
+    )
+
+
+@dataclass(frozen=True)
+class Reply:
+    situation: Situation
+    from_address: str
+    from_name: str
+    to: str
+    to_name: str
+    subject: str
+    message_id: str
+    in_reply_to: str | None
+    references: str
+    date: dt.datetime
+    text: str
+    html: str
+    auto_submitted: str = AUTO_SUBMITTED
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+# What the assessment says is missing from the letter, as the attorney should read it: the
+# affirmations' descriptions are predicates without a subject ("understands that ...").
+_LETTER_STATEMENT = "the statement that "
+_MISSING_WORDS = {
+    "the letter of acknowledgment": "your letter of acknowledgment, as described below",
+    "the attorney's signature": (
+        'your signature on the letter of acknowledgment (a signature line or "/s/ Your Name")'
+    ),
+    "a readable attorney name in the signature": (
+        "your name, typed under your signature on the letter of acknowledgment"
+    ),
+}
+
+
+def plain_missing(item: str) -> str:
+    """One 'still needed' item of the assessment, worded for the attorney."""
+    if item.startswith(_LETTER_STATEMENT):
+        described = item.removeprefix(_LETTER_STATEMENT)
+        return f"a statement in your letter of acknowledgment that the attorney {described}"
+    return _MISSING_WORDS.get(item, item)
+
+
+def _same_files(envelope: Envelope, documents: Sequence[Document]) -> list[dict[str, str]]:
+    """The attachments of `envelope` that are byte for byte a document already listed
+    under another name: the request holds each file once, so the reply lists each such
+    copy apart, or the attorney would find one of their attachments missing."""
+    names = {d.sha256: clean_text(d.filename, limit=200) for d in documents}
+    listed = set(names.values())
+    copies: dict[str, str] = {}
+    for attachment in envelope.attachments:
+        if attachment.truncated:
+            continue
+        original = names.get(hashlib.sha256(attachment.data).hexdigest())
+        filename = clean_text(attachment.filename, limit=200)
+        if original and filename and filename not in listed:
+            copies.setdefault(filename, original)
+    return [{"filename": f, "original": o} for f, o in copies.items()]
+
+
+def _checked_address(value: str | None, what: str) -> str:
+    address = clean_text(value, limit=320).lower()
+    try:
+        parsed = Address(addr_spec=address)
+    except (ValueError, IndexError) as exc:  # the stdlib raises both for bad specs
+        raise ReplyError(f"{what} {value!r} is not a usable email address") from exc
+    if not parsed.username or not parsed.domain:
+        raise ReplyError(f"{what} {value!r} is not a usable email address")
+    return address
+
+
+def _context(
+    assessment: Assessment,
+    documents: Sequence[Document],
+    envelope: Envelope,
+    settings: ReplySettings,
+    situation: Situation,
+    completed_at: dt.datetime | None,
+    this_email: frozenset[str],
+    now: dt.datetime,
+) -> dict[str, Any]:
+    # Each list a reply shows says a repeated reason once, in full, where it first appears.
+    every_line = document_lines(assessment, documents)
+    lines = without_repeated_reasons(every_line)
+    window: tuple[dt.date, dt.date] | None = None
+    completed_on: dt.date | None = None
+    if situation in {Situation.COMPLETE, Situation.ALREADY_COMPLETE}:
+        if completed_at is None:
+            raise ReplyError("a complete reply needs the time the request became complete")
+        first, last = settings.decision_days
+        # Both replies promise the same window: it runs from the first completion.
+        window = decision_window(completed_at, time_zone=settings.time_zone, first=first, last=last)
+        completed_on = local_date(completed_at, settings.time_zone)
+    return {
+        "situation": situation.value,
+        "court_name": clean_text(settings.court_name),
+        "mailbox": settings.clerk_mailbox,
+        "registration_url": settings.registration_url,
+        "registration_text": settings.registration_text,
+        "letter_affirmations": list(settings.letter_affirmations),
+        "excluded_court_names": list(settings.excluded_court_names),
+        "attorney_name": clean_text(assessment.attorney_name or envelope.sender_name, limit=120),
+        "their_subject": clean_text(envelope.subject),
+        "required": assessment.required_nefs,
+        "counted": assessment.qualifying_nefs,
+        "letter_status": assessment.letter.value,
+        "documents": lines,
+        "counted_documents": [d for d in lines if d.outcome is Outcome.COUNTS],
+        "problem_documents": without_repeated_reasons(
+            [d for d in every_line if d.outcome in {Outcome.NOT_COUNTED, Outcome.NOT_USED}]
+        ),
+        "missing": [plain_missing(clean_text(m, limit=500)) for m in assessment.missing],
+        "decision_days": settings.decision_days,
+        "window_first": window[0] if window else None,
+        "window_last": window[1] if window else None,
+        # A follow-up after the window: its dates are history, not a promise.
+        "window_passed": bool(window and local_date(now, settings.time_zone) > window[1]),
+        "completed_on": completed_on,
+        # Attachments of this email that are a listed document again, under another name.
+        "same_files": _same_files(envelope, documents),
+        # The lines of the documents that came with the email being answered.
+        "added_documents": without_repeated_reasons(
+            [d for d in every_line if documents[d.index].sha256 in this_email]
+        ),
+    }
+
+
+def compose_reply(
+    assessment: Assessment,
+    documents: Sequence[Document],
+    envelope: Envelope,
+    settings: ReplySettings,
+    *,
+    message_id: str,
+    now: dt.datetime,
+    completed_at: dt.datetime | None = None,
+    templates: Path | None = None,
+    follow_up_to: Sequence[Document] | None = None,
+) -> Reply:
+    """The reply to `envelope`, the email being answered, for the request assessed.
+
+    `follow_up_to`: the documents of `envelope` when it joined a request that was
+    already complete (the reply then says so, and lists them), else None.
+    """
+    fixed_id = message_ids(message_id)
+    if len(fixed_id) != 1 or fixed_id[0] != message_id.strip():
+        raise ReplyError(f"Message-ID {message_id!r} is not of the form <id@host>")
+    if now.tzinfo is None:
+        raise ReplyError("the reply's date needs a time zone-aware datetime")
+    to = _checked_address(envelope.sender_address, "the sender address")
+    from_address = _checked_address(settings.from_address, "the court's from address")
+    follow_up = follow_up_to is not None
+    situation = choose_situation(assessment, documents, follow_up=follow_up)
+    this_email = frozenset(d.sha256 for d in follow_up_to or ())
+    context = _context(
+        assessment, documents, envelope, settings, situation, completed_at, this_email, now
+    )
+    in_reply_to, references = thread_references(
+        envelope.message_id, envelope.headers.get("references")
+    )
+    try:
+        text = wrap_text(render(f"reply/{situation.value}.txt.j2", context, templates))
+        html = render(f"reply/{situation.value}.html.j2", context, templates)
+    except Exception as exc:  # TemplateProblem, or a court's template calling a bad filter
+        raise ReplyError(f"cannot write the {situation.value} reply: {exc}") from exc
+    return Reply(
+        situation=situation,
+        from_address=from_address,
+        from_name=clean_text(settings.from_name, limit=120),
+        to=to,
+        to_name=clean_text(envelope.sender_name, limit=120),
+        subject=reply_subject(envelope.subject, FALLBACK_SUBJECT),
+        message_id=fixed_id[0],
+        in_reply_to=in_reply_to,
+        references=references,
+        date=now,
+        text=text,
+        html=html,
+    )
+
+
+def to_email_message(reply: Reply) -> EmailMessage:
+    """The reply as a multipart/alternative message (plain text first, then HTML)."""
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = Address(
+        display_name=clean_text(reply.from_name), addr_spec=clean_text(reply.from_address)
+    )
+    message["To"] = Address(display_name=clean_text(reply.to_name), addr_spec=clean_text(reply.to))
+    message["Subject"] = clean_text(reply.subject, limit=300)
+    message["Date"] = email.utils.format_datetime(reply.date)
+    message["Message-ID"] = clean_text(reply.message_id)
+    if reply.in_reply_to:
+        message["In-Reply-To"] = clean_text(reply.in_reply_to)
+    if reply.references:
+        message["References"] = clean_text(reply.references, limit=20_000)
+    # RFC 3834: mark the reply automatic, and ask Exchange not to auto-answer it.
+    message["Auto-Submitted"] = clean_text(reply.auto_submitted)
+    message["X-Auto-Response-Suppress"] = "All"
+    for name, value in reply.headers.items():
+        message[clean_text(name).replace(" ", "-")] = clean_text(value)
+    message.set_content(reply.text)
+    message.add_alternative(reply.html, subtype="html")
+    return message

@@ -1,0 +1,141 @@
+"""Which reply an assessed request calls for, and the lines it says about each document. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from intake.core.model import Assessment, Document, DocumentKind, LetterStatus, NoticeType, Status
+from intake.core.replies.headers import clean_text
+
+
+class Situation(StrEnum):
+    COMPLETE = "complete"
+    INCOMPLETE = "incomplete"
+    TRAINING_REQUIRED = "training_required"
+    UNDER_REVIEW = "under_review"  # needs_review: a clerk reads what the machine could not
+    NOT_PDF = "not_pdf"
+    NOTHING_USABLE = "nothing_usable"
+    # A follow-up email to a request that was already complete: nothing more is needed.
+    ALREADY_COMPLETE = "already_complete"
+
+
+_USABLE_KINDS = {DocumentKind.NEF, DocumentKind.LETTER, DocumentKind.UNREADABLE}
+
+
+def choose_situation(
+    assessment: Assessment, documents: Sequence[Document], *, follow_up: bool = False
+) -> Situation:
+    """The request's status decides, except when nothing received could ever count:
+    then the attorney needs the instructions (and, for Word files or images, the word PDF).
+    `follow_up`: the email joined a request that was complete before it arrived."""
+    if assessment.status is Status.COMPLETE:
+        return Situation.ALREADY_COMPLETE if follow_up else Situation.COMPLETE
+    if assessment.status is Status.TRAINING_REQUIRED:
+        return Situation.TRAINING_REQUIRED
+    if assessment.status is Status.NEEDS_REVIEW:
+        return Situation.UNDER_REVIEW
+    if not any(d.kind in _USABLE_KINDS for d in documents):
+        if any(d.kind is DocumentKind.NOT_PDF for d in documents):
+            return Situation.NOT_PDF
+        return Situation.NOTHING_USABLE
+    return Situation.INCOMPLETE
+
+
+# Finding codes that speak of one document as a whole, or of the letter.
+_DOCUMENT_CODES = frozenset(
+    {"not_pdf", "unreadable", "attachment_too_large", "other_document", "unknown_court"}
+)
+_LETTER_DETAIL_CODES = frozenset(
+    {"letter_unsigned", "affirmation_missing", "attorney_name_unreadable"}
+)
+
+_NOTICE_NAMES = {
+    NoticeType.ELECTRONIC_FILING: "Notice of Electronic Filing",
+    NoticeType.CASE_FILING: "Notice of Bankruptcy Case Filing",
+    NoticeType.CLAIMS_FILING: "Notice of Electronic Claims Filing",
+}
+_KIND_NAMES = {
+    DocumentKind.NEF: "Notice of Electronic Filing",
+    DocumentKind.LETTER: "letter of acknowledgment",
+    DocumentKind.OTHER: "PDF",
+    DocumentKind.NOT_PDF: "not a PDF",
+    DocumentKind.UNREADABLE: "PDF",
+}
+
+
+class Outcome(StrEnum):
+    COUNTS = "counts"  # an NEF that counts toward the required number
+    ACCEPTED = "accepted"  # the letter, found in order
+    NOT_COUNTED = "not_counted"  # an NEF or letter with a problem
+    NOT_USED = "not_used"  # anything else
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    """What a reply or a summary says about one received document."""
+
+    index: int
+    filename: str
+    description: str
+    outcome: Outcome
+    reasons: tuple[str, ...]
+    # The document's kind ('nef', 'acknowledgment_letter', 'unreadable'...), so that a
+    # template can word the outcome for it ("not in order" for a letter).
+    kind: str = ""
+
+
+def document_lines(assessment: Assessment, documents: Sequence[Document]) -> list[DocumentLine]:
+    """One line per received document, with the plain-words reasons of its findings."""
+    lines = []
+    for index, doc in enumerate(documents):
+        own = [f for f in assessment.findings if f.sha256 == doc.sha256]
+        description = _KIND_NAMES[doc.kind]
+        if doc.kind is DocumentKind.NEF and doc.nef is not None:
+            description = _NOTICE_NAMES[doc.nef.notice_type]
+        verdict = assessment.verdict_for(index)
+        if verdict is not None:
+            codes = set(verdict.reasons)
+            reasons = [f.message for f in own if f.code in codes]
+            outcome = Outcome.COUNTS if verdict.counts else Outcome.NOT_COUNTED
+        elif doc.kind is DocumentKind.LETTER:
+            reasons = [f.message for f in own if f.code in _LETTER_DETAIL_CODES]
+            reasons = reasons or [f.message for f in own if f.code == "letter_deficient"]
+            accepted = not reasons and assessment.letter is LetterStatus.OK
+            outcome = Outcome.ACCEPTED if accepted else Outcome.NOT_COUNTED
+        else:
+            reasons = [f.message for f in own if f.code in _DOCUMENT_CODES]
+            if not reasons and doc.reason:
+                reasons = [doc.reason]
+            outcome = Outcome.NOT_USED
+        lines.append(
+            DocumentLine(
+                index=index,
+                filename=clean_text(doc.filename, limit=200) or "(unnamed attachment)",
+                description=description,
+                outcome=outcome,
+                reasons=tuple(clean_text(r, limit=2000) for r in dict.fromkeys(reasons)),
+                kind=doc.kind.value,
+            )
+        )
+    return lines
+
+
+def without_repeated_reasons(lines: Sequence[DocumentLine]) -> list[DocumentLine]:
+    """`lines` with a reason already given for an earlier document said in a few words.
+
+    Six notices from an excluded court would otherwise each repeat the same paragraph;
+    a reason is the same when it reads alike once each document's own name is set aside.
+    """
+    first_said: dict[str, str] = {}
+    shortened = []
+    for line in lines:
+        reasons = []
+        for reason in line.reasons:
+            key = reason.replace(line.filename, "\0") if line.filename else reason
+            earlier = first_said.setdefault(key, line.filename)
+            same = earlier != line.filename
+            reasons.append(f"The same reason as for {earlier}, above." if same else reason)
+        shortened.append(replace(line, reasons=tuple(reasons)))
+    return shortened

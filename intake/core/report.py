@@ -1,0 +1,130 @@
+"""Assessments as the outside world reads them: SPEC 5's JSON object, and a table for people."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from intake.core.model import Assessment, Document, Envelope, Finding
+
+
+def _nef_json(doc: Document, index: int, assessment: Assessment) -> dict[str, Any] | None:
+    if doc.nef is None:
+        return None
+    verdict = assessment.verdict_for(index)
+    facts = doc.nef.model_dump(mode="json")
+    facts["counts"] = bool(verdict and verdict.counts)
+    facts["reasons"] = list(verdict.reasons) if verdict else []
+    return facts
+
+
+def _letter_json(doc: Document) -> dict[str, Any] | None:
+    if doc.letter is None:
+        return None
+    facts = doc.letter.model_dump(mode="json")
+    facts["missing"] = doc.letter.missing
+    return facts
+
+
+def document_json(doc: Document, index: int, assessment: Assessment) -> dict[str, Any]:
+    return {
+        "filename": doc.filename,
+        "sha256": doc.sha256,
+        "size": doc.size,
+        "kind": doc.kind.value,
+        "reason": doc.reason,
+        "page_count": doc.page_count,
+        "nef": _nef_json(doc, index, assessment),
+        "letter": _letter_json(doc),
+    }
+
+
+def finding_json(finding: Finding) -> dict[str, Any]:
+    return finding.model_dump(mode="json")
+
+
+def assessment_json(assessment: Assessment) -> dict[str, Any]:
+    return {
+        "status": assessment.status.value,
+        "qualifying_nefs": assessment.qualifying_nefs,
+        "required_nefs": assessment.required_nefs,
+        "letter": assessment.letter.value,
+        "attorney_name": assessment.attorney_name,
+        "missing": list(assessment.missing),
+        "findings": [finding_json(f) for f in assessment.findings],
+    }
+
+
+def check_json(
+    source: str,
+    envelope: Envelope | None,
+    documents: Sequence[Document],
+    assessment: Assessment,
+) -> dict[str, Any]:
+    """One line of `intake check --json` (SPEC 5)."""
+    return {
+        "source": source,
+        "sender": envelope.sender_address if envelope else None,
+        "sender_name": envelope.sender_name if envelope else None,
+        "subject": envelope.subject if envelope else None,
+        "message_id": envelope.message_id if envelope else None,
+        "problems": list(envelope.problems) if envelope else [],
+        "documents": [document_json(d, i, assessment) for i, d in enumerate(documents)],
+        "assessment": assessment_json(assessment),
+    }
+
+
+# ------------------------------------------------------------------ the table
+
+
+def _cell(doc: Document, index: int, assessment: Assessment) -> tuple[str, str, str]:
+    """(kind, what it is, verdict) for one row of the table."""
+    if doc.nef is not None:
+        nef = doc.nef
+        cases = ", ".join(
+            f"{c.case_number} #{c.document_number or c.claim_number or '?'}" for c in nef.cases
+        )
+        what = f"{nef.court_id or '?'} ({nef.court_type.value}) {cases} by {nef.filer or '?'}"
+        verdict = assessment.verdict_for(index)
+        if verdict and verdict.counts:
+            return "NEF", what, "counts"
+        return "NEF", what, "no: " + ", ".join(verdict.reasons if verdict else ())
+    if doc.letter is not None:
+        letter = doc.letter
+        what = f"letter by {letter.attorney_name or '?'}" + (" (signed)" if letter.signed else "")
+        missing = letter.missing
+        return "letter", what, "ok" if not missing else "missing: " + ", ".join(missing)
+    return doc.kind.value, doc.reason or "", "-"
+
+
+def render_table(
+    source: str,
+    envelope: Envelope | None,
+    documents: Sequence[Document],
+    assessment: Assessment,
+) -> str:
+    lines = [source]
+    if envelope is not None:
+        address = f"<{envelope.sender_address}>" if envelope.sender_address else "(no sender)"
+        name = f"{envelope.sender_name} " if envelope.sender_name else ""
+        lines.append(f"  from {name}{address}  subject: {envelope.subject or '(none)'}")
+        lines.extend(f"  ! {problem}" for problem in envelope.problems)
+    rows = [("#", "file", "kind", "what", "verdict")]
+    for i, doc in enumerate(documents):
+        kind, what, verdict = _cell(doc, i, assessment)
+        rows.append((str(i + 1), doc.filename, kind, what, verdict))
+    if len(rows) == 1:
+        lines.append("  (no attachments)")
+    else:
+        widths = [min(max(len(r[c]) for r in rows), 48) for c in range(4)]
+        for row in rows:
+            cells = [row[c][: widths[c]].ljust(widths[c]) for c in range(4)]
+            lines.append("  " + "  ".join([*cells, row[4]]).rstrip())
+    a = assessment
+    lines.append(
+        f"  => {a.status.value.upper()}: {a.qualifying_nefs}/{a.required_nefs} NEFs count, "
+        f"letter {a.letter.value}, attorney {a.attorney_name or 'unknown'}"
+    )
+    lines.extend(f"     - {item} still needed" for item in a.missing)
+    lines.extend(f"     * [{f.code}] {f.message}" for f in a.findings)
+    return "\n".join(lines)

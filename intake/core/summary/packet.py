@@ -1,0 +1,279 @@
+"""The clerk's PDF packet: a cover sheet with the summary, then the documents themselves.
+
+The cover is drawn with reportlab (pure Python, already what the project's tests draw
+PDFs with; no browser or external program in the daemon), from the same `SummaryView`
+as the HTML page. Behind it pypdf appends the letter(s), the NEFs and the other PDFs
+in the order received, each under a bookmark with its file name. A PDF that pypdf
+cannot open (corrupt, or encrypted with a password) is left out, and the cover says so.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from pypdf import PdfReader, PdfWriter
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import inch
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from intake.core.model import Document, DocumentKind
+from intake.core.replies.headers import clean_text
+from intake.core.summary.view import SummaryView
+
+# pypdf reports damaged files through the logging module; the cover says it instead.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+_MERGE_ORDER = {
+    DocumentKind.LETTER: 0,
+    DocumentKind.NEF: 1,
+    DocumentKind.UNREADABLE: 2,  # a scan may be the letter: the clerk reads it here
+    DocumentKind.OTHER: 3,
+}
+
+
+@dataclass(frozen=True)
+class Merged:
+    filename: str
+    pages: int
+
+
+@dataclass(frozen=True)
+class Skipped:
+    filename: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Packet:
+    pdf: bytes
+    cover_pages: int
+    merged: tuple[Merged, ...]
+    skipped: tuple[Skipped, ...]
+
+
+def _open(data: bytes) -> PdfReader:
+    reader = PdfReader(io.BytesIO(data))
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise ValueError("it is protected by a password")
+    _ = len(reader.pages)  # touches the page tree: a damaged one fails here, not later
+    return reader
+
+
+def _readers(
+    documents: Sequence[Document], originals: Mapping[str, bytes]
+) -> tuple[list[tuple[str, PdfReader]], list[Skipped]]:
+    chosen: list[tuple[str, PdfReader]] = []
+    skipped: list[Skipped] = []
+    seen: set[str] = set()
+    ordered = sorted(
+        (d for d in documents if d.kind in _MERGE_ORDER),
+        key=lambda d: _MERGE_ORDER[d.kind],  # stable: received order within a kind
+    )
+    for doc in ordered:
+        name = clean_text(doc.filename, limit=200) or "(unnamed)"
+        if doc.sha256 in seen:
+            continue  # the same file sent twice is in the packet once
+        seen.add(doc.sha256)
+        data = originals.get(doc.sha256)
+        if data is None:
+            skipped.append(Skipped(name, "the original file is not available"))
+            continue
+        try:
+            chosen.append((name, _open(data)))
+        except Exception as exc:  # pypdf raises many kinds on damaged files
+            reason = (
+                str(exc)
+                if isinstance(exc, ValueError) and "password" in str(exc)
+                else (f"it cannot be opened ({type(exc).__name__})")
+            )
+            skipped.append(Skipped(name, reason))
+    return chosen, skipped
+
+
+# ------------------------------------------------------------------------ cover
+
+
+def _t(value: object) -> str:
+    """Text for a reportlab Paragraph: markup escaped, characters the built-in fonts
+    lack replaced (they would print as black boxes)."""
+    text = escape(clean_text(str(value), limit=4000))
+    return text.encode("cp1252", "replace").decode("cp1252")
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    body = ParagraphStyle("body", parent=base["BodyText"], fontSize=9, leading=11)
+    return {
+        "title": ParagraphStyle("title", parent=base["Title"], fontSize=15, leading=18),
+        "h2": ParagraphStyle(
+            "h2", parent=base["Heading2"], fontSize=11, spaceBefore=8, keepWithNext=1
+        ),
+        "body": body,
+        "cell": ParagraphStyle("cell", parent=body, fontSize=7.5, leading=9),
+        "evidence": ParagraphStyle(
+            "evidence", parent=body, fontName="Courier", fontSize=7.5, leading=9, leftIndent=12
+        ),
+    }
+
+
+_GRID = TableStyle(
+    [
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+)
+
+
+def _where(page: int | None, source: str) -> str:
+    place = f"page {page}" if page else "page unknown"
+    return place if source == "text" else f"{place}, {source}"
+
+
+def cover_sheet(view: SummaryView, merged: Sequence[Merged], skipped: Sequence[Skipped]) -> bytes:
+    st = _styles()
+    cell = st["cell"]
+    story: list[object] = [
+        Paragraph(_t(f"CM/ECF training waiver: request {view.request_id}"), st["title"]),
+        Paragraph(f"<b>Verdict:</b> {_t(view.status_label)}", st["body"]),
+        Paragraph(
+            f"<b>Attorney:</b> {_t(view.attorney_name)} &lt;{_t(view.attorney_address)}&gt;",
+            st["body"],
+        ),
+        Paragraph(
+            f"<b>NEFs that count:</b> {view.nef_tally}. <b>Letter:</b> {_t(view.letter_status)}.",
+            st["body"],
+        ),
+        Paragraph(
+            f"<b>First email:</b> {_t(view.opened_at)}. <b>Last update:</b> {_t(view.updated_at)}."
+            + (f" <b>Complete since:</b> {_t(view.completed_at)}." if view.completed_at else ""),
+            st["body"],
+        ),
+    ]
+    if view.missing:
+        story.append(Paragraph("<b>Still missing:</b> " + _t("; ".join(view.missing)), st["body"]))
+
+    story.append(Paragraph("Notices of Electronic Filing", st["h2"]))
+    if view.nefs:
+        header = ["#", "File", "Court", "Case", "Doc.", "Filer", "Filed", "Counts / why not"]
+        rows = [[Paragraph(f"<b>{h}</b>", cell) for h in header]]
+        for n in view.nefs:
+            verdict = "Yes" if n.counts else "No: " + " ".join(n.reasons)
+            values = [
+                str(n.index + 1), n.filename, f"{n.court} ({n.court_id})", ", ".join(n.cases),
+                ", ".join(n.document_numbers), n.filer, n.filed_on, verdict,
+            ]  # fmt: skip
+            rows.append([Paragraph(_t(v), cell) for v in values])
+        widths = [0.3, 1.0, 1.3, 0.9, 0.45, 1.0, 0.65, 1.9]
+        table = Table(rows, colWidths=[w * inch for w in widths], repeatRows=1)
+        table.setStyle(_GRID)
+        story.append(table)
+    else:
+        story.append(Paragraph("No notices received.", st["body"]))
+
+    story.append(Paragraph("Letter of acknowledgment", st["h2"]))
+    if not view.letters:
+        story.append(Paragraph("No letter received.", st["body"]))
+    for letter in view.letters:
+        signed = "yes" if letter.signed else "no"
+        story.append(
+            Paragraph(
+                f"<b>{_t(letter.filename)}</b>: attorney {_t(letter.attorney_name)}; "
+                f"signed: {signed}",
+                st["body"],
+            )
+        )
+        if letter.signature:
+            story.append(
+                Paragraph(
+                    _t(f"{letter.signature.text}  [{letter.signature.where}]"), st["evidence"]
+                )
+            )
+        for a in letter.affirmations:
+            mark = "found" if a.found else "NOT FOUND"
+            story.append(Paragraph(f"{_t(a.description)}: <b>{mark}</b>", st["body"]))
+            if a.evidence:
+                story.append(
+                    Paragraph(_t(f"{a.evidence.text}  [{a.evidence.where}]"), st["evidence"])
+                )
+
+    story.append(Paragraph("Findings", st["h2"]))
+    if not view.findings:
+        story.append(Paragraph("No findings: every document is in order.", st["body"]))
+    for f in view.findings:
+        story.append(Paragraph(f"{_t(f.message)} <i>[{_t(f.code)}]</i>", st["body"]))
+        for e in f.evidence:
+            story.append(Paragraph(_t(f"{e.text}  [{_where(e.page, e.source)}]"), st["evidence"]))
+
+    story.append(Paragraph("In this packet", st["h2"]))
+    for m in merged:
+        story.append(Paragraph(_t(f"{m.filename}: {m.pages} page(s)"), st["body"]))
+    if not merged:
+        story.append(Paragraph("No documents could be attached.", st["body"]))
+    for s in skipped:
+        story.append(
+            Paragraph(f"<b>Not attached:</b> {_t(s.filename)}: {_t(s.reason)}", st["body"])
+        )
+    story.append(Spacer(1, 8))
+    story.append(Paragraph(_t(f"Generated {view.generated_at}."), st["cell"]))
+
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=LETTER,
+        leftMargin=0.6 * inch,
+        rightMargin=0.6 * inch,
+        topMargin=0.6 * inch,
+        bottomMargin=0.6 * inch,
+        title=f"Request {view.request_id}",
+        author="intake",
+        invariant=1,  # the same summary gives the same bytes
+    )
+    doc.build(story)
+    return out.getvalue()
+
+
+def _copyable(reader: PdfReader) -> int:
+    """The page count of a PDF whose pages pypdf can copy; raises when it cannot."""
+    scratch = PdfWriter()
+    scratch.append(reader)
+    scratch.write(io.BytesIO())
+    return len(scratch.pages)
+
+
+def build_packet(
+    view: SummaryView, documents: Sequence[Document], originals: Mapping[str, bytes]
+) -> Packet:
+    """Cover sheet + the request's PDFs; `originals` maps sha256 to the file's bytes."""
+    readers, skipped = _readers(documents, originals)
+    good: list[tuple[str, PdfReader]] = []
+    merged: list[Merged] = []
+    for name, reader in readers:
+        try:
+            pages = _copyable(reader)  # a page tree that opens may still fail to copy
+        except Exception as exc:
+            skipped.append(Skipped(name, f"it cannot be copied ({type(exc).__name__})"))
+            continue
+        good.append((name, reader))
+        merged.append(Merged(name, pages))
+    cover = PdfReader(io.BytesIO(cover_sheet(view, merged, skipped)))
+    packet = PdfWriter()
+    packet.append(cover, outline_item="Summary")
+    for name, reader in good:
+        packet.append(reader, outline_item=name)
+    out = io.BytesIO()
+    packet.write(out)
+    return Packet(
+        pdf=out.getvalue(),
+        cover_pages=len(cover.pages),
+        merged=tuple(merged),
+        skipped=tuple(skipped),
+    )

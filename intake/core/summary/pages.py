@@ -1,0 +1,148 @@
+"""The clerks' HTML pages and digest: a request's summary, the index, the daily digest. Pure."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from intake.core.model import Status
+from intake.core.replies.business_days import COURT_TIME_ZONE, long_date
+from intake.core.replies.render import render
+from intake.core.summary.view import STATUS_LABELS, SummaryView, local_time
+
+# Groups of the digest, most urgent first.
+DIGEST_ORDER = (
+    Status.NEEDS_REVIEW,
+    Status.COMPLETE,
+    Status.INCOMPLETE,
+    Status.TRAINING_REQUIRED,
+)
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+@dataclass(frozen=True)
+class RequestRow:
+    """One request in the index or the digest (the caller reads these from the store)."""
+
+    request_id: str
+    attorney: str
+    status: str  # a Status value
+    updated_at: dt.datetime
+    link: str | None = None  # relative to the page, e.g. "requests/42.html"
+
+
+@dataclass(frozen=True)
+class _RowView:
+    request_id: str
+    attorney: str
+    status: str
+    status_label: str
+    updated: str
+    link: str | None
+
+
+@dataclass(frozen=True)
+class _Group:
+    status: str
+    label: str
+    rows: tuple[_RowView, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    subject: str
+    text: str
+    html: str
+
+
+def safe_link(link: str | None) -> str | None:
+    """Relative links and http(s) only: no javascript: or data: from a stored value."""
+    if not link:
+        return None
+    if _SCHEME.match(link) and not link.lower().startswith(("http://", "https://")):
+        return None
+    return link
+
+
+def _label(status: str) -> str:
+    try:
+        return STATUS_LABELS[Status(status)]
+    except ValueError:
+        return status.replace("_", " ")
+
+
+def _rows(rows: Sequence[RequestRow], time_zone: str) -> list[_RowView]:
+    return [
+        _RowView(
+            request_id=r.request_id,
+            attorney=r.attorney,
+            status=r.status,
+            status_label=_label(r.status),
+            updated=local_time(r.updated_at, time_zone),
+            link=safe_link(r.link),
+        )
+        for r in rows
+    ]
+
+
+def render_request_html(view: SummaryView, templates: Path | None = None) -> str:
+    return render("summary/request.html.j2", {"s": view}, templates)
+
+
+def render_index(
+    rows: Sequence[RequestRow],
+    *,
+    generated_at: dt.datetime,
+    title: str = "CM/ECF training waiver requests",
+    time_zone: str = COURT_TIME_ZONE,
+    templates: Path | None = None,
+) -> str:
+    """The static index page: every request, most recently updated first."""
+    ordered = sorted(rows, key=lambda r: r.updated_at, reverse=True)
+    context = {
+        "title": title,
+        "rows": _rows(ordered, time_zone),
+        "generated_at": local_time(generated_at, time_zone),
+    }
+    return render("summary/index.html.j2", context, templates)
+
+
+def digest_groups(rows: Sequence[RequestRow], time_zone: str = COURT_TIME_ZONE) -> list[_Group]:
+    known = [s.value for s in DIGEST_ORDER]
+    others = sorted({r.status for r in rows} - set(known))
+    groups = []
+    for status in [*known, *others]:
+        members = sorted(
+            (r for r in rows if r.status == status), key=lambda r: r.updated_at, reverse=True
+        )
+        if members:
+            groups.append(_Group(status, _label(status), tuple(_rows(members, time_zone))))
+    return groups
+
+
+def render_digest(
+    rows: Sequence[RequestRow],
+    *,
+    day: dt.date,
+    court_name: str,
+    time_zone: str = COURT_TIME_ZONE,
+    templates: Path | None = None,
+) -> Digest:
+    """The clerks' daily digest of requests by status, as a subject, text and HTML."""
+    groups = digest_groups(rows, time_zone)
+    context = {
+        "day": day,
+        "court_name": court_name,
+        "groups": groups,
+        "total": len(rows),
+    }
+    counts = ", ".join(f"{len(g.rows)} {g.label.split(':')[0].lower()}" for g in groups)
+    subject = f"CM/ECF waiver requests, {long_date(day)}: {counts or 'none'}"
+    return Digest(
+        subject=subject,
+        text=render("summary/digest.txt.j2", context, templates),
+        html=render("summary/digest.html.j2", context, templates),
+    )

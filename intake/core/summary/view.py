@@ -1,0 +1,283 @@
+"""What a clerk's summary of one request shows, gathered from the assessment. Pure.
+
+The HTML page and the PDF cover sheet are two renderings of this one view, so they
+cannot disagree: the verdict, the attorney, a row per NEF (court, case, document number,
+filer, date, counts or why not), every finding with the evidence it rests on (which
+text matched, from which page), and the letter's affirmations with the matched sentences.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from intake.core.documents.courts import court_name
+from intake.core.model import Assessment, Document, DocumentKind, Evidence, Status
+from intake.core.replies.business_days import COURT_TIME_ZONE
+from intake.core.replies.headers import clean_text
+from intake.core.replies.situation import document_lines
+
+STATUS_LABELS = {
+    Status.COMPLETE: "Complete: ready for a decision",
+    Status.INCOMPLETE: "Incomplete",
+    Status.TRAINING_REQUIRED: "Training required",
+    Status.NEEDS_REVIEW: "Needs review by a clerk",
+}
+LETTER_LABELS = {"ok": "in order", "missing": "missing", "deficient": "deficient"}
+KIND_LABELS = {
+    DocumentKind.NEF: "Notice of Electronic Filing",
+    DocumentKind.LETTER: "Letter of acknowledgment",
+    DocumentKind.OTHER: "Other PDF",
+    DocumentKind.NOT_PDF: "Not a PDF",
+    DocumentKind.UNREADABLE: "Unreadable PDF",
+}
+
+
+@dataclass(frozen=True)
+class RequestFacts:
+    """The request as the state database knows it (the caller fills this in)."""
+
+    request_id: str
+    attorney_name: str | None
+    attorney_address: str | None
+    opened_at: dt.datetime
+    updated_at: dt.datetime
+    completed_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceLine:
+    text: str
+    page: int | None
+    source: str
+
+    @property
+    def where(self) -> str:
+        place = f"page {self.page}" if self.page else "page unknown"
+        return place if self.source == "text" else f"{place}, {self.source}"
+
+
+@dataclass(frozen=True)
+class NefRow:
+    index: int
+    filename: str
+    court: str
+    court_id: str
+    cases: tuple[str, ...]
+    document_numbers: tuple[str, ...]
+    filer: str
+    filed_on: str
+    counts: bool
+    reasons: tuple[str, ...]
+    court_evidence: tuple[EvidenceLine, ...]
+
+
+@dataclass(frozen=True)
+class FindingView:
+    code: str
+    message: str
+    document: str | None
+    evidence: tuple[EvidenceLine, ...]
+
+
+@dataclass(frozen=True)
+class AffirmationView:
+    id: str
+    description: str
+    found: bool
+    evidence: EvidenceLine | None
+
+
+@dataclass(frozen=True)
+class LetterView:
+    filename: str
+    attorney_name: str
+    signed: bool
+    signature: EvidenceLine | None
+    bar_number: str | None
+    affirmations: tuple[AffirmationView, ...]
+
+
+@dataclass(frozen=True)
+class DocumentRow:
+    index: int
+    filename: str
+    kind: str
+    pages: int
+    size: int
+    sha256: str
+    outcome: str
+    note: str
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    request_id: str
+    status: str
+    status_label: str
+    attorney_name: str
+    attorney_address: str
+    letter_status: str
+    qualifying_nefs: int
+    required_nefs: int
+    opened_at: str
+    updated_at: str
+    completed_at: str | None
+    generated_at: str
+    nefs: tuple[NefRow, ...]
+    findings: tuple[FindingView, ...]
+    letters: tuple[LetterView, ...]
+    documents: tuple[DocumentRow, ...]
+    missing: tuple[str, ...]
+
+    @property
+    def nef_tally(self) -> str:
+        """'4 of 6 required'; '10 (6 required)' when more than enough count."""
+        counted, required = self.qualifying_nefs, self.required_nefs
+        if counted > required:
+            return f"{counted} ({required} required)"
+        return f"{counted} of {required} required"
+
+
+def local_time(moment: dt.datetime, time_zone: str = COURT_TIME_ZONE) -> str:
+    """'2026-11-20 23:30 PST' in the court's time zone (UTC assumed for naive values)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    local = moment.astimezone(ZoneInfo(time_zone))
+    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
+
+
+def _clerk_missing(item: str) -> str:
+    """A 'still missing' item of the assessment as a sentence: the affirmations'
+    descriptions are predicates without a subject ('understands that ...')."""
+    statement = "the statement that "
+    if item.startswith(statement):
+        return f"{statement}the attorney {item.removeprefix(statement)}"
+    return item
+
+
+def _court_label(court_id: str | None, printed: str | None) -> str:
+    """The court's official name when its id is known, which says whether it is a
+    bankruptcy or a district court; the notice's own header line ("California Northern
+    District") names the district only."""
+    official = court_name(court_id)
+    if official:
+        return official.replace("United States ", "U.S. ", 1)
+    return printed or "unknown court"
+
+
+def _evidence(items: Sequence[Evidence]) -> tuple[EvidenceLine, ...]:
+    return tuple(EvidenceLine(text=e.text, page=e.page, source=e.source) for e in items)
+
+
+def _nef_rows(assessment: Assessment, documents: Sequence[Document]) -> tuple[NefRow, ...]:
+    lines = {line.index: line for line in document_lines(assessment, documents)}
+    rows = []
+    for index, doc in enumerate(documents):
+        nef = doc.nef
+        verdict = assessment.verdict_for(index)
+        if doc.kind is not DocumentKind.NEF or nef is None or verdict is None:
+            continue
+        filers = list(dict.fromkeys(n for n in (nef.filer, *nef.filed_by) if n))
+        rows.append(
+            NefRow(
+                index=index,
+                filename=clean_text(doc.filename, limit=200),
+                court=_court_label(nef.court_id, nef.court_name),
+                court_id=nef.court_id or "?",
+                cases=tuple(c.case_number for c in nef.cases),
+                document_numbers=tuple(
+                    c.document_number or (f"claim {c.claim_number}" if c.claim_number else "-")
+                    for c in nef.cases
+                ),
+                filer=" / ".join(filers) or "unknown",
+                filed_on=nef.filed_on.isoformat() if nef.filed_on else "unknown",
+                counts=verdict.counts,
+                reasons=lines[index].reasons,
+                court_evidence=_evidence(nef.court_evidence),
+            )
+        )
+    return tuple(rows)
+
+
+def _letters(
+    documents: Sequence[Document], descriptions: Mapping[str, str]
+) -> tuple[LetterView, ...]:
+    views = []
+    for doc in documents:
+        letter = doc.letter
+        if doc.kind is not DocumentKind.LETTER or letter is None:
+            continue
+        views.append(
+            LetterView(
+                filename=clean_text(doc.filename, limit=200),
+                attorney_name=letter.attorney_name or "not readable",
+                signed=letter.signed,
+                signature=_evidence([letter.signature_evidence])[0]
+                if letter.signature_evidence
+                else None,
+                bar_number=letter.bar_number,
+                affirmations=tuple(
+                    AffirmationView(
+                        id=a.id,
+                        description=descriptions.get(a.id, a.id.replace("_", " ")),
+                        found=a.found,
+                        evidence=_evidence([a.evidence])[0] if a.evidence else None,
+                    )
+                    for a in letter.affirmations
+                ),
+            )
+        )
+    return tuple(views)
+
+
+def build_summary(
+    request: RequestFacts,
+    assessment: Assessment,
+    documents: Sequence[Document],
+    *,
+    generated_at: dt.datetime,
+    affirmation_descriptions: Mapping[str, str] | None = None,
+    time_zone: str = COURT_TIME_ZONE,
+) -> SummaryView:
+    """The summary of one request; `affirmation_descriptions` maps ids to plain words
+    (rules.letter.affirmations)."""
+    lines = document_lines(assessment, documents)
+    return SummaryView(
+        request_id=request.request_id,
+        status=assessment.status.value,
+        status_label=STATUS_LABELS.get(assessment.status, assessment.status.value),
+        attorney_name=assessment.attorney_name or request.attorney_name or "unknown",
+        attorney_address=request.attorney_address or "unknown",
+        letter_status=LETTER_LABELS.get(assessment.letter.value, assessment.letter.value),
+        qualifying_nefs=assessment.qualifying_nefs,
+        required_nefs=assessment.required_nefs,
+        opened_at=local_time(request.opened_at, time_zone),
+        updated_at=local_time(request.updated_at, time_zone),
+        completed_at=local_time(request.completed_at, time_zone) if request.completed_at else None,
+        generated_at=local_time(generated_at, time_zone),
+        nefs=_nef_rows(assessment, documents),
+        findings=tuple(
+            FindingView(
+                code=f.code, message=f.message, document=f.document, evidence=_evidence(f.evidence)
+            )
+            for f in assessment.findings
+        ),
+        letters=_letters(documents, affirmation_descriptions or {}),
+        documents=tuple(
+            DocumentRow(
+                index=index,
+                filename=line.filename,
+                kind=KIND_LABELS[doc.kind],
+                pages=doc.page_count,
+                size=doc.size,
+                sha256=doc.sha256,
+                outcome=line.outcome.value.replace("_", " "),
+                note="; ".join(line.reasons) or (doc.reason or ""),
+            )
+            for index, (doc, line) in enumerate(zip(documents, lines, strict=True))
+        ),
+        missing=tuple(_clerk_missing(m) for m in assessment.missing),
+    )

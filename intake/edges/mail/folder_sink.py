@@ -1,0 +1,78 @@
+"""The embedded mail sink: each message becomes an .eml file in a folder.
+
+Used when no SMTP server is configured (and in demos): an operator, or another mail
+program watching the folder, takes the files from there. A file is written under a
+temporary name and linked into place in one step, so a reader never sees half a
+message; its name comes from the message's fixed Message-ID, so writing the same
+message again finds it there and does nothing: a message is never delivered twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import tempfile
+from email.message import EmailMessage
+from pathlib import Path
+
+from intake.edges.durable import fsync_directory
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
+
+
+class OutboxFolderError(Exception):
+    """The message cannot be written into the folder (no Message-ID, disk full, no access)."""
+
+
+def eml_name(message_id: str) -> str:
+    """A file name that is safe on every file system and unique per Message-ID."""
+    bare = message_id.strip().strip("<>")
+    readable = _UNSAFE.sub("_", bare).strip("._")[:80] or "message"
+    digest = hashlib.sha256(message_id.strip().encode("utf-8", "replace")).hexdigest()[:16]
+    return f"{readable}-{digest}.eml"
+
+
+def write_eml(folder: Path, message: EmailMessage) -> tuple[Path, bool]:
+    """Write `message` into `folder`; (its path, False) when it was already there."""
+    message_id = message.get("Message-ID")
+    if not message_id or not str(message_id).strip():
+        raise OutboxFolderError("a message needs a Message-ID to be written to the outbox folder")
+    target = folder / eml_name(str(message_id))
+    if target.exists():
+        return target, False
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        data = message.as_bytes()
+        fd, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".eml", dir=folder)
+        temp = Path(temp_name)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(temp, 0o644)
+            try:
+                # link() fails when the name exists, unlike rename(): of two writers of
+                # the same message, exactly one puts it in place.
+                os.link(temp, target)
+            except FileExistsError:
+                return target, False
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+        fsync_directory(folder)
+    except OSError as exc:
+        raise OutboxFolderError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    return target, True
+
+
+class OutboxFolder:
+    """A mail sink with the same `send(message)` shape as the SMTP sink."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, message: EmailMessage) -> None:
+        write_eml(self.folder, message)

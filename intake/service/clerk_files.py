@@ -1,0 +1,240 @@
+"""The clerks' files: original PDFs, each request's page and packet, the index page.
+
+Kept under the state folder:
+- `documents/<sha256>.pdf`: the bytes of every PDF received, written (atomically, once)
+  before the transaction that records it; content-addressed, so a crash leaves at most
+  an orphan file and a resend writes nothing;
+- `summaries/request-<id>.html` and `.pdf`: the request's page and packet;
+- `summaries/index.html`: every request with its status and links.
+
+Rendering a packet takes a fraction of a second per request: it runs after the
+message's transaction, never inside it. A clerk summary queued in that transaction has
+no bytes yet; `render_owed_summaries` fills them in (and runs again after a crash).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from intake.core.model import Document, DocumentKind, Envelope
+from intake.core.replies.business_days import local_date
+from intake.core.summary.mail import digest_message, packet_filename, summary_message
+from intake.core.summary.packet import Packet, build_packet
+from intake.core.summary.pages import Digest, render_digest, render_index, render_request_html
+from intake.core.summary.pages import RequestRow as IndexRow
+from intake.core.summary.view import RequestFacts, SummaryView, build_summary
+from intake.edges.durable import write_atomically, write_once
+from intake.edges.store import RequestRow, RequestStatus, Store
+from intake.service.enqueue import DIGEST, Outgoing, new_message_id, parse_stamp
+
+DOCUMENTS_DIR = "documents"
+SUMMARIES_DIR = "summaries"
+INDEX = "index.html"
+# Kinds a packet merges: the PDFs a clerk may want to read.
+KEPT_KINDS = frozenset(
+    {DocumentKind.NEF, DocumentKind.LETTER, DocumentKind.UNREADABLE, DocumentKind.OTHER}
+)
+SUMMARY_STATUSES = frozenset({RequestStatus.COMPLETE, RequestStatus.NEEDS_REVIEW})
+
+
+def original_path(state_dir: Path, sha256: str) -> Path:
+    return state_dir / DOCUMENTS_DIR / f"{sha256}.pdf"
+
+
+def save_originals(state_dir: Path, envelope: Envelope, documents: Sequence[Document]) -> int:
+    """Keep the bytes of the email's PDFs (documents are read from attachments in order)."""
+    if len(envelope.attachments) != len(documents):
+        return 0
+    written = 0
+    for attachment, document in zip(envelope.attachments, documents, strict=True):
+        if document.kind in KEPT_KINDS and not attachment.truncated:
+            written += write_once(original_path(state_dir, document.sha256), attachment.data)
+    return written
+
+
+def load_originals(state_dir: Path, documents: Iterable[Document]) -> dict[str, bytes]:
+    """The kept bytes of these documents (a missing file: the packet notes it is absent)."""
+    found: dict[str, bytes] = {}
+    for document in documents:
+        try:
+            found[document.sha256] = original_path(state_dir, document.sha256).read_bytes()
+        except OSError:
+            continue
+    return found
+
+
+@dataclass(frozen=True)
+class RenderedSummary:
+    view: SummaryView
+    html: str
+    packet: Packet
+    html_path: Path
+    pdf_path: Path
+
+
+def summary_paths(state_dir: Path, request_id: int) -> tuple[Path, Path]:
+    folder = state_dir / SUMMARIES_DIR
+    pdf = folder / packet_filename(str(request_id))
+    return pdf.with_suffix(".html"), pdf
+
+
+def _facts(request: RequestRow) -> RequestFacts:
+    opened = parse_stamp(request.created_at)
+    updated = parse_stamp(request.updated_at)
+    assert opened is not None and updated is not None
+    return RequestFacts(
+        request_id=str(request.id),
+        attorney_name=request.attorney_name,
+        attorney_address=request.attorney,
+        opened_at=opened,
+        updated_at=updated,
+        completed_at=parse_stamp(request.completed_at),
+    )
+
+
+def render_summary(
+    store: Store, outgoing: Outgoing, request_id: int, *, now: dt.datetime
+) -> RenderedSummary | None:
+    """Render the request's page and packet and write both; None when not assessed yet."""
+    request = store.get_request(request_id)
+    assessment = store.latest_assessment(request_id)
+    if request is None or assessment is None:
+        return None
+    documents = [d for d, _ in store.request_documents(request_id)]
+    view = build_summary(
+        _facts(request),
+        assessment,
+        documents,
+        generated_at=now,
+        affirmation_descriptions=outgoing.affirmation_descriptions,
+        time_zone=outgoing.time_zone,
+    )
+    html = render_request_html(view, outgoing.templates)
+    packet = build_packet(view, documents, load_originals(store.state_dir, documents))
+    html_path, pdf_path = summary_paths(store.state_dir, request_id)
+    # Not synced: the state can always render them again (`intake requests summary`).
+    write_atomically(html_path, html.encode("utf-8"), durable=False)
+    write_atomically(pdf_path, packet.pdf, durable=False)
+    return RenderedSummary(view, html, packet, html_path, pdf_path)
+
+
+def index_rows(store: Store, *, include_closed: bool = True) -> list[IndexRow]:
+    """Every request as the index and the digest list it, linking its page if written."""
+    rows = []
+    for request in store.list_requests():
+        if request.status is RequestStatus.CLOSED and not include_closed:
+            continue
+        html_path, _ = summary_paths(store.state_dir, request.id)
+        updated = parse_stamp(request.updated_at)
+        assert updated is not None
+        rows.append(
+            IndexRow(
+                request_id=str(request.id),
+                attorney=request.attorney_name or request.attorney,
+                status=request.status.value,
+                updated_at=updated,
+                link=html_path.name if html_path.exists() else None,
+            )
+        )
+    return rows
+
+
+def write_index(store: Store, outgoing: Outgoing, *, now: dt.datetime) -> Path:
+    """The static index page of every request, linking the summaries that exist."""
+    path = store.state_dir / SUMMARIES_DIR / INDEX
+    page = render_index(index_rows(store), generated_at=now, time_zone=outgoing.time_zone)
+    write_atomically(path, page.encode("utf-8"), durable=False)
+    return path
+
+
+def render_owed_summaries(store: Store, outgoing: Outgoing, *, actor: str) -> set[int]:
+    """Give every queued clerk summary without bytes its page, packet and message;
+    returns the requests rendered."""
+    rendered: set[int] = set()
+    for row in store.unrendered_outbox():
+        if row.request_id is None:
+            continue
+        now = store.now()
+        summary = render_summary(store, outgoing, row.request_id, now=now)
+        if summary is None:
+            continue
+        message = summary_message(
+            summary.view,
+            summary.html,
+            summary.packet,
+            from_address=outgoing.reply.from_address,
+            to_addresses=[a.strip() for a in row.to_address.split(",")],
+            message_id=row.message_id,
+            date=now,
+        )
+        with store.transaction():
+            store.set_outbox_message(
+                row.id,
+                subject=str(message["Subject"]),
+                body=f"summary of request {row.request_id}: {summary.pdf_path}",
+                raw=message.as_bytes(),
+            )
+            store.audit(actor, "summary_rendered", f"request:{row.request_id}", outbox=row.id)
+        rendered.add(row.request_id)
+    return rendered
+
+
+def refresh_summaries(
+    store: Store, outgoing: Outgoing, request_ids: Iterable[int], *, actor: str
+) -> int:
+    """After a poll: owed summary emails, files of complete/needs-review requests, index."""
+    request_ids = set(request_ids)
+    rendered = render_owed_summaries(store, outgoing, actor=actor)
+    for request_id in sorted(request_ids - rendered):
+        request = store.get_request(request_id)
+        if request is not None and request.status in SUMMARY_STATUSES:
+            render_summary(store, outgoing, request_id, now=store.now())
+    index = store.state_dir / SUMMARIES_DIR / INDEX
+    if rendered or request_ids or not index.exists():  # an idle poll rewrites nothing
+        write_index(store, outgoing, now=store.now())
+    return len(rendered)
+
+
+def build_digest(store: Store, outgoing: Outgoing, *, now: dt.datetime) -> Digest:
+    """The clerks' digest of the court day `now` falls on: every request not closed."""
+    return render_digest(
+        index_rows(store, include_closed=False),
+        day=local_date(now, outgoing.time_zone),
+        court_name=outgoing.reply.court_name,
+        time_zone=outgoing.time_zone,
+        templates=outgoing.templates,
+    )
+
+
+def queue_digest(
+    store: Store, outgoing: Outgoing, *, now: dt.datetime, actor: str = "digest"
+) -> int:
+    """Queue the digest to the clerks (one transaction); returns its outbox id.
+    Raises ValueError when no clerks' address is configured."""
+    if not outgoing.clerk_addresses:
+        raise ValueError("no clerks' address is configured ([clerks] addresses)")
+    digest = build_digest(store, outgoing, now=now)
+    message = digest_message(
+        digest,
+        from_address=outgoing.reply.from_address,
+        to_addresses=outgoing.clerk_addresses,
+        message_id=new_message_id(outgoing.message_id_domain),
+        date=now,
+    )
+    with store.transaction():
+        outbox_id = store.enqueue_reply(
+            request_id=None,
+            message_id=str(message["Message-ID"]),
+            kind=DIGEST,
+            to_address=", ".join(outgoing.clerk_addresses),
+            subject=digest.subject,
+            body=digest.text,
+            raw=message.as_bytes(),
+        )
+        store.audit(
+            actor, "digest_queued", f"outbox:{outbox_id}", day=local_date(now, outgoing.time_zone)
+        )
+    return outbox_id

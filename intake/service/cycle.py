@@ -1,0 +1,625 @@
+"""One poll cycle, start to finish: new mail in, requests assessed, state durable.
+
+For each new message, in UID order:
+
+1. fetch its bytes (the source never sets \\Seen);
+2. read it: MIME → envelope → documents (pure, outside any transaction);
+3. in ONE transaction: record the message, add its documents to the sender's open
+   request, assess all of that request's documents, store the assessment, write the
+   audit, advance the cursor, and note the mailbox action owed;
+4. apply the mailbox action (move to Processed/Failed, or set a keyword), then note it done.
+
+With `outgoing` settings, step 3 also queues the reply to the attorney (or audits why
+none) and, for a complete or needs-review request, the clerks' summary, in the same
+transaction as the assessment: the outbox holds them exactly when the assessment is
+kept. The PDFs' bytes are kept in state_dir/documents/ before that transaction; the
+summaries' pages and packets are rendered after the poll (see `intake.service.clerk_files`), and
+`intake.service.send.send_due` sends what is queued.
+
+Every step is idempotent, and the mailbox action comes last: killed anywhere, the next
+poll either redoes uncommitted work (nothing of it was kept) or finds it committed and
+only applies the action still owed. A UIDVALIDITY change makes every UID new again; the
+SHA-256 of the bytes (with the Message-ID) keeps a message from being handled twice.
+
+A message whose reading raises is recorded `failed` with the error, its bytes kept in
+`state_dir/failed/<sha256>.eml` for `intake requests retry`, and the poll goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import signal
+import sqlite3
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
+from email.policy import compat32
+from pathlib import Path
+
+from intake.core.documents.classify import read_documents
+from intake.core.model import Document, Envelope, Status
+from intake.core.policy.assess import assess, other_signer
+from intake.core.policy.rules import Rules
+from intake.edges.durable import write_once
+from intake.edges.mail.message import header_block, parse_message
+from intake.edges.mail.source import MailSource, MessageRef, RawMessage
+from intake.edges.store import (
+    MailboxAction,
+    MessageRow,
+    MessageStatus,
+    RequestRow,
+    RequestStatus,
+    Store,
+)
+from intake.service.clerk_files import SUMMARY_STATUSES, refresh_summaries, save_originals
+from intake.service.enqueue import Outgoing, queue_reply, queue_summary
+
+log = logging.getLogger(__name__)
+
+ACTOR = "poll"
+FAILED_DIR = "failed"
+
+# progress(done, total): called once with done=0 when the backlog is known, then after
+# each message.
+Progress = Callable[[int, int], None]
+
+
+# ------------------------------------------------------------------ test hook
+
+CRASH_ENV = "INTAKE_CRASH_AT"
+CRASH_POINTS = ("after_fetch", "before_commit", "after_commit", "after_action")
+_crash_hits: dict[str, int] = {}
+
+
+def _crash_point(name: str) -> None:
+    """TEST HOOK: kill this process with SIGKILL at the named point of a poll.
+
+    Set INTAKE_CRASH_AT=<point> (or <point>:<n> for its n-th passage) to prove that a
+    poll killed there loses nothing and repeats nothing. Points: after_fetch (bytes in
+    hand, nothing recorded), before_commit (inside the message's transaction),
+    after_commit (work durable, mailbox action not applied), after_action (mailbox
+    action applied, not yet noted). Unset in production: then this does nothing.
+    """
+    wanted = os.environ.get(CRASH_ENV)
+    if not wanted:
+        return
+    point, _, nth = wanted.partition(":")
+    if point != name:
+        return
+    _crash_hits[name] = _crash_hits.get(name, 0) + 1
+    if _crash_hits[name] >= (int(nth) if nth.isdigit() else 1):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+# ----------------------------------------------------------------- results
+
+
+@dataclass
+class PollResult:
+    fetched: int = 0
+    processed: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    ignored: int = 0
+    # Mailbox actions owed by an interrupted earlier poll and applied by this one.
+    actions_recovered: int = 0
+    uidvalidity_changed: bool = False
+    request_ids: set[int] = field(default_factory=set)
+    summaries_rendered: int = 0
+    # Why the clerks' pages could not be rendered (the poll's own work is kept).
+    summary_error: str | None = None
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.fetched} fetched",
+            f"{self.processed} processed",
+            f"{self.duplicates} duplicate(s)",
+            f"{self.ignored} ignored",
+            f"{self.failed} failed",
+        ]
+        if self.actions_recovered:
+            parts.append(f"{self.actions_recovered} mailbox action(s) completed from before")
+        if self.summaries_rendered:
+            parts.append(f"{self.summaries_rendered} clerk summary(ies) rendered")
+        if self.summary_error:
+            parts.append(f"summaries not rendered: {self.summary_error}")
+        line = ", ".join(parts)
+        if self.request_ids:
+            line += f"; {len(self.request_ids)} request(s) updated"
+        return line
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one email says, read without touching any state."""
+
+    envelope: Envelope
+    documents: tuple[Document, ...]
+    ignored: str | None  # why it starts no request, or None
+
+
+# ------------------------------------------------------------ pure decisions
+
+AUTO_SENDERS = ("mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply")
+BULK_PRECEDENCE = ("bulk", "list", "junk", "auto_reply")
+
+
+def ignore_reason(envelope: Envelope, own_address: str | None) -> str | None:
+    """Why an email must not become part of any request, or None when it should.
+
+    Mail from our own mailbox, bounces and auto-replies are recorded and left alone:
+    answering them would start a loop with an auto-responder.
+    """
+    sender = envelope.sender_address
+    if not sender:
+        return "no sender address"
+    if own_address and sender == own_address.strip().lower():
+        return "sent from our own mailbox"
+    local = sender.partition("@")[0]
+    if local in AUTO_SENDERS:
+        return f"automatic sender {sender}"
+    auto = envelope.headers.get("auto-submitted", "").strip().lower()
+    if auto and auto != "no":
+        return f"Auto-Submitted: {auto}"
+    precedence = envelope.headers.get("precedence", "").strip().lower()
+    if precedence in BULK_PRECEDENCE:
+        return f"Precedence: {precedence}"
+    return None
+
+
+def read_message(data: bytes, rules: Rules, own_address: str | None) -> Reading:
+    """MIME bytes → envelope and documents. Pure; an exception here fails the message."""
+    envelope = parse_message(data)
+    reason = ignore_reason(envelope, own_address)
+    documents = () if reason else tuple(read_documents(envelope, rules))
+    return Reading(envelope, documents, reason)
+
+
+def header_message_id(data: bytes) -> str | None:
+    """The Message-ID header, read from the header block only (cheap, never raises)."""
+    try:
+        headers = BytesHeaderParser(policy=compat32).parsebytes(header_block(data))
+        value = headers.get("Message-ID")
+    except Exception:  # a header block so broken that even compat32 gives up
+        return None
+    text = str(value).strip() if value is not None else ""
+    return text[:998] or None
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for the operator, plus where it happened (the last frame of our code)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "/intake/" in f.filename.replace(os.sep, "/")]
+    where = f" (at {Path(ours[-1].filename).name}:{ours[-1].lineno})" if ours else ""
+    return f"{type(exc).__name__}: {exc}{where}"[:2000]
+
+
+def follow_up_target(store: Store, attorney: str) -> RequestRow | None:
+    """The complete request a new email from `attorney` joins, when none accumulates.
+
+    After a request is complete the attorney's next email ("did you get it?", a
+    corrected letter, a seventh NEF) belongs to it, not to a new request. Once a clerk
+    has closed it (a decision), the next email is a new application.
+    """
+    latest = store.latest_request_for(attorney)
+    if latest is not None and latest.status is RequestStatus.COMPLETE:
+        return latest
+    return None
+
+
+# --------------------------------------------------------------- the cycle
+
+
+def poll_once(
+    source: MailSource,
+    store: Store,
+    rules: Rules,
+    *,
+    own_address: str | None = None,
+    progress: Progress | None = None,
+    batch_size: int = 50,
+    outgoing: Outgoing | None = None,
+) -> PollResult:
+    """Handle every message above the cursor of the source's folder. See the module doc.
+
+    Raises `SourceError` when the mailbox fails mid-way; all work finished before that
+    is durable and the next poll continues from there.
+    """
+    result = PollResult()
+    folder = source.folder
+    uidvalidity = source.uidvalidity()
+    known = store.known_uidvalidities(folder)
+    if uidvalidity not in known:
+        # A new folder, or the server renumbered it: every UID is new again. The cursor
+        # row is written now so that the change is noticed (and audited) only once.
+        result.uidvalidity_changed = bool(known)
+        with store.transaction():
+            store.advance_cursor(folder, uidvalidity, 0)
+            if known:
+                store.audit(
+                    ACTOR,
+                    "uidvalidity_changed",
+                    f"mailbox:{folder}",
+                    previous=known,
+                    current=uidvalidity,
+                )
+
+    result.actions_recovered = _apply_owed_actions(source, store, folder, uidvalidity)
+
+    uids = source.uids_above(store.last_uid(folder, uidvalidity))
+    if progress:
+        progress(0, len(uids))
+    done = 0
+    for start in range(0, len(uids), batch_size):
+        for raw in source.fetch(uids[start : start + batch_size]):
+            result.fetched += 1
+            _crash_point("after_fetch")
+            _handle(raw, source, store, rules, own_address, result, outgoing)
+            done += 1
+            if progress:
+                progress(done, len(uids))
+    if outgoing is not None:
+        _refresh_summaries(store, outgoing, result)
+    return result
+
+
+def _refresh_summaries(store: Store, outgoing: Outgoing, result: PollResult) -> None:
+    """Render the clerks' pages after the transactions; a failure here loses nothing
+    (the rows stay queued without bytes, rendered by the next poll)."""
+    try:
+        result.summaries_rendered = refresh_summaries(
+            store, outgoing, result.request_ids, actor=ACTOR
+        )
+    except sqlite3.Error:
+        raise
+    except Exception as exc:
+        result.summary_error = describe_error(exc)
+
+
+def _apply_owed_actions(source: MailSource, store: Store, folder: str, uidvalidity: int) -> int:
+    """Finish the mailbox actions that a killed poll committed but did not apply."""
+    owed = store.pending_actions(folder, uidvalidity)
+    for row in owed:
+        _apply_action(source, store, row.id, row.uid, row.mailbox_action)
+    return len(owed)
+
+
+def _apply_action(
+    source: MailSource,
+    store: Store,
+    message_row_id: int,
+    uid: int,
+    action: MailboxAction | None,
+) -> None:
+    # Moving a UID that is already gone (moved before a crash) is a no-op on IMAP
+    # servers and in the Maildir source, so applying an owed action twice is harmless.
+    if action is MailboxAction.PROCESSED:
+        source.mark_processed(uid)
+    elif action is MailboxAction.FAILED:
+        source.mark_failed(uid)
+    _crash_point("after_action")
+    with store.transaction():
+        store.action_done(message_row_id)
+
+
+def _handle(
+    raw: RawMessage,
+    source: MailSource,
+    store: Store,
+    rules: Rules,
+    own_address: str | None,
+    result: PollResult,
+    outgoing: Outgoing | None = None,
+) -> None:
+    ref = raw.ref
+    existing = store.find_message(ref.folder, ref.uidvalidity, ref.uid)
+    if existing is not None:
+        # Recorded by an earlier poll whose cursor did not move (possible only if the
+        # cursor row was lost): finish what it owes, count it as seen.
+        result.duplicates += 1
+        with store.transaction():
+            store.advance_cursor(ref.folder, ref.uidvalidity, ref.uid)
+        if existing.mailbox_action and existing.action_done_at is None:
+            _apply_action(source, store, existing.id, ref.uid, existing.mailbox_action)
+        return
+
+    sha = sha256_hex(raw.data)
+    message_id = header_message_id(raw.data)
+    original = store.find_copy(sha, message_id)
+    if original is not None:
+        row_id, action = _record_duplicate(store, raw, sha, message_id, original)
+        result.duplicates += 1
+    else:
+        try:
+            reading = read_message(raw.data, rules, own_address)
+        except Exception as exc:
+            row_id, action = _record_failure(store, raw, sha, message_id, exc)
+            result.failed += 1
+        else:
+            row_id, action, status, request_id = _record_reading(
+                store, rules, raw, sha, message_id, reading, outgoing
+            )
+            if status is MessageStatus.FAILED:
+                result.failed += 1
+            elif status is MessageStatus.IGNORED:
+                result.ignored += 1
+            else:
+                result.processed += 1
+            if request_id is not None:
+                result.request_ids.add(request_id)
+    _crash_point("after_commit")
+    _apply_action(source, store, row_id, ref.uid, action)
+
+
+def _insert_message(
+    store: Store,
+    raw: RawMessage,
+    sha: str,
+    message_id: str | None,
+    *,
+    sender: str | None,
+    subject: str | None,
+    status: MessageStatus,
+    mailbox_action: MailboxAction,
+    error: str | None = None,
+    request_id: int | None = None,
+    duplicate_of: int | None = None,
+) -> int:
+    """Inside a transaction: the message's row, keyed by where it stands in the mailbox
+    and by what its bytes are."""
+    ref = raw.ref
+    return store.record_message(
+        folder=ref.folder,
+        uidvalidity=ref.uidvalidity,
+        uid=ref.uid,
+        sha256=sha,
+        size=len(raw.data),
+        message_id=message_id,
+        sender=sender,
+        subject=subject,
+        status=status,
+        error=error,
+        request_id=request_id,
+        duplicate_of=duplicate_of,
+        mailbox_action=mailbox_action,
+    )
+
+
+def _move_cursor_past(store: Store, ref: MessageRef) -> None:
+    """The last write of a message's transaction: the next poll starts after it."""
+    _crash_point("before_commit")
+    store.advance_cursor(ref.folder, ref.uidvalidity, ref.uid)
+
+
+def _record_duplicate(
+    store: Store, raw: RawMessage, sha: str, message_id: str | None, original: MessageRow
+) -> tuple[int, MailboxAction]:
+    ref = raw.ref
+    action = (
+        MailboxAction.FAILED if original.status is MessageStatus.FAILED else MailboxAction.PROCESSED
+    )
+    with store.transaction():
+        row_id = _insert_message(
+            store,
+            raw,
+            sha,
+            message_id,
+            sender=original.sender,
+            subject=original.subject,
+            status=MessageStatus.DUPLICATE,
+            request_id=original.request_id,
+            duplicate_of=original.id,
+            mailbox_action=action,
+        )
+        store.audit(
+            ACTOR,
+            "duplicate",
+            f"message:{row_id}",
+            of=original.id,
+            uid=ref.uid,
+            uidvalidity=ref.uidvalidity,
+            message_id=message_id,
+        )
+        _move_cursor_past(store, ref)
+    return row_id, action
+
+
+def save_failed_bytes(state_dir: Path, sha: str, data: bytes) -> Path:
+    """Keep a failed message's bytes for a retry; durable before the failure is recorded."""
+    path = failed_bytes_path(state_dir, sha)
+    write_once(path, data)
+    return path
+
+
+def failed_bytes_path(state_dir: Path, sha: str) -> Path:
+    return state_dir / FAILED_DIR / f"{sha}.eml"
+
+
+def _record_failure(
+    store: Store, raw: RawMessage, sha: str, message_id: str | None, exc: BaseException
+) -> tuple[int, MailboxAction]:
+    ref = raw.ref
+    error = describe_error(exc)
+    save_failed_bytes(store.state_dir, sha, raw.data)
+    with store.transaction():
+        row_id = _insert_message(
+            store,
+            raw,
+            sha,
+            message_id,
+            sender=None,
+            subject=None,
+            status=MessageStatus.FAILED,
+            error=error,
+            mailbox_action=MailboxAction.FAILED,
+        )
+        store.audit(ACTOR, "failed", f"message:{row_id}", uid=ref.uid, error=error)
+        _move_cursor_past(store, ref)
+    return row_id, MailboxAction.FAILED
+
+
+def _record_reading(
+    store: Store,
+    rules: Rules,
+    raw: RawMessage,
+    sha: str,
+    message_id: str | None,
+    reading: Reading,
+    outgoing: Outgoing | None = None,
+) -> tuple[int, MailboxAction, MessageStatus, int | None]:
+    """Commit one read message and everything that follows from it, at once."""
+    ref = raw.ref
+    envelope = reading.envelope
+    try:
+        # Durable before the commit that refers to them; a crash leaves an orphan at most.
+        save_originals(store.state_dir, envelope, reading.documents)
+        with store.transaction():
+            row_id = _insert_message(
+                store,
+                raw,
+                sha,
+                message_id,
+                sender=envelope.sender_address,
+                subject=envelope.subject[:998],
+                status=MessageStatus.RECEIVED,
+                mailbox_action=MailboxAction.PROCESSED,
+            )
+            status, request_id = apply_reading(
+                store, rules, row_id, reading, actor=ACTOR, outgoing=outgoing
+            )
+            _move_cursor_past(store, ref)
+    except sqlite3.Error:
+        raise  # the state itself is in trouble: stop the poll, do not blame the message
+    except Exception as exc:
+        # The assessment raised (a bug in the pure core): fail this message alone.
+        row_id, action = _record_failure(store, raw, sha, message_id, exc)
+        return row_id, action, MessageStatus.FAILED, None
+    return row_id, MailboxAction.PROCESSED, status, request_id
+
+
+def apply_reading(
+    store: Store,
+    rules: Rules,
+    message_row_id: int,
+    reading: Reading,
+    *,
+    actor: str,
+    outgoing: Outgoing | None = None,
+) -> tuple[MessageStatus, int | None]:
+    """Inside a transaction: add a read message's documents to its sender's open request
+    and assess the request; with `outgoing`, queue the reply and the clerks' summary.
+    Returns the message's status and the request it joined."""
+    envelope = reading.envelope
+    if reading.ignored is not None:
+        store.update_message(
+            message_row_id,
+            status=MessageStatus.IGNORED,
+            error=reading.ignored,
+            message_id=envelope.message_id,
+            sender=envelope.sender_address,
+            subject=envelope.subject[:998],
+        )
+        store.audit(actor, "ignored", f"message:{message_row_id}", reason=reading.ignored)
+        if outgoing is not None:
+            store.audit(
+                actor,
+                "no_reply",
+                f"message:{message_row_id}",
+                reason=f"No reply: {reading.ignored}.",
+            )
+        return MessageStatus.IGNORED, None
+
+    attorney = (envelope.sender_address or "").strip().lower()
+    request = store.open_request_for(attorney)
+    follow_up = False
+    if request is None:
+        request = follow_up_target(store, attorney)
+        follow_up = request is not None
+    if follow_up and request is not None:
+        completed = store.latest_assessment(request.id)
+        newcomer = other_signer(reading.documents, completed.attorney_name if completed else None)
+        if newcomer is not None:
+            store.audit(
+                actor,
+                "other_attorney_same_address",
+                f"request:{request.id}",
+                message=message_row_id,
+                signer=newcomer,
+            )
+            request, follow_up = None, False
+    if request is None:
+        request_id = store.create_request(attorney, envelope.sender_name)
+        store.audit(actor, "request_opened", f"request:{request_id}", attorney=attorney)
+    else:
+        request_id = request.id
+    if follow_up:
+        store.audit(actor, "follow_up_to_complete", f"request:{request_id}", message=message_row_id)
+    added, repeated = [], []
+    for document in reading.documents:
+        store.save_document(document, message_row_id)
+        if store.attach_document(request_id, document.sha256, document.filename, message_row_id):
+            added.append(document.filename)
+        else:
+            repeated.append(document.filename)
+    store.audit(
+        actor,
+        "documents_added",
+        f"request:{request_id}",
+        message=message_row_id,
+        added=added,
+        already_held=repeated,
+    )
+
+    held = [document for document, _ in store.request_documents(request_id)]
+    name = envelope.sender_name or (request.attorney_name if request else None)
+    assessment = assess(held, name, rules)
+    store.add_assessment(request_id, assessment, message_row_id)
+    store.update_request(
+        request_id, status=RequestStatus(assessment.status.value), attorney_name=name
+    )
+    store.update_message(
+        message_row_id,
+        status=MessageStatus.PROCESSED,
+        error=None,
+        request_id=request_id,
+        message_id=envelope.message_id,
+        sender=envelope.sender_address,
+        subject=envelope.subject[:998],
+    )
+    store.audit(
+        actor,
+        "assessed",
+        f"request:{request_id}",
+        message=message_row_id,
+        status=assessment.status.value,
+        qualifying_nefs=assessment.qualifying_nefs,
+        letter=assessment.letter.value,
+        documents=len(held),
+    )
+    # A follow-up cannot undo a completion (assess: the good letter and the counted NEFs
+    # stay); a good letter naming another attorney opened a request of its own above.
+    still_complete = follow_up and assessment.status is Status.COMPLETE
+    if outgoing is not None:
+        queue_reply(
+            store,
+            outgoing,
+            request_id=request_id,
+            message_row_id=message_row_id,
+            envelope=envelope,
+            assessment=assessment,
+            documents=held,
+            actor=actor,
+            follow_up_to=reading.documents if still_complete else None,
+        )
+        # The clerks already have this request's summary; its page and packet on disk
+        # are re-rendered after the poll (refresh_summaries, for every request touched).
+        if RequestStatus(assessment.status.value) in SUMMARY_STATUSES and not still_complete:
+            queue_summary(store, outgoing, request_id=request_id, actor=actor)
+    return MessageStatus.PROCESSED, request_id

@@ -1,0 +1,449 @@
+"""`intake run`: the daemon. A scheduler does the work; the main thread talks to systemd.
+
+Jobs (APScheduler 3, one worker thread, so one step runs at a time):
+- poll: every `daemon.poll_interval_seconds` (first one at start). A poll that overruns
+  its interval is not doubled (max_instances=1) and missed runs collapse into one
+  (coalesce). After each poll the outbox is sent, so replies leave within the cycle.
+- digest: on `daemon.digest_cron`, the clerks' digest.
+- IMAP IDLE (optional, `daemon.idle`): a thread that waits for new mail and brings the
+  next poll forward; the interval poll stays as the fallback. At shutdown it ends its
+  session (DONE, LOGOUT) before the scheduler stops.
+
+The main thread waits for signals and pings the watchdog while the daemon is healthy
+(the scheduler runs and no step has been stuck past `daemon.stall_seconds`). SIGTERM or
+SIGINT: STOPPING=1, the running step finishes, exit 0. SIGHUP: configuration, rules and
+templates are read again; when any is wrong the old ones stay, and the log says why
+(templates included: replies use the set compiled at the last good load, never a file
+edited since).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from intake.config import ConfigError, Settings
+from intake.core.replies.render import install as install_templates
+from intake.edges.mail.source import MailSource, SourceError
+from intake.edges.oauth import TokenSource
+from intake.edges.store import Store, StoreError, utc_now
+from intake.service.alerts import ACTOR, FailureStreak, alert_message, queue_alert
+from intake.service.clerk_files import queue_digest
+from intake.service.cycle import poll_once
+from intake.service.enqueue import outgoing_from_settings
+from intake.service.logs import LogFormat, register_secret, setup_logging
+from intake.service.polls import PollBusy, poll_lock, record_poll
+from intake.service.runtime import Runtime, RuntimeProblem, load_runtime
+from intake.service.send import SendReport, send_due, sink_from_settings
+from intake.service.sources import open_configured_source
+from intake.service.systemd import Notifier
+
+log = logging.getLogger(__name__)
+
+POLL_JOB = "poll"
+DIGEST_JOB = "digest"
+# How often the main loop looks at signals when no watchdog asks for more.
+TICK_SECONDS = 1.0
+
+SourceOpener = Callable[[Runtime], MailSource]
+
+
+@dataclass
+class StepClock:
+    """Which step runs and since when: the watchdog's measure of health.
+
+    A step holds `between_steps` while it runs, so that a reload (configuration, rules,
+    templates) happens only between steps: every reply of one poll is worded by one set.
+    """
+
+    name: str | None = None
+    started: float | None = None
+    between_steps: threading.Lock = field(default_factory=threading.Lock)
+
+    def begin(self, name: str) -> None:
+        self.between_steps.acquire()
+        self.name, self.started = name, time.monotonic()
+
+    def end(self) -> None:
+        self.name, self.started = None, None
+        self.between_steps.release()
+
+    def stalled(self, limit: float, now: float) -> bool:
+        return self.started is not None and now - self.started > limit
+
+
+def default_source(runtime: Runtime) -> MailSource:
+    """The configured mailbox; with [oauth], an IMAP session logged in by XOAUTH2."""
+    return open_configured_source(runtime.settings, runtime.tokens)
+
+
+class Daemon:
+    def __init__(
+        self,
+        config: Path | None,
+        runtime: Runtime,
+        *,
+        notifier: Notifier | None = None,
+        open_source: SourceOpener = default_source,
+    ) -> None:
+        self.config = config
+        self.runtime = runtime
+        self.notifier = notifier or Notifier()
+        self.open_source = open_source
+        self.streak = FailureStreak(runtime.settings.alerts.after_failures)
+        self.last_poll = "no poll yet"
+        self.reload_note: str | None = None
+        self.step = StepClock()
+        self._stop = threading.Event()
+        self._reload = threading.Event()
+        self.scheduler = BackgroundScheduler(
+            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        self._idle: Any = None
+        self.log_overrides = LogOverrides()
+        self._install_templates(runtime)
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def run(self) -> int:
+        self._install_signals()
+        self._schedule(self.runtime, first=True)
+        self.scheduler.start()
+        self._start_idle()
+        settings = self.runtime.settings
+        self.notifier.ready(f"polling every {settings.daemon.poll_interval_seconds:g}s")
+        log.info(
+            "started: %s, polling every %gs (configuration: %s)",
+            settings.source.kind,
+            settings.daemon.poll_interval_seconds,
+            settings.origin,
+        )
+        self._main_loop()
+        log.info("stopping: letting the running step finish")
+        self.notifier.stopping("stopping: finishing the running step")
+        self._stop_idle()
+        self.scheduler.shutdown(wait=True)
+        log.info("stopped")
+        self.notifier.close()
+        return 0
+
+    def _install_signals(self) -> None:
+        def stop(signum: int, frame: FrameType | None) -> None:
+            self._stop.set()
+
+        def reload(signum: int, frame: FrameType | None) -> None:
+            self.request_reload()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGHUP, reload)
+
+    def _main_loop(self) -> None:
+        ping_every = self.notifier.watchdog_seconds
+        tick = min(TICK_SECONDS, ping_every) if ping_every else TICK_SECONDS
+        next_ping = time.monotonic()
+        while not self._stop.is_set():
+            self._stop.wait(tick)
+            self.reload_between_steps()
+            now = time.monotonic()
+            if ping_every and now >= next_ping:
+                if self.healthy(now):
+                    self.notifier.watchdog()
+                else:
+                    log.error(
+                        "unhealthy (step %r running for %.0fs): no watchdog ping",
+                        self.step.name,
+                        now - (self.step.started or now),
+                    )
+                next_ping = now + ping_every
+
+    def healthy(self, now: float) -> bool:
+        limit = self.runtime.settings.daemon.stall_seconds
+        return bool(self.scheduler.running) and not self.step.stalled(limit, now)
+
+    # -------------------------------------------------------------------- reload
+
+    def request_reload(self) -> None:
+        """What SIGHUP does: the main loop reloads at its next tick between two steps."""
+        self._reload.set()
+
+    def reload_between_steps(self) -> None:
+        """Reload if one was requested and no step runs; else leave it for a later tick.
+
+        Never blocks: the main loop goes on pinging the watchdog during a long poll.
+        """
+        if self._reload.is_set() and self.step.between_steps.acquire(blocking=False):
+            try:
+                self._reload.clear()
+                self.reload()
+            finally:
+                self.step.between_steps.release()
+
+    def reload(self) -> None:
+        self.notifier.reloading()
+        try:
+            runtime = load_runtime(self.config)
+        except RuntimeProblem as exc:
+            self.reload_note = "reload failed, running with the previous configuration"
+            log.error("reload failed, keeping the previous configuration: %s", exc)
+        else:
+            if runtime.settings.daemon.idle != self.runtime.settings.daemon.idle:
+                log.warning("daemon.idle changed: it takes effect at the next restart")
+            self.runtime = runtime
+            self._install_templates(runtime)
+            self.reload_note = None
+            self.log_overrides.apply(runtime)
+            self.streak.after_failures = runtime.settings.alerts.after_failures
+            self._schedule(runtime, first=False)
+            log.info("reloaded the configuration, rules and templates from %s", self.config)
+        # READY=1 ends the RELOADING=1 state whether or not the reload worked.
+        self.notifier.ready(self.status_line())
+
+    @staticmethod
+    def _install_templates(runtime: Runtime) -> None:
+        # The set was compiled whole by load_runtime; from now on replies render with it.
+        # Until then, and after a failed reload, the previous set stays in use: an edit on
+        # disk reaches no reply before a reload that compiles every template.
+        if runtime.templates is not None:
+            install_templates(runtime.templates)
+
+    def _schedule(self, runtime: Runtime, *, first: bool) -> None:
+        daemon = runtime.settings.daemon
+        interval = IntervalTrigger(seconds=daemon.poll_interval_seconds)
+        if first:
+            self.scheduler.add_job(
+                self.poll_and_send, interval, id=POLL_JOB, next_run_time=dt.datetime.now(dt.UTC)
+            )
+        else:
+            self.scheduler.reschedule_job(POLL_JOB, trigger=interval)
+        if self.scheduler.get_job(DIGEST_JOB):
+            self.scheduler.remove_job(DIGEST_JOB)
+        if daemon.digest_cron:
+            trigger = CronTrigger.from_crontab(daemon.digest_cron, timezone=daemon.digest_time_zone)
+            self.scheduler.add_job(self.send_digest, trigger, id=DIGEST_JOB)
+
+    def poll_soon(self) -> None:
+        """Bring the next poll forward (new mail announced by IDLE)."""
+        job = self.scheduler.get_job(POLL_JOB)
+        if job is not None:
+            job.modify(next_run_time=dt.datetime.now(dt.UTC))
+
+    # --------------------------------------------------------------------- steps
+
+    def poll_and_send(self) -> None:
+        self.poll()
+        self.send_outbox()
+
+    def poll(self) -> None:
+        runtime = self.runtime  # one reference for the whole step, whatever SIGHUP does
+        settings = runtime.settings
+        started = utc_now()
+        self.step.begin(POLL_JOB)
+        error: str | None = None
+        try:
+            source = self.open_source(runtime)
+            with (
+                poll_lock(settings.state_dir),
+                Store.open(settings.state_dir) as store,
+                source as connected,
+            ):
+                result = poll_once(
+                    connected,
+                    store,
+                    runtime.rules,
+                    own_address=settings.own_address,
+                    batch_size=settings.source.batch_size,
+                    outgoing=outgoing_from_settings(settings, runtime.rules),
+                )
+            summary = result.summary()
+        except PollBusy as exc:
+            log.warning("poll skipped: %s", exc)
+            return
+        except SourceError as exc:
+            error = f"the mail source is unreachable: {exc}"
+            if runtime.tokens is not None:
+                # A token revoked before its expiry would fail every poll until then.
+                runtime.tokens.invalidate()
+        except ConfigError as exc:
+            error = f"configuration: {exc}"
+        except (StoreError, sqlite3.Error) as exc:
+            error = f"the state database failed: {exc}"
+        except Exception as exc:  # a bug must not stop the daemon: log it, count it
+            log.exception("poll failed unexpectedly")
+            error = f"{type(exc).__name__}: {exc}"
+        finally:
+            self.step.end()
+        if error is None:
+            self._poll_succeeded(runtime, started, summary)
+        else:
+            self._poll_failed(runtime, started, error)
+        self.notifier.status(self.status_line())
+
+    def _poll_succeeded(self, runtime: Runtime, started: dt.datetime, summary: str) -> None:
+        if self.streak.succeeded():
+            log.warning("polling works again after failures")
+        self.last_poll = f"last poll {_clock(started)}: {summary}"
+        log.info("poll: %s", summary)
+        self._record(runtime, started, ok=True, result=summary, error=None)
+
+    def _poll_failed(self, runtime: Runtime, started: dt.datetime, error: str) -> None:
+        alert_due = self.streak.failed(error, started)
+        self.last_poll = f"last poll {_clock(started)} FAILED: {error}"
+        log.error("poll failed (%d in a row): %s", self.streak.count, error)
+        self._record(runtime, started, ok=False, result="failed", error=error)
+        if alert_due:
+            self._alert(runtime)
+
+    def _record(
+        self, runtime: Runtime, started: dt.datetime, *, ok: bool, result: str, error: str | None
+    ) -> None:
+        record_poll(runtime.settings.state_dir, started, ok=ok, result=result, error=error)
+
+    def _alert(self, runtime: Runtime) -> None:
+        settings = runtime.settings
+        to_address = settings.alerts.operator_address
+        if not to_address:
+            log.error(
+                "%d polls failed in a row; no alerts.operator_address to tell", self.streak.count
+            )
+            return
+        message = alert_message(
+            self.streak,
+            to_address=to_address,
+            from_address=settings.reply.from_address or settings.own_address,
+            now=utc_now(),
+        )
+        try:
+            with Store.open(settings.state_dir) as store:
+                outbox_id = queue_alert(store, message)
+        except (StoreError, sqlite3.Error) as exc:
+            log.error("cannot queue the alert to %s: %s", to_address, exc)
+            return
+        log.warning("alert queued for %s (outbox %d)", to_address, outbox_id)
+
+    def send_outbox(self) -> None:
+        self.step.begin("send")
+        try:
+            runtime = self.runtime
+            report = send_outbox_now(runtime.settings, tokens=runtime.tokens)
+        except (ConfigError, StoreError, sqlite3.Error) as exc:
+            log.error("cannot send the outbox: %s", exc)
+        except Exception:  # the next cycle tries again; a bug must not stop the daemon
+            log.exception("sending the outbox failed")
+        else:
+            if report.sent or report.retrying or report.failed:
+                log.info("outbox: %s", report.summary())
+            if report.failed:
+                log.error("outbox: %d message(s) failed for good", len(report.failed))
+        finally:
+            self.step.end()
+
+    def send_digest(self) -> None:
+        self.step.begin(DIGEST_JOB)
+        try:
+            send_digest_now(self.runtime)
+        except Exception:
+            log.exception("the digest failed")
+        finally:
+            self.step.end()
+        self.send_outbox()
+
+    def status_line(self) -> str:
+        parts = [self.streak.status_note() or self.last_poll]
+        if self.reload_note:
+            parts.append(self.reload_note)
+        return "; ".join(parts)
+
+    # ----------------------------------------------------------------------- IDLE
+
+    def _start_idle(self) -> None:
+        settings = self.runtime.settings
+        if not (settings.daemon.idle and settings.source.kind == "imap"):
+            return
+        from intake.service.idle import IdleWatcher
+
+        self._idle = IdleWatcher(lambda: self.open_source(self.runtime), self.poll_soon)
+        self._idle.start()
+
+    def _stop_idle(self) -> None:
+        if self._idle is not None:
+            self._idle.stop()
+
+
+def send_outbox_now(settings: Settings, tokens: TokenSource | None = None) -> SendReport:
+    """The outbox's due messages, through the configured sink (folder or SMTP).
+
+    `tokens`: the IMAP login's token source, shared with an XOAUTH2 SMTP login.
+    """
+    smtp = settings.smtp
+    if settings.outbox.wants_smtp and smtp is not None and smtp.auth == "password":
+        register_secret(smtp.password())
+    sink = sink_from_settings(settings, tokens)
+    with Store.open(settings.state_dir) as store:
+        return send_due(store, sink, max_attempts=settings.outbox.max_attempts)
+
+
+def send_digest_now(runtime: Runtime) -> int | None:
+    """Queue the clerks' digest (the caller sends it); its outbox id, or None without clerks."""
+    settings = runtime.settings
+    if not settings.clerks.addresses:
+        log.info("digest skipped: no clerks.addresses to send it to")
+        return None
+    outgoing = outgoing_from_settings(settings, runtime.rules)
+    with Store.open(settings.state_dir) as store:
+        outbox_id = queue_digest(store, outgoing, now=store.now(), actor=ACTOR)
+    log.info("digest queued (outbox %d)", outbox_id)
+    return outbox_id
+
+
+def _clock(moment: dt.datetime) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def run_daemon(
+    config: Path | None,
+    *,
+    log_format: LogFormat | None = None,
+    log_level: str | None = None,
+    notifier: Notifier | None = None,
+) -> int:
+    """Load, then run until SIGTERM; 2 when the first configuration is unusable.
+
+    `log_format` and `log_level` (from the command line) win over the [logging] section.
+    """
+    setup_logging(log_level or "INFO", log_format or "text")
+    try:
+        runtime = load_runtime(config)
+    except RuntimeProblem as exc:
+        log.error("cannot start: %s", exc)
+        return 2
+    overrides = LogOverrides(log_format, log_level)
+    overrides.apply(runtime)
+    daemon = Daemon(config, runtime, notifier=notifier)
+    daemon.log_overrides = overrides
+    return daemon.run()
+
+
+@dataclass(frozen=True)
+class LogOverrides:
+    log_format: LogFormat | None = None
+    log_level: str | None = None
+
+    def apply(self, runtime: Runtime) -> None:
+        configured = runtime.settings.logging
+        setup_logging(self.log_level or configured.level, self.log_format or configured.format)

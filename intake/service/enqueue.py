@@ -1,0 +1,177 @@
+"""What the poll queues for sending, inside the transaction of each assessment.
+
+`queue_reply` decides (should_reply, audited either way), composes the reply with a
+Message-ID fixed now and inserts its full bytes in the outbox; `queue_summary` inserts
+the clerks' summary row (its page and packet are rendered just after the commit, see
+`intake.service.clerk_files`). Both run inside the message's transaction, so a crash keeps the
+assessment and its outgoing mail together or loses both, and a retried poll never
+queues them twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from email.utils import make_msgid
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from intake.config import Settings
+from intake.core.model import Assessment, Document, Envelope
+from intake.core.policy.rules import Rules
+from intake.core.replies.business_days import local_date
+from intake.core.replies.compose import ReplyError, ReplySettings, compose_reply, to_email_message
+from intake.core.replies.loop import should_reply
+from intake.edges.store import Store
+
+REPLY = "reply"
+SUMMARY = "summary"
+DIGEST = "digest"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """Everything the poll needs to write replies and clerk summaries."""
+
+    reply: ReplySettings
+    own_addresses: tuple[str, ...]
+    daily_limit: int
+    message_id_domain: str
+    clerk_addresses: tuple[str, ...] = ()
+    summaries: bool = True
+    replies: bool = True
+    templates: Path | None = None
+    affirmation_descriptions: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def time_zone(self) -> str:
+        return self.reply.time_zone
+
+
+def outgoing_from_settings(settings: Settings, rules: Rules) -> Outgoing:
+    reply = settings.reply
+    from_address = (reply.from_address or settings.own_address).strip().lower()
+    return Outgoing(
+        reply=ReplySettings(
+            court_name=reply.court_name,
+            from_address=from_address,
+            clerk_mailbox=reply.questions_to or settings.own_address,
+            registration_url=reply.registration_url,
+            from_name=reply.from_name,
+            time_zone=reply.time_zone,
+            letter_affirmations=tuple(a.description for a in rules.letter.affirmations),
+        ),
+        own_addresses=tuple(dict.fromkeys([settings.own_address.lower(), from_address])),
+        daily_limit=reply.daily_limit_per_sender,
+        message_id_domain=reply.message_id_domain or from_address.rpartition("@")[2],
+        clerk_addresses=settings.clerks.addresses,
+        summaries=settings.clerks.summaries,
+        replies=reply.enabled,
+        templates=reply.templates_dir,
+        affirmation_descriptions={a.id: a.description for a in rules.letter.affirmations},
+    )
+
+
+def new_message_id(domain: str) -> str:
+    return make_msgid(domain=domain)
+
+
+def court_day_start(now: dt.datetime, time_zone: str) -> dt.datetime:
+    """Midnight at the court of the day `now` falls on (the per-day limit's day)."""
+    day = local_date(now, time_zone)
+    return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(time_zone))
+
+
+def parse_stamp(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def queue_reply(
+    store: Store,
+    outgoing: Outgoing,
+    *,
+    request_id: int,
+    message_row_id: int,
+    envelope: Envelope,
+    assessment: Assessment,
+    documents: Sequence[Document],
+    actor: str,
+    follow_up_to: Sequence[Document] | None = None,
+) -> int | None:
+    """Inside a transaction: the reply to `envelope` in the outbox, or None (audited why).
+
+    `follow_up_to`: the email's own documents when it joined an already complete request
+    (see `compose_reply`)."""
+    subject = f"message:{message_row_id}"
+    if not outgoing.replies:
+        store.audit(actor, "no_reply", subject, reason="No reply: replies are turned off.")
+        return None
+    now = store.now()
+    sender = (envelope.sender_address or "").strip().lower()
+    sent_today = store.replies_since(sender, court_day_start(now, outgoing.time_zone))
+    allowed, why = should_reply(
+        envelope,
+        own_addresses=outgoing.own_addresses,
+        sent_today=sent_today,
+        daily_limit=outgoing.daily_limit,
+    )
+    if not allowed:
+        store.audit(actor, "no_reply", subject, reason=why, request=request_id)
+        return None
+    request = store.get_request(request_id)
+    completed_at = parse_stamp(request.completed_at) if request else None
+    try:
+        reply = compose_reply(
+            assessment,
+            documents,
+            envelope,
+            outgoing.reply,
+            message_id=new_message_id(outgoing.message_id_domain),
+            now=now,
+            completed_at=completed_at,
+            templates=outgoing.templates,
+            follow_up_to=follow_up_to,
+        )
+    except ReplyError as exc:
+        # The assessment stands; the operator sees why no reply went out.
+        store.audit(actor, "reply_failed", subject, error=str(exc), request=request_id)
+        return None
+    outbox_id = store.enqueue_reply(
+        request_id=request_id,
+        message_id=reply.message_id,
+        kind=REPLY,
+        to_address=reply.to,
+        subject=reply.subject,
+        body=reply.text,
+        raw=to_email_message(reply).as_bytes(),
+    )
+    store.audit(
+        actor,
+        "reply_queued",
+        subject,
+        reason=why,
+        request=request_id,
+        outbox=outbox_id,
+        situation=reply.situation.value,
+        message_id=reply.message_id,
+    )
+    return outbox_id
+
+
+def queue_summary(store: Store, outgoing: Outgoing, *, request_id: int, actor: str) -> int | None:
+    """Inside a transaction: the clerks' summary row, its bytes rendered after the commit."""
+    if not (outgoing.summaries and outgoing.clerk_addresses):
+        return None
+    message_id = new_message_id(outgoing.message_id_domain)
+    outbox_id = store.enqueue_reply(
+        request_id=request_id,
+        message_id=message_id,
+        kind=SUMMARY,
+        to_address=", ".join(outgoing.clerk_addresses),
+        subject=f"Waiver request {request_id}",
+        body="",
+        raw=None,
+    )
+    store.audit(actor, "summary_queued", f"request:{request_id}", outbox=outbox_id)
+    return outbox_id

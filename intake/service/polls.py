@@ -1,0 +1,54 @@
+"""A poll as an event: one at a time per state folder, and noted once it is over."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import logging
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+from intake.edges.store import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+
+# -------------------------------------------------------------------- lock
+
+
+class PollBusy(Exception):
+    """Another poll holds the state folder's lock."""
+
+
+@contextlib.contextmanager
+def poll_lock(state_dir: Path) -> Iterator[None]:
+    """One poll at a time per state folder; a second one fails fast instead of waiting."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    path = state_dir / "poll.lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise PollBusy(f"{path}: another poll is running") from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+# ------------------------------------------------------------------ record
+
+
+def record_poll(
+    state_dir: Path, started: dt.datetime, *, ok: bool, result: str, error: str | None
+) -> None:
+    """Note one poll (the daemon's or `intake poll --once`'s) in the `polls` table that
+    `intake status` reads, in a transaction of its own once the poll is over. A state
+    that cannot take the note is logged, not raised: the poll's own work is kept."""
+    try:
+        with Store.open(state_dir) as store, store.transaction():
+            store.record_poll(started, ok=ok, result=result, error=error)
+    except (StoreError, sqlite3.Error) as exc:
+        log.error("cannot record the poll in the state database: %s", exc)

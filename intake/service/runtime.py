@@ -1,0 +1,52 @@
+"""What the daemon runs with: settings, rules and templates, loaded and checked together.
+
+`load_runtime` either returns all three, valid, or raises `RuntimeProblem` saying which
+file is wrong and where; the daemon calls it at start and on SIGHUP (a reload that fails
+keeps the previous runtime), and `intake config check` reports the same problems.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from intake.config import ConfigError, Settings, load_settings
+from intake.core.policy.rules import Rules, RulesError, load_rules
+from intake.core.replies.render import DEFAULT_TEMPLATES_DIR, TemplateSet, compile_templates
+from intake.edges.oauth import TokenSource, token_source
+
+
+class RuntimeProblem(Exception):
+    """The configuration, the rules or a template cannot be used; says which and why."""
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    rules: Rules
+    # With [oauth]: the source of IMAP access tokens (kept across polls, refreshed early).
+    tokens: TokenSource | None = None
+    # The templates as compiled at load; the daemon installs them for replies (render.install).
+    templates: TemplateSet | None = None
+
+
+def templates_dir(settings: Settings) -> Path:
+    return settings.reply.templates_dir or DEFAULT_TEMPLATES_DIR
+
+
+def check_templates(directory: Path) -> list[str]:
+    """Every template that does not compile, as 'file, line N: problem' (empty: all fine)."""
+    return compile_templates(directory)[1]
+
+
+def load_runtime(config: Path | None) -> Runtime:
+    try:
+        settings = load_settings(config)
+        rules = load_rules(settings.rules_dir)
+        tokens = token_source(settings)
+    except (ConfigError, RulesError) as exc:
+        raise RuntimeProblem(str(exc)) from exc
+    templates, problems = compile_templates(templates_dir(settings))
+    if problems:
+        raise RuntimeProblem("templates: " + "; ".join(problems))
+    return Runtime(settings, rules, tokens, templates)

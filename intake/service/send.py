@@ -1,0 +1,180 @@
+"""The send step: queued outbox rows out through a mail sink, each exactly once.
+
+Each row holds the full bytes of its message, Message-ID included, fixed when it was
+queued. `send_due` hands every due row to the sink and marks it sent in its own
+transaction right after the sink returns. A transient failure (server down, 4xx, TLS
+or login trouble) puts the row back with a growing delay (1 min, 2, 4 … capped at 1 h);
+a permanent one (5xx for this message) marks it failed, with the error, in the audit.
+
+The one window left: the server accepted a message and the process died before the
+commit marking it sent. The next round sends it again, with the same Message-ID (the
+recipient's client shows one message; the folder sink finds the file by that Message-ID
+and writes nothing). The window is one SMTP QUIT plus one SQLite commit wide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import email.policy
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from typing import Protocol
+
+from intake.config import ConfigError, Settings
+from intake.edges.mail.folder_sink import OutboxFolder, OutboxFolderError
+from intake.edges.mail.smtp import AccessTokens, SendError, SmtpConfig, SmtpSink
+from intake.edges.oauth import token_source
+from intake.edges.store import OutboxRow, Store
+
+ACTOR = "outbox"
+FIRST_DELAY = dt.timedelta(minutes=1)
+MAX_DELAY = dt.timedelta(hours=1)
+DEFAULT_MAX_ATTEMPTS = 72  # about three days at the capped delay
+
+
+class Sink(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+@dataclass
+class SendReport:
+    sent: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    # Due rows not tried this round: the sink failed transiently, so the server is
+    # probably down for all of them; they stay due for the next round.
+    deferred: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        line = f"{len(self.sent)} sent, {len(self.retrying)} to retry, {len(self.failed)} failed"
+        if self.deferred:
+            line += f", {self.deferred} deferred"
+        if self.errors:
+            line += f" (last error: {self.errors[-1]})"
+        return line
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """The delay before the next try after `attempts` failed ones (1 min doubling, ≤ 1 h)."""
+    exponent = min(max(attempts - 1, 0), 16)
+    delay: dt.timedelta = FIRST_DELAY * 2**exponent
+    return min(delay, MAX_DELAY)
+
+
+def parse_raw(raw: bytes) -> EmailMessage:
+    message = email.message_from_bytes(raw, policy=email.policy.SMTP)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def _send_one(sink: Sink, row: OutboxRow) -> None:
+    assert row.raw is not None
+    try:
+        sink.send(parse_raw(row.raw))
+    except OutboxFolderError as exc:  # disk full, no access: may clear up
+        raise SendError(True, str(exc)) from exc
+
+
+def send_due(
+    store: Store,
+    sink: Sink,
+    *,
+    now: dt.datetime | None = None,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    limit: int = 1000,
+) -> SendReport:
+    """Send the queued messages that are due; see the module doc."""
+    report = SendReport()
+    due = store.due_outbox(now or store.now(), limit=limit)
+    for position, row in enumerate(due):
+        try:
+            _send_one(sink, row)
+        except SendError as exc:
+            report.errors.append(exc.message)
+            attempts = row.attempts + 1
+            with store.transaction():
+                if exc.transient and attempts < max_attempts:
+                    retry_at = (now or store.now()) + backoff(attempts)
+                    store.mark_outbox_retry(row.id, exc.message, retry_at)
+                    store.audit(
+                        ACTOR,
+                        "send_retry",
+                        f"outbox:{row.id}",
+                        error=exc.message,
+                        attempts=attempts,
+                        next_attempt_at=retry_at.isoformat(timespec="seconds"),
+                    )
+                    report.retrying.append(row.id)
+                else:
+                    store.mark_outbox_failed(row.id, exc.message)
+                    store.audit(
+                        ACTOR,
+                        "send_failed",
+                        f"outbox:{row.id}",
+                        error=exc.message,
+                        attempts=attempts,
+                        transient=exc.transient,
+                    )
+                    report.failed.append(row.id)
+            if exc.transient:
+                report.deferred = len(due) - position - 1
+                break
+            continue
+        # Accepted: commit at once, so the window for a second send stays this small.
+        with store.transaction():
+            store.mark_outbox_sent(row.id)
+            store.audit(
+                ACTOR,
+                "sent",
+                f"outbox:{row.id}",
+                kind=row.kind,
+                to=row.to_address,
+                message_id=row.message_id,
+            )
+        report.sent.append(row.id)
+    return report
+
+
+def sink_from_settings(settings: Settings, tokens: AccessTokens | None = None) -> Sink:
+    """The configured sink: the folder outbox (default) or the SMTP server.
+
+    With `smtp.auth = "xoauth2"` the login takes its tokens from `tokens` (the daemon
+    passes the IMAP login's source, so one token serves both) or else from a new source
+    for the [oauth] section. Raises ConfigError when a secret or the [oauth] is missing.
+    """
+    if settings.outbox.sink == "smtp":
+        return SmtpSink(smtp_config(settings, tokens))
+    return OutboxFolder(settings.outbox_folder)
+
+
+def smtp_config(settings: Settings, tokens: AccessTokens | None = None) -> SmtpConfig:
+    smtp = settings.smtp
+    assert smtp is not None  # validated by Settings
+    password: str | None = None
+    if smtp.auth == "xoauth2":
+        if smtp.username is None:
+            raise ConfigError(
+                f"{settings.origin}: smtp.auth = 'xoauth2' needs smtp.username, "
+                "the mailbox the OAuth2 token belongs to"
+            )
+        tokens = tokens or token_source(settings)
+        if tokens is None:
+            raise ConfigError(
+                f"{settings.origin}: smtp.auth = 'xoauth2' needs an [oauth] section "
+                "(the same one as the IMAP login's, usually)"
+            )
+    else:
+        tokens = None
+        password = smtp.password()
+    return SmtpConfig(
+        host=smtp.host,
+        port=smtp.effective_port,
+        security=smtp.security,
+        username=smtp.username if password is not None or tokens is not None else None,
+        password=password,
+        timeout=smtp.timeout_seconds,
+        ca_file=smtp.tls_ca_file,
+        tokens=tokens,
+    )
