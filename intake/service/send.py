@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import email
 import email.policy
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
@@ -34,7 +36,10 @@ DEFAULT_MAX_ATTEMPTS = 72  # about three days at the capped delay
 
 
 class Sink(Protocol):
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+        """Deliver `message` to exactly `recipients` (the SMTP envelope), whatever its
+        To/Cc headers say."""
+        ...
 
 
 @dataclass
@@ -69,12 +74,43 @@ def parse_raw(raw: bytes) -> EmailMessage:
     return message
 
 
+# A bare addr-spec as the outbox stores it: nothing that needs quoting, no display name.
+_BARE_ADDRESS = re.compile(r"[^@\s<>()\[\],;:\"\\]+@[^@\s<>()\[\],;:\"\\]+")
+
+
+def envelope_recipients(to_address: str) -> list[str]:
+    """The SMTP envelope recipients of an outbox row: its stored addresses, nothing else.
+
+    A reply's row holds the one sender address it answers; a summary's or digest's the
+    clerks' addresses, comma-separated. The message's own To header is never read for
+    this: a display name the email package folds into extra addresses must not turn the
+    court into a relay. Raises a permanent SendError for a row without a usable address.
+    """
+    addresses = [a.strip().lower() for a in to_address.split(",") if a.strip()]
+    bad = [a for a in addresses if not _BARE_ADDRESS.fullmatch(a)]
+    if not addresses or bad:
+        shown = ", ".join(repr(a) for a in bad) or "none"
+        raise SendError(False, f"not sent: the row has no usable recipient address ({shown})")
+    return list(dict.fromkeys(addresses))
+
+
 def _send_one(sink: Sink, row: OutboxRow) -> None:
     assert row.raw is not None
+    recipients = envelope_recipients(row.to_address)
     try:
-        sink.send(parse_raw(row.raw))
+        message = parse_raw(row.raw)
+    except Exception as exc:  # bytes the email package cannot read back: never sendable
+        raise SendError(False, f"not sent: the message cannot be read ({exc})") from exc
+    try:
+        sink.send(message, recipients)
+    except SendError:
+        raise
     except OutboxFolderError as exc:  # disk full, no access: may clear up
         raise SendError(True, str(exc)) from exc
+    except (ValueError, TypeError, LookupError, UnicodeError) as exc:
+        # The message itself cannot be written out (a header the generator rejects):
+        # this row can never be sent, and the rows behind it must not wait for it.
+        raise SendError(False, f"not sent: the message cannot be written ({exc})") from exc
 
 
 def send_due(

@@ -154,14 +154,14 @@ def assert_delivered(handler: Recorder) -> None:
 
 def test_delivers_a_reply_with_its_threading_headers(server: tuple[Recorder, int]) -> None:
     handler, port = server
-    send(SmtpConfig("127.0.0.1", port, security="plain", timeout=5), reply_message())
+    send(SmtpConfig("127.0.0.1", port, security="plain", timeout=5), reply_message(), [ATTORNEY])
     assert_delivered(handler)
 
 
 def test_logs_in_before_sending(server: tuple[Recorder, int]) -> None:
     handler, port = server
     config = SmtpConfig("127.0.0.1", port, "plain", USER, PASSWORD, timeout=5)
-    send(config, reply_message())
+    send(config, reply_message(), [ATTORNEY])
     assert_delivered(handler)
 
 
@@ -169,7 +169,7 @@ def test_a_wrong_password_is_reported_without_the_password(server: tuple[Recorde
     handler, port = server
     config = SmtpConfig("127.0.0.1", port, "plain", USER, "wrong-guess", timeout=5)
     with pytest.raises(SendError) as caught:
-        send(config, reply_message())
+        send(config, reply_message(), [ATTORNEY])
     assert "check the username and password" in caught.value.message
     assert "wrong-guess" not in str(caught.value) and "wrong-guess" not in repr(config)
     assert handler.received == []
@@ -190,7 +190,7 @@ def test_4xx_is_transient_and_5xx_is_permanent(
 ) -> None:
     handler, port = server
     with pytest.raises(SendError) as caught:
-        send(SmtpConfig("127.0.0.1", port, "plain", timeout=5), reply_message())
+        send(SmtpConfig("127.0.0.1", port, "plain", timeout=5), reply_message(), [ATTORNEY])
     assert caught.value.transient is transient
     assert code in caught.value.message
     assert handler.received == []
@@ -199,7 +199,7 @@ def test_4xx_is_transient_and_5xx_is_permanent(
 def test_no_server_is_transient() -> None:
     port = free_port()  # nothing listens there
     with pytest.raises(SendError) as caught:
-        send(SmtpConfig("127.0.0.1", port, "plain", timeout=5), reply_message())
+        send(SmtpConfig("127.0.0.1", port, "plain", timeout=5), reply_message(), [ATTORNEY])
     assert caught.value.transient
     assert "cannot be reached" in caught.value.message
 
@@ -220,7 +220,7 @@ def test_starttls_with_login(certificate: tuple[Path, Path]) -> None:
         config = SmtpConfig(
             "127.0.0.1", port, "starttls", USER, PASSWORD, timeout=5, ca_file=certificate[0]
         )
-        send(config, reply_message())
+        send(config, reply_message(), [ATTORNEY])
     finally:
         controller.stop()
     assert_delivered(handler)
@@ -241,12 +241,12 @@ def test_implicit_tls_and_an_untrusted_certificate(certificate: tuple[Path, Path
     try:
         untrusted = SmtpConfig("127.0.0.1", port, "tls", USER, PASSWORD, timeout=5)
         with pytest.raises(SendError) as caught:
-            send(untrusted, reply_message())
+            send(untrusted, reply_message(), [ATTORNEY])
         assert "TLS failed" in caught.value.message
         trusted = SmtpConfig(
             "127.0.0.1", port, "tls", USER, PASSWORD, timeout=5, ca_file=certificate[0]
         )
-        send(trusted, reply_message())
+        send(trusted, reply_message(), [ATTORNEY])
     finally:
         controller.stop()
     assert_delivered(handler)
@@ -256,3 +256,14 @@ def test_plain_smtp_is_refused_for_a_remote_host() -> None:
     with pytest.raises(ValueError, match="loopback"):
         SmtpConfig("smtp.example.gov", 25, "plain")
     assert SmtpConfig("::1", 25, "plain").host == "::1"
+
+
+def test_only_the_given_recipient_gets_the_message_whatever_its_to_header_lists(
+    server: tuple[Recorder, int],
+) -> None:
+    handler, port = server
+    message = reply_message()
+    del message["To"]
+    message["To"] = "victim@example.org, cc <other@example.net>, " + ATTORNEY
+    send(SmtpConfig("127.0.0.1", port, security="plain", timeout=5), message, [ATTORNEY])
+    assert [got.rcpt_tos for got in handler.received] == [[ATTORNEY]]

@@ -31,7 +31,7 @@ from intake.service.daemon import Daemon
 from intake.service.runtime import load_runtime
 from intake.service.send import sink_from_settings
 from intake.service.systemd import Notifier
-from tests.integration.test_smtp import Recorder, free_port, reply_message
+from tests.integration.test_smtp import ATTORNEY, Recorder, free_port, reply_message
 from tests.unit.oauth_endpoint import TokenEndpoint
 
 pytestmark = pytest.mark.integration
@@ -121,7 +121,7 @@ def test_a_token_from_the_endpoint_logs_in_and_the_message_goes(
     handler, port = relay
     sink = sink_from_settings(load_settings(_config(tmp_path, endpoint, port)))
     assert isinstance(sink, SmtpSink) and sink.config.auth == "xoauth2"
-    sink.send(_message())
+    sink.send(_message(), [ATTORNEY])
     assert endpoint.requests[0]["grant_type"] == "refresh_token"
     assert handler.presented == endpoint.issued == ["access-1"]
     assert len(handler.received) == 1
@@ -144,13 +144,13 @@ def test_a_refused_token_is_dropped_and_the_next_try_fetches_a_new_one(
 
     with caplog.at_level(logging.DEBUG):
         with pytest.raises(SendError) as caught:
-            sink.send(_message())
+            sink.send(_message(), [ATTORNEY])
         assert caught.value.transient
         assert "535" in caught.value.message
         assert "refused the OAuth2 token of " + MAILBOX in caught.value.message
         assert handler.received == []
 
-        sink.send(_message())  # the next attempt: a fresh token, and the mail goes
+        sink.send(_message(), [ATTORNEY])  # the next attempt: a fresh token, and the mail goes
     assert handler.presented == ["access-1", "access-2"]
     assert len(endpoint.requests) == 2
     assert len(handler.received) == 1

@@ -6,7 +6,7 @@ import datetime as dt
 import email
 import email.policy
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -65,9 +65,11 @@ class FlakySink:
         self.errors = list(errors)
         self.tries = 0
         self.accepted: list[EmailMessage] = []
+        self.recipients: list[list[str]] = []
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
         self.tries += 1
+        self.recipients.append(list(recipients))
         if self.errors:
             raise self.errors.pop(0)
         self.accepted.append(message)
@@ -171,6 +173,72 @@ def test_a_send_repeated_after_a_crash_leaves_one_file(store: Store, tmp_path: P
     folder = OutboxFolder(tmp_path / "outbox")
     row = store.get_outbox(row_id)
     assert row is not None and row.raw is not None
-    folder.send(parse_raw(row.raw))
+    folder.send(parse_raw(row.raw), [row.to_address])
     assert send_due(store, folder, now=T0).sent == [row_id]
     assert len(list((tmp_path / "outbox").glob("*.eml"))) == 1
+
+
+def test_the_envelope_recipient_is_the_rows_address_whatever_the_to_header_says(
+    store: Store,
+) -> None:
+    """A To header that lists victims (as a folded display name can) sends to nobody but
+    the address the row was queued for."""
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["From"] = "ecf-training@canb.example.gov"
+    message["To"] = "victim@example.org, other@example.net, attorney9@example-law.com"
+    message["Message-ID"] = "<reply-9@canb.example.gov>"
+    message.set_content("Reply.")
+    with store.transaction():
+        store.enqueue_reply(
+            request_id=None,
+            message_id="<reply-9@canb.example.gov>",
+            kind="reply",
+            to_address="attorney9@example-law.com",
+            subject="Re: waiver",
+            body="Reply.",
+            raw=message.as_bytes(),
+        )
+    sink = FlakySink()
+    assert len(send_due(store, sink, now=T0).sent) == 1
+    assert sink.recipients == [["attorney9@example-law.com"]]
+
+
+@pytest.mark.parametrize(
+    "to_address", ["", "Notice <victim@example.org>", "a@b.example, undisclosed:;", "no address"]
+)
+def test_a_row_without_a_usable_recipient_fails_and_the_rows_behind_it_go(
+    store: Store, to_address: str
+) -> None:
+    message = EmailMessage(policy=email.policy.SMTP)
+    message["Message-ID"] = "<odd@canb.example.gov>"
+    message.set_content("Reply.")
+    with store.transaction():
+        bad = store.enqueue_reply(
+            request_id=None,
+            message_id="<odd@canb.example.gov>",
+            kind="reply",
+            to_address=to_address,
+            subject="Re: waiver",
+            body="Reply.",
+            raw=message.as_bytes(),
+        )
+    good = queue(store, 2)
+    sink = FlakySink()
+    report = send_due(store, sink, now=T0)
+    assert report.failed == [bad] and report.sent == [good]
+    row = store.get_outbox(bad)
+    assert row is not None and row.status == "failed"
+    assert row.last_error is not None and "no usable recipient" in row.last_error
+
+
+def test_a_message_the_sink_cannot_write_fails_alone(store: Store) -> None:
+    bad, good = queue(store, 1), queue(store, 2)
+
+    class Refusing(FlakySink):
+        def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+            if "attorney1@" in recipients[0]:
+                raise ValueError("invalid group syntax in To")
+            super().send(message, recipients)
+
+    report = send_due(store, Refusing(), now=T0)
+    assert report.failed == [bad] and report.sent == [good]

@@ -438,3 +438,33 @@ def test_any_subject_name_or_references_yield_only_our_headers(
     assert [a.addr_spec for a in message["To"].addresses] == ["jane.doe@example-law.com"]
     assert message["Subject"].startswith("Re: ")
     assert "\n" not in message["Subject"] and "\r" not in message["Subject"]
+
+
+@pytest.mark.parametrize(
+    "display_name",
+    [
+        "Notice to <victim@example.org>, cc <other@example.net>, bcc <third@example.com>",
+        "Jane Doe, Esq. | Partner | Doe & Roe LLP | 100 Main Street | Suite 2000 | Oakland CA",
+        "undisclosed-recipients: victim@example.org;",
+        '"Jane" <x@example.org>',
+        "Doe, Jane",
+    ],
+)
+def test_the_reply_is_addressed_to_the_sender_alone_whatever_the_display_name(
+    rules: Rules, display_name: str
+) -> None:
+    reply, _ = reply_for([], rules, envelope(sender_name=display_name))
+    message = to_email_message(reply)
+    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    addresses = parsed["To"].addresses
+    assert [a.addr_spec for a in addresses] == ["jane.doe@example-law.com"]
+    assert addresses[0].display_name == ""
+
+
+def test_an_ordinary_display_name_is_kept_on_the_reply(rules: Rules) -> None:
+    for name in ("Jane Doe", "José Ñúñez-García", "Mary O'Brien Jr."):
+        reply, _ = reply_for([], rules, envelope(sender_name=name))
+        parsed = email.message_from_bytes(
+            to_email_message(reply).as_bytes(), policy=email.policy.default
+        )
+        assert parsed["To"].addresses[0].display_name == name

@@ -43,7 +43,7 @@ def test_a_second_write_of_the_same_message_is_a_no_op(tmp_path: Path) -> None:
     assert second == first and written and not again
     assert first.stat().st_mtime_ns == before
     assert b"first" in first.read_bytes() and b"second" not in first.read_bytes()
-    OutboxFolder(tmp_path).send(message(body="third"))
+    OutboxFolder(tmp_path).send(message(body="third"), ["jane@example.test"])
     assert len(list(tmp_path.iterdir())) == 1
 
 

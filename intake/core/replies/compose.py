@@ -13,6 +13,7 @@ import datetime as dt
 import email.policy
 import email.utils
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address
@@ -238,13 +239,31 @@ def compose_reply(
     )
 
 
+# A display name kept on the reply's To: letters (any script), digits, spaces and the
+# marks of ordinary names. Anything else (",", "<", "@", ":", ";", quotes, a very long
+# signature) could be folded by the email package into more addresses or a group: such a
+# name is dropped, and the reply is addressed to the bare address.
+_PLAIN_NAME = re.compile(r"[^\W_]+(?:[ .'\-]+[^\W_]+)*\.?")
+_MAX_NAME_CHARS = 64
+
+
+def recipient_name(name: str | None) -> str:
+    """The sender's display name as the reply's To shows it, or "" when it is odd."""
+    cleaned = clean_text(name, limit=500)
+    if len(cleaned) > _MAX_NAME_CHARS or not _PLAIN_NAME.fullmatch(cleaned):
+        return ""
+    return cleaned
+
+
 def to_email_message(reply: Reply) -> EmailMessage:
     """The reply as a multipart/alternative message (plain text first, then HTML)."""
     message = EmailMessage(policy=email.policy.SMTP)
     message["From"] = Address(
         display_name=clean_text(reply.from_name), addr_spec=clean_text(reply.from_address)
     )
-    message["To"] = Address(display_name=clean_text(reply.to_name), addr_spec=clean_text(reply.to))
+    message["To"] = Address(
+        display_name=recipient_name(reply.to_name), addr_spec=clean_text(reply.to)
+    )
     message["Subject"] = clean_text(reply.subject, limit=300)
     message["Date"] = email.utils.format_datetime(reply.date)
     message["Message-ID"] = clean_text(reply.message_id)

@@ -14,6 +14,7 @@ import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -74,5 +75,9 @@ class OutboxFolder:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+        # The file is the message as it would go out; whoever takes it from the folder
+        # reads its recipient from the To header, which compose_reply writes as the one
+        # sender address (`recipients` is that same address).
+        del recipients
         write_eml(self.folder, message)

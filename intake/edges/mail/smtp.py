@@ -23,6 +23,7 @@ import ipaddress
 import smtplib
 import socket
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -129,8 +130,14 @@ def _where(config: SmtpConfig) -> str:
     return f"SMTP server {config.host}:{config.port}"
 
 
-def send(config: SmtpConfig, message: EmailMessage) -> None:
-    """Deliver `message` to its To/Cc/Bcc recipients through the configured server."""
+def send(config: SmtpConfig, message: EmailMessage, recipients: Sequence[str]) -> None:
+    """Deliver `message` to exactly `recipients` through the configured server.
+
+    The envelope recipients are given, never read from the message's To/Cc/Bcc: a
+    header built from a stranger's display name must not choose where mail goes.
+    """
+    if not recipients:
+        raise SendError(False, "not sent: no recipient")
     where = _where(config)
     try:
         client = _connect(config)
@@ -147,7 +154,7 @@ def send(config: SmtpConfig, message: EmailMessage) -> None:
     except (OSError, smtplib.SMTPException) as exc:  # refused, unreachable, timeout, DNS
         raise SendError(True, f"{where} cannot be reached: {_os_reason(exc)}") from exc
     try:
-        _deliver(client, config, message, where)
+        _deliver(client, config, message, list(recipients), where)
     except SendError:
         raise
     except smtplib.SMTPServerDisconnected as exc:
@@ -250,15 +257,21 @@ class SmtpSink:
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
 
-    def send(self, message: EmailMessage) -> None:
-        send(self.config, message)
+    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+        send(self.config, message, recipients)
 
 
-def _deliver(client: smtplib.SMTP, config: SmtpConfig, message: EmailMessage, where: str) -> None:
+def _deliver(
+    client: smtplib.SMTP,
+    config: SmtpConfig,
+    message: EmailMessage,
+    recipients: list[str],
+    where: str,
+) -> None:
     if config.auth is not None:
         _login(client, config, where)
     try:
-        refused = client.send_message(message)
+        refused = client.send_message(message, to_addrs=recipients)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         detail = "; ".join(
