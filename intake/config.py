@@ -256,7 +256,8 @@ class ReplyConfig(_Section):
     from_name: str = "CM/ECF Training"
     questions_to: str | None = Field(default=None, description="Default: own_address")
     registration_url: str = "https://train.uscourts.gov/"
-    time_zone: str = "America/Los_Angeles"
+    # The court's clock: every time a person reads (CLI, pages, digest, replies) is in it.
+    time_zone: str = Field(default="America/Los_Angeles", description="an IANA time zone name")
     # At most this many replies to one sender per court day: two auto-responders that
     # slip through every header check still stop.
     daily_limit_per_sender: int = Field(default=5, ge=1, le=1000)
@@ -264,6 +265,13 @@ class ReplyConfig(_Section):
         default=None, description="Right-hand side of our Message-IDs; default: from_address's"
     )
     templates_dir: Path | None = Field(default=None, description="Default: the project's")
+
+    @model_validator(mode="after")
+    def _time_zone_is_known(self) -> ReplyConfig:
+        from intake.core.clock import court_zone
+
+        court_zone(self.time_zone)  # a ValueError naming the zone
+        return self
 
 
 class ClerkConfig(_Section):
@@ -347,6 +355,11 @@ class Settings(_Section):
         if self.outbox.sink == "smtp" and self.smtp is None:
             raise ValueError("outbox.sink = 'smtp' needs an [smtp] section (host, ...)")
         return self
+
+    @property
+    def court_time_zone(self) -> str:
+        """The court's clock, for every time shown to a person."""
+        return self.reply.time_zone
 
     @property
     def outbox_folder(self) -> Path:

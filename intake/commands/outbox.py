@@ -45,7 +45,8 @@ Sends every queued message whose next attempt is due, and says how many wait for
 A temporary failure (connection refused, 4xx) is retried with a growing delay; a
 permanent one (5xx), or too many attempts, marks it failed (see `intake outbox list
 --status failed`, then `requeue`).
-Exit status: 0 when all went out, 1 when some did not.
+Exit status: 0 when all went out, 1 when some did not (failed, to be retried, or
+still queued for a later attempt).
 """
 
 REQUEUE_EPILOG = """\
@@ -103,6 +104,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from intake.commands.state_help import store_problem
     from intake.config import ConfigError, load_settings
+    from intake.core.clock import person_time
     from intake.edges.store import Store, StoreError
     from intake.service.send import send_due, sink_from_settings
 
@@ -119,8 +121,13 @@ def run(args: argparse.Namespace) -> int:
                 if not rows:
                     what = f"{args.status} " if args.status else ""
                     print(f"no {what}messages in the outbox (state: {store.path})")
+                tz = settings.court_time_zone
                 for row in rows:
-                    when = row.sent_at or f"next {row.next_attempt_at or '-'}"
+                    if row.sent_at:
+                        when = person_time(row.sent_at, tz)
+                    else:
+                        due = row.next_attempt_at
+                        when = f"next {person_time(due, tz) if due else 'now'}"
                     error = f"  [{row.last_error}]" if row.last_error else ""
                     print(
                         f"#{row.id}  {row.status:<6}  {row.kind:<7}  {row.to_address}  "
@@ -152,8 +159,10 @@ def run(args: argparse.Namespace) -> int:
                 # A message that failed a moment ago is not due yet: without this line
                 # "0 sent, 0 to retry" reads as if the outbox were empty.
                 first = min((row.next_attempt_at or "" for row in waiting), default="")
-                print(f"outbox: {len(waiting)} still queued (next attempt {first or 'now'})")
-            return 1 if report.failed or report.retrying else 0
+                next_at = person_time(first, settings.court_time_zone) if first else "now"
+                print(f"outbox: {len(waiting)} still queued (next attempt {next_at})")
+            # "0 when all went out": a message left queued did not go out.
+            return 1 if report.failed or report.retrying or waiting else 0
     except (StoreError, sqlite3.Error) as exc:
         print(f"intake outbox: {store_problem(settings, exc)}", file=sys.stderr)
         return 1

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from intake.commands.arguments import record_id
 from intake.commands.common import add_config_argument, install_templates
 from intake.commands.help_format import HelpFormatter
+from intake.core.clock import COURT_TIME_ZONE
 
 # Heavy modules are imported in the functions that use them: building the parser
 # (every `intake` command, `intake --help`) must stay quick (see intake/commands/cli.py).
@@ -243,6 +244,7 @@ def _store(settings: Settings) -> Iterator[Store]:
 
 
 def list_requests(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from intake.core.clock import person_time
     from intake.edges.store import RequestStatus
 
     status = RequestStatus(args.status) if args.status else None
@@ -267,7 +269,7 @@ def list_requests(args: argparse.Namespace, settings: Settings, store: Store) ->
                 (assessment.attorney_name if assessment else None) or request.attorney_name or "",
                 str(len(store.request_documents(request.id))),
                 nefs,
-                request.updated_at,
+                person_time(request.updated_at, settings.court_time_zone),
             )
         )
     print(_table(rows))
@@ -292,23 +294,33 @@ def show_request(args: argparse.Namespace, settings: Settings, store: Store) -> 
     if args.json:
         print(json.dumps(_request_json(store, request, full=True), indent=2))
         return 0
-    print("\n".join(render_request(store, request)))
+    print("\n".join(render_request(store, request, time_zone=settings.court_time_zone)))
     return 0
 
 
-def render_request(store: Store, request: RequestRow) -> list[str]:
-    """Every message, document, fact and finding of one request, for a person to read."""
+def render_request(
+    store: Store, request: RequestRow, *, time_zone: str = COURT_TIME_ZONE
+) -> list[str]:
+    """Every message, document, fact and finding of one request, for a person to read
+    (times on the court's clock)."""
+    from intake.core.clock import person_time
+
+    def at(stamp: str | None) -> str:
+        return person_time(stamp, time_zone)
+
     lines = [
         f"Request {request.id}: {request.status.value.upper()}",
         f"  attorney   {request.attorney_name or '(name unknown)'} <{request.attorney}>",
-        f"  opened     {request.created_at}    updated {request.updated_at}",
+        f"  opened     {at(request.created_at)}    updated {at(request.updated_at)}",
     ]
+    if request.completed_at:
+        lines.append(f"  complete   since {at(request.completed_at)}")
     if request.closed_reason:
         lines.append(f"  closed     {request.closed_reason}")
 
     messages = store.messages(request_id=request.id)
     lines += ["", f"Emails ({len(messages)})"]
-    lines += [f"  {_message_line(m)}" for m in messages]
+    lines += [f"  {_message_line(m, at)}" for m in messages]
 
     held = store.request_documents(request.id)
     assessment = store.latest_assessment(request.id)
@@ -322,13 +334,13 @@ def render_request(store: Store, request: RequestRow) -> list[str]:
 
     trail = store.audit_trail(f"request:{request.id}")
     lines += ["", "History"]
-    lines += [f"  {_audit_line(row)}" for row in trail]
+    lines += [f"  {_audit_line(row, at)}" for row in trail]
     return lines
 
 
-def _message_line(message: MessageRow) -> str:
+def _message_line(message: MessageRow, at: Callable[[str | None], str]) -> str:
     line = (
-        f"#{message.id} {message.received_at}  {message.status.value:<9}  "
+        f"#{message.id} {at(message.received_at)}  {message.status.value:<9}  "
         f"{message.folder} uid {message.uid}  {message.subject or '(no subject)'!r}"
     )
     if message.error:
@@ -409,10 +421,10 @@ def _assessment_lines(assessment: Assessment) -> list[str]:
     return lines
 
 
-def _audit_line(row: AuditRow) -> str:
+def _audit_line(row: AuditRow, at: Callable[[str | None], str]) -> str:
     detail = json.loads(row.detail)
     shown = ", ".join(f"{k}={v}" for k, v in detail.items() if v not in ([], None, ""))
-    return f"{row.at}  {row.actor:<10} {row.action}" + (f"  ({shown})" if shown else "")
+    return f"{at(row.at)}  {row.actor:<10} {row.action}" + (f"  ({shown})" if shown else "")
 
 
 def _request_json(store: Store, request: RequestRow, *, full: bool = False) -> dict[str, Any]:

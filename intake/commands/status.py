@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from intake.commands.common import add_config_argument
 from intake.commands.help_format import HelpFormatter
+from intake.core.clock import COURT_TIME_ZONE
 
 # Heavy modules are imported in the functions that use them: building the parser
 # (every `intake` command, `intake --help`) must stay quick (see intake/commands/cli.py).
@@ -91,15 +92,21 @@ def _counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "none"
 
 
-def render(status: dict[str, Any]) -> str:
+def render(status: dict[str, Any], time_zone: str = COURT_TIME_ZONE) -> str:
+    """For a person: every time on the court's clock (the JSON keeps the stored ISO stamps)."""
+    from intake.core.clock import person_time
+
+    def at(stamp: str | None) -> str:
+        return person_time(stamp, time_zone)
+
     lines = []
     poll = status["last_poll"]
     if poll is None:
         lines.append("last poll:  none recorded (no poll yet)")
     elif poll["ok"]:
-        lines.append(f"last poll:  {poll['finished_at']}  ok: {poll['result']}")
+        lines.append(f"last poll:  {at(poll['finished_at'])}  ok: {poll['result']}")
     else:
-        lines.append(f"last poll:  {poll['finished_at']}  FAILED: {poll['error']}")
+        lines.append(f"last poll:  {at(poll['finished_at'])}  FAILED: {poll['error']}")
     backlog = status["backlog"]
     lines.append(
         f"backlog:    {backlog['failed_messages']} failed message(s) to retry "
@@ -112,9 +119,9 @@ def render(status: dict[str, Any]) -> str:
     if any(failures.values()):
         lines.append("recent failures:")
         for p in failures["polls"]:
-            lines.append(f"  poll     {p['started_at']}  {p['error']}")
+            lines.append(f"  poll     {at(p['started_at'])}  {p['error']}")
         for m in failures["messages"]:
-            lines.append(f"  message  #{m['id']} {m['received_at']}  {m['error']}")
+            lines.append(f"  message  #{m['id']} {at(m['received_at'])}  {m['error']}")
         for o in failures["outbox"]:
             lines.append(f"  outbox   #{o['id']} {o['kind']} to {o['to']}  {o['error']}")
     return "\n".join(lines)
@@ -136,6 +143,9 @@ def run(args: argparse.Namespace) -> int:
     except (StoreError, sqlite3.Error) as exc:
         print(f"intake status: {store_problem(settings, exc)}", file=sys.stderr)
         return 1
-    print(json.dumps(status, indent=None) if args.json else render(status))
+    if args.json:
+        print(json.dumps(status, indent=None))
+    else:
+        print(render(status, settings.court_time_zone))
     poll = status["last_poll"]
     return LAST_POLL_FAILED if poll is not None and not poll["ok"] else 0

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from intake.core.clock import COURT_TIME_ZONE, at_court, person_time
 from intake.edges.store import Store
 
 ALERT = "alert"
@@ -53,16 +54,21 @@ class FailureStreak:
 
 
 def alert_message(
-    streak: FailureStreak, *, to_address: str, from_address: str, now: dt.datetime
+    streak: FailureStreak,
+    *,
+    to_address: str,
+    from_address: str,
+    now: dt.datetime,
+    time_zone: str = COURT_TIME_ZONE,
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = from_address
     message["To"] = to_address
     message["Subject"] = f"intake: {streak.count} polls of the court mailbox failed in a row"
-    message["Date"] = format_datetime(now)
+    message["Date"] = format_datetime(at_court(now, time_zone))
     message["Message-ID"] = make_msgid(domain=from_address.rpartition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"
-    since = streak.since.isoformat(timespec="seconds") if streak.since else "?"
+    since = person_time(streak.since, time_zone) if streak.since else "?"
     message.set_content(
         f"The intake daemon on {socket.gethostname()} has failed {streak.count} polls in a "
         f"row, since {since}.\n\n"

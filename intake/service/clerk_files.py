@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from intake.core.clock import at_court, parse_stamp
 from intake.core.model import Document, DocumentKind, Envelope
 from intake.core.replies.business_days import local_date
 from intake.core.summary.mail import digest_message, packet_filename, summary_message
@@ -28,7 +29,7 @@ from intake.core.summary.pages import RequestRow as IndexRow
 from intake.core.summary.view import RequestFacts, SummaryView, build_summary
 from intake.edges.durable import write_atomically, write_once
 from intake.edges.store import RequestRow, RequestStatus, Store
-from intake.service.enqueue import DIGEST, Outgoing, new_message_id, parse_stamp
+from intake.service.enqueue import DIGEST, Outgoing, new_message_id
 
 DOCUMENTS_DIR = "documents"
 SUMMARIES_DIR = "summaries"
@@ -168,7 +169,7 @@ def render_owed_summaries(store: Store, outgoing: Outgoing, *, actor: str) -> se
             from_address=outgoing.reply.from_address,
             to_addresses=[a.strip() for a in row.to_address.split(",")],
             message_id=row.message_id,
-            date=now,
+            date=at_court(now, outgoing.time_zone),
         )
         with store.transaction():
             store.set_outbox_message(
@@ -222,7 +223,7 @@ def queue_digest(
         from_address=outgoing.reply.from_address,
         to_addresses=outgoing.clerk_addresses,
         message_id=new_message_id(outgoing.message_id_domain),
-        date=now,
+        date=at_court(now, outgoing.time_zone),
     )
     with store.transaction():
         outbox_id = store.enqueue_reply(

@@ -37,6 +37,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from intake.config import ConfigError, Settings
+from intake.core.clock import person_time
 from intake.core.replies.render import install as install_templates
 from intake.edges.mail.source import MailSource, SourceError
 from intake.edges.oauth import TokenSource
@@ -297,13 +298,14 @@ class Daemon:
     def _poll_succeeded(self, runtime: Runtime, started: dt.datetime, summary: str) -> None:
         if self.streak.succeeded():
             log.warning("polling works again after failures")
-        self.last_poll = f"last poll {_clock(started)}: {summary}"
+        self.last_poll = f"last poll {_clock(started, runtime.settings.court_time_zone)}: {summary}"
         log.info("poll: %s", summary)
         self._record(runtime, started, ok=True, result=summary, error=None)
 
     def _poll_failed(self, runtime: Runtime, started: dt.datetime, error: str) -> None:
         alert_due = self.streak.failed(error, started)
-        self.last_poll = f"last poll {_clock(started)} FAILED: {error}"
+        when = _clock(started, runtime.settings.court_time_zone)
+        self.last_poll = f"last poll {when} FAILED: {error}"
         log.error("poll failed (%d in a row): %s", self.streak.count, error)
         self._record(runtime, started, ok=False, result="failed", error=error)
         if alert_due:
@@ -327,6 +329,7 @@ class Daemon:
             to_address=to_address,
             from_address=settings.reply.from_address or settings.own_address,
             now=utc_now(),
+            time_zone=settings.court_time_zone,
         )
         try:
             with Store.open(settings.state_dir) as store:
@@ -411,8 +414,9 @@ def send_digest_now(runtime: Runtime) -> int | None:
     return outbox_id
 
 
-def _clock(moment: dt.datetime) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+def _clock(moment: dt.datetime, time_zone: str) -> str:
+    """`systemctl status` is read by a person: the court's clock, with its abbreviation."""
+    return person_time(moment, time_zone)
 
 
 def run_daemon(

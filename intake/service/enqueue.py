@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from intake.config import Settings
+from intake.core.clock import parse_stamp
 from intake.core.model import Assessment, Document, Envelope
 from intake.core.policy.rules import Rules
 from intake.core.replies.business_days import local_date
@@ -81,10 +82,6 @@ def court_day_start(now: dt.datetime, time_zone: str) -> dt.datetime:
     """Midnight at the court of the day `now` falls on (the per-day limit's day)."""
     day = local_date(now, time_zone)
     return dt.datetime.combine(day, dt.time(), tzinfo=ZoneInfo(time_zone))
-
-
-def parse_stamp(value: str | None) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(value) if value else None
 
 
 def queue_reply(

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import holidays
 
-COURT_TIME_ZONE = "America/Los_Angeles"
+from intake.core.clock import COURT_TIME_ZONE, court_zone
 
 
 @lru_cache(maxsize=64)
@@ -50,7 +49,7 @@ def local_date(moment: dt.datetime, time_zone: str = COURT_TIME_ZONE) -> dt.date
     """The calendar day `moment` falls on at the court."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("a time zone-aware datetime is needed to know the court's day")
-    return moment.astimezone(ZoneInfo(time_zone)).date()
+    return moment.astimezone(court_zone(time_zone)).date()
 
 
 def decision_window(

@@ -21,8 +21,9 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+from intake.core.clock import COURT_TIME_ZONE, at_court
 from intake.core.model import Assessment, Document, Envelope
-from intake.core.replies.business_days import COURT_TIME_ZONE, decision_window, local_date
+from intake.core.replies.business_days import decision_window, local_date
 from intake.core.replies.headers import clean_text, message_ids, reply_subject, thread_references
 from intake.core.replies.render import render
 from intake.core.replies.situation import (
@@ -233,7 +234,9 @@ def compose_reply(
         message_id=fixed_id[0],
         in_reply_to=in_reply_to,
         references=references,
-        date=now,
+        # The Date: header on the court's clock (-0800, not +0000): the attorney's mail
+        # client shows it in their own zone either way, a raw header reads as the court's.
+        date=at_court(now, settings.time_zone),
         text=text,
         html=html,
     )

@@ -8,10 +8,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from intake.core.clock import COURT_TIME_ZONE, person_time
 from intake.core.model import Status
-from intake.core.replies.business_days import COURT_TIME_ZONE, long_date
+from intake.core.replies.business_days import long_date
 from intake.core.replies.render import render
-from intake.core.summary.view import STATUS_LABELS, SummaryView, local_time
+from intake.core.summary.view import STATUS_LABELS, SummaryView
 
 # Groups of the digest, most urgent first.
 DIGEST_ORDER = (
@@ -81,7 +82,7 @@ def _rows(rows: Sequence[RequestRow], time_zone: str) -> list[_RowView]:
             attorney=r.attorney,
             status=r.status,
             status_label=_label(r.status),
-            updated=local_time(r.updated_at, time_zone),
+            updated=person_time(r.updated_at, time_zone),
             link=safe_link(r.link),
         )
         for r in rows
@@ -105,7 +106,7 @@ def render_index(
     context = {
         "title": title,
         "rows": _rows(ordered, time_zone),
-        "generated_at": local_time(generated_at, time_zone),
+        "generated_at": person_time(generated_at, time_zone),
     }
     return render("summary/index.html.j2", context, templates)
 

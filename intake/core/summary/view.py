@@ -11,11 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
+from intake.core.clock import COURT_TIME_ZONE, person_time
 from intake.core.documents.courts import court_name
 from intake.core.model import Assessment, Document, DocumentKind, Evidence, Status
-from intake.core.replies.business_days import COURT_TIME_ZONE
 from intake.core.replies.headers import clean_text
 from intake.core.replies.situation import document_lines
 
@@ -141,14 +140,6 @@ class SummaryView:
         return f"{counted} of {required} required"
 
 
-def local_time(moment: dt.datetime, time_zone: str = COURT_TIME_ZONE) -> str:
-    """'2026-11-20 23:30 PST' in the court's time zone (UTC assumed for naive values)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    local = moment.astimezone(ZoneInfo(time_zone))
-    return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
-
-
 def _clerk_missing(item: str) -> str:
     """A 'still missing' item of the assessment as a sentence: the affirmations'
     descriptions are predicates without a subject ('understands that ...')."""
@@ -254,10 +245,10 @@ def build_summary(
         letter_status=LETTER_LABELS.get(assessment.letter.value, assessment.letter.value),
         qualifying_nefs=assessment.qualifying_nefs,
         required_nefs=assessment.required_nefs,
-        opened_at=local_time(request.opened_at, time_zone),
-        updated_at=local_time(request.updated_at, time_zone),
-        completed_at=local_time(request.completed_at, time_zone) if request.completed_at else None,
-        generated_at=local_time(generated_at, time_zone),
+        opened_at=person_time(request.opened_at, time_zone),
+        updated_at=person_time(request.updated_at, time_zone),
+        completed_at=person_time(request.completed_at, time_zone) if request.completed_at else None,
+        generated_at=person_time(generated_at, time_zone),
         nefs=_nef_rows(assessment, documents),
         findings=tuple(
             FindingView(
