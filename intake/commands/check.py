@@ -155,10 +155,16 @@ def run(args: argparse.Namespace) -> int:
             continue
         checked = check_bytes(path.name, data, rules, limits)
         if args.json:
-            line = check_json(str(path), checked.envelope, checked.documents, checked.assessment)
+            line = check_json(
+                str(path), checked.envelope, checked.documents, checked.assessment, rules
+            )
             print(json.dumps(line, ensure_ascii=False))
         else:
             if i > 1:
                 print()
-            print(render_table(str(path), checked.envelope, checked.documents, checked.assessment))
+            print(
+                render_table(
+                    str(path), checked.envelope, checked.documents, checked.assessment, rules
+                )
+            )
     return status

@@ -21,6 +21,7 @@ from intake.core.clock import COURT_TIME_ZONE
 if TYPE_CHECKING:
     from intake.config import Settings
     from intake.core.model import Assessment, Document, Evidence, NefVerdict
+    from intake.core.policy.rules import Rules
     from intake.edges.mail.source import MailSource
     from intake.edges.store import AuditRow, MessageRow, RequestRow, Store
     from intake.service.reprocess import RetryResult
@@ -288,18 +289,21 @@ def _table(rows: list[tuple[str, ...]]) -> str:
 
 
 def show_request(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from intake.core.policy.rules import load_rules
+
     request = store.get_request(args.id)
     if request is None:
         raise CommandError(f"no request {args.id} (see `intake requests list`)")
+    rules = load_rules(settings.rules_dir)
     if args.json:
-        print(json.dumps(_request_json(store, request, full=True), indent=2))
+        print(json.dumps(_request_json(store, request, rules), indent=2))
         return 0
-    print("\n".join(render_request(store, request, time_zone=settings.court_time_zone)))
+    print("\n".join(render_request(store, request, rules, time_zone=settings.court_time_zone)))
     return 0
 
 
 def render_request(
-    store: Store, request: RequestRow, *, time_zone: str = COURT_TIME_ZONE
+    store: Store, request: RequestRow, rules: Rules, *, time_zone: str = COURT_TIME_ZONE
 ) -> list[str]:
     """Every message, document, fact and finding of one request, for a person to read
     (times on the court's clock)."""
@@ -330,7 +334,7 @@ def render_request(
         lines += _document_lines(index + 1, document, message, verdict)
 
     lines += ["", "Assessment"]
-    lines += _assessment_lines(assessment) if assessment else ["  (not assessed yet)"]
+    lines += _assessment_lines(assessment, rules) if assessment else ["  (not assessed yet)"]
 
     trail = store.audit_trail(f"request:{request.id}")
     lines += ["", "History"]
@@ -407,13 +411,13 @@ def _document_lines(
     return lines
 
 
-def _assessment_lines(assessment: Assessment) -> list[str]:
+def _assessment_lines(assessment: Assessment, rules: Rules) -> list[str]:
     lines = [
         f"  {assessment.status.value.upper()}: {assessment.qualifying_nefs} of "
         f"{assessment.required_nefs} NEFs count, letter {assessment.letter.value}, "
         f"attorney {assessment.attorney_name or 'unknown'}"
     ]
-    lines += [f"  still needed: {item}" for item in assessment.missing]
+    lines += [f"  still needed: {rules.still_needed(item)}" for item in assessment.missing]
     for finding in assessment.findings:
         about = f" ({finding.document})" if finding.document else ""
         lines.append(f"  * [{finding.code}] {finding.message}{about}")
@@ -427,7 +431,11 @@ def _audit_line(row: AuditRow, at: Callable[[str | None], str]) -> str:
     return f"{at(row.at)}  {row.actor:<10} {row.action}" + (f"  ({shown})" if shown else "")
 
 
-def _request_json(store: Store, request: RequestRow, *, full: bool = False) -> dict[str, Any]:
+def _request_json(store: Store, request: RequestRow, rules: Rules | None = None) -> dict[str, Any]:
+    """A request as JSON: its row; with `rules`, in full, its documents and assessment in
+    the shape of `intake check --json` (SPEC 5), its emails and its history."""
+    from intake.core.report import assessment_json, document_json
+
     assessment = store.latest_assessment(request.id)
     out: dict[str, Any] = {
         "id": request.id,
@@ -440,7 +448,7 @@ def _request_json(store: Store, request: RequestRow, *, full: bool = False) -> d
         "documents": len(store.request_documents(request.id)),
         "qualifying_nefs": assessment.qualifying_nefs if assessment else None,
     }
-    if full:
+    if rules is not None:
         out["messages"] = [
             {
                 "id": m.id,
@@ -455,10 +463,10 @@ def _request_json(store: Store, request: RequestRow, *, full: bool = False) -> d
             for m in store.messages(request_id=request.id)
         ]
         out["documents"] = [
-            {**document.model_dump(mode="json"), "message": message}
-            for document, message in store.request_documents(request.id)
+            {**document_json(document, index, assessment), "message": message}
+            for index, (document, message) in enumerate(store.request_documents(request.id))
         ]
-        out["assessment"] = assessment.model_dump(mode="json") if assessment else None
+        out["assessment"] = assessment_json(assessment, rules) if assessment else None
         out["history"] = [
             {"at": r.at, "actor": r.actor, "action": r.action, "detail": json.loads(r.detail)}
             for r in store.audit_trail(f"request:{request.id}")

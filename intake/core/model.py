@@ -194,9 +194,20 @@ class LetterStatus(StrEnum):
     DEFICIENT = "deficient"
 
 
+# The parameters a finding or a missing item is worded with (rules/messages.toml fields).
+Params = dict[str, str | int]
+
+
 class Finding(Frozen):
+    """One thing the policy found, by its code and the facts it is worded with.
+
+    `message` is the code's wording in `rules/messages.toml` filled with `params`, made
+    once by the policy (`Rules.word`) so that every reader shows the same sentence.
+    """
+
     code: str
     message: str
+    params: Params = Field(default_factory=dict)
     document: str | None = Field(default=None, description="File name of the document concerned")
     sha256: str | None = None
     evidence: tuple[Evidence, ...] = ()
@@ -211,6 +222,17 @@ class NefVerdict(Frozen):
     reasons: tuple[str, ...] = ()
 
 
+class MissingItem(Frozen):
+    """One thing a request still needs, by its code (`MISSING_CODES` in policy/codes.py).
+
+    Worded for the attorney (`[still_needed_reply]`) and for the clerk (`[still_needed]`)
+    from rules/messages.toml by whoever shows it.
+    """
+
+    code: str
+    params: Params = Field(default_factory=dict)
+
+
 class Assessment(Frozen):
     status: Status
     qualifying_nefs: int
@@ -219,9 +241,7 @@ class Assessment(Frozen):
     attorney_name: str | None
     findings: tuple[Finding, ...] = ()
     nef_verdicts: tuple[NefVerdict, ...] = ()
-    missing: tuple[str, ...] = Field(
-        default=(), description="Plain-English list of what is still needed"
-    )
+    missing: tuple[MissingItem, ...] = Field(default=(), description="What is still needed")
 
     def verdict_for(self, index: int) -> NefVerdict | None:
         """The verdict of the NEF at `index` in the assessed documents, if it is one."""

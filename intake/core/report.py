@@ -1,4 +1,8 @@
-"""Assessments as the outside world reads them: SPEC 5's JSON object, and a table for people."""
+"""Assessments as the outside world reads them: SPEC 5's JSON object, and a table for people.
+
+The one serializer of documents and assessments: `intake check --json` and
+`intake requests show --json` both speak the contract's shape through it.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from intake.core.model import Assessment, Document, Envelope, Finding
+from intake.core.policy.rules import Rules
 
 
-def _nef_json(doc: Document, index: int, assessment: Assessment) -> dict[str, Any] | None:
+def _nef_json(doc: Document, index: int, assessment: Assessment | None) -> dict[str, Any] | None:
     if doc.nef is None:
         return None
-    verdict = assessment.verdict_for(index)
+    verdict = assessment.verdict_for(index) if assessment else None
     facts = doc.nef.model_dump(mode="json")
     facts["counts"] = bool(verdict and verdict.counts)
     facts["reasons"] = list(verdict.reasons) if verdict else []
@@ -26,7 +31,8 @@ def _letter_json(doc: Document) -> dict[str, Any] | None:
     return facts
 
 
-def document_json(doc: Document, index: int, assessment: Assessment) -> dict[str, Any]:
+def document_json(doc: Document, index: int, assessment: Assessment | None) -> dict[str, Any]:
+    """Document `index` of an assessed request (None: not assessed yet), SPEC 5's shape."""
     return {
         "filename": doc.filename,
         "sha256": doc.sha256,
@@ -43,14 +49,16 @@ def finding_json(finding: Finding) -> dict[str, Any]:
     return finding.model_dump(mode="json")
 
 
-def assessment_json(assessment: Assessment) -> dict[str, Any]:
+def assessment_json(assessment: Assessment, rules: Rules) -> dict[str, Any]:
     return {
         "status": assessment.status.value,
         "qualifying_nefs": assessment.qualifying_nefs,
         "required_nefs": assessment.required_nefs,
         "letter": assessment.letter.value,
         "attorney_name": assessment.attorney_name,
-        "missing": list(assessment.missing),
+        # What is still needed in words (the clerk's wording), and as codes with parameters.
+        "missing": [rules.still_needed(m) for m in assessment.missing],
+        "missing_items": [m.model_dump(mode="json") for m in assessment.missing],
         "findings": [finding_json(f) for f in assessment.findings],
     }
 
@@ -60,6 +68,7 @@ def check_json(
     envelope: Envelope | None,
     documents: Sequence[Document],
     assessment: Assessment,
+    rules: Rules,
 ) -> dict[str, Any]:
     """One line of `intake check --json` (SPEC 5)."""
     return {
@@ -70,7 +79,7 @@ def check_json(
         "message_id": envelope.message_id if envelope else None,
         "problems": list(envelope.problems) if envelope else [],
         "documents": [document_json(d, i, assessment) for i, d in enumerate(documents)],
-        "assessment": assessment_json(assessment),
+        "assessment": assessment_json(assessment, rules),
     }
 
 
@@ -102,6 +111,7 @@ def render_table(
     envelope: Envelope | None,
     documents: Sequence[Document],
     assessment: Assessment,
+    rules: Rules,
 ) -> str:
     lines = [source]
     if envelope is not None:
@@ -125,6 +135,6 @@ def render_table(
         f"  => {a.status.value.upper()}: {a.qualifying_nefs}/{a.required_nefs} NEFs count, "
         f"letter {a.letter.value}, attorney {a.attorney_name or 'unknown'}"
     )
-    lines.extend(f"     - {item} still needed" for item in a.missing)
+    lines.extend(f"     - {rules.still_needed(item)} still needed" for item in a.missing)
     lines.extend(f"     * [{f.code}] {f.message}" for f in a.findings)
     return "\n".join(lines)

@@ -110,7 +110,7 @@ def render_summary(
         assessment,
         documents,
         generated_at=now,
-        affirmation_descriptions=outgoing.affirmation_descriptions,
+        rules=outgoing.reply.rules,
         time_zone=outgoing.time_zone,
     )
     html = render_request_html(view, outgoing.templates)

@@ -11,8 +11,8 @@ queues them twice.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from email.utils import make_msgid
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -43,7 +43,6 @@ class Outgoing:
     summaries: bool = True
     replies: bool = True
     templates: Path | None = None
-    affirmation_descriptions: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def time_zone(self) -> str:
@@ -61,7 +60,7 @@ def outgoing_from_settings(settings: Settings, rules: Rules) -> Outgoing:
             registration_url=reply.registration_url,
             from_name=reply.from_name,
             time_zone=reply.time_zone,
-            letter_affirmations=tuple(a.description for a in rules.letter.affirmations),
+            rules=rules,
         ),
         own_addresses=tuple(dict.fromkeys([settings.own_address.lower(), from_address])),
         daily_limit=reply.daily_limit_per_sender,
@@ -70,7 +69,6 @@ def outgoing_from_settings(settings: Settings, rules: Rules) -> Outgoing:
         summaries=settings.clerks.summaries,
         replies=reply.enabled,
         templates=reply.templates_dir,
-        affirmation_descriptions={a.id: a.description for a in rules.letter.affirmations},
     )
 
 

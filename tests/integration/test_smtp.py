@@ -120,14 +120,16 @@ def reply_message() -> EmailMessage:
         subject="Waiver request",
         headers={"references": "<root@mail.example-law.com>"},
     )
+    rules = load_rules()
     settings = ReplySettings(
         court_name="U.S. Bankruptcy Court, Northern District of California",
         from_address=COURT,
         clerk_mailbox=COURT,
         registration_url="https://train-pacer.example.gov/",
+        rules=rules,
     )
     reply = compose_reply(
-        assess([], "Jane Doe", load_rules()),
+        assess([], "Jane Doe", rules),
         [],
         envelope,
         settings,

@@ -129,7 +129,7 @@ def summary_html() -> str:
         assess(docs, "Jane Doe", rules),
         docs,
         generated_at=dt.datetime(2026, 11, 19, 18, 0, tzinfo=dt.UTC),
-        affirmation_descriptions={a.id: a.description for a in rules.letter.affirmations},
+        rules=rules,
     )
     return render_request_html(view)
 

@@ -14,12 +14,14 @@ from intake.core.model import (
     DocumentKind,
     LetterFacts,
     LetterStatus,
+    MissingItem,
     NefCase,
     NefFacts,
     NoticeType,
     Status,
 )
 from intake.core.policy.assess import assess
+from intake.core.policy.codes import FINDING_CODES, MISSING_CODES
 from intake.core.policy.rules import Rules, load_rules
 
 ATTORNEY = "Jane A. Doe"
@@ -120,7 +122,8 @@ def test_five_nefs_are_incomplete_and_say_how_many_more(rules: Rules) -> None:
     assert result.qualifying_nefs == 5
     assert codes(result.findings) == ["too_few_nefs"]
     assert "1 more" in result.findings[0].message
-    assert result.missing == ("1 more qualifying Notice of Electronic Filing",)
+    assert result.missing == (MissingItem(code="nefs", params={"needed": 1, "plural": ""}),)
+    assert rules.still_needed(result.missing[0]) == "1 more qualifying Notice of Electronic Filing"
 
 
 def test_missing_letter_is_named_and_sender_name_becomes_attorney(rules: Rules) -> None:
@@ -285,7 +288,9 @@ def test_deficient_letter_lists_each_missing_affirmation(rules: Rules) -> None:
     assert result.letter is LetterStatus.DEFICIENT
     assert codes(result.findings) == ["letter_deficient", "affirmation_missing"]
     assert "Local Rules" in result.findings[1].message
-    assert any("Local Rules" in item for item in result.missing)
+    (item,) = result.missing
+    assert item.code == "affirmation" and item.params["id"] == "local_rules"
+    assert "Local Rules" in rules.still_needed(item)
 
 
 def test_unsigned_letter_is_deficient(rules: Rules) -> None:
@@ -335,6 +340,12 @@ def test_every_finding_has_a_message_from_the_rules(rules: Rules) -> None:
         unreadable(),
     ]
     result = assess(docs, None, rules)
+    assert {f.code for f in result.findings} <= set(FINDING_CODES)
+    assert {m.code for m in result.missing} <= set(MISSING_CODES)
     for finding in result.findings:
-        assert finding.code in rules.messages.findings, finding.code
+        # An unreadable PDF's message goes on with the advice of [unreadable_advice].
+        worded = rules.word(finding.code, finding.params) + (
+            f" {finding.params['advice']}" if "advice" in finding.params else ""
+        )
+        assert finding.message == worded, finding.code
         assert "{" not in finding.message, finding.message

@@ -74,5 +74,5 @@ def test_series_assessment(series: dict[str, Any], rules: Rules) -> None:
         sender_name = sender_name or envelope.sender_name
         documents.extend(read_documents(envelope, rules))
     assessment = assess(documents, sender_name, rules)
-    actual = check_json(series["series"], None, documents, assessment)
+    actual = check_json(series["series"], None, documents, assessment, rules)
     assert differences(series, actual, KNOWN_CODES) == []

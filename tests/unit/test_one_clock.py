@@ -67,6 +67,7 @@ def test_the_replys_date_header_is_on_the_court_clock() -> None:
         from_address="ecf-training@canb.example.gov",
         clerk_mailbox="ecf-training@canb.example.gov",
         registration_url="https://train.example.gov/",
+        rules=rules,
     )
     reply = compose_reply(
         assess([], "Jane Doe", rules),

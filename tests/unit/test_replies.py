@@ -34,7 +34,6 @@ from intake.core.replies.compose import (
     ReplyError,
     ReplySettings,
     compose_reply,
-    plain_missing,
     to_email_message,
 )
 from intake.core.replies.render import TemplateProblem, render
@@ -43,12 +42,13 @@ from intake.core.replies.situation import Situation, choose_situation
 ATTORNEY = "Jane A. Doe"
 PACIFIC = ZoneInfo("America/Los_Angeles")
 NOW = dt.datetime(2026, 11, 20, 23, 30, tzinfo=PACIFIC)  # late Friday night, before Thanksgiving
+RULES = load_rules()
 SETTINGS = ReplySettings(
     court_name="U.S. Bankruptcy Court, Northern District of California",
     from_address="ecf-training@canb.example.gov",
     clerk_mailbox="ecf-training@canb.example.gov",
     registration_url="https://train-pacer.example.gov/register",
-    letter_affirmations=("you have read the court's Electronic Case Filing Procedures",),
+    rules=RULES,
 )
 _serial = itertools.count(1)
 
@@ -177,7 +177,7 @@ def test_incomplete_reply_says_what_counted_what_did_not_and_why_and_what_is_mis
             # The HTML escapes quotes and apostrophes; compare on the escaped form there.
             assert (message if body == flat(reply.text) else _escaped(message)) in body
         for item in assessment.missing:
-            assert plain_missing(item) in body
+            assert rules.still_needed(item, for_attorney=True) in body
         assert "5 more qualifying Notices of Electronic Filing" in body
         assert "your letter of acknowledgment, as described below" in body
     assert "someone-else.pdf (Notice of Electronic Filing): does not count." in flat(reply.text)
@@ -218,9 +218,8 @@ def test_not_pdf_reply_lists_the_files_and_the_instructions(rules: Rules) -> Non
         assert "Six (6) Notices of Electronic Filing" in body
         assert "another district" in body
         assert "PACER" in body
-        assert SETTINGS.letter_affirmations[0].replace("'", "&#39;") in body or (
-            SETTINGS.letter_affirmations[0] in body
-        )
+        statement = RULES.letter.affirmations[0].description
+        assert statement.replace("'", "&#39;") in body or statement in body
 
 
 def test_an_email_with_nothing_usable_gets_the_instructions(rules: Rules) -> None:

@@ -42,7 +42,7 @@ def _settings(rules: Rules) -> ReplySettings:
         from_address="ecf-training@canb.uscourts.gov",
         clerk_mailbox="ecf-training@canb.uscourts.gov",
         registration_url="https://train.uscourts.gov/",
-        letter_affirmations=tuple(a.description for a in rules.letter.affirmations),
+        rules=rules,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from email.message import EmailMessage
 from pathlib import Path
@@ -137,3 +138,27 @@ def test_no_progress_for_a_small_batch() -> None:
     for done in range(3):
         display(done, 2)
     assert stream.text == ""
+
+
+def test_requests_show_json_speaks_the_shape_of_check_json(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One serializer: a one-email request reads in `requests show --json` exactly as
+    `intake check --json` reads that email (SPEC 5), plus where each document came from."""
+    assert main(["poll", "--once", "--config", str(config)]) == 0
+    capsys.readouterr()
+    assert main(["requests", "list", "--config", str(config), "--json"]) == 0
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    bob = next(row["id"] for row in rows if row["attorney"] == "bob@example.com")
+    assert main(["requests", "show", str(bob), "--json", "--config", str(config)]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    eml = tmp_path / "bob.eml"
+    eml.write_bytes(_email("bob@example.com", "Bob Roe", "nef9.pdf"))
+    assert main(["check", "--json", str(eml)]) == 0
+    checked = json.loads(capsys.readouterr().out)
+    assert shown["assessment"] == checked["assessment"]
+    assert set(shown["assessment"]) >= {"status", "qualifying_nefs", "letter", "findings"}
+    assert [{k: v for k, v in d.items() if k != "message"} for d in shown["documents"]] == (
+        checked["documents"]
+    )
+    assert all(isinstance(d["message"], int) for d in shown["documents"])

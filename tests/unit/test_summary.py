@@ -153,7 +153,7 @@ def assessed(
         assessment,
         docs,
         generated_at=dt.datetime(2026, 11, 21, 8, 0, tzinfo=UTC),
-        affirmation_descriptions={a.id: a.description for a in rules.letter.affirmations},
+        rules=rules,
     )
     return assessment, view
 
@@ -232,6 +232,7 @@ def test_the_same_file_twice_is_in_the_packet_once(rules: Rules) -> None:
         RequestFacts("R-2", None, None, dt.datetime(2026, 1, 5, tzinfo=UTC),
                      dt.datetime(2026, 1, 5, tzinfo=UTC)),
         assess(docs, "Jane Doe", rules), docs, generated_at=dt.datetime(2026, 1, 5, tzinfo=UTC),
+        rules=rules,
     )  # fmt: skip
     packet = build_packet(view, docs, {nef.sha256: data})
     assert len(packet.merged) == 1

@@ -39,7 +39,7 @@ def _summary(rules: Rules, *files: str) -> SummaryView:
         assess(documents, sender_name, rules),
         documents,
         generated_at=NOW,
-        affirmation_descriptions={a.id: a.description for a in rules.letter.affirmations},
+        rules=rules,
     )
 
 

@@ -35,6 +35,7 @@ def _reply_text(daemon: Daemon) -> str:
         from_address="ecf-training@canb.example.gov",
         clerk_mailbox="ecf-training@canb.example.gov",
         registration_url="https://train-pacer.example.gov/",
+        rules=runtime.rules,
     )
     reply = compose_reply(
         assess([], None, runtime.rules),

@@ -199,6 +199,12 @@ def court_name(court_id: str | None) -> str | None:
     return court.name if court else None
 
 
+def short_court_name(court_id: str | None) -> str | None:
+    """The official name with "U.S." for "United States", as replies and pages say it."""
+    official = court_name(court_id)
+    return official.replace("United States ", "U.S. ", 1) if official else None
+
+
 def is_court_id(court_id: str | None) -> bool:
     return (court_id or "").strip().lower() in _table()
 

@@ -23,8 +23,10 @@ from intake.core.model import (
     Finding,
     LetterFacts,
     LetterStatus,
+    MissingItem,
     NefFacts,
     NefVerdict,
+    Params,
     Status,
 )
 from intake.core.policy.rules import Rules
@@ -123,12 +125,13 @@ def _nef_finding(
 ) -> Finding:
     excluded = ctx.rules.nef.excluded(nef.court_id)
     filers = [n for n in (nef.filer, *nef.filed_by) if n]
-    fields = {
+    params: Params = {
         "document": doc.filename,
         "court": nef.court_id or "an unknown court",
         "court_name": court_name(nef.court_id) or nef.court_name or "an unidentified court",
         "case": ", ".join(c.case_number for c in nef.cases) or "no case number",
         "excluded_message": excluded.message if excluded else "",
+        "excluded_name": excluded.display_name if excluded else "",
         "original": original or "another notice",
         "filer": " / ".join(dict.fromkeys(filers)) or "an unnamed filer",
         "attorney": ctx.attorney or "the attorney",
@@ -144,11 +147,23 @@ def _nef_finding(
             Evidence(text=f"{c.case_number} #{c.document_number or c.claim_number}")
             for c in nef.cases
         ) + tuple(Evidence(text=f"FileNumber={n}", source="stamp") for n in nef.file_numbers)
+    return _finding(ctx.rules, code, params, doc, evidence)
+
+
+def _finding(
+    rules: Rules,
+    code: str,
+    params: Params,
+    doc: Document | None = None,
+    evidence: tuple[Evidence, ...] = (),
+) -> Finding:
+    """The finding `code`, worded once from messages.toml with `params`."""
     return Finding(
         code=code,
-        message=ctx.rules.message(code, **fields),
-        document=doc.filename,
-        sha256=doc.sha256,
+        message=rules.word(code, params),
+        params=params,
+        document=doc.filename if doc else None,
+        sha256=doc.sha256 if doc else None,
         evidence=evidence,
     )
 
@@ -210,45 +225,33 @@ def other_signer(documents: Sequence[Document], attorney_name: str | None) -> st
 
 def judge_letter(
     chosen: tuple[Document, LetterFacts] | None, rules: Rules
-) -> tuple[LetterStatus, list[Finding], list[str]]:
-    """The letter's status, its findings, and what is missing from it in plain words."""
+) -> tuple[LetterStatus, list[Finding], list[MissingItem]]:
+    """The letter's status, its findings, and what is missing from it."""
     if chosen is None:
-        return LetterStatus.MISSING, [], ["the letter of acknowledgment"]
+        return LetterStatus.MISSING, [], [MissingItem(code="letter")]
     doc, letter = chosen
     if _letter_ok(letter):
         return LetterStatus.OK, [], []
     descriptions = {a.id: a.description for a in rules.letter.affirmations}
     findings: list[Finding] = []
-    missing_words: list[str] = []
+    missing: list[MissingItem] = []
 
-    def add(code: str, words: str, **fields: str) -> None:
-        findings.append(
-            Finding(
-                code=code,
-                message=rules.message(code, document=doc.filename, **fields),
-                document=doc.filename,
-                sha256=doc.sha256,
-            )
-        )
-        missing_words.append(words)
+    def add(code: str, item: MissingItem) -> None:
+        findings.append(_finding(rules, code, {"document": doc.filename, **item.params}, doc))
+        missing.append(item)
 
     for affirmation in letter.affirmations:
         if not affirmation.found:
             description = descriptions.get(affirmation.id, affirmation.id)
-            add("affirmation_missing", f"the statement that {description}", description=description)
+            params = {"id": affirmation.id, "description": description}
+            add("affirmation_missing", MissingItem(code="affirmation", params=params))
     if not letter.signed:
-        add("letter_unsigned", "the attorney's signature")
+        add("letter_unsigned", MissingItem(code="signature"))
     elif not letter.attorney_name:
-        add("attorney_name_unreadable", "a readable attorney name in the signature")
-    summary = Finding(
-        code="letter_deficient",
-        message=rules.message(
-            "letter_deficient", document=doc.filename, missing="; ".join(missing_words)
-        ),
-        document=doc.filename,
-        sha256=doc.sha256,
-    )
-    return LetterStatus.DEFICIENT, [summary, *findings], missing_words
+        add("attorney_name_unreadable", MissingItem(code="attorney_name"))
+    words = "; ".join(rules.still_needed(item) for item in missing)
+    summary = _finding(rules, "letter_deficient", {"document": doc.filename, "missing": words}, doc)
+    return LetterStatus.DEFICIENT, [summary, *findings], missing
 
 
 # ------------------------------------------------------------ other documents
@@ -266,16 +269,15 @@ def document_findings(documents: Sequence[Document], rules: Rules) -> list[Findi
             code = "unknown_court"
         if code:
             reason = doc.reason or "no reason given"
-            message = rules.message(code, document=doc.filename, reason=reason, limit=reason)
+            params: Params = {"document": doc.filename, "reason": reason}
+            finding = _finding(rules, code, params, doc)
             advice = rules.unreadable_advice(reason) if code == "unreadable" else None
-            findings.append(
-                Finding(
-                    code=code,
-                    message=f"{message} {advice}" if advice else message,
-                    document=doc.filename,
-                    sha256=doc.sha256,
+            if advice:
+                params["advice"] = advice
+                finding = finding.model_copy(
+                    update={"message": f"{finding.message} {advice}", "params": params}
                 )
-            )
+            findings.append(finding)
     return findings
 
 
@@ -315,29 +317,20 @@ def assess(documents: Sequence[Document], sender_name: str | None, rules: Rules)
     missing = list(letter_missing)
     if counted < required:
         needed = required - counted
-        missing.append(
-            f"{needed} more qualifying Notice{'s' if needed > 1 else ''} of Electronic Filing"
-        )
-        findings.append(
-            Finding(
-                code="too_few_nefs",
-                message=rules.message(
-                    "too_few_nefs", counted=counted, required=required, needed=needed
-                ),
-            )
-        )
+        plural = "s" if needed > 1 else ""
+        missing.append(MissingItem(code="nefs", params={"needed": needed, "plural": plural}))
+        params: Params = {"counted": counted, "required": required, "needed": needed}
+        findings.append(_finding(rules, "too_few_nefs", params))
     if letter_status is LetterStatus.MISSING:
-        findings.append(Finding(code="letter_missing", message=rules.message("letter_missing")))
+        findings.append(_finding(rules, "letter_missing", {}))
     if not documents:
-        findings.append(Finding(code="no_documents", message=rules.message("no_documents")))
+        findings.append(_finding(rules, "no_documents", {}))
 
     status = _decide(documents, verdicts, letter_status, counted, unreadable, rules)
     if status is Status.TRAINING_REQUIRED:
-        findings.append(
-            Finding(code="training_required", message=rules.message("training_required"))
-        )
+        findings.append(_finding(rules, "training_required", {}))
     elif status is Status.NEEDS_REVIEW:
-        findings.append(Finding(code="needs_review", message=rules.message("needs_review")))
+        findings.append(_finding(rules, "needs_review", {}))
     return Assessment(
         status=status,
         qualifying_nefs=counted,

@@ -8,12 +8,29 @@ never as a traceback.
 from __future__ import annotations
 
 import re
+from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from intake.core.model import NoticeType
+from intake.core.documents.courts import (
+    all_courts,
+    court_name,
+    court_type,
+    is_court_id,
+    short_court_name,
+)
+from intake.core.model import CourtType, MissingItem, NoticeType, Params
+from intake.core.policy.codes import FINDING_CODES, MISSING_CODES
 from intake.core.tomlfile import read_toml
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parents[3] / "rules"
@@ -27,12 +44,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-CourtId = Annotated[str, Field(pattern=r"^[a-z]{2,5}$")]
+def _bankruptcy_court(court_id: str) -> str:
+    """A court id of the court table's bankruptcy courts: a misspelt id would silently
+    never match a notice, so the rules are refused at load instead."""
+    if court_type(court_id) is CourtType.BANKRUPTCY:
+        return court_id
+    if is_court_id(court_id):
+        raise ValueError(f"{court_id!r} is not a bankruptcy court ({court_name(court_id)})")
+    ids = [c.id for c in all_courts() if c.type is CourtType.BANKRUPTCY]
+    close = get_close_matches(court_id, ids, n=3)
+    hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+    raise ValueError(f"{court_id!r} is not a bankruptcy court id of CM/ECF{hint}")
+
+
+CourtId = Annotated[str, Field(pattern=r"^[a-z]{2,5}$"), AfterValidator(_bankruptcy_court)]
 
 
 class ExcludedCourt(_Strict):
     id: CourtId
     message: str = Field(min_length=1, description="Told to the attorney when an NEF is from here")
+    # How replies name the court; by default its name in the court table.
+    name: str | None = Field(default=None, min_length=1)
+
+    @property
+    def display_name(self) -> str:
+        return self.name or f"the {short_court_name(self.id)}"
 
 
 class NefPolicy(_Strict):
@@ -107,11 +143,30 @@ class LetterPolicy(_Strict):
 
 
 class Messages(_Strict):
-    """Plain-English wording of each finding code, as str.format templates, and what to
-    tell an attorney whose PDF could not be read, by the start of the reader's reason."""
+    """Plain-English wording of each finding code and each missing item's code, as
+    str.format templates (the missing items twice: for the clerk and for the attorney),
+    and what to tell an attorney whose PDF could not be read, by the start of the
+    reader's reason. Every code of policy/codes.py must be worded."""
 
     findings: dict[str, str]
+    still_needed: dict[str, str]
+    still_needed_reply: dict[str, str]
     unreadable_advice: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _every_code_worded(self) -> Messages:
+        gaps = [
+            f"[{table}] has no wording for {', '.join(missing)}"
+            for table, codes, worded in (
+                ("findings", FINDING_CODES, self.findings),
+                ("still_needed", MISSING_CODES, self.still_needed),
+                ("still_needed_reply", MISSING_CODES, self.still_needed_reply),
+            )
+            if (missing := [code for code in codes if code not in worded])
+        ]
+        if gaps:
+            raise ValueError("; ".join(gaps))
+        return self
 
 
 class Rules(_Strict):
@@ -119,20 +174,33 @@ class Rules(_Strict):
     letter: LetterPolicy
     messages: Messages
 
-    def message(self, code: str, **fields: object) -> str:
-        template = self.messages.findings.get(code)
-        if template is None:
-            return code.replace("_", " ")
-        try:
-            return template.format(**fields)
-        except (KeyError, IndexError, ValueError):
-            # A court's edit named a field we do not supply: say the code, not crash.
-            return template
+    def word(self, code: str, params: Params) -> str:
+        """The finding `code` worded from messages.toml with `params`."""
+        return _fill(self.messages.findings[code], params)
+
+    def still_needed(self, item: MissingItem, *, for_attorney: bool = False) -> str:
+        """A missing item worded for the clerk (pages, `check`, `requests show`) or for
+        the attorney (replies)."""
+        table = self.messages.still_needed_reply if for_attorney else self.messages.still_needed
+        return _fill(table[item.code], item.params)
+
+    @property
+    def excluded_court_names(self) -> tuple[str, ...]:
+        """The excluded courts as replies name them ('the U.S. Bankruptcy Court for ...')."""
+        return tuple(c.display_name for c in self.nef.excluded_courts)
 
     def unreadable_advice(self, reason: str) -> str | None:
         """The advice whose key starts `reason` (the longest such key), if any."""
         keys = [key for key in self.messages.unreadable_advice if reason.startswith(key)]
         return self.messages.unreadable_advice[max(keys, key=len)] if keys else None
+
+
+def _fill(template: str, params: Params) -> str:
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError):
+        # A court's edit named a field we do not supply: show its words, not crash.
+        return template
 
 
 def _describe(exc: ValidationError, path: Path) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 from intake.core.clock import COURT_TIME_ZONE, at_court
 from intake.core.model import Assessment, Document, Envelope
+from intake.core.policy.rules import Rules
 from intake.core.replies.business_days import decision_window, local_date
 from intake.core.replies.headers import clean_text, message_ids, reply_subject, thread_references
 from intake.core.replies.render import render
@@ -49,17 +50,15 @@ class ReplySettings:
     from_address: str  # the court's training mailbox, which replies come from
     clerk_mailbox: str  # where questions go (usually the same training mailbox)
     registration_url: str  # Train-PACER registration
+    # The court's policy: the letter's statements, the excluded courts and the wording of
+    # what is still needed all come from it.
+    rules: Rules
     registration_text: str = (
         'Register at Train-PACER for the "Debtors Attorney" or the "Creditor\'s Attorney" course.'
     )
     from_name: str = "CM/ECF Training"
     time_zone: str = COURT_TIME_ZONE
     decision_days: tuple[int, int] = (5, 7)
-    # The letter's required statements in plain words (rules: letter.affirmations[].description).
-    letter_affirmations: tuple[str, ...] = ()
-    excluded_court_names: tuple[str, ...] = (
-        "the U.S. Bankruptcy Court for the Eastern District of California",
-    )
 
 
 @dataclass(frozen=True)
@@ -78,28 +77,6 @@ class Reply:
     html: str
     auto_submitted: str = AUTO_SUBMITTED
     headers: dict[str, str] = field(default_factory=dict)
-
-
-# What the assessment says is missing from the letter, as the attorney should read it: the
-# affirmations' descriptions are predicates without a subject ("understands that ...").
-_LETTER_STATEMENT = "the statement that "
-_MISSING_WORDS = {
-    "the letter of acknowledgment": "your letter of acknowledgment, as described below",
-    "the attorney's signature": (
-        'your signature on the letter of acknowledgment (a signature line or "/s/ Your Name")'
-    ),
-    "a readable attorney name in the signature": (
-        "your name, typed under your signature on the letter of acknowledgment"
-    ),
-}
-
-
-def plain_missing(item: str) -> str:
-    """One 'still needed' item of the assessment, worded for the attorney."""
-    if item.startswith(_LETTER_STATEMENT):
-        described = item.removeprefix(_LETTER_STATEMENT)
-        return f"a statement in your letter of acknowledgment that the attorney {described}"
-    return _MISSING_WORDS.get(item, item)
 
 
 def _same_files(envelope: Envelope, documents: Sequence[Document]) -> list[dict[str, str]]:
@@ -158,8 +135,8 @@ def _context(
         "mailbox": settings.clerk_mailbox,
         "registration_url": settings.registration_url,
         "registration_text": settings.registration_text,
-        "letter_affirmations": list(settings.letter_affirmations),
-        "excluded_court_names": list(settings.excluded_court_names),
+        "letter_affirmations": [a.description for a in settings.rules.letter.affirmations],
+        "excluded_court_names": list(settings.rules.excluded_court_names),
         "attorney_name": clean_text(assessment.attorney_name or envelope.sender_name, limit=120),
         "their_subject": clean_text(envelope.subject),
         "required": assessment.required_nefs,
@@ -170,7 +147,10 @@ def _context(
         "problem_documents": without_repeated_reasons(
             [d for d in every_line if d.outcome in {Outcome.NOT_COUNTED, Outcome.NOT_USED}]
         ),
-        "missing": [plain_missing(clean_text(m, limit=500)) for m in assessment.missing],
+        "missing": [
+            clean_text(settings.rules.still_needed(m, for_attorney=True), limit=500)
+            for m in assessment.missing
+        ],
         "decision_days": settings.decision_days,
         "window_first": window[0] if window else None,
         "window_last": window[1] if window else None,

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from intake.core.model import Assessment, Document, DocumentKind, LetterStatus, NoticeType, Status
+from intake.core.policy.codes import DOCUMENT_CODES, LETTER_DETAIL_CODES
 from intake.core.replies.headers import clean_text
 
 
@@ -44,12 +45,8 @@ def choose_situation(
 
 
 # Finding codes that speak of one document as a whole, or of the letter.
-_DOCUMENT_CODES = frozenset(
-    {"not_pdf", "unreadable", "attachment_too_large", "other_document", "unknown_court"}
-)
-_LETTER_DETAIL_CODES = frozenset(
-    {"letter_unsigned", "affirmation_missing", "attorney_name_unreadable"}
-)
+_DOCUMENT_CODES = frozenset(DOCUMENT_CODES)
+_LETTER_DETAIL_CODES = frozenset(LETTER_DETAIL_CODES)
 
 _NOTICE_NAMES = {
     NoticeType.ELECTRONIC_FILING: "Notice of Electronic Filing",

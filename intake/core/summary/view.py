@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from intake.core.clock import COURT_TIME_ZONE, person_time
-from intake.core.documents.courts import court_name
+from intake.core.documents.courts import short_court_name
 from intake.core.model import Assessment, Document, DocumentKind, Evidence, Status
+from intake.core.policy.rules import Rules
 from intake.core.replies.headers import clean_text
 from intake.core.replies.situation import document_lines
 
@@ -140,23 +141,11 @@ class SummaryView:
         return f"{counted} of {required} required"
 
 
-def _clerk_missing(item: str) -> str:
-    """A 'still missing' item of the assessment as a sentence: the affirmations'
-    descriptions are predicates without a subject ('understands that ...')."""
-    statement = "the statement that "
-    if item.startswith(statement):
-        return f"{statement}the attorney {item.removeprefix(statement)}"
-    return item
-
-
 def _court_label(court_id: str | None, printed: str | None) -> str:
     """The court's official name when its id is known, which says whether it is a
     bankruptcy or a district court; the notice's own header line ("California Northern
     District") names the district only."""
-    official = court_name(court_id)
-    if official:
-        return official.replace("United States ", "U.S. ", 1)
-    return printed or "unknown court"
+    return short_court_name(court_id) or printed or "unknown court"
 
 
 def _evidence(items: Sequence[Evidence]) -> tuple[EvidenceLine, ...]:
@@ -230,11 +219,12 @@ def build_summary(
     documents: Sequence[Document],
     *,
     generated_at: dt.datetime,
-    affirmation_descriptions: Mapping[str, str] | None = None,
+    rules: Rules,
     time_zone: str = COURT_TIME_ZONE,
 ) -> SummaryView:
-    """The summary of one request; `affirmation_descriptions` maps ids to plain words
-    (rules.letter.affirmations)."""
+    """The summary of one request; `rules` word what is still missing and the letter's
+    affirmations."""
+    descriptions = {a.id: a.description for a in rules.letter.affirmations}
     lines = document_lines(assessment, documents)
     return SummaryView(
         request_id=request.request_id,
@@ -256,7 +246,7 @@ def build_summary(
             )
             for f in assessment.findings
         ),
-        letters=_letters(documents, affirmation_descriptions or {}),
+        letters=_letters(documents, descriptions),
         documents=tuple(
             DocumentRow(
                 index=index,
@@ -270,5 +260,5 @@ def build_summary(
             )
             for index, (doc, line) in enumerate(zip(documents, lines, strict=True))
         ),
-        missing=tuple(_clerk_missing(m) for m in assessment.missing),
+        missing=tuple(rules.still_needed(m) for m in assessment.missing),
     )

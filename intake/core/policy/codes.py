@@ -1,0 +1,37 @@
+"""Every code the policy can give a finding or a missing item. Pure.
+
+The codes are the policy's vocabulary; their wording lives in `rules/messages.toml`,
+which `load_rules` requires to word every one of them, so no reader ever shows a bare code.
+"""
+
+from __future__ import annotations
+
+# Why an NEF does not count (SPEC 4.2), one per check in policy/assess.py.
+NEF_CODES = (
+    "not_bankruptcy_court",
+    "own_court",
+    "excluded_court",
+    "notice_type_not_counted",
+    "duplicate",
+    "filer_mismatch",
+)
+# What is wrong with a document as a whole.
+DOCUMENT_CODES = (
+    "not_pdf",
+    "unreadable",
+    "attachment_too_large",
+    "other_document",
+    "unknown_court",
+)
+# The letter's detail findings, and its summary finding `letter_deficient`.
+LETTER_DETAIL_CODES = ("letter_unsigned", "affirmation_missing", "attorney_name_unreadable")
+LETTER_CODES = ("letter_missing", "letter_deficient", *LETTER_DETAIL_CODES)
+# The request as a whole.
+REQUEST_CODES = ("too_few_nefs", "no_documents", "training_required", "needs_review")
+
+FINDING_CODES = (*NEF_CODES, *DOCUMENT_CODES, *LETTER_CODES, *REQUEST_CODES)
+
+# What a request still needs (Assessment.missing): the letter, its signature, a readable
+# name under it, one of its affirmations (params: id, description), more NEFs (params:
+# needed, plural).
+MISSING_CODES = ("letter", "signature", "attorney_name", "affirmation", "nefs")
