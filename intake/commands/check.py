@@ -102,10 +102,10 @@ class Checked:
 def check_bytes(name: str, data: bytes, rules: Rules, limits: MessageLimits) -> Checked:
     """Assess one file's bytes: a PDF alone, or else an email."""
     from intake.core.documents.classify import ReadOptions, read_document, read_documents
+    from intake.core.documents.sniff import is_pdf
     from intake.core.model import Attachment
     from intake.core.policy.assess import assess
     from intake.edges.mail.message import parse_message
-    from intake.edges.pdf.reader import is_pdf
 
     options = ReadOptions()
     if name.lower().endswith(".pdf") or is_pdf(data):

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class Frozen(BaseModel):
@@ -138,6 +139,13 @@ class NefFacts(Frozen):
     stamp_kind: str | None = Field(default=None, description="e.g. bkecfStamp_ID, NYSBStamp_ID")
     stamp_id: str | None = None
     file_numbers: tuple[str, ...] = Field(default=(), description="FileNumber values of the stamps")
+    pages: tuple[int, int] | None = Field(
+        default=None, description="First and last page of the notice in its PDF (1-based)"
+    )
+    document_pages: tuple[int, int] | None = Field(
+        default=None,
+        description="Pages after the notice that hold the filed document printed with it",
+    )
 
 
 class Affirmation(Frozen):
@@ -174,8 +182,20 @@ class Document(Frozen):
     )
     page_count: int = 0
     oversize: bool = Field(default=False, description="Past the size bound: not read at all")
-    nef: NefFacts | None = None
+    nef: NefFacts | None = Field(default=None, description="The first (or only) notice")
+    nefs: tuple[NefFacts, ...] = Field(
+        default=(),
+        description="Every notice the PDF holds, in order (SPEC 4.1: six NEFs in one file)",
+    )
     letter: LetterFacts | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _notices_from_nef(cls, data: Any) -> Any:
+        """A document stored before PDFs could hold several notices has `nef` only."""
+        if isinstance(data, dict) and data.get("nef") is not None and not data.get("nefs"):
+            return {**data, "nefs": (data["nef"],)}
+        return data
 
 
 # ------------------------------------------------------------------------- policy

@@ -12,6 +12,7 @@ from intake.core.documents.courts import (
     court_name,
     court_type,
     header_court_type,
+    is_bankruptcy_court,
     is_court_id,
 )
 from intake.core.model import CourtType
@@ -32,6 +33,8 @@ BANKRUPTCY_IDS = [
 # fmt: on
 
 APPELLATE_IDS = [f"ca{n}" for n in range(1, 12)] + ["cadc", "cafc"]
+# The panels whose notices look like a trial court's: bankruptcy appellate panels, JPML.
+PANEL_IDS = ["bap1", "bap2", "bap6", "bap8", "bap9", "bap10", "jpml"]
 
 
 def test_the_table_holds_94_bankruptcy_94_district_and_13_appellate_courts() -> None:
@@ -39,8 +42,39 @@ def test_the_table_holds_94_bankruptcy_94_district_and_13_appellate_courts() -> 
     assert sorted(court_ids(CourtType.BANKRUPTCY)) == sorted(BANKRUPTCY_IDS)
     districts = sorted(court_ids(CourtType.DISTRICT))
     assert districts == sorted(f"{b[:-1]}d" for b in BANKRUPTCY_IDS)
-    assert sorted(court_ids(CourtType.APPELLATE)) == sorted(APPELLATE_IDS)
-    assert len(all_courts()) == 94 + 94 + 13
+    assert sorted(court_ids(CourtType.APPELLATE)) == sorted(APPELLATE_IDS + PANEL_IDS)
+    assert len(all_courts()) == 94 + 94 + 13 + 7
+
+
+@pytest.mark.parametrize(
+    ("court_line", "district_line", "expected"),
+    [
+        ("U.S. Bankruptcy Appellate Panel", "of the Ninth Circuit", "bap9"),
+        ("United States Bankruptcy Appellate Panel for the Tenth Circuit", "", "bap10"),
+        ("U.S. Bankruptcy Appellate Panel", "Sixth Circuit", "bap6"),
+        ("United States Bankruptcy Appellate Panel", "for the 1st Circuit", "bap1"),
+        ("United States", "Judicial Panel on Multidistrict Litigation", "jpml"),
+        ("Judicial Panel on Multidistrict Litigation", "", "jpml"),
+        ("U.S. Bankruptcy Appellate Panel", "of the Fifth Circuit", None),  # has none
+    ],
+)
+def test_panels_are_named_by_their_headers(
+    court_line: str, district_line: str, expected: str | None
+) -> None:
+    assert court_from_header(court_line, district_line) == expected
+    assert header_court_type(f"{court_line} {district_line}") is CourtType.APPELLATE
+
+
+@pytest.mark.parametrize("court_id", PANEL_IDS)
+def test_panels_are_not_bankruptcy_courts(court_id: str) -> None:
+    assert court_type(court_id) is CourtType.APPELLATE
+    assert not is_bankruptcy_court(court_id)
+    assert "Panel" in (court_name(court_id) or "")
+
+
+def test_the_94_bankruptcy_courts_are_bankruptcy_courts() -> None:
+    assert all(is_bankruptcy_court(c) for c in BANKRUPTCY_IDS)
+    assert not any(is_bankruptcy_court(c) for c in ("cand", "ca9", None, "", "xxb", "canb "[:3]))
 
 
 @pytest.mark.parametrize("court_id", BANKRUPTCY_IDS)

@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from intake.core.documents.letter import looks_like_letter, read_letter
-from intake.core.documents.nef import looks_like_nef, read_nef
-from intake.core.documents.sniff import describe_bytes
+from intake.core.documents.nef import read_nefs
+from intake.core.documents.sniff import describe_bytes, is_pdf
 from intake.core.model import Attachment, Document, DocumentKind, Envelope, PdfText
 from intake.core.policy.rules import Rules
-from intake.edges.pdf.reader import PdfLimits, is_pdf, read_pdf_isolated
+from intake.edges.pdf.reader import PdfLimits, read_pdf_isolated
 
 
 @dataclass(frozen=True)
@@ -62,8 +62,9 @@ def read_document(
 
 def classify_text(pdf: PdfText, rules: Rules) -> tuple[DocumentKind, dict[str, Any]]:
     """The kind of a readable PDF and the facts read from it."""
-    if looks_like_nef(pdf):
-        return DocumentKind.NEF, {"nef": read_nef(pdf)}
+    if notices := read_nefs(pdf):
+        # Several notices in one PDF are each read with their pages (SPEC 4.1).
+        return DocumentKind.NEF, {"nef": notices[0], "nefs": notices}
     if looks_like_letter(pdf, rules.letter):
         return DocumentKind.LETTER, {"letter": read_letter(pdf, rules.letter)}
     reason = "neither a Notice of Electronic Filing nor a letter of acknowledgment"

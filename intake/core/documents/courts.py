@@ -4,7 +4,12 @@ the header lines a notice prints ("U.S. Bankruptcy Court" / "District of Colorad
 Ids are CM/ECF's own (the `<id>` of `ecf.<id>.uscourts.gov`): the 94 district courts
 (`cand`, `nysd`, `dcd`, `nmid`...), their 94 bankruptcy courts (the district id with a
 trailing `b` in place of `d`: `canb`, `nysb`, `gub`, `nmib`, `vib`), and the 13 courts of
-appeals (`ca1`..`ca11`, `cadc`, `cafc`).
+appeals (`ca1`..`ca11`, `cadc`, `cafc`); and the courts whose CM/ECF notices look like a
+trial court's but are not one: the bankruptcy appellate panels (`bap1`, `bap2`, `bap6`,
+`bap8`, `bap9`, `bap10`, which run bankruptcy CM/ECF and print its `bkecfStamp_ID`) and the
+Judicial Panel on Multidistrict Litigation (`jpml`, whose case is an MDL number). Both
+panels are of type APPELLATE: SPEC 5's four kinds have no other place for a court above
+the trial courts, and neither kind of notice counts toward the waiver.
 
 Why a table of our own rather than Free Law Project's courts-db (installed, and used only
 to cross-check this table while writing it): measured here, courts-db's first `find_court`
@@ -115,6 +120,17 @@ _CIRCUITS: dict[str, str] = {
     "cafc": "Federal",
 }
 
+# The circuits that have a bankruptcy appellate panel (ids as in `ecf.bap9.uscourts.gov`).
+_BAP_CIRCUITS: dict[str, str] = {
+    "bap1": "First",
+    "bap2": "Second",
+    "bap6": "Sixth",
+    "bap8": "Eighth",
+    "bap9": "Ninth",
+    "bap10": "Tenth",
+}
+JPML = "jpml"
+
 # The first three digits of a CM/ECF document id (`/doc1/038040602882`) are the court's
 # number in CM/ECF. Only prefixes seen on real notices or stated in SPEC 3 are listed;
 # an unlisted prefix says nothing (a guess here would put a notice in the wrong court).
@@ -174,11 +190,20 @@ def _table() -> dict[str, Court]:
             CourtType.APPELLATE,
             f"United States Court of Appeals for the {circuit} Circuit",
         )
+    for court_id, circuit in _BAP_CIRCUITS.items():
+        courts[court_id] = Court(
+            court_id,
+            CourtType.APPELLATE,
+            f"United States Bankruptcy Appellate Panel of the {circuit} Circuit",
+        )
+    courts[JPML] = Court(
+        JPML, CourtType.APPELLATE, "United States Judicial Panel on Multidistrict Litigation"
+    )
     return courts
 
 
 def all_courts() -> tuple[Court, ...]:
-    """Every court in the table (188 trial courts and 13 courts of appeals)."""
+    """Every court in the table (188 trial courts, 13 courts of appeals, 7 panels)."""
     return tuple(_table().values())
 
 
@@ -209,6 +234,11 @@ def is_court_id(court_id: str | None) -> bool:
     return (court_id or "").strip().lower() in _table()
 
 
+def is_bankruptcy_court(court_id: str | None) -> bool:
+    """True for one of the 94 bankruptcy courts (not a bankruptcy appellate panel)."""
+    return court_type(court_id) is CourtType.BANKRUPTCY
+
+
 def court_from_doc_id(doc_id: str) -> str | None:
     """The court whose CM/ECF number begins a `/doc1/` document id, when it is known."""
     digits = doc_id.strip()
@@ -237,6 +267,9 @@ def header_court_type(court_line: str) -> CourtType:
 
 
 def _type_of_court_line(line: str) -> CourtType:
+    # Panels first: "Bankruptcy Appellate Panel" says "bankruptcy" too.
+    if " appellate panel " in line or " judicial panel " in line or " multidistrict " in line:
+        return CourtType.APPELLATE
     if " bankruptcy " in line:
         return CourtType.BANKRUPTCY
     if " appeals " in line:
@@ -260,6 +293,17 @@ def _district_id(line: str) -> str | None:
                 return f"{code}{letter}d"
             return None  # a bare "District of California" names no single court
     return None
+
+
+def _panel_id(line: str) -> str | None:
+    """A bankruptcy appellate panel's or the JPML's id, when `line` names one."""
+    if " judicial panel " in line or " multidistrict " in line:
+        return JPML
+    if " appellate panel " not in line:
+        return None
+    circuit = _circuit_id(line)
+    bap = f"bap{circuit[2:]}" if circuit and circuit[2:].isdigit() else None
+    return bap if bap in _BAP_CIRCUITS else None
 
 
 def _circuit_id(line: str) -> str | None:
@@ -294,7 +338,8 @@ def court_from_header(court_line: str, district_line: str) -> str | None:
     if kind is CourtType.UNKNOWN:
         kind = _type_of_court_line(_normalise(district_line))
     if kind is CourtType.APPELLATE:
-        return _circuit_id(where)
+        panel = " appellate panel " in where or " judicial panel " in where
+        return _panel_id(where) if panel or " multidistrict " in where else _circuit_id(where)
     if kind is CourtType.UNKNOWN:
         return None
     district = _district_id(where.replace(" united states ", " "))

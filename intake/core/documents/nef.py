@@ -26,9 +26,10 @@ from intake.core.documents.courts import (
     header_court_type,
     is_court_id,
 )
+from intake.core.documents.names import looks_like_person_name
 from intake.core.model import CourtType, Evidence, NefCase, NefFacts, NoticeType, PdfText
 
-__all__ = ["looks_like_nef", "read_nef"]
+__all__ = ["looks_like_nef", "read_nef", "read_nefs"]
 
 # ---------------------------------------------------------------------- the print's text
 
@@ -49,18 +50,29 @@ _EDGE_LINES = 2
 
 @dataclass(frozen=True)
 class _Print:
-    """The cleaned text of all pages, one line per printed line, and where pages start."""
+    """The cleaned text of some pages, one line per printed line, and where pages start.
+
+    `page_starts` pairs each page's number with the offset of its first character, so a
+    part of a print (one notice among several) keeps the page numbers of the whole.
+    """
 
     text: str
-    page_starts: tuple[int, ...]
+    page_starts: tuple[tuple[int, int], ...]  # (page number, offset)
     links: tuple[tuple[int, str], ...]  # (page number, URI)
 
     def page_at(self, offset: int) -> int:
-        page = 1
-        for number, start in enumerate(self.page_starts, start=1):
+        page = self.page_starts[0][0] if self.page_starts else 1
+        for number, start in self.page_starts:
             if start <= offset:
                 page = number
         return page
+
+    def part(self, start: int, end: int, links: tuple[tuple[int, str], ...]) -> _Print:
+        """The text from `start` to `end`, its pages numbered as in the whole print."""
+        first = self.page_at(start)
+        starts = [(first, 0)]
+        starts += [(n, at - start) for n, at in self.page_starts if start < at < end]
+        return _Print(self.text[start:end], tuple(starts), links)
 
 
 def _clean_page(text: str) -> list[str]:
@@ -78,10 +90,10 @@ def _clean_page(text: str) -> list[str]:
 
 def _read_print(pdf: PdfText) -> _Print:
     parts: list[str] = []
-    starts: list[int] = []
+    starts: list[tuple[int, int]] = []
     offset = 0
     for page in pdf.pages:
-        starts.append(offset)
+        starts.append((page.number, offset))
         page_text = "\n".join(_clean_page(page.text))
         parts.append(page_text)
         offset += len(page_text) + 1
@@ -147,6 +159,157 @@ def looks_like_nef(pdf: PdfText) -> bool:
     return _is_nef(_read_print(pdf).text) is not None
 
 
+# ---------------------------------------------------------------------- notices in a print
+
+# A PDF may hold several notices: six NEFs printed into one file, two to a page, or a
+# notice followed by the document it notices. Each notice has exactly one transaction
+# line ("The following transaction was received from ..."), so those lines split the
+# print; a notice whose transaction line did not survive (an OCR misreading, an odd
+# print) is found by its title on a line of its own with its case labels after it.
+# Above the transaction line sit the notice's preamble lines (the mail header block of
+# a print, the CM/ECF banners, the court's header and the title); below it, its body
+# (case rows, docket text, stamps, mailing lists). Whatever follows the last body line
+# on later pages is the filed document that the notice was printed with.
+_PREAMBLE = re.compile(
+    r"(?:From|Sent|Date|To|Cc|Subject)\s*:"
+    r"|\*{0,3}\s*NOTE\s+TO\s+PUBLIC\s+ACCESS\s+USERS"
+    r"|This\s+is\s+an\s+automatic\s+e-?mail\s+message\s+generated\s+by\s+the\s+CM/?ECF"
+    r"|Activity\s+in\s+Case\b"
+    r"|(?:U\.?\s?S\.?|United\s+States)$"
+    r"|Notice\s+of\s+(?:Electronic(?:\s+Claims)?|Bankruptcy\s+Case)\s+Filing\b",
+    re.I | re.M,
+)
+_BODY = re.compile(
+    r"\bDocket\s+Text\s*:|The\s+following\s+document\(s\)\s+(?:are|is)\s+associated"
+    r"|\bDocument\s+description\s*:|\bOriginal\s+filename\s*:|\[\s*STAMP\b"
+    r"|Notice\s+(?:will|has)\s+(?:not\s+)?(?:be|been)\s+(?:electronically\s+mailed|delivered)"
+    r"|\bCase\s+Number\s*:|\b(?:Document|Claim)\s+Number\s*:",
+    re.I,
+)
+_PREAMBLE_LINES = 40  # mail header block, banners (a wrapped public-access note), header, title
+_PREAMBLE_GAP = 7  # other lines inside a preamble: the public-access note wrapped narrow
+_TITLE_REACH = 800  # how far below a title its transaction line or case labels may be
+_LEADING_LINES = 8  # lines above the first notice kept with it (a mail client's header)
+
+
+@dataclass(frozen=True)
+class _Span:
+    """One notice's place in the print's text."""
+
+    start: int  # its first line (the mail header block, when printed)
+    end: int  # just after its last line
+    stop: int  # where the next notice begins; between end and stop: its filed document
+
+
+def _line_start(text: str, at: int) -> int:
+    return text.rfind("\n", 0, at) + 1
+
+
+def _line_end(text: str, at: int) -> int:
+    end = text.find("\n", at)
+    return len(text) if end < 0 else end
+
+
+def _anchors(text: str) -> list[int]:
+    """Where each notice's transaction line (or, lacking one, its title) is."""
+    transactions = [m.start() for m in _TRANSACTION.finditer(text)]
+    anchors = list(transactions)
+    for _, pattern in _TITLES:
+        for title in pattern.finditer(text):
+            line = text[_line_start(text, title.start()) : _line_end(text, title.end())]
+            if line.lstrip().lower().startswith("subject") or len(line) > len(title[0]) + 60:
+                continue  # a Subject line, or the title's words inside a sentence
+            reach = title.end() + _TITLE_REACH
+            if any(title.end() <= t <= reach for t in transactions):
+                continue  # the title of a notice its transaction line already found
+            inside = (t for t in anchors if t < title.start())
+            if any(not _body_between(text, t, title.start()) for t in inside):
+                continue  # said inside the preamble or docket text of a found notice
+            labels = _CASE_NUMBER_LABEL.search(text, title.end(), reach)
+            if labels and _ITEM_LABEL.search(text, labels.end(), reach + _TITLE_REACH):
+                anchors.append(title.start())
+    return sorted(set(anchors))
+
+
+def _body_between(text: str, start: int, end: int) -> bool:
+    """True when a notice body's closing lines (stamps, mailing lists) lie in between."""
+    return any(
+        m.group(0).lower().startswith(("[", "notice", "original", "document d"))
+        for m in _BODY.finditer(text, start, end)
+    )
+
+
+def _preamble_start(text: str, floor: int, anchor: int, page_starts: set[int]) -> int:
+    """The first preamble line above `anchor`, not above `floor` (the notice before).
+
+    The preamble is one block: a few other lines may sit between its lines (a wrapped
+    note, the district line, a wrapped Subject), more end it; and it crosses a page
+    break only when the line above the break is a preamble line too. A filed document's
+    caption ("UNITED STATES BANKRUPTCY COURT") on the pages before is not the notice's.
+    """
+    start = _line_start(text, anchor)
+    position = start
+    gap = 0
+    for _ in range(_PREAMBLE_LINES):
+        if position <= floor or gap > _PREAMBLE_GAP:
+            break
+        above = _line_start(text, position - 1)
+        if above < floor:
+            break
+        line = text[above : position - 1]
+        if _PREAMBLE.match(line) or _COURT_LINE.match(line):
+            start, gap = above, 0
+        elif position in page_starts:
+            break  # the page above ends with something else: the notice starts this page
+        else:
+            gap += 1
+        position = above
+    return start
+
+
+def _body_end(text: str, anchor: int, stop: int, page_ends: list[int]) -> int:
+    """Just after the notice's last line: the page of its last body line, and an address
+    list that runs on at the top of the next page; never past the next notice."""
+    last = anchor
+    for match in _BODY.finditer(text, anchor, stop):
+        last = match.start()
+    page_end = next((e for e in page_ends if e > last), len(text))
+    end = min(page_end, stop)
+    while end < stop:  # a mailing list continued on the next page: addresses, names
+        line_end = _line_end(text, end + 1)
+        line = text[end + 1 : line_end]
+        if "@" not in line and "on behalf of" not in line.lower():
+            break
+        end = min(line_end, stop)
+    return end
+
+
+def _spans(doc: _Print) -> list[_Span]:
+    """Each notice of the print, in order (one span over the whole text when none is found)."""
+    text = doc.text
+    anchors = _anchors(text)
+    if not anchors:
+        return [_Span(0, len(text), len(text))]
+    page_ends = [start - 1 for _, start in doc.page_starts[1:]] + [len(text)]
+    page_starts = {start for _, start in doc.page_starts}
+    starts: list[int] = []
+    for index, anchor in enumerate(anchors):
+        floor = 0
+        if index:
+            previous = anchors[index - 1]
+            body = [m.start() for m in _BODY.finditer(text, previous, anchor)]
+            floor = _line_end(text, body[-1]) if body else _line_end(text, previous)
+        start = _preamble_start(text, floor, anchor, page_starts)
+        if index == 0 and text.count("\n", 0, start) <= _LEADING_LINES:
+            start = 0  # a mail client's header above the notice belongs to it
+        starts.append(start)
+    spans = []
+    for index, start in enumerate(starts):
+        stop = starts[index + 1] if index + 1 < len(starts) else len(text)
+        spans.append(_Span(start, _body_end(text, anchors[index], stop, page_ends), stop))
+    return spans
+
+
 # ---------------------------------------------------------------------- court clues
 
 # How much one kind of clue weighs when clues disagree (a real notice's clues agree; a
@@ -162,8 +325,10 @@ _FROM_LINE = re.compile(r"^From:[ ]?(.*)$", re.M)
 _RECIPIENT_LINE = re.compile(r"^(?:To|Cc|Bcc|Reply-To)\s*:", re.I)
 _COURT_ADDRESS = re.compile(r"@([a-z0-9]{2,6})\.uscourts\.gov\b", re.I)
 _COURT_LINE = re.compile(
-    r"^(?:U\.?\s?S\.?|United\s+States)\s+"
-    r"(?:(?:Bankruptcy|District)\s+Court|Court\s+of\s+Appeals)\b(?P<rest>.*)$",
+    r"^(?:(?:U\.?\s?S\.?|United\s+States)\s+"
+    r"(?:(?:Bankruptcy|District)\s+Court|Court\s+of\s+Appeals|Bankruptcy\s+Appellate\s+Panel)"
+    r"|(?:(?:U\.?\s?S\.?|United\s+States)\s+)?Judicial\s+Panel\s+on\s+Multidistrict\s+Litigation)"
+    r"\b(?P<rest>.*)$",
     re.I | re.M,
 )
 _GENERIC_STAMPS = {"bkecfstamp_id": CourtType.BANKRUPTCY, "dcecfstamp_id": CourtType.DISTRICT}
@@ -276,8 +441,6 @@ def _decide_court(
     # The kind of court: the header's words first, then the stamp's kind, then the
     # strongest clue's court, then the notice's own wording.
     kind = header.court_type if header else CourtType.UNKNOWN
-    if kind is CourtType.UNKNOWN:
-        kind = stamp_type
     scores: dict[str, int] = {}
     best_clue: dict[str, int] = {}
     seen: set[tuple[str, str]] = set()
@@ -290,8 +453,13 @@ def _decide_court(
         weight = _WEIGHTS[clue.kind]
         scores[clue.court_id] = scores.get(clue.court_id, 0) + weight
         best_clue[clue.court_id] = max(best_clue.get(clue.court_id, 0), weight)
-    if kind is CourtType.UNKNOWN and scores:
-        kind = court_type(max(scores, key=lambda c: (scores[c], best_clue[c])))
+    top = max(scores, key=lambda c: (scores[c], best_clue[c])) if scores else None
+    if kind is CourtType.UNKNOWN and court_type(top) is CourtType.APPELLATE:
+        kind = CourtType.APPELLATE  # a panel's own links outweigh the bankruptcy stamp it prints
+    if kind is CourtType.UNKNOWN:
+        kind = stamp_type
+    if kind is CourtType.UNKNOWN and top:
+        kind = court_type(top)
     if kind is CourtType.UNKNOWN:
         kind = wording_type
     candidates = [c for c in scores if court_type(c) is kind]
@@ -346,6 +514,10 @@ _DOCKET_END = re.compile(
 )
 _CASE_NUMBER = re.compile(
     r"(?:\d{1,2}[:-])?\d{2}-(?:[A-Za-z]{2,4}-)?\d{3,6}(?:-[A-Za-z0-9]{1,5})*(?![\w:/-])"
+    # A bankruptcy appellate panel's "BAP No. NC-24-1090" / "CO-24-015" / "24-8012".
+    r"|(?:BAP\s+No\.?\s*)?[A-Z]{2}-\d{2}-\d{1,6}(?:-[A-Za-z0-9]{1,5})*(?![\w:/-])"
+    # The JPML's case is its MDL number: "MDL No. 2741".
+    r"|MDL\s+No\.?\s*\d{1,5}\b"
 )
 _LEADING_NUMBER = re.compile(r"\s*(\d{1,7})\b")
 
@@ -382,7 +554,7 @@ def _cases(labels: list[tuple[str, str]]) -> tuple[NefCase, ...]:
             if current is None or "number" in current:
                 blocks.append({})
             if number := _CASE_NUMBER.match(_flat(value)):
-                blocks[-1]["number"] = number.group(0)
+                blocks[-1]["number"] = _flat(number.group(0))
         elif label in ("document number", "claim number") and current is not None:
             key = "document" if label.startswith("document") else "claim"
             if key not in current and (digits := _LEADING_NUMBER.match(value)):
@@ -516,10 +688,41 @@ def _file_numbers(text: str) -> tuple[str, ...]:
 
 
 def read_nef(pdf: PdfText) -> NefFacts | None:
-    """The facts of an NEF print, or None when the PDF is not an NEF."""
+    """The facts of an NEF print (its first notice), or None when the PDF is not an NEF."""
+    notices = read_nefs(pdf)
+    return notices[0] if notices else None
+
+
+def read_nefs(pdf: PdfText) -> tuple[NefFacts, ...]:
+    """Every notice of an NEF print, in order, each with its pages; () when there is none."""
     if not pdf.ok or not pdf.pages:
-        return None
+        return ()
     doc = _read_print(pdf)
+    spans = _spans(doc)
+    pages = [(doc.page_at(s.start), doc.page_at(max(s.end - 1, s.start))) for s in spans]
+    notices: list[NefFacts] = []
+    for index, span in enumerate(spans):
+        first, last = pages[index]
+        others = {p for i, (a, b) in enumerate(pages) if i != index for p in range(a, b + 1)}
+        links = tuple((page, uri) for page, uri in doc.links if first <= page <= last)
+        part = doc.part(span.start, span.end, links)
+        facts = _read_notice(part, shared_pages=others & set(range(first, last + 1)))
+        if facts is None:
+            continue
+        document_pages = None
+        if doc.text[span.end : span.stop].strip():
+            after = doc.page_at(min(span.end + 1, span.stop - 1))
+            if after > last:  # the filed document printed behind its notice
+                document_pages = (after, doc.page_at(span.stop - 1))
+        notices.append(
+            facts.model_copy(update={"pages": (first, last), "document_pages": document_pages})
+        )
+    return tuple(notices)
+
+
+def _read_notice(doc: _Print, shared_pages: set[int]) -> NefFacts | None:
+    """The facts of one notice; `shared_pages` are pages it shares with other notices,
+    whose link annotations may be theirs."""
     text = doc.text
     found = _is_nef(text)
     if found is None:
@@ -536,6 +739,8 @@ def read_nef(pdf: PdfText) -> NefFacts | None:
     if filer is None:
         filer_row = next((_flat(v) for label, v in labels if label == "filer"), "")
         filer = filer_row or None
+    if filer is not None and not looks_like_person_name(filer):
+        filer = None  # a banner ("CASE CLOSED"), a word and a comma, a login id
     entered = transaction.group("entered") if transaction else None
     filed = transaction.group("filed") if transaction else None
 
@@ -543,7 +748,7 @@ def read_nef(pdf: PdfText) -> NefFacts | None:
     stamp_kind = stamp.group("kind") if stamp else None
     stamp_id = re.sub(r"\s+", "", stamp.group("id")) if stamp else None
     stamp_text = f"{stamp_kind}={stamp_id}"
-    stamp_page = doc.page_at(stamp.start()) if stamp else 1
+    stamp_page = doc.page_at(stamp.start()) if stamp else doc.page_at(0)
     stamp_type, stamp_clue = _stamp_clue(stamp_kind, stamp_text, stamp_page)
     stamp_evidence = (
         Evidence(text=stamp_text, page=stamp_page, source="stamp")
@@ -555,7 +760,11 @@ def read_nef(pdf: PdfText) -> NefFacts | None:
     clues: list[_Clue] = []
     if header and header.court_id:
         clues.append(_Clue("header", header.court_id, header.evidence))
-    clues.extend(_link_clues(doc))
+    for clue in _link_clues(doc):
+        page = clue.evidence.page or 0
+        if page in shared_pages and header and header.court_id not in (None, clue.court_id):
+            continue  # a link on a page shared with another notice, naming another court
+        clues.append(clue)
     # Where the notice itself begins: above it, at most a mail header block.
     starts = [m.start() for _, pattern in _TITLES if (m := pattern.search(text))]
     starts += [header.start] if header else []
@@ -580,7 +789,7 @@ def read_nef(pdf: PdfText) -> NefFacts | None:
         court_evidence=evidence,
         cases=cases,
         filer=filer,
-        filed_by=_filed_by(docket),
+        filed_by=tuple(n for n in _filed_by(docket) if looks_like_person_name(n)),
         filed_on=_date(filed) or _date(entered),
         docket_text=docket,
         stamp_kind=stamp_kind,

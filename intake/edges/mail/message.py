@@ -34,6 +34,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any, TypeGuard
 
+from intake.core.documents.sniff import is_pdf
 from intake.core.model import Attachment, Envelope
 from intake.edges.mail.tnef import unpack_tnef
 
@@ -162,7 +163,7 @@ def clean_filename(name: str) -> str | None:
 def sniffed_extension(data: bytes, declared_type: str) -> str:
     """An extension for a made-up file name: from the bytes first, then the declared type."""
     head = data[:1024]
-    if b"%PDF-" in head:
+    if is_pdf(head):
         return ".pdf"
     for magic, ext in _MAGIC:
         if head.startswith(magic):
@@ -196,7 +197,7 @@ def header_block(data: bytes) -> bytes:
 
 
 def _looks_like_pdf(data: bytes) -> bool:
-    return b"%PDF-" in data[:1024]
+    return is_pdf(data[:1024])
 
 
 # ---------------------------------------------------------------------- reader
