@@ -55,11 +55,12 @@ def test_a_zip_is_named_with_what_it_holds(members: dict[str, bytes], expected: 
 def test_a_zip_bomb_is_described_without_being_inflated() -> None:
     # 200 MB of zeros in a few hundred kB: only the central directory is read.
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-        with archive.open("huge.pdf", "w") as member:
-            chunk = b"\0" * (1 << 20)
-            for _ in range(200):
-                member.write(chunk)
+    with (
+        zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("huge.pdf", "w") as member,
+    ):
+        for _ in range(200):
+            member.write(b"\0" * (1 << 20))
     assert describe_bytes(buf.getvalue()) == "a ZIP archive holding 1 PDF file"
 
 
