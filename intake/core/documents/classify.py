@@ -15,7 +15,7 @@ from intake.core.documents.nef import read_nefs
 from intake.core.documents.sniff import describe_bytes, is_pdf
 from intake.core.model import Attachment, Document, DocumentKind, Envelope, PdfText
 from intake.core.policy.rules import Rules
-from intake.edges.pdf.reader import PdfLimits, read_pdf_isolated
+from intake.edges.pdf.reader import PdfLimits, read_pdf_isolated, read_pdfs_isolated
 
 
 @dataclass(frozen=True)
@@ -33,9 +33,15 @@ def human_size(size: int) -> str:
 
 
 def read_document(
-    attachment: Attachment, rules: Rules, options: ReadOptions | None = None
+    attachment: Attachment,
+    rules: Rules,
+    options: ReadOptions | None = None,
+    pdf: PdfText | None = None,
 ) -> Document:
-    """Read one attachment. Never raises for bad input: the kind and reason say what it is."""
+    """Read one attachment. Never raises for bad input: the kind and reason say what it is.
+
+    `pdf` is its text when already read (`read_documents` reads an email's PDFs at once).
+    """
     options = options or ReadOptions()
 
     def document(kind: DocumentKind, **facts: Any) -> Document:
@@ -52,7 +58,8 @@ def read_document(
         return document(DocumentKind.UNREADABLE, oversize=True, reason=reason)
     if not is_pdf(attachment.data):
         return document(DocumentKind.NOT_PDF, reason=describe_bytes(attachment.data))
-    pdf = read_pdf_isolated(attachment.data, options.pdf)
+    if pdf is None:
+        pdf = read_pdf_isolated(attachment.data, options.pdf)
     if not pdf.ok:
         reason = pdf.reason or "unreadable"
         return document(DocumentKind.UNREADABLE, reason=reason, page_count=pdf.page_count)
@@ -74,5 +81,17 @@ def classify_text(pdf: PdfText, rules: Rules) -> tuple[DocumentKind, dict[str, A
 def read_documents(
     envelope: Envelope, rules: Rules, options: ReadOptions | None = None
 ) -> list[Document]:
-    """Every attachment of an email, read, in the order the email carries them."""
-    return [read_document(a, rules, options) for a in envelope.attachments]
+    """Every attachment of an email, read, in the order the email carries them.
+
+    Its PDFs are read in parallel, each in a sandboxed reader process.
+    """
+    options = options or ReadOptions()
+    wanted = pdfs_to_read(envelope)
+    texts = read_pdfs_isolated([a.data for a in wanted], options.pdf)
+    read = {id(attachment): text for attachment, text in zip(wanted, texts, strict=True)}
+    return [read_document(a, rules, options, read.get(id(a))) for a in envelope.attachments]
+
+
+def pdfs_to_read(envelope: Envelope) -> list[Attachment]:
+    """The attachments whose text `read_documents` reads: PDFs within the size bound."""
+    return [a for a in envelope.attachments if not a.truncated and is_pdf(a.data)]

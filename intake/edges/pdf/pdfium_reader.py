@@ -1,0 +1,121 @@
+"""The primary reader: PDFium (pypdfium2), Chrome's PDF engine.
+
+Chosen by measurement (bench/pdf_extract.md, bench/poll_throughput.md): 3-20 times
+faster than pypdf on the printed NEFs, the same lines on every fixture, the link
+annotations' URIs through PDFium's link API, its own repair of damaged
+cross-reference tables, and the empty user password tried as every viewer does.
+PDFium is C code: it runs only in a sandboxed reader process (`pool`, `sandbox`),
+never in the poll process, so a file that crashes it, loops, or eats memory costs
+only its own reading.
+
+**The per-page step.** `page_text` reads one page; a page whose text layer has no
+letter or digit goes to `text_of_page_without_text`, the place for an extra step on
+such a page (OCR of the rendered page: render it with ``page.render(scale=...)``,
+recognise, return the text). It runs inside the reader process, under the same
+CPU, memory and wall-clock bounds as the rest of the read. Today it returns "".
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from intake.core.model import PageText
+from intake.edges.pdf.interface import PdfLimits
+from intake.edges.pdf.judge import (
+    MAX_LINKS_PER_PAGE,
+    NEEDS_PASSWORD,
+    Reading,
+    Unreadable,
+    clean_uri,
+    describe,
+    has_text,
+    unique_links,
+)
+
+# A link's URI longer than this is no court's link (clean_uri keeps 2,048 characters).
+_MAX_URI_BYTES = 65_536
+
+
+def read(body: bytes, limits: PdfLimits) -> Reading:
+    """The `interface.PageReader` for PDFium."""
+    try:
+        document = pdfium.PdfDocument(body)
+    except pdfium.PdfiumError as error:
+        code = getattr(error, "err_code", None)
+        if code == pdfium_c.FPDF_ERR_PASSWORD:
+            raise Unreadable(NEEDS_PASSWORD) from error
+        if code == pdfium_c.FPDF_ERR_SECURITY:
+            raise Unreadable(f"encrypted: cannot be decrypted ({describe(error)})") from error
+        raise
+    try:
+        page_count = len(document)
+        pages = tuple(
+            page_text(document, index, limits)
+            for index in range(min(page_count, limits.max_pages_read))
+        )
+    finally:
+        document.close()
+    return Reading(page_count=page_count, pages=pages)
+
+
+def page_text(document: pdfium.PdfDocument, index: int, limits: PdfLimits) -> PageText:
+    """One page's text (its printed line breaks kept) and link URIs."""
+    page = document[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            # Twice the bound: each CR LF shrinks to one LF below, then the text is clipped.
+            count = min(textpage.count_chars(), 2 * limits.max_chars_per_page)
+            text = textpage.get_text_range(0, count) if count > 0 else ""
+        finally:
+            textpage.close()
+        # PDFium ends each line with CR LF; the NEF and letter readers split on LF.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if not has_text(text):
+            text = text_of_page_without_text(page, index + 1, limits) or text
+        return PageText(
+            number=index + 1,
+            text=text[: limits.max_chars_per_page],
+            links=_links(document, page),
+        )
+    finally:
+        page.close()
+
+
+def text_of_page_without_text(page: pdfium.PdfPage, number: int, limits: PdfLimits) -> str:
+    """The text of a page that has no text layer (see the module doc): "" without OCR.
+
+    `page` is open (render it with ``page.render(scale=...).to_pil()``), `number` is
+    1-based. Runs in the sandboxed reader process, within `limits`.
+    """
+    return ""
+
+
+def _links(document: pdfium.PdfDocument, page: pdfium.PdfPage) -> tuple[str, ...]:
+    """URIs of the page's link annotations, through PDFium's link API."""
+    position = ctypes.c_int(0)
+    link = pdfium_c.FPDF_LINK()
+    uris: list[str | None] = []
+    # A crafted page can hold thousands of links: look at a bounded number of them.
+    for _ in range(10 * MAX_LINKS_PER_PAGE):
+        if not pdfium_c.FPDFLink_Enumerate(page.raw, ctypes.byref(position), ctypes.byref(link)):
+            break
+        uris.append(_uri(document, link))
+    return unique_links(uris)
+
+
+def _uri(document: pdfium.PdfDocument, link: pdfium_c.FPDF_LINK) -> str | None:
+    action = pdfium_c.FPDFLink_GetAction(link)
+    if not action or pdfium_c.FPDFAction_GetType(action) != pdfium_c.PDFACTION_URI:
+        return None
+    size = pdfium_c.FPDFAction_GetURIPath(document.raw, action, None, 0)
+    if size <= 0:
+        return None
+    if size > _MAX_URI_BYTES:  # PDFium fills a buffer only when the whole URI fits
+        return None
+    buffer = ctypes.create_string_buffer(size)
+    pdfium_c.FPDFAction_GetURIPath(document.raw, action, buffer, size)
+    return clean_uri(buffer.value)

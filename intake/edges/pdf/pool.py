@@ -1,0 +1,223 @@
+"""A pool of sandboxed reader processes: the PDFs of one email read on every core.
+
+`ReaderPool(workers)` keeps `workers` long-lived reader processes (`sandbox.Sandboxed`,
+each fed by a thread of its own in the calling process). `submit(data, limits)` queues
+one PDF and returns a future of its `PdfText`; `read_all` reads several at once, in
+parallel, and keeps their order. Each process is replaced after a crash, a timeout,
+memory running out, or `max_documents` reads (so that what one file left behind in
+a heap never meets many more). The bounds of every read are its `PdfLimits`: the
+same CPU-time limit, address-space cap and wall-clock backstop as a fork per PDF had.
+
+`prefetch(data, limits)` starts a read whose result a later `submit` of the same
+bytes and limits takes over: the poll reads the next email's PDFs while it commits
+the current one (`intake.service.cycle`). Unclaimed prefetches are bounded in number
+and dropped oldest first.
+
+`shared_pool()` is the process's pool (started on first use, ended at exit; a
+process forked from this one starts its own).
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import os
+import queue
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from concurrent.futures import Future
+
+from intake.core.model import PdfText
+from intake.edges.pdf.interface import DEFAULT_LIMITS, PdfLimits
+from intake.edges.pdf.sandbox import Bounds, Done, Sandboxed, Stopped
+
+_MIB = 1024 * 1024
+# Prefetched reads nobody claimed (a duplicate email, a failed one) are dropped past this.
+_MAX_PREFETCHED = 64
+
+
+def _read_in_child(payload: tuple[bytes, PdfLimits]) -> PdfText:
+    """The task every reader process runs (imported here so the fork inherits it warm)."""
+    from intake.edges.pdf.reader import read_pdf
+
+    data, limits = payload
+    return read_pdf(data, limits)
+
+
+class ReaderPool:
+    def __init__(self, workers: int | None = None, max_documents: int = 50) -> None:
+        self.workers = max(1, workers if workers is not None else default_workers())
+        self._jobs: queue.SimpleQueue[tuple[Future[PdfText], bytes, PdfLimits] | None] = (
+            queue.SimpleQueue()
+        )
+        self._slots = [Sandboxed(_read_in_child, max_documents) for _ in range(self.workers)]
+        self._threads: list[threading.Thread] = []
+        self._prefetched: OrderedDict[tuple[str, PdfLimits], Future[PdfText]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    # ------------------------------------------------------------------ interface
+
+    def submit(self, data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> Future[PdfText]:
+        """Queue one PDF; the future's result is its `PdfText` (never an exception)."""
+        key = (_digest(data), limits)
+        with self._lock:
+            ahead = self._prefetched.pop(key, None)
+        return ahead if ahead is not None else self._queue(data, limits)
+
+    def prefetch(self, data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> None:
+        """Start reading `data` now for a `submit` of the same bytes and limits later."""
+        key = (_digest(data), limits)
+        with self._lock:
+            if key in self._prefetched:
+                return
+        future = self._queue(data, limits)
+        with self._lock:
+            self._prefetched[key] = future
+            while len(self._prefetched) > _MAX_PREFETCHED:
+                _, dropped = self._prefetched.popitem(last=False)
+                dropped.cancel()
+
+    def read(self, data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> PdfText:
+        return self.submit(data, limits).result()
+
+    def read_all(self, datas: Sequence[bytes], limits: PdfLimits = DEFAULT_LIMITS) -> list[PdfText]:
+        """Several PDFs read in parallel; the results in the order given."""
+        futures = [self.submit(data, limits) for data in datas]
+        return [future.result() for future in futures]
+
+    def close(self) -> None:
+        """End the threads and the reader processes (queued reads are read first)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for future in self._prefetched.values():
+                future.cancel()
+            self._prefetched.clear()
+        for _ in self._threads:
+            self._jobs.put(None)
+        for thread in self._threads:
+            thread.join()
+        for slot in self._slots:
+            slot.close()
+
+    def reader_pids(self) -> list[int]:
+        """The reader processes alive now (for tests and benchmarks)."""
+        return [slot.pid for slot in self._slots if slot.pid is not None]
+
+    # ------------------------------------------------------------------- internals
+
+    def _queue(self, data: bytes, limits: PdfLimits) -> Future[PdfText]:
+        future: Future[PdfText] = Future()
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the reader pool is closed")
+            if not self._threads:
+                self._start_threads()
+        self._jobs.put((future, data, limits))
+        return future
+
+    def _start_threads(self) -> None:
+        for index, slot in enumerate(self._slots):
+            thread = threading.Thread(
+                target=self._feed, args=(slot,), name=f"pdf-reader-{index}", daemon=True
+            )
+            thread.start()
+            self._threads.append(thread)
+
+    def _feed(self, slot: Sandboxed) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            future, data, limits = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                outcome = slot.run((data, limits), _bounds(limits))
+                future.set_result(_pdf_text(outcome, limits))
+            except BaseException as error:  # no reader process could be started
+                future.set_result(PdfText(ok=False, reason=f"the PDF reader failed: {error}"))
+
+
+def default_workers() -> int:
+    """One reader per core this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _bounds(limits: PdfLimits) -> Bounds:
+    return Bounds(limits.cpu_seconds, limits.max_memory_bytes, limits.timeout_seconds)
+
+
+def _pdf_text(outcome: Done | Stopped, limits: PdfLimits) -> PdfText:
+    """The reader's answer, or the reason (in the attorney's and clerk's words) it has none."""
+    from intake.edges.pdf.judge import OUT_OF_MEMORY
+
+    if isinstance(outcome, Done):
+        if outcome.error is not None:
+            return PdfText(ok=False, reason=f"the PDF reader failed: {outcome.error}")
+        if isinstance(outcome.value, PdfText):
+            if outcome.value.reason == OUT_OF_MEMORY:
+                return outcome.value.model_copy(update={"reason": memory_reason(limits)})
+            return outcome.value
+        return PdfText(ok=False, reason="the PDF reader returned nothing usable")
+    if outcome.why == "cpu":
+        return PdfText(ok=False, reason=cpu_reason(limits))
+    if outcome.why == "memory":
+        return PdfText(ok=False, reason=memory_reason(limits))
+    if outcome.why == "timeout":
+        return PdfText(ok=False, reason=f"took longer than {limits.timeout_seconds:g} s")
+    return PdfText(ok=False, reason=f"the PDF reader crashed ({outcome.detail})")
+
+
+def cpu_reason(limits: PdfLimits) -> str:
+    import math
+
+    return f"took longer than {math.ceil(limits.cpu_seconds)} s of CPU time"
+
+
+def memory_reason(limits: PdfLimits) -> str:
+    return f"ran out of memory (limit {limits.max_memory_bytes / _MIB:g} MiB)"
+
+
+# ------------------------------------------------------------- the process's pool
+
+_shared: ReaderPool | None = None
+_shared_lock = threading.Lock()
+
+
+def shared_pool() -> ReaderPool:
+    """This process's reader pool, started on first use."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = ReaderPool()
+        return _shared
+
+
+def close_shared_pool() -> None:
+    global _shared
+    with _shared_lock:
+        pool, _shared = _shared, None
+    if pool is not None:
+        pool.close()
+
+
+def _forget_in_child() -> None:
+    # A forked process has none of the pool's threads: it must start its own pool.
+    global _shared, _shared_lock
+    _shared = None
+    _shared_lock = threading.Lock()
+
+
+atexit.register(close_shared_pool)
+os.register_at_fork(after_in_child=_forget_in_child)

@@ -1,0 +1,177 @@
+"""The sandboxed reader processes: bounds, recycling, parallel reads, read-ahead.
+
+Real child processes throughout; the tasks given to `Sandboxed` are this module's
+functions (a forked child has them), each misbehaving in one way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from typing import Any
+
+import pytest
+
+from intake.edges.pdf.interface import PdfLimits
+from intake.edges.pdf.pool import ReaderPool
+from intake.edges.pdf.sandbox import Bounds, Done, Sandboxed, Stopped
+from tests.unit.test_pdf import NEF_LINES, make_pdf
+
+GENEROUS = Bounds(cpu_seconds=20, max_memory_bytes=512 * 1024 * 1024, timeout_seconds=60)
+
+
+def behave(order: str) -> Any:
+    """The task: do what `order` says, in the child."""
+    if order == "pid":
+        return os.getpid()
+    if order == "descriptors":
+        targets = []
+        for fd in os.listdir("/proc/self/fd"):
+            if int(fd) > 2:
+                # The listing's own descriptor is closed by now: suppressed.
+                with contextlib.suppress(OSError):
+                    targets.append(os.readlink(f"/proc/self/fd/{fd}"))
+        return targets
+    if order == "segfault":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if order == "spin":
+        while True:
+            pass
+    if order == "sleep":
+        time.sleep(60)
+    if order == "allocate":
+        return len(bytearray(2 * 1024 * 1024 * 1024))
+    if order == "raise":
+        raise ValueError("a bug in the task")
+    return order
+
+
+@pytest.fixture
+def sandboxed() -> Any:
+    child = Sandboxed(behave, max_tasks=3)
+    yield child
+    child.close()
+
+
+def test_a_child_serves_many_tasks_then_is_replaced(sandboxed: Sandboxed) -> None:
+    pids = [sandboxed.run("pid", GENEROUS) for _ in range(6)]
+    assert all(isinstance(p, Done) for p in pids)
+    values = [p.value for p in pids if isinstance(p, Done)]
+    assert values[0] == values[1] == values[2] != os.getpid()
+    assert values[3] == values[4] == values[5] != values[0]  # max_tasks=3: a new child
+
+
+def test_the_child_keeps_no_descriptor_of_the_parent(sandboxed: Sandboxed) -> None:
+    with open(__file__, "rb"):  # a descriptor the parent holds open during the fork
+        outcome = sandboxed.run("descriptors", GENEROUS)
+    assert isinstance(outcome, Done)
+    # Beyond stdin, stdout and stderr: its pipe alone.
+    assert not any(target.endswith("test_pdf_pool.py") for target in outcome.value)
+    assert len(outcome.value) == 1 and outcome.value[0].startswith("socket:")
+
+
+def test_a_crash_costs_only_its_task(sandboxed: Sandboxed) -> None:
+    first = sandboxed.run("pid", GENEROUS)
+    assert sandboxed.run("segfault", GENEROUS) == Stopped("crash", "SIGSEGV")
+    after = sandboxed.run("pid", GENEROUS)
+    assert isinstance(first, Done) and isinstance(after, Done)
+    assert after.value != first.value
+
+
+def test_cpu_time_is_bounded(sandboxed: Sandboxed) -> None:
+    bounds = Bounds(cpu_seconds=1, max_memory_bytes=GENEROUS.max_memory_bytes, timeout_seconds=60)
+    started = time.monotonic()
+    assert sandboxed.run("spin", bounds) == Stopped("cpu")
+    assert time.monotonic() - started < 30
+    assert sandboxed.run("ok", GENEROUS) == Done("ok")
+
+
+def test_wall_clock_is_bounded(sandboxed: Sandboxed) -> None:
+    bounds = Bounds(cpu_seconds=20, max_memory_bytes=GENEROUS.max_memory_bytes, timeout_seconds=0.3)
+    started = time.monotonic()
+    assert sandboxed.run("sleep", bounds) == Stopped("timeout")
+    assert time.monotonic() - started < 5
+    assert sandboxed.run("ok", GENEROUS) == Done("ok")
+
+
+def test_memory_is_bounded_and_the_child_replaced(sandboxed: Sandboxed) -> None:
+    before = sandboxed.run("pid", GENEROUS)
+    assert sandboxed.run("allocate", GENEROUS) == Stopped("memory")
+    after = sandboxed.run("pid", GENEROUS)
+    assert isinstance(before, Done) and isinstance(after, Done)
+    assert after.value != before.value
+
+
+def test_an_exception_in_the_task_is_reported_not_raised(sandboxed: Sandboxed) -> None:
+    assert sandboxed.run("raise", GENEROUS) == Done(error="a bug in the task")
+
+
+# ---------------------------------------------------------------------- the pool
+
+
+@pytest.fixture
+def pool() -> Any:
+    readers = ReaderPool(workers=2, max_documents=50)
+    yield readers
+    readers.close()
+
+
+def _nef(n: int) -> bytes:
+    return make_pdf([[*NEF_LINES, f"Case Name: Debtor {n} LLC"]])
+
+
+def test_pool_reads_in_order_on_two_processes(pool: ReaderPool) -> None:
+    datas = [_nef(n) for n in range(8)]
+    results = pool.read_all(datas)
+    assert [f"Debtor {n} LLC" in r.text for n, r in enumerate(results)] == [True] * 8
+    assert len(set(pool.reader_pids())) == 2
+    assert os.getpid() not in pool.reader_pids()
+
+
+def test_a_hostile_pdf_holds_one_reader_while_the_other_reads_on(pool: ReaderPool) -> None:
+    from fixtures.pdfs import raw_pdf
+    from tests.unit.test_pdf import text_stream
+
+    stream = text_stream("Case Number: 1", compress=True, padding=150_000_000)
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>"
+    heavy = raw_pdf(
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [%s] /Count 12 >>" % b" ".join([b"5 0 R"] * 12),
+            b"<< >>",
+            stream,
+            page,
+        ]
+    )
+    slow = pool.submit(heavy, PdfLimits(timeout_seconds=3))
+    time.sleep(0.1)
+    started = time.monotonic()
+    quick = [pool.read(_nef(n)) for n in range(4)]
+    assert all(r.ok for r in quick)
+    assert time.monotonic() - started < 3  # read by the other process meanwhile
+    stopped = slow.result()
+    assert not stopped.ok and stopped.reason == "took longer than 3 s"
+    assert pool.read(_nef(9)).ok  # the killed reader was replaced
+
+
+def test_a_prefetched_read_is_taken_over_not_repeated(pool: ReaderPool) -> None:
+    data = _nef(1)
+    pool.prefetch(data)
+    first = pool.submit(data)
+    second = pool.submit(data)
+    assert first is not second  # the prefetch is claimed once; the next is a new read
+    assert first.result() == second.result()
+    assert first.result().ok
+
+
+def test_a_closed_pool_leaves_no_reader_behind() -> None:
+    readers = ReaderPool(workers=2)
+    readers.read_all([_nef(1), _nef(2)])
+    pids = readers.reader_pids()
+    assert pids
+    readers.close()
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
