@@ -28,24 +28,26 @@ A message whose reading raises is recorded `failed` with the error, its bytes ke
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import os
 import signal
 import sqlite3
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
 
-from intake.core.documents.classify import read_documents
+from intake.core.documents.classify import pdfs_to_read, read_documents
 from intake.core.model import Document, Envelope, Status
 from intake.core.policy.assess import assess, other_signer
 from intake.core.policy.rules import Rules
 from intake.edges.durable import write_once
 from intake.edges.mail.message import header_block, parse_message
 from intake.edges.mail.source import MailSource, MessageRef, RawMessage
+from intake.edges.pdf.reader import prefetch_pdfs
 from intake.edges.store import (
     MailboxAction,
     MessageRow,
@@ -170,9 +172,14 @@ def ignore_reason(envelope: Envelope, own_address: str | None) -> str | None:
     return None
 
 
-def read_message(data: bytes, rules: Rules, own_address: str | None) -> Reading:
-    """MIME bytes → envelope and documents. Pure; an exception here fails the message."""
-    envelope = parse_message(data)
+def read_message(
+    data: bytes, rules: Rules, own_address: str | None, envelope: Envelope | None = None
+) -> Reading:
+    """MIME bytes → envelope and documents. Pure; an exception here fails the message.
+
+    `envelope` is the bytes' envelope when already parsed (by the read-ahead).
+    """
+    envelope = envelope if envelope is not None else parse_message(data)
     reason = ignore_reason(envelope, own_address)
     documents = () if reason else tuple(read_documents(envelope, rules))
     return Reading(envelope, documents, reason)
@@ -256,18 +263,54 @@ def poll_once(
     uids = source.uids_above(store.last_uid(folder, uidvalidity))
     if progress:
         progress(0, len(uids))
-    done = 0
-    for start in range(0, len(uids), batch_size):
-        for raw in source.fetch(uids[start : start + batch_size]):
-            result.fetched += 1
-            _crash_point("after_fetch")
-            _handle(raw, source, store, rules, own_address, result, outgoing)
-            done += 1
-            if progress:
-                progress(done, len(uids))
+    fetched = itertools.chain.from_iterable(
+        source.fetch(uids[start : start + batch_size]) for start in range(0, len(uids), batch_size)
+    )
+    for done, (raw, envelope) in enumerate(_read_ahead(fetched, own_address), 1):
+        result.fetched += 1
+        _crash_point("after_fetch")
+        _handle(raw, source, store, rules, own_address, result, outgoing, envelope)
+        if progress:
+            progress(done, len(uids))
     if outgoing is not None:
         _refresh_summaries(store, outgoing, result)
     return result
+
+
+# Emails larger than this are read at their turn only: reading ahead holds two in memory.
+READ_AHEAD_MAX_BYTES = 8 * 1024 * 1024
+
+
+def _read_ahead(
+    raws: Iterable[RawMessage], own_address: str | None
+) -> Iterator[tuple[RawMessage, Envelope | None]]:
+    """Each message with its envelope, once the reading of the NEXT one has started.
+
+    The reader pool reads the next email's PDFs on the other core while this process
+    commits the current one; `read_documents` then takes those reads over. Only a
+    head start: a message whose MIME cannot be parsed here is parsed (and fails) again
+    at its turn, and what a skipped duplicate started is dropped by the pool.
+    """
+    previous: tuple[RawMessage, Envelope | None] | None = None
+    for raw in raws:
+        current = (raw, _start_reading(raw, own_address))
+        if previous is not None:
+            yield previous
+        previous = current
+    if previous is not None:
+        yield previous
+
+
+def _start_reading(raw: RawMessage, own_address: str | None) -> Envelope | None:
+    if len(raw.data) > READ_AHEAD_MAX_BYTES:
+        return None
+    try:
+        envelope = parse_message(raw.data)
+    except Exception:  # reported at the message's own turn
+        return None
+    if ignore_reason(envelope, own_address) is None:
+        prefetch_pdfs(a.data for a in pdfs_to_read(envelope))
+    return envelope
 
 
 def _refresh_summaries(store: Store, outgoing: Outgoing, result: PollResult) -> None:
@@ -317,6 +360,7 @@ def _handle(
     own_address: str | None,
     result: PollResult,
     outgoing: Outgoing | None = None,
+    envelope: Envelope | None = None,
 ) -> None:
     ref = raw.ref
     existing = store.find_message(ref.folder, ref.uidvalidity, ref.uid)
@@ -338,7 +382,7 @@ def _handle(
         result.duplicates += 1
     else:
         try:
-            reading = read_message(raw.data, rules, own_address)
+            reading = read_message(raw.data, rules, own_address, envelope)
         except Exception as exc:
             row_id, action = _record_failure(store, raw, sha, message_id, exc)
             result.failed += 1
