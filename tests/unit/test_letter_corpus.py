@@ -1,0 +1,120 @@
+"""The letter corpus itself is well formed: unique ids, valid labels, PDFs that open with the
+expected page count, text layers where there should be one and none on scans, determinism."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from fixtures import letter_corpus
+from fixtures.letter_corpus import AFFIRMATIONS, LetterCase
+
+SPLITS = ("dev", "holdout")
+MINIMUM = {"dev": 90, "holdout": 50}
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, list[LetterCase]]:
+    return {split: letter_corpus.cases(split) for split in SPLITS}
+
+
+def _text(pdf: bytes) -> tuple[int, list[str]]:
+    reader = PdfReader(io.BytesIO(pdf))
+    return len(reader.pages), [page.extract_text() or "" for page in reader.pages]
+
+
+@pytest.mark.parametrize("split", SPLITS)
+def test_split_is_big_enough_and_mixed(corpus: dict[str, list[LetterCase]], split: str) -> None:
+    cases = corpus[split]
+    assert len(cases) >= MINIMUM[split]
+    verdicts = Counter(c.label.verdict for c in cases)
+    assert set(verdicts) == {"good", "bad", "other"}
+    assert 0.35 <= verdicts["good"] / len(cases) <= 0.6, verdicts
+    assert verdicts["bad"] / len(cases) >= 0.25, verdicts
+    assert sum(c.label.scanned for c in cases) >= 3
+    assert any(not c.label.own_letter and c.label.kind != "other" for c in cases)
+
+
+def test_ids_unique_and_prefixed(corpus: dict[str, list[LetterCase]]) -> None:
+    ids = [c.id for split in SPLITS for c in corpus[split]]
+    assert len(ids) == len(set(ids))
+    for split in SPLITS:
+        for c in corpus[split]:
+            assert re.fullmatch(rf"{split}-\d{{3}}-[a-z0-9-]+", c.id), c.id
+
+
+def test_labels_valid(corpus: dict[str, list[LetterCase]]) -> None:
+    for c in (c for split in SPLITS for c in corpus[split]):
+        lab = c.label
+        assert lab.kind in ("acknowledgment_letter", "other")
+        assert tuple(lab.affirmations) == AFFIRMATIONS
+        assert set(lab.affirmations.values()) <= {"made", "not_made"}
+        assert lab.verdict in ("good", "bad", "other")
+        all_made = all(v == "made" for v in lab.affirmations.values())
+        if lab.kind == "other":
+            assert lab.verdict == "other" and not all_made and lab.signer is None
+        else:
+            good = lab.own_letter and lab.signer is not None and all_made
+            assert lab.verdict == ("good" if good else "bad"), c.id
+        assert lab.note and "\n" not in lab.note
+        assert c.styles and len(set(c.styles)) == len(c.styles), c.id
+        assert c.sender_name and "@" in c.sender_address
+        assert ("scanned" in c.styles) == lab.scanned, c.id
+
+
+def test_pdfs_open_with_expected_pages_and_text_layer(
+    corpus: dict[str, list[LetterCase]],
+) -> None:
+    for c in (c for split in SPLITS for c in corpus[split]):
+        assert c.pdf.startswith(b"%PDF-"), c.id
+        pages, texts = _text(c.pdf)
+        assert pages == (2 if "two-page" in c.styles else 1), c.id
+        joined = "".join(texts).strip()
+        if c.label.scanned:
+            assert joined == "", c.id
+        else:
+            assert len(joined) > 200, c.id
+            assert all(t.strip() for t in texts), c.id
+            if c.label.signer:
+                flat = " ".join(" ".join(texts).split()).casefold()
+                assert c.label.signer.casefold() in flat, c.id
+
+
+def test_holdout_attorneys_differ_from_dev(corpus: dict[str, list[LetterCase]]) -> None:
+    def signers(split: str) -> set[str]:
+        return {c.label.signer for c in corpus[split] if c.label.signer}
+
+    assert not signers("dev") & signers("holdout")
+    assert not {c.sender_address for c in corpus["dev"]} & {
+        c.sender_address for c in corpus["holdout"]
+    }
+
+
+def test_generation_is_deterministic_and_fast(corpus: dict[str, list[LetterCase]]) -> None:
+    started = time.monotonic()
+    again = {split: letter_corpus.cases(split) for split in SPLITS}
+    assert time.monotonic() - started < 20
+    for split in SPLITS:
+        assert [c.id for c in again[split]] == [c.id for c in corpus[split]]
+        for a, b in zip(again[split], corpus[split], strict=True):
+            assert a.pdf == b.pdf, a.id
+            assert a.label == b.label
+
+
+def test_write_outputs_pdfs_and_labels(tmp_path: Path) -> None:
+    letter_corpus.write(tmp_path, "holdout")
+    entries = json.loads((tmp_path / "labels.json").read_text(encoding="utf-8"))
+    assert len(entries) == len(list(tmp_path.glob("*.pdf")))
+    for entry in entries:
+        assert (tmp_path / entry["file"]).read_bytes().startswith(b"%PDF-")
+        assert set(entry["label"]["affirmations"]) == set(AFFIRMATIONS)
+        assert entry["split"] == "holdout"
+    with pytest.raises(ValueError):
+        letter_corpus.cases("train")
