@@ -273,7 +273,7 @@ def worker() -> None:
             poll_seconds = time.perf_counter() - poll_started
         wall = time.perf_counter() - started
         statuses: dict[str, int] = {}
-        for request in store.list_requests():
+        for request in store.requests.all():
             statuses[request.status.value] = statuses.get(request.status.value, 0) + 1
     # RUSAGE_CHILDREN covers the reader children that were waited for: all of them when
     # read_pdf_isolated forks them itself. Should it use a fork server again, that server
@@ -335,7 +335,7 @@ def run_idle(server: Any, count: int, workdir: Path, repeats: int = 7) -> Idle:
     commands: list[str] = []
     with Store.open(workdir / "idle-state") as store:
         with store.transaction():
-            store.advance_cursor("INBOX", mailbox.uidvalidity(), last)
+            store.cursors.advance("INBOX", mailbox.uidvalidity(), last)
         for _ in range(repeats):
             started = time.perf_counter()
             with (

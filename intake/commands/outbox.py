@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with Store.open(settings.state_dir, create=False) as store:
             if args.action == "list":
-                rows = store.outbox(status=args.status)
+                rows = store.outbox.all(status=args.status)
                 if not rows:
                     what = f"{args.status} " if args.status else ""
                     print(f"no {what}messages in the outbox (state: {store.path})")
@@ -136,11 +136,11 @@ def run(args: argparse.Namespace) -> int:
                 return 0
             if args.action == "requeue":
                 with store.transaction():
-                    done = store.requeue_outbox(args.id)
+                    done = store.outbox.requeue(args.id)
                     if done:
-                        store.audit("operator", "requeued", f"outbox:{args.id}")
+                        store.audit.record("operator", "requeued", f"outbox:{args.id}")
                 if not done:
-                    held = store.get_outbox(args.id)
+                    held = store.outbox.get(args.id)
                     why = (
                         f"no outbox message #{args.id} (see `intake outbox list`)"
                         if held is None
@@ -154,7 +154,9 @@ def run(args: argparse.Namespace) -> int:
             assert sink is not None
             report = send_due(store, sink, max_attempts=settings.outbox.max_attempts)
             print(f"outbox: {report.summary()}")
-            waiting = [row for row in store.outbox(status="queued") if row.id not in report.sent]
+            waiting = [
+                row for row in store.outbox.all(status="queued") if row.id not in report.sent
+            ]
             if waiting:
                 # A message that failed a moment ago is not due yet: without this line
                 # "0 sent, 0 to retry" reads as if the outbox were empty.

@@ -249,7 +249,7 @@ def list_requests(args: argparse.Namespace, settings: Settings, store: Store) ->
     from intake.edges.store import RequestStatus
 
     status = RequestStatus(args.status) if args.status else None
-    requests = store.list_requests(status)
+    requests = store.requests.all(status)
     if args.json:
         for request in requests:
             print(json.dumps(_request_json(store, request)))
@@ -260,7 +260,7 @@ def list_requests(args: argparse.Namespace, settings: Settings, store: Store) ->
         return 0
     rows: list[tuple[str, ...]] = [("ID", "STATUS", "ATTORNEY", "NAME", "DOCS", "NEFS", "UPDATED")]
     for request in requests:
-        assessment = store.latest_assessment(request.id)
+        assessment = store.assessments.latest(request.id)
         nefs = f"{assessment.qualifying_nefs}/{assessment.required_nefs}" if assessment else "-"
         rows.append(
             (
@@ -268,7 +268,7 @@ def list_requests(args: argparse.Namespace, settings: Settings, store: Store) ->
                 request.status.value,
                 request.attorney,
                 (assessment.attorney_name if assessment else None) or request.attorney_name or "",
-                str(len(store.request_documents(request.id))),
+                str(len(store.documents.of_request(request.id))),
                 nefs,
                 person_time(request.updated_at, settings.court_time_zone),
             )
@@ -291,7 +291,7 @@ def _table(rows: list[tuple[str, ...]]) -> str:
 def show_request(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     from intake.core.policy.rules import load_rules
 
-    request = store.get_request(args.id)
+    request = store.requests.get(args.id)
     if request is None:
         raise CommandError(f"no request {args.id} (see `intake requests list`)")
     rules = load_rules(settings.rules_dir)
@@ -322,12 +322,12 @@ def render_request(
     if request.closed_reason:
         lines.append(f"  closed     {request.closed_reason}")
 
-    messages = store.messages(request_id=request.id)
+    messages = store.messages.all(request_id=request.id)
     lines += ["", f"Emails ({len(messages)})"]
     lines += [f"  {_message_line(m, at)}" for m in messages]
 
-    held = store.request_documents(request.id)
-    assessment = store.latest_assessment(request.id)
+    held = store.documents.of_request(request.id)
+    assessment = store.assessments.latest(request.id)
     lines += ["", f"Documents ({len(held)})"]
     for index, (document, message) in enumerate(held):
         verdict = assessment.verdict_for(index) if assessment else None
@@ -336,7 +336,7 @@ def render_request(
     lines += ["", "Assessment"]
     lines += _assessment_lines(assessment, rules) if assessment else ["  (not assessed yet)"]
 
-    trail = store.audit_trail(f"request:{request.id}")
+    trail = store.audit.trail(f"request:{request.id}")
     lines += ["", "History"]
     lines += [f"  {_audit_line(row, at)}" for row in trail]
     return lines
@@ -436,7 +436,7 @@ def _request_json(store: Store, request: RequestRow, rules: Rules | None = None)
     the shape of `intake check --json` (SPEC 5), its emails and its history."""
     from intake.core.report import assessment_json, document_json
 
-    assessment = store.latest_assessment(request.id)
+    assessment = store.assessments.latest(request.id)
     out: dict[str, Any] = {
         "id": request.id,
         "status": request.status.value,
@@ -445,7 +445,7 @@ def _request_json(store: Store, request: RequestRow, rules: Rules | None = None)
         "closed_reason": request.closed_reason,
         "created_at": request.created_at,
         "updated_at": request.updated_at,
-        "documents": len(store.request_documents(request.id)),
+        "documents": len(store.documents.of_request(request.id)),
         "qualifying_nefs": assessment.qualifying_nefs if assessment else None,
     }
     if rules is not None:
@@ -460,16 +460,16 @@ def _request_json(store: Store, request: RequestRow, rules: Rules | None = None)
                 "error": m.error,
                 "received_at": m.received_at,
             }
-            for m in store.messages(request_id=request.id)
+            for m in store.messages.all(request_id=request.id)
         ]
         out["documents"] = [
             {**document_json(document, index, assessment), "message": message}
-            for index, (document, message) in enumerate(store.request_documents(request.id))
+            for index, (document, message) in enumerate(store.documents.of_request(request.id))
         ]
         out["assessment"] = assessment_json(assessment, rules) if assessment else None
         out["history"] = [
             {"at": r.at, "actor": r.actor, "action": r.action, "detail": json.loads(r.detail)}
-            for r in store.audit_trail(f"request:{request.id}")
+            for r in store.audit.trail(f"request:{request.id}")
         ]
     return out
 
@@ -483,15 +483,15 @@ def close_request(args: argparse.Namespace, settings: Settings, store: Store) ->
     reason = args.reason.strip()
     if not reason:
         raise UsageError("--reason must say why the request is closed")
-    request = store.get_request(args.id)
+    request = store.requests.get(args.id)
     if request is None:
         raise CommandError(f"no request {args.id} (see `intake requests list`)")
     if request.status is RequestStatus.CLOSED:
         raise CommandError(f"request {args.id} is already closed ({request.closed_reason})")
     clerk = args.by or _login_name()
     with store.transaction():
-        store.close_request(request.id, reason)
-        store.audit(
+        store.requests.close(request.id, reason)
+        store.audit.record(
             f"clerk:{clerk}",
             "request_closed",
             f"request:{request.id}",
@@ -621,7 +621,7 @@ def summarize_request(args: argparse.Namespace, settings: Settings, store: Store
     rules = load_rules(settings.rules_dir)
     install_templates(settings)  # the page and the packet's cover are templates
     outgoing = outgoing_from_settings(settings, rules)
-    request = store.get_request(args.id)
+    request = store.requests.get(args.id)
     if request is None:
         raise CommandError(f"no request {args.id} (see `intake requests list`)")
     if args.send:

@@ -52,9 +52,9 @@ def collect(store: Store) -> dict[str, Any]:
     """Everything `status` shows, as plain data."""
     from intake.edges.store import MessageStatus
 
-    polls = store.recent_polls(1)
-    failed_messages = store.messages(status=MessageStatus.FAILED)
-    outbox = store.outbox_counts()
+    polls = store.polls.recent(1)
+    failed_messages = store.messages.all(status=MessageStatus.FAILED)
+    outbox = store.outbox.counts()
     return {
         "last_poll": _poll(polls[0]) if polls else None,
         "backlog": {
@@ -62,17 +62,17 @@ def collect(store: Store) -> dict[str, Any]:
             "outbox_queued": outbox.get("queued", 0),
         },
         "outbox": outbox,
-        "messages": store.message_counts(),
-        "requests": store.request_counts(),
+        "messages": store.messages.counts(),
+        "requests": store.requests.counts(),
         "recent_failures": {
-            "polls": [_poll(p) for p in store.recent_polls(RECENT, failed_only=True)],
+            "polls": [_poll(p) for p in store.polls.recent(RECENT, failed_only=True)],
             "messages": [
                 {"id": m.id, "received_at": m.received_at, "error": m.error}
                 for m in failed_messages[-RECENT:]
             ],
             "outbox": [
                 {"id": o.id, "kind": o.kind, "to": o.to_address, "error": o.last_error}
-                for o in store.outbox(status="failed")[-RECENT:]
+                for o in store.outbox.all(status="failed")[-RECENT:]
             ],
         },
     }

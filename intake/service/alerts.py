@@ -84,7 +84,7 @@ def alert_message(
 def queue_alert(store: Store, message: EmailMessage) -> int:
     """Put the alert in the outbox (its own transaction); returns the outbox id."""
     with store.transaction():
-        outbox_id = store.enqueue_reply(
+        outbox_id = store.outbox.enqueue(
             request_id=None,
             message_id=str(message["Message-ID"]),
             kind=ALERT,
@@ -93,5 +93,5 @@ def queue_alert(store: Store, message: EmailMessage) -> int:
             body=str(message.get_content()),
             raw=message.as_bytes(),
         )
-        store.audit(ACTOR, "alert_queued", f"outbox:{outbox_id}", to=str(message["To"]))
+        store.audit.record(ACTOR, "alert_queued", f"outbox:{outbox_id}", to=str(message["To"]))
     return outbox_id

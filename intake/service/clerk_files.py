@@ -100,11 +100,11 @@ def render_summary(
     store: Store, outgoing: Outgoing, request_id: int, *, now: dt.datetime
 ) -> RenderedSummary | None:
     """Render the request's page and packet and write both; None when not assessed yet."""
-    request = store.get_request(request_id)
-    assessment = store.latest_assessment(request_id)
+    request = store.requests.get(request_id)
+    assessment = store.assessments.latest(request_id)
     if request is None or assessment is None:
         return None
-    documents = [d for d, _ in store.request_documents(request_id)]
+    documents = [d for d, _ in store.documents.of_request(request_id)]
     view = build_summary(
         _facts(request),
         assessment,
@@ -125,7 +125,7 @@ def render_summary(
 def index_rows(store: Store, *, include_closed: bool = True) -> list[IndexRow]:
     """Every request as the index and the digest list it, linking its page if written."""
     rows = []
-    for request in store.list_requests():
+    for request in store.requests.all():
         if request.status is RequestStatus.CLOSED and not include_closed:
             continue
         html_path, _ = summary_paths(store.state_dir, request.id)
@@ -155,7 +155,7 @@ def render_owed_summaries(store: Store, outgoing: Outgoing, *, actor: str) -> se
     """Give every queued clerk summary without bytes its page, packet and message;
     returns the requests rendered."""
     rendered: set[int] = set()
-    for row in store.unrendered_outbox():
+    for row in store.outbox.unrendered():
         if row.request_id is None:
             continue
         now = store.now()
@@ -172,13 +172,15 @@ def render_owed_summaries(store: Store, outgoing: Outgoing, *, actor: str) -> se
             date=at_court(now, outgoing.time_zone),
         )
         with store.transaction():
-            store.set_outbox_message(
+            store.outbox.set_message(
                 row.id,
                 subject=str(message["Subject"]),
                 body=f"summary of request {row.request_id}: {summary.pdf_path}",
                 raw=message.as_bytes(),
             )
-            store.audit(actor, "summary_rendered", f"request:{row.request_id}", outbox=row.id)
+            store.audit.record(
+                actor, "summary_rendered", f"request:{row.request_id}", outbox=row.id
+            )
         rendered.add(row.request_id)
     return rendered
 
@@ -190,7 +192,7 @@ def refresh_summaries(
     request_ids = set(request_ids)
     rendered = render_owed_summaries(store, outgoing, actor=actor)
     for request_id in sorted(request_ids - rendered):
-        request = store.get_request(request_id)
+        request = store.requests.get(request_id)
         if request is not None and request.status in SUMMARY_STATUSES:
             render_summary(store, outgoing, request_id, now=store.now())
     index = store.state_dir / SUMMARIES_DIR / INDEX
@@ -226,7 +228,7 @@ def queue_digest(
         date=at_court(now, outgoing.time_zone),
     )
     with store.transaction():
-        outbox_id = store.enqueue_reply(
+        outbox_id = store.outbox.enqueue(
             request_id=None,
             message_id=str(message["Message-ID"]),
             kind=DIGEST,
@@ -235,7 +237,7 @@ def queue_digest(
             body=digest.text,
             raw=message.as_bytes(),
         )
-        store.audit(
+        store.audit.record(
             actor, "digest_queued", f"outbox:{outbox_id}", day=local_date(now, outgoing.time_zone)
         )
     return outbox_id

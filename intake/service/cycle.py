@@ -215,7 +215,7 @@ def follow_up_target(store: Store, attorney: str) -> RequestRow | None:
     corrected letter, a seventh NEF) belongs to it, not to a new request. Once a clerk
     has closed it (a decision), the next email is a new application.
     """
-    latest = store.latest_request_for(attorney)
+    latest = store.requests.latest_for(attorney)
     if latest is not None and latest.status is RequestStatus.COMPLETE:
         return latest
     return None
@@ -242,15 +242,15 @@ def poll_once(
     result = PollResult()
     folder = source.folder
     uidvalidity = source.uidvalidity()
-    known = store.known_uidvalidities(folder)
+    known = store.cursors.uidvalidities(folder)
     if uidvalidity not in known:
         # A new folder, or the server renumbered it: every UID is new again. The cursor
         # row is written now so that the change is noticed (and audited) only once.
         result.uidvalidity_changed = bool(known)
         with store.transaction():
-            store.advance_cursor(folder, uidvalidity, 0)
+            store.cursors.advance(folder, uidvalidity, 0)
             if known:
-                store.audit(
+                store.audit.record(
                     ACTOR,
                     "uidvalidity_changed",
                     f"mailbox:{folder}",
@@ -260,7 +260,7 @@ def poll_once(
 
     result.actions_recovered = _apply_owed_actions(source, store, folder, uidvalidity)
 
-    uids = source.uids_above(store.last_uid(folder, uidvalidity))
+    uids = source.uids_above(store.cursors.last_uid(folder, uidvalidity))
     if progress:
         progress(0, len(uids))
     fetched = itertools.chain.from_iterable(
@@ -328,7 +328,7 @@ def _refresh_summaries(store: Store, outgoing: Outgoing, result: PollResult) -> 
 
 def _apply_owed_actions(source: MailSource, store: Store, folder: str, uidvalidity: int) -> int:
     """Finish the mailbox actions that a killed poll committed but did not apply."""
-    owed = store.pending_actions(folder, uidvalidity)
+    owed = store.messages.pending_actions(folder, uidvalidity)
     for row in owed:
         _apply_action(source, store, row.id, row.uid, row.mailbox_action)
     return len(owed)
@@ -349,7 +349,7 @@ def _apply_action(
         source.mark_failed(uid)
     _crash_point("after_action")
     with store.transaction():
-        store.action_done(message_row_id)
+        store.messages.action_done(message_row_id)
 
 
 def _handle(
@@ -363,20 +363,20 @@ def _handle(
     envelope: Envelope | None = None,
 ) -> None:
     ref = raw.ref
-    existing = store.find_message(ref.folder, ref.uidvalidity, ref.uid)
+    existing = store.messages.find(ref.folder, ref.uidvalidity, ref.uid)
     if existing is not None:
         # Recorded by an earlier poll whose cursor did not move (possible only if the
         # cursor row was lost): finish what it owes, count it as seen.
         result.duplicates += 1
         with store.transaction():
-            store.advance_cursor(ref.folder, ref.uidvalidity, ref.uid)
+            store.cursors.advance(ref.folder, ref.uidvalidity, ref.uid)
         if existing.mailbox_action and existing.action_done_at is None:
             _apply_action(source, store, existing.id, ref.uid, existing.mailbox_action)
         return
 
     sha = sha256_hex(raw.data)
     message_id = header_message_id(raw.data)
-    original = store.find_copy(sha, message_id)
+    original = store.messages.find_copy(sha, message_id)
     if original is not None:
         row_id, action = _record_duplicate(store, raw, sha, message_id, original)
         result.duplicates += 1
@@ -419,7 +419,7 @@ def _insert_message(
     """Inside a transaction: the message's row, keyed by where it stands in the mailbox
     and by what its bytes are."""
     ref = raw.ref
-    return store.record_message(
+    return store.messages.record(
         folder=ref.folder,
         uidvalidity=ref.uidvalidity,
         uid=ref.uid,
@@ -439,7 +439,7 @@ def _insert_message(
 def _move_cursor_past(store: Store, ref: MessageRef) -> None:
     """The last write of a message's transaction: the next poll starts after it."""
     _crash_point("before_commit")
-    store.advance_cursor(ref.folder, ref.uidvalidity, ref.uid)
+    store.cursors.advance(ref.folder, ref.uidvalidity, ref.uid)
 
 
 def _record_duplicate(
@@ -462,7 +462,7 @@ def _record_duplicate(
             duplicate_of=original.id,
             mailbox_action=action,
         )
-        store.audit(
+        store.audit.record(
             ACTOR,
             "duplicate",
             f"message:{row_id}",
@@ -504,7 +504,7 @@ def _record_failure(
             error=error,
             mailbox_action=MailboxAction.FAILED,
         )
-        store.audit(ACTOR, "failed", f"message:{row_id}", uid=ref.uid, error=error)
+        store.audit.record(ACTOR, "failed", f"message:{row_id}", uid=ref.uid, error=error)
         _move_cursor_past(store, ref)
     return row_id, MailboxAction.FAILED
 
@@ -562,7 +562,7 @@ def apply_reading(
     Returns the message's status and the request it joined."""
     envelope = reading.envelope
     if reading.ignored is not None:
-        store.update_message(
+        store.messages.update(
             message_row_id,
             status=MessageStatus.IGNORED,
             error=reading.ignored,
@@ -570,9 +570,9 @@ def apply_reading(
             sender=envelope.sender_address,
             subject=envelope.subject[:998],
         )
-        store.audit(actor, "ignored", f"message:{message_row_id}", reason=reading.ignored)
+        store.audit.record(actor, "ignored", f"message:{message_row_id}", reason=reading.ignored)
         if outgoing is not None:
-            store.audit(
+            store.audit.record(
                 actor,
                 "no_reply",
                 f"message:{message_row_id}",
@@ -581,16 +581,16 @@ def apply_reading(
         return MessageStatus.IGNORED, None
 
     attorney = (envelope.sender_address or "").strip().lower()
-    request = store.open_request_for(attorney)
+    request = store.requests.open_for(attorney)
     follow_up = False
     if request is None:
         request = follow_up_target(store, attorney)
         follow_up = request is not None
     if follow_up and request is not None:
-        completed = store.latest_assessment(request.id)
+        completed = store.assessments.latest(request.id)
         newcomer = other_signer(reading.documents, completed.attorney_name if completed else None)
         if newcomer is not None:
-            store.audit(
+            store.audit.record(
                 actor,
                 "other_attorney_same_address",
                 f"request:{request.id}",
@@ -599,20 +599,22 @@ def apply_reading(
             )
             request, follow_up = None, False
     if request is None:
-        request_id = store.create_request(attorney, envelope.sender_name)
-        store.audit(actor, "request_opened", f"request:{request_id}", attorney=attorney)
+        request_id = store.requests.create(attorney, envelope.sender_name)
+        store.audit.record(actor, "request_opened", f"request:{request_id}", attorney=attorney)
     else:
         request_id = request.id
     if follow_up:
-        store.audit(actor, "follow_up_to_complete", f"request:{request_id}", message=message_row_id)
+        store.audit.record(
+            actor, "follow_up_to_complete", f"request:{request_id}", message=message_row_id
+        )
     added, repeated = [], []
     for document in reading.documents:
-        store.save_document(document, message_row_id)
-        if store.attach_document(request_id, document.sha256, document.filename, message_row_id):
+        store.documents.save(document, message_row_id)
+        if store.documents.attach(request_id, document.sha256, document.filename, message_row_id):
             added.append(document.filename)
         else:
             repeated.append(document.filename)
-    store.audit(
+    store.audit.record(
         actor,
         "documents_added",
         f"request:{request_id}",
@@ -621,14 +623,14 @@ def apply_reading(
         already_held=repeated,
     )
 
-    held = [document for document, _ in store.request_documents(request_id)]
+    held = [document for document, _ in store.documents.of_request(request_id)]
     name = envelope.sender_name or (request.attorney_name if request else None)
     assessment = assess(held, name, rules)
-    store.add_assessment(request_id, assessment, message_row_id)
-    store.update_request(
+    store.assessments.add(request_id, assessment, message_row_id)
+    store.requests.update(
         request_id, status=RequestStatus(assessment.status.value), attorney_name=name
     )
-    store.update_message(
+    store.messages.update(
         message_row_id,
         status=MessageStatus.PROCESSED,
         error=None,
@@ -637,7 +639,7 @@ def apply_reading(
         sender=envelope.sender_address,
         subject=envelope.subject[:998],
     )
-    store.audit(
+    store.audit.record(
         actor,
         "assessed",
         f"request:{request_id}",

@@ -100,11 +100,11 @@ def queue_reply(
     (see `compose_reply`)."""
     subject = f"message:{message_row_id}"
     if not outgoing.replies:
-        store.audit(actor, "no_reply", subject, reason="No reply: replies are turned off.")
+        store.audit.record(actor, "no_reply", subject, reason="No reply: replies are turned off.")
         return None
     now = store.now()
     sender = (envelope.sender_address or "").strip().lower()
-    sent_today = store.replies_since(sender, court_day_start(now, outgoing.time_zone))
+    sent_today = store.outbox.replies_since(sender, court_day_start(now, outgoing.time_zone))
     allowed, why = should_reply(
         envelope,
         own_addresses=outgoing.own_addresses,
@@ -112,9 +112,9 @@ def queue_reply(
         daily_limit=outgoing.daily_limit,
     )
     if not allowed:
-        store.audit(actor, "no_reply", subject, reason=why, request=request_id)
+        store.audit.record(actor, "no_reply", subject, reason=why, request=request_id)
         return None
-    request = store.get_request(request_id)
+    request = store.requests.get(request_id)
     completed_at = parse_stamp(request.completed_at) if request else None
     try:
         reply = compose_reply(
@@ -130,9 +130,9 @@ def queue_reply(
         )
     except ReplyError as exc:
         # The assessment stands; the operator sees why no reply went out.
-        store.audit(actor, "reply_failed", subject, error=str(exc), request=request_id)
+        store.audit.record(actor, "reply_failed", subject, error=str(exc), request=request_id)
         return None
-    outbox_id = store.enqueue_reply(
+    outbox_id = store.outbox.enqueue(
         request_id=request_id,
         message_id=reply.message_id,
         kind=REPLY,
@@ -141,7 +141,7 @@ def queue_reply(
         body=reply.text,
         raw=to_email_message(reply).as_bytes(),
     )
-    store.audit(
+    store.audit.record(
         actor,
         "reply_queued",
         subject,
@@ -159,7 +159,7 @@ def queue_summary(store: Store, outgoing: Outgoing, *, request_id: int, actor: s
     if not (outgoing.summaries and outgoing.clerk_addresses):
         return None
     message_id = new_message_id(outgoing.message_id_domain)
-    outbox_id = store.enqueue_reply(
+    outbox_id = store.outbox.enqueue(
         request_id=request_id,
         message_id=message_id,
         kind=SUMMARY,
@@ -168,5 +168,5 @@ def queue_summary(store: Store, outgoing: Outgoing, *, request_id: int, actor: s
         body="",
         raw=None,
     )
-    store.audit(actor, "summary_queued", f"request:{request_id}", outbox=outbox_id)
+    store.audit.record(actor, "summary_queued", f"request:{request_id}", outbox=outbox_id)
     return outbox_id

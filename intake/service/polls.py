@@ -49,6 +49,6 @@ def record_poll(
     that cannot take the note is logged, not raised: the poll's own work is kept."""
     try:
         with Store.open(state_dir) as store, store.transaction():
-            store.record_poll(started, ok=ok, result=result, error=error)
+            store.polls.record(started, ok=ok, result=result, error=error)
     except (StoreError, sqlite3.Error) as exc:
         log.error("cannot record the poll in the state database: %s", exc)

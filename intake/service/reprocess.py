@@ -70,7 +70,7 @@ def retry_failed(
     carries the failed keyword); its row and request are what change.
     """
     result = RetryResult()
-    for row in store.messages(status=MessageStatus.FAILED):
+    for row in store.messages.all(status=MessageStatus.FAILED):
         path = failed_bytes_path(store.state_dir, row.sha256)
         try:
             data = path.read_bytes()
@@ -85,14 +85,14 @@ def retry_failed(
                 status, _ = apply_reading(
                     store, rules, row.id, reading, actor=actor, outgoing=outgoing
                 )
-                store.audit(actor, "retried", f"message:{row.id}", status=status.value)
+                store.audit.record(actor, "retried", f"message:{row.id}", status=status.value)
         except sqlite3.Error:
             raise
         except Exception as exc:
             error = describe_error(exc)
             with store.transaction():
-                store.update_message(row.id, status=MessageStatus.FAILED, error=error)
-                store.audit(actor, "retry_failed", f"message:{row.id}", error=error)
+                store.messages.update(row.id, status=MessageStatus.FAILED, error=error)
+                store.audit.record(actor, "retry_failed", f"message:{row.id}", error=error)
             result.still_failed += 1
             continue
         if status is MessageStatus.IGNORED:
@@ -118,7 +118,7 @@ def owes_release(row: MessageRow, original: MessageRow | None) -> bool:
 
 def owed_releases(store: Store) -> list[MessageRow]:
     """Every message owed a release, oldest first (see the module docstring)."""
-    rows = store.messages()
+    rows = store.messages.all()
     by_id = {row.id: row for row in rows}
     candidates = [row for row in rows if owes_release(row, by_id.get(row.duplicate_of or 0))]
     # The audit trail (indexed by subject) is read only for rows that could qualify.
@@ -126,7 +126,7 @@ def owed_releases(store: Store) -> list[MessageRow]:
 
 
 def _settled(store: Store, message_row_id: int) -> bool:
-    return any(entry.action in SETTLED for entry in store.audit_trail(f"message:{message_row_id}"))
+    return any(entry.action in SETTLED for entry in store.audit.trail(f"message:{message_row_id}"))
 
 
 def release_each(
@@ -143,7 +143,7 @@ def release_each(
         message_id = _message_id(store, row)
         found = source.release_failed(row.sha256, message_id)
         with store.transaction():
-            store.audit(
+            store.audit.record(
                 actor,
                 RELEASED if found else NOT_FOUND,
                 f"message:{row.id}",

@@ -123,7 +123,7 @@ def send_due(
 ) -> SendReport:
     """Send the queued messages that are due; see the module doc."""
     report = SendReport()
-    due = store.due_outbox(now or store.now(), limit=limit)
+    due = store.outbox.due(now or store.now(), limit=limit)
     for position, row in enumerate(due):
         try:
             _send_one(sink, row)
@@ -133,8 +133,8 @@ def send_due(
             with store.transaction():
                 if exc.transient and attempts < max_attempts:
                     retry_at = (now or store.now()) + backoff(attempts)
-                    store.mark_outbox_retry(row.id, exc.message, retry_at)
-                    store.audit(
+                    store.outbox.mark_retry(row.id, exc.message, retry_at)
+                    store.audit.record(
                         ACTOR,
                         "send_retry",
                         f"outbox:{row.id}",
@@ -144,8 +144,8 @@ def send_due(
                     )
                     report.retrying.append(row.id)
                 else:
-                    store.mark_outbox_failed(row.id, exc.message)
-                    store.audit(
+                    store.outbox.mark_failed(row.id, exc.message)
+                    store.audit.record(
                         ACTOR,
                         "send_failed",
                         f"outbox:{row.id}",
@@ -160,8 +160,8 @@ def send_due(
             continue
         # Accepted: commit at once, so the window for a second send stays this small.
         with store.transaction():
-            store.mark_outbox_sent(row.id)
-            store.audit(
+            store.outbox.mark_sent(row.id)
+            store.audit.record(
                 ACTOR,
                 "sent",
                 f"outbox:{row.id}",

@@ -72,8 +72,8 @@ def store(tmp_path: Path) -> Iterator[Store]:
 def documents_of(store: Store, attorney: str) -> list[list[str]]:
     """File names held by each of the attorney's requests, oldest request first."""
     return [
-        [d.filename for d, _ in store.request_documents(r.id)]
-        for r in store.list_requests()
+        [d.filename for d, _ in store.documents.of_request(r.id)]
+        for r in store.requests.all()
         if r.attorney == attorney
     ]
 
@@ -91,7 +91,7 @@ def test_several_emails_build_one_request_and_a_resend_counts_once(
     dovecot.deliver(first)
     result = poll(dovecot, store, rules)
     assert (result.fetched, result.processed) == (1, 1)
-    (request,) = store.list_requests()
+    (request,) = store.requests.all()
     assert request.status.value == "incomplete"
 
     dovecot.deliver(second)
@@ -99,12 +99,12 @@ def test_several_emails_build_one_request_and_a_resend_counts_once(
     result = poll(dovecot, store, rules)
     assert (result.fetched, result.processed, result.duplicates) == (2, 1, 1)
 
-    (request,) = store.list_requests()
+    (request,) = store.requests.all()
     assert request.attorney == series["sender"]
     assert request.status.value == series["assessment"]["status"] == "complete"
-    held = {d.sha256 for d, _ in store.request_documents(request.id)}
+    held = {d.sha256 for d, _ in store.documents.of_request(request.id)}
     assert held == {d["sha256"] for d in series["documents"]}
-    assert store.assessment_count(request.id) == 2  # once per email, not for the resend
+    assert store.assessments.count(request.id) == 2  # once per email, not for the resend
     assert dovecot.uids() == []
     assert len(dovecot.uids("Processed")) == 3
 
@@ -115,7 +115,7 @@ def test_a_uidvalidity_reset_processes_nothing_twice(
     for files in (["a.pdf"], ["b.pdf"], ["c.pdf"]):
         dovecot.deliver(email(JANE, "Jane Doe", files))
     poll(dovecot, store, rules, action="keyword")  # messages stay in INBOX, flagged
-    (request,) = store.list_requests()
+    (request,) = store.requests.all()
 
     old = dovecot.uidvalidity()
     assert dovecot.reset_uidvalidity() != old
@@ -125,7 +125,7 @@ def test_a_uidvalidity_reset_processes_nothing_twice(
     assert result.uidvalidity_changed
     assert (result.fetched, result.processed, result.duplicates) == (4, 1, 3)
     assert documents_of(store, JANE) == [["a.pdf", "b.pdf", "c.pdf", "d.pdf"]]
-    assert store.assessment_count(request.id) == 4
+    assert store.assessments.count(request.id) == 4
     for uid in dovecot.uids():
         assert "$IntakeProcessed" in dovecot.flags(uid)
     # A third poll under the new UIDVALIDITY fetches nothing.
@@ -146,13 +146,13 @@ def test_a_server_restart_mid_poll_loses_nothing_and_repeats_nothing(
         poll_once(source, store, rules, own_address=OWN, progress=restart_after_two)
     # The four came in one FETCH: the third was read from memory and committed, and
     # only its move met the dead connection, so its action is owed.
-    assert len(store.messages()) == 3
-    assert [m.uid for m in store.pending_actions("INBOX", dovecot.uidvalidity())] == [3]
+    assert len(store.messages.all()) == 3
+    assert [m.uid for m in store.messages.pending_actions("INBOX", dovecot.uidvalidity())] == [3]
 
     result = poll(dovecot, store, rules)
     assert (result.actions_recovered, result.fetched, result.processed) == (1, 1, 1)
     assert documents_of(store, JANE) == [["a.pdf", "b.pdf", "c.pdf", "d.pdf"]]
-    assert sorted(m.uid for m in store.messages()) == [1, 2, 3, 4]
+    assert sorted(m.uid for m in store.messages.all()) == [1, 2, 3, 4]
     assert dovecot.uids() == [] and len(dovecot.uids("Processed")) == 4
 
 
@@ -194,19 +194,19 @@ def test_killed_at_any_point_the_next_poll_finishes_exactly_once(
     assert "poll:" in finished.stderr
 
     with Store.open(tmp_path / "state") as store:
-        messages = store.messages()
+        messages = store.messages.all()
         assert sorted(m.uid for m in messages) == [1, 2, 3, 4]
         statuses = sorted(m.status.value for m in messages)
         assert statuses == ["duplicate", "processed", "processed", "processed"]
-        (duplicate,) = store.messages(status=MessageStatus.DUPLICATE)
+        (duplicate,) = store.messages.all(status=MessageStatus.DUPLICATE)
         assert duplicate.uid == 4 and duplicate.duplicate_of == messages[0].id
-        assert store.pending_actions("INBOX", dovecot.uidvalidity()) == []
+        assert store.messages.pending_actions("INBOX", dovecot.uidvalidity()) == []
 
         assert documents_of(store, JANE) == [["letter.pdf", "nef1.pdf", "nef2.pdf"]]
         assert documents_of(store, BOB) == [["nef9.pdf"]]
-        assessed = {r.attorney: store.assessment_count(r.id) for r in store.list_requests()}
+        assessed = {r.attorney: store.assessments.count(r.id) for r in store.requests.all()}
         assert assessed == {JANE: 2, BOB: 1}
-        audit_actions = [a.action for a in store.audit_trail()]
+        audit_actions = [a.action for a in store.audit.trail()]
         assert audit_actions.count("assessed") == 3
         assert audit_actions.count("request_opened") == 2
 

@@ -228,18 +228,18 @@ def test_a_50_mb_submission_is_recorded_with_its_oversize_attachment_and_moved(
     assert status == 0, stderr
     assert peak < POLL_MEMORY_BOUND, f"the poll peaked at {peak / MIB:.0f} MiB"
     with Store.open(tmp_path / "state", create=False) as store:
-        messages = store.messages()
+        messages = store.messages.all()
         assert [m.status for m in messages] == [MessageStatus.PROCESSED] * 2
-        [request] = store.list_requests()
+        [request] = store.requests.all()
         assert request.attorney == ATTORNEY
-        held = {doc.filename: doc for doc, _ in store.request_documents(request.id)}
+        held = {doc.filename: doc for doc, _ in store.documents.of_request(request.id)}
         assert set(held) == {"letter.pdf", "scan.pdf", "NEF 1.pdf"}
         scan = held["scan.pdf"]
         assert scan.kind is DocumentKind.UNREADABLE and scan.oversize
         assert scan.size == 36 * MIB + len(b"%PDF-1.4\n")
         assert held["letter.pdf"].kind is DocumentKind.LETTER
         assert held["NEF 1.pdf"].kind is DocumentKind.NEF and not held["NEF 1.pdf"].oversize
-        assessment = store.latest_assessment(request.id)
+        assessment = store.assessments.latest(request.id)
         assert assessment is not None
         too_large = [f for f in assessment.findings if f.code == "attachment_too_large"]
         assert [f.document for f in too_large] == ["scan.pdf"]
@@ -281,7 +281,7 @@ def test_over_10000_old_messages_a_poll_with_nothing_new_fetches_none(
     old = dovecot.uids()
     assert len(old) == 10_000
     with store.transaction():
-        store.advance_cursor("INBOX", dovecot.uidvalidity(), old[-1])
+        store.cursors.advance("INBOX", dovecot.uidvalidity(), old[-1])
     # Made by the first poll that moved something; here its creation would add commands.
     dovecot.server.doveadm("mailbox", "create", "-u", dovecot.user, "Processed")
 
@@ -298,9 +298,9 @@ def test_over_10000_old_messages_a_poll_with_nothing_new_fetches_none(
     assert (once.fetched, once.processed) == (1, 1)
     # One size query and one body fetch, for the new message alone; then its move.
     assert sent.count("UID FETCH") == 2 and sent.count("UID MOVE") == 1
-    assert [m.uid for m in store.messages()] == [new]
+    assert [m.uid for m in store.messages.all()] == [new]
     assert dovecot.uids() == old
-    assert store.last_uid("INBOX", dovecot.uidvalidity()) == new
+    assert store.cursors.last_uid("INBOX", dovecot.uidvalidity()) == new
 
     again, sent = poll(dovecot, store, rules)
     assert again == PollResult()

@@ -186,8 +186,8 @@ def test_retry_leaves_the_fixed_message_in_processed_and_a_second_retry_changes_
     assert contents(dovecot, "Failed") == []
     assert contents(dovecot, "Processed") == sorted([good, bad])
     with Store.open(tmp_path / "state") as store:
-        assert [m.status for m in store.messages()] == [MessageStatus.PROCESSED] * 2
-        released = [a for a in store.audit_trail() if a.action == "released"]
+        assert [m.status for m in store.messages.all()] == [MessageStatus.PROCESSED] * 2
+        released = [a for a in store.audit.trail() if a.action == "released"]
         assert len(released) == 1
 
     second = run_retry(config)
@@ -195,7 +195,7 @@ def test_retry_leaves_the_fixed_message_in_processed_and_a_second_retry_changes_
     assert second.stdout == "no failed messages to retry\n"
     assert contents(dovecot, "Processed") == sorted([good, bad])
     with Store.open(tmp_path / "state") as store:
-        assert len([a for a in store.audit_trail() if a.action == "released"]) == 1
+        assert len([a for a in store.audit.trail() if a.action == "released"]) == 1
 
 
 def test_retry_in_keyword_mode_swaps_the_keyword(

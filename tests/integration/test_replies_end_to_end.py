@@ -192,7 +192,7 @@ def test_every_fixture_gets_its_reply_and_the_clerks_their_summaries(
 
     # The clerks: one summary per complete or needs-review request, the packet attached.
     summaries = inbox.to(CLERKS)
-    requests = store.list_requests()
+    requests = store.requests.all()
     wanted = [r for r in requests if r.status.value in ("complete", "needs_review")]
     assert len(summaries) == len(wanted) > 0
     quintero = [m for m in summaries if "Marisol" in str(m["Subject"])]
@@ -218,7 +218,7 @@ def test_smtp_down_then_up_sends_each_queued_reply_once(
     port = free_port()  # nothing listens here yet: connection refused
     down = send_due(store, sink(port))
     assert down.sent == [] and len(down.retrying) == 1 and down.deferred == 2
-    assert {r.status for r in store.outbox()} == {"queued"}
+    assert {r.status for r in store.outbox.all()} == {"queued"}
 
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
@@ -232,7 +232,7 @@ def test_smtp_down_then_up_sends_each_queued_reply_once(
         controller.stop()
     ids = [m["Message-ID"] for _, m in inbox.received]
     assert len(ids) == 3 and len(set(ids)) == 3
-    assert sorted(ids) == sorted(r.message_id for r in store.outbox())
+    assert sorted(ids) == sorted(r.message_id for r in store.outbox.all())
 
 
 def test_loop_prevention_cases_get_no_reply(
@@ -254,5 +254,5 @@ def test_loop_prevention_cases_get_no_reply(
     poll(dovecot, store, rules)
     assert send_due(store, sink(port)).sent == []
     assert inbox.received == []
-    no_reply = [a for a in store.audit_trail() if a.action == "no_reply"]
+    no_reply = [a for a in store.audit.trail() if a.action == "no_reply"]
     assert len(no_reply) == len(loops)

@@ -72,7 +72,7 @@ def complete_request(mail: Path, store: Store, rules: Rules) -> RequestRow:
     """Poll the complete fixture in: the one request it makes, complete."""
     deliver(mail, COMPLETE.read_bytes())
     poll(mail, store, rules)
-    [request] = store.list_requests()
+    [request] = store.requests.all()
     assert request.status is RequestStatus.COMPLETE
     return request
 
@@ -101,7 +101,7 @@ def follow_up(n: int, attachments: dict[str, bytes], sender: str = SENDER) -> by
 
 
 def replies(store: Store) -> list[OutboxRow]:
-    return [r for r in store.outbox() if r.kind == "reply"]
+    return [r for r in store.outbox.all() if r.kind == "reply"]
 
 
 def plain_text(row: OutboxRow) -> str:
@@ -122,12 +122,12 @@ def html_text(row: OutboxRow) -> str:
 def reply_situations(store: Store) -> list[str]:
     """The situation of each reply queued, in order (from the audit trail)."""
     return [
-        json.loads(a.detail)["situation"] for a in store.audit_trail() if a.action == "reply_queued"
+        json.loads(a.detail)["situation"] for a in store.audit.trail() if a.action == "reply_queued"
     ]
 
 
 def audit_actions(store: Store) -> list[str]:
-    return [a.action for a in store.audit_trail()]
+    return [a.action for a in store.audit.trail()]
 
 
 def test_a_follow_up_after_complete_joins_the_request_and_stays_complete(
@@ -153,26 +153,26 @@ def test_a_follow_up_after_complete_joins_the_request_and_stays_complete(
     deliver(mail, follow_up(1, extra))
     poll(mail, store, rules)
 
-    assert [r.id for r in store.list_requests()] == [request.id]
-    after = store.get_request(request.id)
+    assert [r.id for r in store.requests.all()] == [request.id]
+    after = store.requests.get(request.id)
     assert after is not None and after.status is RequestStatus.COMPLETE
     assert after.completed_at == request.completed_at
-    held = [d for d, _ in store.request_documents(request.id)]
+    held = [d for d, _ in store.documents.of_request(request.id)]
     assert len(held) == 7 + len(extra)
     kinds = {d.filename: d.kind for d in held}
     assert kinds["canb 24-30218.pdf"] is DocumentKind.NEF
     assert kinds["scan.pdf"] in {DocumentKind.UNREADABLE, DocumentKind.OTHER}
-    latest = store.latest_assessment(request.id)
+    latest = store.assessments.latest(request.id)
     assert latest is not None and latest.qualifying_nefs == 6
     codes = {(f.document, f.code) for f in latest.findings}
     assert ("NJ - Doc 45 again.pdf", "duplicate") in codes
     assert ("canb 24-30218.pdf", "own_court") in codes
-    assert store.assessment_count(request.id) == 2
+    assert store.assessments.count(request.id) == 2
 
     actions = audit_actions(store)
     assert actions.count("follow_up_to_complete") == 1
     assert actions.count("request_opened") == 1
-    assert [r.kind for r in store.outbox()].count("summary") == 1  # not queued again
+    assert [r.kind for r in store.outbox.all()].count("summary") == 1  # not queued again
     # The clerk's packet on disk now holds the follow-up's documents too.
     assert pdf_path.read_bytes() != pdf_before and html_path.is_file()
     assert "scan.pdf" in html_path.read_text()
@@ -204,12 +204,12 @@ def test_a_follow_up_without_documents_still_gets_the_already_complete_reply(
     deliver(mail, COMPLETE.read_bytes())
     deliver(mail, follow_up(2, {}))
     poll(mail, store, rules)
-    [request] = store.list_requests()
+    [request] = store.requests.all()
     assert request.status is RequestStatus.COMPLETE
     second = replies(store)[1]
     text = plain_text(second)
     assert "already have everything" in text and "no documents" in text
-    assert [r.kind for r in store.outbox()].count("summary") == 1
+    assert [r.kind for r in store.outbox.all()].count("summary") == 1
 
 
 def test_a_follow_up_after_a_clerk_closed_the_request_opens_a_new_one(
@@ -219,17 +219,17 @@ def test_a_follow_up_after_a_clerk_closed_the_request_opens_a_new_one(
     mail = tmp_path / "mail"
     request = complete_request(mail, store, rules)
     with store.transaction():
-        store.close_request(request.id, "decided: granted")
+        store.requests.close(request.id, "decided: granted")
 
     nef = attachment(COMPLETE, "waeb NEF.pdf")
     deliver(mail, follow_up(3, {"waeb NEF.pdf": nef}))
     poll(mail, store, rules)
 
-    requests = store.list_requests()
+    requests = store.requests.all()
     assert len(requests) == 2
     new = next(r for r in requests if r.id != request.id)
     assert new.status is RequestStatus.INCOMPLETE
-    assert [d.filename for d, _ in store.request_documents(new.id)] == ["waeb NEF.pdf"]
+    assert [d.filename for d, _ in store.documents.of_request(new.id)] == ["waeb NEF.pdf"]
     assert "follow_up_to_complete" not in audit_actions(store)
     situations = reply_situations(store)
     assert situations == ["complete", "incomplete"]
@@ -243,7 +243,7 @@ def test_another_attorney_is_not_joined_to_a_complete_request(
     deliver(mail, COMPLETE.read_bytes())
     deliver(mail, follow_up(4, {}, sender="someone.else@quintero-law.test"))
     poll(mail, store, rules)
-    assert len(store.list_requests()) == 2
+    assert len(store.requests.all()) == 2
     assert "follow_up_to_complete" not in audit_actions(store)
 
 
@@ -259,14 +259,16 @@ def test_another_attorneys_letter_from_the_same_address_opens_a_request_of_its_o
     deliver(mail, follow_up(5, {"Fitzgerald letter.pdf": colleague}))
     poll(mail, store, rules)
 
-    requests = store.list_requests()
+    requests = store.requests.all()
     assert len(requests) == 2
     second = next(r for r in requests if r.id != first.id)
-    first_now = store.get_request(first.id)
+    first_now = store.requests.get(first.id)
     assert first_now is not None and first_now.status is RequestStatus.COMPLETE
     assert second.status is RequestStatus.INCOMPLETE
-    assert [d.filename for d, _ in store.request_documents(second.id)] == ["Fitzgerald letter.pdf"]
-    latest = store.latest_assessment(second.id)
+    assert [d.filename for d, _ in store.documents.of_request(second.id)] == [
+        "Fitzgerald letter.pdf"
+    ]
+    latest = store.assessments.latest(second.id)
     assert latest is not None and latest.attorney_name == "Eleanor R. Fitzgerald"
     actions = audit_actions(store)
     assert "follow_up_to_complete" not in actions
@@ -284,7 +286,7 @@ def test_the_same_attorneys_corrected_letter_still_joins_the_complete_request(
     letter = attachment(COMPLETE, "Quintero - Letter of Acknowledgment.pdf")
     deliver(mail, follow_up(6, {"corrected letter.pdf": letter + b"% corrected\n"}))
     poll(mail, store, rules)
-    [request] = store.list_requests()
+    [request] = store.requests.all()
     assert request.status is RequestStatus.COMPLETE
     assert "other_attorney_same_address" not in audit_actions(store)
     assert audit_actions(store).count("follow_up_to_complete") == 1

@@ -47,7 +47,7 @@ def queue(store: Store, n: int, *, raw: bool = True) -> int:
     message["Message-ID"] = f"<reply-{n}@canb.example.gov>"
     message.set_content(f"Reply number {n}.")
     with store.transaction():
-        return store.enqueue_reply(
+        return store.outbox.enqueue(
             request_id=None,
             message_id=f"<reply-{n}@canb.example.gov>",
             kind="reply",
@@ -94,7 +94,7 @@ def test_due_messages_go_to_the_folder_once(store: Store, tmp_path: Path) -> Non
         "<reply-1@canb.example.gov>",
         "<reply-2@canb.example.gov>",
     }
-    assert all(row.status == "sent" and row.sent_at for row in store.outbox())
+    assert all(row.status == "sent" and row.sent_at for row in store.outbox.all())
 
     again = send_due(store, OutboxFolder(folder), now=T0 + dt.timedelta(days=1))
     assert again.sent == []
@@ -107,7 +107,7 @@ def test_a_transient_failure_is_retried_after_the_backoff_and_sent_once(store: S
 
     first = send_due(store, sink, now=T0)
     assert first.retrying == [row_id] and not sink.accepted
-    row = store.get_outbox(row_id)
+    row = store.outbox.get(row_id)
     assert row is not None and row.status == "queued" and row.attempts == 1
     assert row.last_error == "451 try later"
     assert row.next_attempt_at == (T0 + dt.timedelta(minutes=1)).isoformat()
@@ -120,7 +120,7 @@ def test_a_transient_failure_is_retried_after_the_backoff_and_sent_once(store: S
     assert [m["Message-ID"] for m in sink.accepted] == ["<reply-1@canb.example.gov>"]
     send_due(store, sink, now=T0 + dt.timedelta(hours=5))
     assert len(sink.accepted) == 1
-    row = store.get_outbox(row_id)
+    row = store.outbox.get(row_id)
     assert row is not None and row.status == "sent" and row.attempts == 2
 
 
@@ -139,9 +139,9 @@ def test_a_permanent_failure_is_marked_failed_audited_and_not_retried(store: Sto
     sink = FlakySink(SendError(False, "550 no such user"))
     report = send_due(store, sink, now=T0)
     assert report.failed == [bad] and report.sent == [good]
-    row = store.get_outbox(bad)
+    row = store.outbox.get(bad)
     assert row is not None and row.status == "failed" and row.last_error == "550 no such user"
-    audit = [a for a in store.audit_trail(f"outbox:{bad}") if a.action == "send_failed"]
+    audit = [a for a in store.audit.trail(f"outbox:{bad}") if a.action == "send_failed"]
     assert len(audit) == 1 and json.loads(audit[0].detail)["error"] == "550 no such user"
     send_due(store, sink, now=T0 + dt.timedelta(days=3))
     assert sink.tries == 2
@@ -154,7 +154,7 @@ def test_transient_failures_give_up_after_max_attempts(store: Store) -> None:
     for _ in range(3):
         send_due(store, sink, now=moment, max_attempts=3)
         moment += dt.timedelta(hours=2)
-    row = store.get_outbox(row_id)
+    row = store.outbox.get(row_id)
     assert row is not None and row.status == "failed" and row.attempts == 3
     assert sink.tries == 3
 
@@ -171,7 +171,7 @@ def test_a_send_repeated_after_a_crash_leaves_one_file(store: Store, tmp_path: P
     sends the same bytes again; the folder sink recognises the Message-ID."""
     row_id = queue(store, 1)
     folder = OutboxFolder(tmp_path / "outbox")
-    row = store.get_outbox(row_id)
+    row = store.outbox.get(row_id)
     assert row is not None and row.raw is not None
     folder.send(parse_raw(row.raw), [row.to_address])
     assert send_due(store, folder, now=T0).sent == [row_id]
@@ -189,7 +189,7 @@ def test_the_envelope_recipient_is_the_rows_address_whatever_the_to_header_says(
     message["Message-ID"] = "<reply-9@canb.example.gov>"
     message.set_content("Reply.")
     with store.transaction():
-        store.enqueue_reply(
+        store.outbox.enqueue(
             request_id=None,
             message_id="<reply-9@canb.example.gov>",
             kind="reply",
@@ -213,7 +213,7 @@ def test_a_row_without_a_usable_recipient_fails_and_the_rows_behind_it_go(
     message["Message-ID"] = "<odd@canb.example.gov>"
     message.set_content("Reply.")
     with store.transaction():
-        bad = store.enqueue_reply(
+        bad = store.outbox.enqueue(
             request_id=None,
             message_id="<odd@canb.example.gov>",
             kind="reply",
@@ -226,7 +226,7 @@ def test_a_row_without_a_usable_recipient_fails_and_the_rows_behind_it_go(
     sink = FlakySink()
     report = send_due(store, sink, now=T0)
     assert report.failed == [bad] and report.sent == [good]
-    row = store.get_outbox(bad)
+    row = store.outbox.get(bad)
     assert row is not None and row.status == "failed"
     assert row.last_error is not None and "no usable recipient" in row.last_error
 

@@ -93,7 +93,7 @@ def test_requests_summary_writes_the_page_and_packet_and_queues_them(
     assert pdf.read_bytes().startswith(b"%PDF-")
     assert "index.html" in {p.name for p in html.parent.iterdir()}
     with Store.open(tmp_path / "state") as store:
-        summaries = [r for r in store.outbox() if r.kind == "summary"]
+        summaries = [r for r in store.outbox.all() if r.kind == "summary"]
     assert len(summaries) == 1 and summaries[0].raw is not None
     assert summaries[0].to_address == CLERKS and summaries[0].status == "queued"
     assert main(["requests", "summary", "99", "--config", str(config)]) == 1

@@ -150,15 +150,15 @@ def test_several_emails_build_one_request(store: Store, rules: Rules) -> None:
     result = poll(source, store, rules)
 
     assert (result.fetched, result.processed, result.duplicates, result.failed) == (3, 3, 0, 0)
-    (request,) = store.list_requests()
+    (request,) = store.requests.all()
     assert request.attorney == "jane.doe@example-law.com"
     assert request.attorney_name == "Jane Doe"
-    names = [d.filename for d, _ in store.request_documents(request.id)]
+    names = [d.filename for d, _ in store.documents.of_request(request.id)]
     assert names == ["letter.pdf", "nef1.pdf", "nef2.pdf", "nef3.pdf"]
     # Each email re-assessed the whole request; the last assessment saw all four.
-    assert store.assessment_count(request.id) == 3
+    assert store.assessments.count(request.id) == 3
     assert result.request_ids == {request.id}
-    assert [m.status for m in store.messages()] == [MessageStatus.PROCESSED] * 3
+    assert [m.status for m in store.messages.all()] == [MessageStatus.PROCESSED] * 3
     assert source.actions == [("processed", 1), ("processed", 2), ("processed", 3)]
 
 
@@ -167,23 +167,23 @@ def test_different_attorneys_get_different_requests(store: Store, rules: Rules) 
     source.add(email("a@example.com", "Ann A"))
     source.add(email("B@Example.com", "Bob B", files=["x.pdf"]))
     poll(source, store, rules)
-    assert sorted(r.attorney for r in store.list_requests()) == ["a@example.com", "b@example.com"]
+    assert sorted(r.attorney for r in store.requests.all()) == ["a@example.com", "b@example.com"]
 
 
 def test_a_complete_or_closed_request_stops_accumulating(store: Store, rules: Rules) -> None:
     source = ListSource()
     source.add(email(files=["one.pdf"]))
     poll(source, store, rules)
-    (first,) = store.list_requests()
+    (first,) = store.requests.all()
     with store.transaction():
-        store.close_request(first.id, "clerk decided")
+        store.requests.close(first.id, "clerk decided")
 
     source.add(email(files=["two.pdf"]))
     poll(source, store, rules)
-    second = store.open_request_for("jane.doe@example-law.com")
+    second = store.requests.open_for("jane.doe@example-law.com")
     assert second is not None and second.id != first.id
-    assert [d.filename for d, _ in store.request_documents(second.id)] == ["two.pdf"]
-    assert [d.filename for d, _ in store.request_documents(first.id)] == ["one.pdf"]
+    assert [d.filename for d, _ in store.documents.of_request(second.id)] == ["two.pdf"]
+    assert [d.filename for d, _ in store.documents.of_request(first.id)] == ["one.pdf"]
 
 
 def test_the_same_file_in_two_emails_is_one_document_of_the_request(
@@ -193,8 +193,11 @@ def test_the_same_file_in_two_emails_is_one_document_of_the_request(
     source.add(email(files=["nef1.pdf"], message_id="<first@x>"))
     source.add(email(files=["nef1.pdf", "nef2.pdf"], message_id="<second@x>"))
     poll(source, store, rules)
-    (request,) = store.list_requests()
-    assert [d.filename for d, _ in store.request_documents(request.id)] == ["nef1.pdf", "nef2.pdf"]
+    (request,) = store.requests.all()
+    assert [d.filename for d, _ in store.documents.of_request(request.id)] == [
+        "nef1.pdf",
+        "nef2.pdf",
+    ]
 
 
 # ---------------------------------------------------------------- ordering
@@ -233,7 +236,7 @@ def test_a_poll_with_nothing_new_fetches_nothing(store: Store, rules: Rules) -> 
     again = poll(source, store, rules)
     assert (again.fetched, again.processed) == (0, 0)
     assert source.fetched == []
-    assert store.last_uid("INBOX", 100) == 5
+    assert store.cursors.last_uid("INBOX", 100) == 5
 
 
 def test_progress_is_told_the_backlog_then_each_message(store: Store, rules: Rules) -> None:
@@ -262,13 +265,13 @@ def test_a_resent_message_is_counted_once_and_still_moved(store: Store, rules: R
     data = email(files=["nef1.pdf"])
     source.add(data)
     poll(source, store, rules)
-    (request,) = store.list_requests()
+    (request,) = store.requests.all()
 
     source.add(data)  # the same bytes again, under a new UID
     result = poll(source, store, rules)
     assert (result.fetched, result.processed, result.duplicates) == (1, 0, 1)
-    assert store.assessment_count(request.id) == 1
-    duplicate = store.messages(status=MessageStatus.DUPLICATE)
+    assert store.assessments.count(request.id) == 1
+    duplicate = store.messages.all(status=MessageStatus.DUPLICATE)
     assert len(duplicate) == 1 and duplicate[0].request_id == request.id
     assert source.actions == [("processed", 1), ("processed", 2)]
 
@@ -278,21 +281,21 @@ def test_a_uidvalidity_change_processes_nothing_twice(store: Store, rules: Rules
     for i in range(3):
         source.add(email(files=[f"f{i}.pdf"]))
     poll(source, store, rules)
-    (request,) = store.list_requests()
+    (request,) = store.requests.all()
 
     source.rebuild()
     source.add(email(files=["new.pdf"]))
     result = poll(source, store, rules)
     assert result.uidvalidity_changed
     assert (result.fetched, result.processed, result.duplicates) == (4, 1, 3)
-    assert store.assessment_count(request.id) == 4
-    assert len(store.request_documents(request.id)) == 4
-    changes = [a for a in store.audit_trail("mailbox:INBOX") if a.action == "uidvalidity_changed"]
+    assert store.assessments.count(request.id) == 4
+    assert len(store.documents.of_request(request.id)) == 4
+    changes = [a for a in store.audit.trail("mailbox:INBOX") if a.action == "uidvalidity_changed"]
     assert len(changes) == 1
 
     # Noticed once: the next poll is an ordinary one.
     assert not poll(source, store, rules).uidvalidity_changed
-    assert len(store.audit_trail("mailbox:INBOX")) == 1
+    assert len(store.audit.trail("mailbox:INBOX")) == 1
 
 
 # ---------------------------------------------------------------- failures
@@ -311,7 +314,7 @@ def test_a_failing_message_is_kept_and_does_not_block_the_rest(
 
     assert (result.processed, result.failed) == (2, 1)
     assert source.actions == [("processed", 1), ("failed", 2), ("processed", 3)]
-    (failed,) = store.messages(status=MessageStatus.FAILED)
+    (failed,) = store.messages.all(status=MessageStatus.FAILED)
     assert failed.error is not None and "cannot cope with boom.pdf" in failed.error
     saved = store.state_dir / "failed" / f"{failed.sha256}.eml"
     assert saved.read_bytes() == bad
@@ -320,10 +323,10 @@ def test_a_failing_message_is_kept_and_does_not_block_the_rest(
     monkeypatch.undo()
     retried = retry_failed(store, rules, own_address=OWN)
     assert (retried.retried, retried.processed, retried.still_failed) == (1, 1, 0)
-    (request,) = store.list_requests()
-    names = [d.filename for d, _ in store.request_documents(request.id)]
+    (request,) = store.requests.all()
+    names = [d.filename for d, _ in store.documents.of_request(request.id)]
     assert names == ["a.pdf", "c.pdf", "boom.pdf"]
-    row = store.get_message(failed.id)
+    row = store.messages.get(failed.id)
     assert row is not None and row.status is MessageStatus.PROCESSED and row.error is None
 
 
@@ -336,8 +339,8 @@ def test_a_retry_that_fails_again_keeps_the_message_failed(
     poll(source, store, rules)
     retried = retry_failed(store, rules, own_address=OWN)
     assert (retried.retried, retried.still_failed) == (1, 1)
-    assert len(store.messages(status=MessageStatus.FAILED)) == 1
-    assert store.list_requests() == []
+    assert len(store.messages.all(status=MessageStatus.FAILED)) == 1
+    assert store.requests.all() == []
 
 
 def test_an_action_that_failed_is_applied_by_the_next_poll(store: Store, rules: Rules) -> None:
@@ -350,16 +353,16 @@ def test_an_action_that_failed_is_applied_by_the_next_poll(store: Store, rules: 
     source.on_action = server_gone
     with pytest.raises(SourceError):
         poll(source, store, rules)
-    assert [m.status for m in store.messages()] == [MessageStatus.PROCESSED]
+    assert [m.status for m in store.messages.all()] == [MessageStatus.PROCESSED]
 
     source.on_action = None
     result = poll(source, store, rules)
     assert result.actions_recovered == 1
     assert (result.fetched, result.processed) == (0, 0)
     assert source.actions == [("processed", 1)]
-    assert store.pending_actions("INBOX", 100) == []
-    (request,) = store.list_requests()
-    assert store.assessment_count(request.id) == 1
+    assert store.messages.pending_actions("INBOX", 100) == []
+    (request,) = store.requests.all()
+    assert store.assessments.count(request.id) == 1
 
 
 # ----------------------------------------------------------------- ignored
@@ -374,8 +377,8 @@ def test_mail_from_ourselves_or_auto_responders_is_recorded_and_ignored(
     source.add(email("MAILER-DAEMON@mx.example.com", "Mail Delivery System"))
     result = poll(source, store, rules)
     assert (result.ignored, result.processed) == (3, 0)
-    assert store.list_requests() == []
-    assert {m.status for m in store.messages()} == {MessageStatus.IGNORED}
+    assert store.requests.all() == []
+    assert {m.status for m in store.messages.all()} == {MessageStatus.IGNORED}
     assert len(source.actions) == 3  # moved out of the inbox all the same
 
 
@@ -384,8 +387,8 @@ def test_an_email_without_attachments_joins_the_request(store: Store, rules: Rul
     source.add(email(files=[]))
     result = poll(source, store, rules)
     assert result.processed == 1
-    (request,) = store.list_requests()
-    assert store.request_documents(request.id) == []
+    (request,) = store.requests.all()
+    assert store.documents.of_request(request.id) == []
     assert request.status is not RequestStatus.OPEN  # it was assessed
 
 
@@ -437,11 +440,11 @@ def test_the_fixture_series_build_complete_requests_over_a_maildir(
 
     assert (result.fetched, result.processed, result.ignored, result.failed) == (4, 2, 2, 0)
     for s in series:
-        (request,) = [r for r in store.list_requests() if r.attorney == s["sender"]]
+        (request,) = [r for r in store.requests.all() if r.attorney == s["sender"]]
         assert request.status.value == s["assessment"]["status"]
-        held = {d.sha256 for d, _ in store.request_documents(request.id)}
+        held = {d.sha256 for d, _ in store.documents.of_request(request.id)}
         assert held == {d["sha256"] for d in s["documents"]}
-    assert len(store.list_requests()) == len(series)
+    assert len(store.requests.all()) == len(series)
     assert len(list((maildir / ".Processed" / "cur").iterdir())) == 4
 
 

@@ -87,9 +87,9 @@ def poll_files(root: Path, files: Sequence[Path], rules: Rules) -> Polled:
         poll_once(source, store, rules, own_address=OWN, outgoing=outgoing)
         return Polled(
             store_dir=root / "state",
-            outbox=store.outbox(),
-            audit=[(a.action, a.subject, json.loads(a.detail)) for a in store.audit_trail()],
-            completed_at={r.id: r.completed_at for r in store.list_requests()},
+            outbox=store.outbox.all(),
+            audit=[(a.action, a.subject, json.loads(a.detail)) for a in store.audit.trail()],
+            completed_at={r.id: r.completed_at for r in store.requests.all()},
         )
 
 
@@ -237,22 +237,22 @@ def test_at_most_n_replies_per_sender_per_court_day(
         deliver(mail, small_email(n))
     deliver(mail, small_email(9, sender="bob.roe@example-law.com"))
     poll_maildir(mail, store, rules, outgoing)
-    to_jane = [r for r in store.outbox() if r.to_address == "jane.doe@example-law.com"]
+    to_jane = [r for r in store.outbox.all() if r.to_address == "jane.doe@example-law.com"]
     assert len(to_jane) == 3
-    assert len([r for r in store.outbox() if r.to_address == "bob.roe@example-law.com"]) == 1
-    limited = [a for a in store.audit_trail() if a.action == "no_reply"]
+    assert len([r for r in store.outbox.all() if r.to_address == "bob.roe@example-law.com"]) == 1
+    limited = [a for a in store.audit.trail() if a.action == "no_reply"]
     assert len(limited) == 2 and all("limit is 3" in a.detail for a in limited)
 
     # 11:30 p.m. the same day at the court (07:30 UTC the next day): still limited.
     clock.now = dt.datetime(2026, 11, 21, 7, 30, tzinfo=dt.UTC)
     deliver(mail, small_email(5))
     poll_maildir(mail, store, rules, outgoing)
-    assert len([r for r in store.outbox() if r.to_address == "jane.doe@example-law.com"]) == 3
+    assert len([r for r in store.outbox.all() if r.to_address == "jane.doe@example-law.com"]) == 3
     # The next morning at the court: a new day.
     clock.now = dt.datetime(2026, 11, 21, 17, 0, tzinfo=dt.UTC)
     deliver(mail, small_email(6))
     poll_maildir(mail, store, rules, outgoing)
-    assert len([r for r in store.outbox() if r.to_address == "jane.doe@example-law.com"]) == 4
+    assert len([r for r in store.outbox.all() if r.to_address == "jane.doe@example-law.com"]) == 4
 
 
 LOOPS = {
@@ -271,8 +271,8 @@ def test_loop_prevention_cases_get_no_reply(
     outgoing = outgoing_from_settings(settings_for(store.state_dir), rules)
     deliver(tmp_path / "mail", small_email(1, **LOOPS[case]))
     poll_maildir(tmp_path / "mail", store, rules, outgoing)
-    assert store.outbox() == []
-    assert [a.action for a in store.audit_trail()].count("no_reply") == 1
+    assert store.outbox.all() == []
+    assert [a.action for a in store.audit.trail()].count("no_reply") == 1
 
 
 @pytest.mark.parametrize(
@@ -285,25 +285,25 @@ def test_robots_and_our_own_mailbox_get_no_reply(
     outgoing = outgoing_from_settings(settings_for(store.state_dir), rules)
     deliver(tmp_path / "mail", small_email(1, sender=sender))
     poll_maildir(tmp_path / "mail", store, rules, outgoing)
-    assert store.outbox() == []
-    assert [a.action for a in store.audit_trail()].count("no_reply") == 1
+    assert store.outbox.all() == []
+    assert [a.action for a in store.audit.trail()].count("no_reply") == 1
 
 
 def test_completed_at_is_kept_from_the_first_completion(clocked: tuple[Store, Clock]) -> None:
     store, clock = clocked
     with store.transaction():
-        request_id = store.create_request("jane.doe@example-law.com", "Jane Doe")
-        store.update_request(request_id, status=RequestStatus.INCOMPLETE)
-    request = store.get_request(request_id)
+        request_id = store.requests.create("jane.doe@example-law.com", "Jane Doe")
+        store.requests.update(request_id, status=RequestStatus.INCOMPLETE)
+    request = store.requests.get(request_id)
     assert request is not None and request.completed_at is None
     first = clock.now
     with store.transaction():
-        store.update_request(request_id, status=RequestStatus.COMPLETE)
+        store.requests.update(request_id, status=RequestStatus.COMPLETE)
     clock.now = first + dt.timedelta(days=3)
     with store.transaction():
-        store.update_request(request_id, status=RequestStatus.NEEDS_REVIEW)
-        store.update_request(request_id, status=RequestStatus.COMPLETE)
-    request = store.get_request(request_id)
+        store.requests.update(request_id, status=RequestStatus.NEEDS_REVIEW)
+        store.requests.update(request_id, status=RequestStatus.COMPLETE)
+    request = store.requests.get(request_id)
     assert request is not None and request.completed_at == first.isoformat()
 
 
@@ -314,7 +314,7 @@ def test_a_poll_without_outgoing_settings_queues_nothing(
     deliver(tmp_path / "mail", small_email(1))
     with MaildirSource(tmp_path / "mail") as source:
         poll_once(source, store, rules, own_address=OWN)
-    assert store.outbox() == []
+    assert store.outbox.all() == []
 
 
 @pytest.mark.parametrize("point", ["before_commit:2", "after_commit:2"])
@@ -351,7 +351,7 @@ def test_a_poll_killed_mid_way_leaves_exactly_one_reply_per_email(
     finished = subprocess.run(command, env=environment, cwd=REPO, capture_output=True, timeout=120)
     assert finished.returncode == 0, finished.stderr
     with Store.open(tmp_path / "state") as store:
-        replies = [r for r in store.outbox() if r.kind == "reply"]
+        replies = [r for r in store.outbox.all() if r.kind == "reply"]
         assert sorted(r.to_address for r in replies) == [
             f"attorney{n}@example-law.com" for n in range(3)
         ]

@@ -172,7 +172,7 @@ def config(tmp_path: Path) -> Path:
 
 def _audit_actions(state: Path) -> list[str]:
     with Store.open(state) as store:
-        return [row.action for row in store.audit_trail() if row.action in (RELEASED, NOT_FOUND)]
+        return [row.action for row in store.audit.trail() if row.action in (RELEASED, NOT_FOUND)]
 
 
 def test_retry_moves_the_now_processed_message_to_processed_once(
@@ -248,7 +248,7 @@ def test_an_unreachable_mailbox_keeps_the_database_work_and_the_release_stays_ow
     assert "the mailbox could not be reached" in captured.err
     assert "1 message(s) stay in 'Failed'; their requests are already updated" in captured.err
     with Store.open(tmp_path / "state") as store:
-        [row] = store.messages()
+        [row] = store.messages.all()
         assert row.status is MessageStatus.PROCESSED
     assert _audit_actions(tmp_path / "state") == []
 

@@ -36,9 +36,9 @@ def test_status_shows_the_last_poll_counts_and_failures(
     config = _config(tmp_path)
     started = dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC)
     with Store.open(tmp_path / "state") as store, store.transaction():
-        store.record_poll(started, ok=True, result="3 fetched, 3 processed")
-        store.record_poll(started, ok=False, result="failed", error="IMAP 127.0.0.1:1: refused")
-        outbox_id = store.enqueue_reply(
+        store.polls.record(started, ok=True, result="3 fetched, 3 processed")
+        store.polls.record(started, ok=False, result="failed", error="IMAP 127.0.0.1:1: refused")
+        outbox_id = store.outbox.enqueue(
             request_id=None,
             message_id="<a@b>",
             kind="alert",
@@ -47,7 +47,7 @@ def test_status_shows_the_last_poll_counts_and_failures(
             body="b",
             raw=b"x",
         )
-        store.mark_outbox_failed(outbox_id, "550 no such user")
+        store.outbox.mark_failed(outbox_id, "550 no such user")
     assert main(["status", "--config", str(config)]) == 3  # the last poll failed
     text = capsys.readouterr().out
     assert "FAILED: IMAP 127.0.0.1:1: refused" in text

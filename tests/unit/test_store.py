@@ -39,7 +39,7 @@ def store(tmp_path: Path) -> Store:
 
 def _record(store: Store, uid: int, *, sha: str = "a" * 64, folder: str = "INBOX") -> int:
     with store.transaction():
-        return store.record_message(
+        return store.messages.record(
             folder=folder,
             uidvalidity=7,
             uid=uid,
@@ -96,13 +96,13 @@ def test_a_v1_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
     with Store.open(tmp_path, migrate_to=1) as old:
         assert old.schema_version() == 1
         with old.transaction():
-            request_id = old.create_request("jane@example.com", "Jane Doe")
+            request_id = old.requests.create("jane@example.com", "Jane Doe")
         # The outbox arrives with version 2.
         with (
             pytest.raises(sqlite3.OperationalError, match="no such table: outbox"),
             old.transaction(),
         ):
-            old.enqueue_reply(
+            old.outbox.enqueue(
                 request_id=request_id,
                 message_id="<r1@court>",
                 kind="ack",
@@ -113,10 +113,10 @@ def test_a_v1_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
 
     with Store.open(tmp_path) as new:
         assert new.schema_version() == SCHEMA_VERSION
-        request = new.get_request(request_id)
+        request = new.requests.get(request_id)
         assert request is not None and request.attorney == "jane@example.com"
         with new.transaction():
-            reply = new.enqueue_reply(
+            reply = new.outbox.enqueue(
                 request_id=request_id,
                 message_id="<r1@court>",
                 kind="ack",
@@ -124,8 +124,8 @@ def test_a_v1_database_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
                 subject="s",
                 body="b",
             )
-        assert [r.id for r in new.outbox(request_id)] == [reply]
-        assert new.outbox()[0].status == "queued"
+        assert [r.id for r in new.outbox.all(request_id)] == [reply]
+        assert new.outbox.all()[0].status == "queued"
 
 
 def test_opening_twice_does_not_migrate_twice(tmp_path: Path) -> None:
@@ -164,7 +164,7 @@ def test_migration_statements_split_on_statement_boundaries() -> None:
 def test_folder_uidvalidity_uid_is_unique(store: Store) -> None:
     _record(store, 1)
     with pytest.raises(sqlite3.IntegrityError), store.transaction():
-        store.record_message(
+        store.messages.record(
             folder="INBOX",
             uidvalidity=7,
             uid=1,
@@ -177,46 +177,46 @@ def test_folder_uidvalidity_uid_is_unique(store: Store) -> None:
         )
     # The same UID in another folder or UIDVALIDITY is another message.
     _record(store, 1, folder="Other")
-    assert store.find_message("INBOX", 7, 1) is not None
-    assert store.find_message("INBOX", 8, 1) is None
+    assert store.messages.find("INBOX", 7, 1) is not None
+    assert store.messages.find("INBOX", 8, 1) is None
 
 
 def test_a_copy_is_found_by_hash_and_message_id(store: Store) -> None:
     first = _record(store, 1, sha="c" * 64)
-    copy = store.find_copy("c" * 64, "<m1@x>")
+    copy = store.messages.find_copy("c" * 64, "<m1@x>")
     assert copy is not None and copy.id == first
-    assert store.find_copy("c" * 64, "<other@x>") is None
-    assert store.find_copy("d" * 64, "<m1@x>") is None
+    assert store.messages.find_copy("c" * 64, "<other@x>") is None
+    assert store.messages.find_copy("d" * 64, "<m1@x>") is None
 
 
 def test_writes_outside_a_transaction_are_refused(store: Store) -> None:
     with pytest.raises(RuntimeError, match=r"inside Store\.transaction"):
-        store.create_request("x@example.com", None)
+        store.requests.create("x@example.com", None)
 
 
 def test_a_transaction_that_raises_leaves_nothing(store: Store) -> None:
     with pytest.raises(ValueError), store.transaction():
-        store.create_request("x@example.com", None)
+        store.requests.create("x@example.com", None)
         raise ValueError("boom")
-    assert store.list_requests() == []
+    assert store.requests.all() == []
 
 
 def test_the_cursor_only_moves_forward(store: Store) -> None:
-    assert store.last_uid("INBOX", 7) == 0
+    assert store.cursors.last_uid("INBOX", 7) == 0
     with store.transaction():
-        store.advance_cursor("INBOX", 7, 10)
-        store.advance_cursor("INBOX", 7, 4)
-    assert store.last_uid("INBOX", 7) == 10
-    assert store.last_uid("INBOX", 8) == 0
-    assert store.known_uidvalidities("INBOX") == [7]
+        store.cursors.advance("INBOX", 7, 10)
+        store.cursors.advance("INBOX", 7, 4)
+    assert store.cursors.last_uid("INBOX", 7) == 10
+    assert store.cursors.last_uid("INBOX", 8) == 0
+    assert store.cursors.uidvalidities("INBOX") == [7]
 
 
 def test_owed_mailbox_actions_are_listed_until_done(store: Store) -> None:
     one, two = _record(store, 1), _record(store, 2, sha="e" * 64)
-    assert [m.id for m in store.pending_actions("INBOX", 7)] == [one, two]
+    assert [m.id for m in store.messages.pending_actions("INBOX", 7)] == [one, two]
     with store.transaction():
-        store.action_done(one)
-    assert [m.id for m in store.pending_actions("INBOX", 7)] == [two]
+        store.messages.action_done(one)
+    assert [m.id for m in store.messages.pending_actions("INBOX", 7)] == [two]
 
 
 # ------------------------------------------------------------------ requests
@@ -224,12 +224,12 @@ def test_owed_mailbox_actions_are_listed_until_done(store: Store) -> None:
 
 def test_one_open_request_per_attorney(store: Store) -> None:
     with store.transaction():
-        first = store.create_request("jane@example.com", "Jane")
-    assert store.open_request_for("jane@example.com") is not None
+        first = store.requests.create("jane@example.com", "Jane")
+    assert store.requests.open_for("jane@example.com") is not None
     with pytest.raises(sqlite3.IntegrityError), store.transaction():
-        store.create_request("jane@example.com", "Jane")
+        store.requests.create("jane@example.com", "Jane")
     with store.transaction():
-        other = store.create_request("john@example.com", "John")
+        other = store.requests.create("john@example.com", "John")
     assert other != first
 
 
@@ -246,26 +246,26 @@ def test_a_request_accumulates_until_complete(
     store: Store, status: RequestStatus, still_open: bool
 ) -> None:
     with store.transaction():
-        request_id = store.create_request("jane@example.com", "Jane")
-        store.update_request(request_id, status=status)
-    found = store.open_request_for("jane@example.com")
+        request_id = store.requests.create("jane@example.com", "Jane")
+        store.requests.update(request_id, status=status)
+    found = store.requests.open_for("jane@example.com")
     assert (found is not None and found.id == request_id) is still_open
     if not still_open:
         with store.transaction():
-            assert store.create_request("jane@example.com", "Jane") != request_id
+            assert store.requests.create("jane@example.com", "Jane") != request_id
 
 
 def test_closing_a_request_records_the_reason_and_frees_the_attorney(store: Store) -> None:
     with store.transaction():
-        request_id = store.create_request("jane@example.com", "Jane")
-        store.close_request(request_id, "sent by mistake")
-    closed = store.get_request(request_id)
+        request_id = store.requests.create("jane@example.com", "Jane")
+        store.requests.close(request_id, "sent by mistake")
+    closed = store.requests.get(request_id)
     assert closed is not None
     assert closed.status is RequestStatus.CLOSED
     assert closed.closed_reason == "sent by mistake"
-    assert store.open_request_for("jane@example.com") is None
-    assert [r.id for r in store.list_requests(RequestStatus.CLOSED)] == [request_id]
-    assert store.list_requests(RequestStatus.INCOMPLETE) == []
+    assert store.requests.open_for("jane@example.com") is None
+    assert [r.id for r in store.requests.all(RequestStatus.CLOSED)] == [request_id]
+    assert store.requests.all(RequestStatus.INCOMPLETE) == []
 
 
 # ----------------------------------------------------------------- documents
@@ -274,13 +274,13 @@ def test_closing_a_request_records_the_reason_and_frees_the_attorney(store: Stor
 def test_documents_are_kept_once_and_named_as_in_each_request(store: Store) -> None:
     message = _record(store, 1)
     with store.transaction():
-        request_id = store.create_request("jane@example.com", None)
-        assert store.save_document(_document("1" * 64, "a.pdf"), message) is True
+        request_id = store.requests.create("jane@example.com", None)
+        assert store.documents.save(_document("1" * 64, "a.pdf"), message) is True
         reread = _document("1" * 64, "renamed.pdf").model_copy(update={"reason": "newer"})
-        assert store.save_document(reread, message) is False
-        assert store.attach_document(request_id, "1" * 64, "renamed.pdf", message) is True
-        assert store.attach_document(request_id, "1" * 64, "again.pdf", message) is False
-    held = store.request_documents(request_id)
+        assert store.documents.save(reread, message) is False
+        assert store.documents.attach(request_id, "1" * 64, "renamed.pdf", message) is True
+        assert store.documents.attach(request_id, "1" * 64, "again.pdf", message) is False
+    held = store.documents.of_request(request_id)
     assert [(d.filename, d.sha256, m) for d, m in held] == [("renamed.pdf", "1" * 64, message)]
     assert held[0][0].reason == "newer"  # the latest reading of the file wins
 
@@ -288,32 +288,32 @@ def test_documents_are_kept_once_and_named_as_in_each_request(store: Store) -> N
 def test_a_document_must_exist_before_a_request_holds_it(store: Store) -> None:
     message = _record(store, 1)
     with pytest.raises(sqlite3.IntegrityError), store.transaction():
-        request_id = store.create_request("jane@example.com", None)
-        store.attach_document(request_id, "9" * 64, "ghost.pdf", message)
+        request_id = store.requests.create("jane@example.com", None)
+        store.documents.attach(request_id, "9" * 64, "ghost.pdf", message)
 
 
 def test_the_latest_assessment_round_trips(store: Store) -> None:
     with store.transaction():
-        request_id = store.create_request("jane@example.com", None)
-        store.add_assessment(request_id, _assessment(Status.INCOMPLETE), None)
-        store.add_assessment(request_id, _assessment(Status.NEEDS_REVIEW), None)
-    latest = store.latest_assessment(request_id)
+        request_id = store.requests.create("jane@example.com", None)
+        store.assessments.add(request_id, _assessment(Status.INCOMPLETE), None)
+        store.assessments.add(request_id, _assessment(Status.NEEDS_REVIEW), None)
+    latest = store.assessments.latest(request_id)
     assert latest == _assessment(Status.NEEDS_REVIEW)
-    assert store.assessment_count(request_id) == 2
+    assert store.assessments.count(request_id) == 2
 
 
 def test_audit_rows_carry_time_actor_and_json_detail(store: Store) -> None:
     with store.transaction():
-        store.audit("clerk:ann", "closed", "request:3", reason="dup", ids=[1, 2])
-    (row,) = store.audit_trail("request:3")
+        store.audit.record("clerk:ann", "closed", "request:3", reason="dup", ids=[1, 2])
+    (row,) = store.audit.trail("request:3")
     assert (row.at, row.actor, row.action) == ("2026-01-02T03:04:05+00:00", "clerk:ann", "closed")
     assert json.loads(row.detail) == {"reason": "dup", "ids": [1, 2]}
-    assert store.audit_trail("request:4") == []
+    assert store.audit.trail("request:4") == []
 
 
 def test_outbox_message_ids_are_unique(store: Store) -> None:
     def enqueue() -> int:
-        return store.enqueue_reply(
+        return store.outbox.enqueue(
             request_id=None,
             message_id="<fixed@court>",
             kind="ack",
@@ -332,3 +332,27 @@ def test_a_missing_database_is_not_created_when_only_looking(tmp_path: Path) -> 
     with pytest.raises(StoreError, match="no state database here yet"):
         Store.open(tmp_path / "nowhere", create=False)
     assert not (tmp_path / "nowhere").exists()
+
+
+def test_the_kinds_of_record_share_one_transaction(store: Store) -> None:
+    """A failure after writes to several kinds of record undoes all of them together."""
+    message = _record(store, 1)
+    with pytest.raises(RuntimeError, match="half way"), store.transaction():
+        request = store.requests.create("jane@example.com", "Jane Doe")
+        store.documents.save(_document("b" * 64), message)
+        store.documents.attach(request, "b" * 64, "nef.pdf", message)
+        store.assessments.add(request, _assessment(Status.INCOMPLETE), message)
+        store.audit.record("test", "opened", f"request:{request}")
+        store.cursors.advance("INBOX", 7, 1)
+        raise RuntimeError("half way")
+    assert store.requests.all() == []
+    assert store.audit.trail() == []
+    assert store.cursors.last_uid("INBOX", 7) == 0
+    assert store.messages.get(message) is not None  # committed before, untouched
+
+
+def test_a_write_outside_a_transaction_is_refused_for_every_kind(store: Store) -> None:
+    with pytest.raises(RuntimeError, match="inside Store.transaction"):
+        store.requests.create("jane@example.com", None)
+    with pytest.raises(RuntimeError, match="inside Store.transaction"):
+        store.polls.record(_clock(), ok=True, result="0 fetched")

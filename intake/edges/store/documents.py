@@ -1,0 +1,71 @@
+"""The documents read: their facts under their SHA-256, and which request holds which."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from intake.core.model import Document
+from intake.edges.store.connection import Connection, StoreError
+
+
+class Documents:
+    """Each document's facts, kept once per file, and the requests that hold it."""
+
+    def __init__(self, db: Connection) -> None:
+        self._db = db
+
+    def save(self, document: Document, message_row_id: int) -> bool:
+        """Keep a document's facts under its SHA-256; False when it was already known.
+
+        A file seen before gets the facts of this newer reading (the readers or the
+        rules may have changed since); its first message and first name stay.
+        """
+        known = self._db.one("SELECT 1 FROM documents WHERE sha256 = ?", (document.sha256,))
+        self._db.write(
+            "INSERT INTO documents (sha256, filename, kind, facts, first_message, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO UPDATE SET"
+            " kind = excluded.kind, facts = excluded.facts",
+            (
+                document.sha256,
+                document.filename,
+                document.kind.value,
+                document.model_dump_json(),
+                message_row_id,
+                self._db.stamp_now(),
+            ),
+        )
+        return known is None
+
+    def attach(self, request_id: int, sha256: str, filename: str, message_row_id: int) -> bool:
+        """Add a document to a request; False when the request already holds that file."""
+        cur = self._db.write(
+            "INSERT INTO request_documents (request_id, sha256, filename, message, added_at)"
+            " VALUES (?, ?, ?, ?, ?) ON CONFLICT (request_id, sha256) DO NOTHING",
+            (request_id, sha256, filename, message_row_id, self._db.stamp_now()),
+        )
+        return cur.rowcount == 1
+
+    def of_request(self, request_id: int) -> list[tuple[Document, int]]:
+        """The request's documents in the order it received them, named as in their email, with the
+        id of the message that brought each."""
+        rows = self._db.all(
+            "SELECT d.facts, rd.filename, rd.message FROM request_documents rd"
+            " JOIN documents d ON d.sha256 = rd.sha256"
+            " WHERE rd.request_id = ? ORDER BY rd.rowid",
+            (request_id,),
+        )
+        out: list[tuple[Document, int]] = []
+        for r in rows:
+            document = _document(str(r["facts"]))
+            if document.filename != r["filename"]:
+                document = document.model_copy(update={"filename": r["filename"]})
+            out.append((document, int(r["message"])))
+        return out
+
+
+def _document(facts: str) -> Document:
+    try:
+        return Document.model_validate_json(facts)
+    except ValidationError as exc:
+        # Facts stored by an older release that the model no longer accepts.
+        raise StoreError(f"stored document facts no longer match the model: {exc}") from exc
