@@ -352,7 +352,7 @@ def test_the_kinds_of_record_share_one_transaction(store: Store) -> None:
 
 
 def test_a_write_outside_a_transaction_is_refused_for_every_kind(store: Store) -> None:
-    with pytest.raises(RuntimeError, match="inside Store.transaction"):
+    with pytest.raises(RuntimeError, match=r"inside Store\.transaction"):
         store.requests.create("jane@example.com", None)
-    with pytest.raises(RuntimeError, match="inside Store.transaction"):
+    with pytest.raises(RuntimeError, match=r"inside Store\.transaction"):
         store.polls.record(_clock(), ok=True, result="0 fetched")
