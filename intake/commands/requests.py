@@ -7,7 +7,7 @@ import getpass
 import json
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -330,8 +330,8 @@ def render_request(
     assessment = store.assessments.latest(request.id)
     lines += ["", f"Documents ({len(held)})"]
     for index, (document, message) in enumerate(held):
-        verdict = assessment.verdict_for(index) if assessment else None
-        lines += _document_lines(index + 1, document, message, verdict)
+        verdicts = assessment.verdicts_for(index) if assessment else ()
+        lines += _document_lines(index + 1, document, message, verdicts)
 
     lines += ["", "Assessment"]
     lines += _assessment_lines(assessment, rules) if assessment else ["  (not assessed yet)"]
@@ -361,7 +361,7 @@ def _evidence(evidence: Evidence | None) -> str:
 
 
 def _document_lines(
-    number: int, document: Document, message: int, verdict: NefVerdict | None
+    number: int, document: Document, message: int, verdicts: Sequence[NefVerdict]
 ) -> list[str]:
     lines = [
         f"  {number}. {document.filename}  ({document.kind.value}, {document.size} bytes, "
@@ -370,9 +370,13 @@ def _document_lines(
     ]
     if document.reason:
         lines.append(f"     {document.reason}")
-    nef = document.nef
-    if nef is not None:
+    by_notice = {v.notice: v for v in verdicts}
+    notices = document.nefs or ((document.nef,) if document.nef else ())
+    for position, nef in enumerate(notices):
         court = nef.court_id or "unknown court"
+        if len(notices) > 1:
+            pages = f"pages {nef.pages[0]}-{nef.pages[1]}" if nef.pages else "pages unknown"
+            lines.append(f"     notice {position + 1} of {len(notices)} ({pages})")
         lines.append(
             f"     NEF ({nef.notice_type.value}) from {court} ({nef.court_type.value})"
             + (f", {nef.court_name}" if nef.court_name else "")
@@ -393,6 +397,10 @@ def _document_lines(
                 f"       stamp {nef.stamp_kind or '?'} {nef.stamp_id or ''}"
                 f" FileNumber {', '.join(nef.file_numbers) or '?'}"
             )
+        if nef.document_pages:
+            first, last = nef.document_pages
+            lines.append(f"       followed by the filed document (pages {first}-{last})")
+        verdict = by_notice.get(position)
         if verdict is not None:
             counts = "counts" if verdict.counts else "does not count: " + ", ".join(verdict.reasons)
             lines.append(f"       => {counts}")

@@ -230,6 +230,9 @@ class Finding(Frozen):
     params: Params = Field(default_factory=dict)
     document: str | None = Field(default=None, description="File name of the document concerned")
     sha256: str | None = None
+    notice: int | None = Field(
+        default=None, description="Which notice of the document (0 = its first), for NEF findings"
+    )
     evidence: tuple[Evidence, ...] = ()
 
 
@@ -240,6 +243,10 @@ class NefVerdict(Frozen):
     sha256: str
     counts: bool
     reasons: tuple[str, ...] = ()
+    notice: int = Field(default=0, description="Position of the notice in its document")
+    label: str = Field(
+        default="", description="How people are told which notice: 'NEFs.pdf, notice 3 of 6'"
+    )
 
 
 class MissingItem(Frozen):
@@ -264,5 +271,10 @@ class Assessment(Frozen):
     missing: tuple[MissingItem, ...] = Field(default=(), description="What is still needed")
 
     def verdict_for(self, index: int) -> NefVerdict | None:
-        """The verdict of the NEF at `index` in the assessed documents, if it is one."""
-        return next((v for v in self.nef_verdicts if v.index == index), None)
+        """The verdict of the NEF at `index` in the assessed documents (of its first
+        notice, when it holds several), if it is one."""
+        return next((v for v in self.nef_verdicts if v.index == index and v.notice == 0), None)
+
+    def verdicts_for(self, index: int) -> tuple[NefVerdict, ...]:
+        """The verdict of every notice of the document at `index`, in order."""
+        return tuple(v for v in self.nef_verdicts if v.index == index)

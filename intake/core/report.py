@@ -9,18 +9,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from intake.core.model import Assessment, Document, Envelope, Finding
+from intake.core.model import Assessment, Document, Envelope, Finding, NefFacts, NefVerdict
 from intake.core.policy.rules import Rules
 
 
-def _nef_json(doc: Document, index: int, assessment: Assessment | None) -> dict[str, Any] | None:
-    if doc.nef is None:
-        return None
-    verdict = assessment.verdict_for(index) if assessment else None
-    facts = doc.nef.model_dump(mode="json")
+def _notice_json(
+    doc: Document, nef: NefFacts, verdict: NefVerdict | None, number: int
+) -> dict[str, Any]:
+    facts = nef.model_dump(mode="json")
+    facts["notice"] = number + 1
+    facts["label"] = verdict.label if verdict and verdict.label else doc.filename
     facts["counts"] = bool(verdict and verdict.counts)
     facts["reasons"] = list(verdict.reasons) if verdict else []
     return facts
+
+
+def _nefs_json(doc: Document, index: int, assessment: Assessment | None) -> list[dict[str, Any]]:
+    """Every notice of the document, each with its own verdict (SPEC 5: `nefs`)."""
+    verdicts = {v.notice: v for v in assessment.verdicts_for(index)} if assessment else {}
+    return [_notice_json(doc, nef, verdicts.get(n), n) for n, nef in enumerate(doc.nefs)]
 
 
 def _letter_json(doc: Document) -> dict[str, Any] | None:
@@ -33,6 +40,7 @@ def _letter_json(doc: Document) -> dict[str, Any] | None:
 
 def document_json(doc: Document, index: int, assessment: Assessment | None) -> dict[str, Any]:
     """Document `index` of an assessed request (None: not assessed yet), SPEC 5's shape."""
+    nefs = _nefs_json(doc, index, assessment)
     return {
         "filename": doc.filename,
         "sha256": doc.sha256,
@@ -40,7 +48,9 @@ def document_json(doc: Document, index: int, assessment: Assessment | None) -> d
         "kind": doc.kind.value,
         "reason": doc.reason,
         "page_count": doc.page_count,
-        "nef": _nef_json(doc, index, assessment),
+        # The first notice in `nef`, all of them in `nefs` (SPEC 5).
+        "nef": nefs[0] if nefs else None,
+        "nefs": nefs,
         "letter": _letter_json(doc),
     }
 
@@ -86,24 +96,42 @@ def check_json(
 # ------------------------------------------------------------------ the table
 
 
-def _cell(doc: Document, index: int, assessment: Assessment) -> tuple[str, str, str]:
-    """(kind, what it is, verdict) for one row of the table."""
-    if doc.nef is not None:
-        nef = doc.nef
-        cases = ", ".join(
-            f"{c.case_number} #{c.document_number or c.claim_number or '?'}" for c in nef.cases
-        )
-        what = f"{nef.court_id or '?'} ({nef.court_type.value}) {cases} by {nef.filer or '?'}"
-        verdict = assessment.verdict_for(index)
-        if verdict and verdict.counts:
-            return "NEF", what, "counts"
-        return "NEF", what, "no: " + ", ".join(verdict.reasons if verdict else ())
+def _nef_cell(nef: NefFacts, verdict: NefVerdict | None) -> tuple[str, str, str]:
+    cases = ", ".join(
+        f"{c.case_number} #{c.document_number or c.claim_number or '?'}" for c in nef.cases
+    )
+    what = f"{nef.court_id or '?'} ({nef.court_type.value}) {cases} by {nef.filer or '?'}"
+    if verdict and verdict.counts:
+        return "NEF", what, "counts"
+    return "NEF", what, "no: " + ", ".join(verdict.reasons if verdict else ())
+
+
+def _rows(doc: Document, index: int, assessment: Assessment) -> list[tuple[str, str, str, str]]:
+    """(file, kind, what it is, verdict): one row, or one per notice of a PDF of several."""
+    if doc.nefs:
+        verdicts = {v.notice: v for v in assessment.verdicts_for(index)}
+        if len(doc.nefs) == 1:
+            return [(doc.filename, *_nef_cell(doc.nefs[0], verdicts.get(0)))]
+        return [
+            (
+                v.label if (v := verdicts.get(n)) else f"{doc.filename} #{n + 1}",
+                *_nef_cell(nef, verdicts.get(n)),
+            )
+            for n, nef in enumerate(doc.nefs)
+        ]
     if doc.letter is not None:
         letter = doc.letter
         what = f"letter by {letter.attorney_name or '?'}" + (" (signed)" if letter.signed else "")
         missing = letter.missing
-        return "letter", what, "ok" if not missing else "missing: " + ", ".join(missing)
-    return doc.kind.value, doc.reason or "", "-"
+        return [
+            (
+                doc.filename,
+                "letter",
+                what,
+                "ok" if not missing else "missing: " + ", ".join(missing),
+            )
+        ]
+    return [(doc.filename, doc.kind.value, doc.reason or "", "-")]
 
 
 def render_table(
@@ -121,8 +149,7 @@ def render_table(
         lines.extend(f"  ! {problem}" for problem in envelope.problems)
     rows = [("#", "file", "kind", "what", "verdict")]
     for i, doc in enumerate(documents):
-        kind, what, verdict = _cell(doc, i, assessment)
-        rows.append((str(i + 1), doc.filename, kind, what, verdict))
+        rows.extend((str(i + 1), *row) for row in _rows(doc, i, assessment))
     if len(rows) == 1:
         lines.append("  (no attachments)")
     else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from intake.core.documents.courts import court_name
+from intake.core.documents.courts import court_name, is_bankruptcy_court
 from intake.core.documents.names import same_person
 from intake.core.model import (
     Assessment,
@@ -38,13 +38,14 @@ from intake.core.policy.rules import Rules
 class _Counted:
     """What the NEFs counted so far cover, to recognise the same filing again."""
 
-    sha256: dict[str, str] = field(default_factory=dict)  # sha256 -> filename
+    # (sha256, the notice's pages) -> label: the same notice of the same file
+    files: dict[tuple[str, tuple[int, int] | None], str] = field(default_factory=dict)
     filings: dict[tuple[str, str, str], str] = field(default_factory=dict)  # court, case, doc
     file_numbers: dict[tuple[str, str], str] = field(default_factory=dict)  # court, FileNumber
 
     def original_of(self, doc: Document, nef: NefFacts) -> str | None:
-        if doc.sha256 in self.sha256:
-            return self.sha256[doc.sha256]
+        if (doc.sha256, nef.pages) in self.files:
+            return self.files[(doc.sha256, nef.pages)]
         court = nef.court_id or ""
         for case in nef.cases:
             number = case.document_number or case.claim_number
@@ -56,15 +57,15 @@ class _Counted:
                 return self.file_numbers[(court, number)]
         return None
 
-    def add(self, doc: Document, nef: NefFacts) -> None:
-        self.sha256[doc.sha256] = doc.filename
+    def add(self, doc: Document, nef: NefFacts, label: str) -> None:
+        self.files[(doc.sha256, nef.pages)] = label
         court = nef.court_id or ""
         for case in nef.cases:
             number = case.document_number or case.claim_number
             if number:
-                self.filings[(court, _norm_case(case.case_number), number)] = doc.filename
+                self.filings[(court, _norm_case(case.case_number), number)] = label
         for file_number in nef.file_numbers:
-            self.file_numbers[(court, file_number)] = doc.filename
+            self.file_numbers[(court, file_number)] = label
 
 
 def _norm_case(case_number: str) -> str:
@@ -83,7 +84,10 @@ NefCheck = Callable[[Document, NefFacts, _NefContext], str | None]
 
 
 def check_bankruptcy_court(doc: Document, nef: NefFacts, ctx: _NefContext) -> str | None:
-    return None if nef.court_type is CourtType.BANKRUPTCY else "not_bankruptcy_court"
+    # One of the 94 by its id: a bankruptcy header naming no district we know, or a
+    # panel that prints a bankruptcy stamp, is not a bankruptcy court (SPEC 4.2).
+    counts = nef.court_type is CourtType.BANKRUPTCY and is_bankruptcy_court(nef.court_id)
+    return None if counts else "not_bankruptcy_court"
 
 
 def check_not_own_court(doc: Document, nef: NefFacts, ctx: _NefContext) -> str | None:
@@ -120,15 +124,39 @@ NEF_CHECKS: tuple[NefCheck, ...] = (
 )
 
 
+def _court_words(nef: NefFacts, rules: Rules) -> str:
+    """The court as a finding names it: its official name, else what the notice printed."""
+    official = court_name(nef.court_id)
+    if official:
+        return f"the {official}"
+    printed = next((e.text for e in nef.court_evidence if e.source == "header"), None)
+    return rules.unnamed_court(printed or nef.court_name)
+
+
+def notice_label(doc: Document, notice: int, rules: Rules) -> str:
+    """How people are told which notice: the file's name, and for a PDF holding several,
+    which of them and its pages ("NEFs (6).pdf, notice 3 of 6 (page 4)")."""
+    count = len(doc.nefs)
+    pages = doc.nefs[notice].pages if notice < count else None
+    if count < 2 or pages is None:
+        return doc.filename
+    return rules.notice_label(doc.filename, notice + 1, count, pages)
+
+
 def _nef_finding(
-    code: str, doc: Document, nef: NefFacts, ctx: _NefContext, original: str | None
+    code: str,
+    doc: Document,
+    nef: NefFacts,
+    ctx: _NefContext,
+    original: str | None,
+    label: str,
 ) -> Finding:
     excluded = ctx.rules.nef.excluded(nef.court_id)
     filers = [n for n in (nef.filer, *nef.filed_by) if n]
     params: Params = {
-        "document": doc.filename,
+        "document": label,
         "court": nef.court_id or "an unknown court",
-        "court_name": court_name(nef.court_id) or nef.court_name or "an unidentified court",
+        "court_name": _court_words(nef, ctx.rules),
         "case": ", ".join(c.case_number for c in nef.cases) or "no case number",
         "excluded_message": excluded.message if excluded else "",
         "excluded_name": excluded.display_name if excluded else "",
@@ -147,7 +175,16 @@ def _nef_finding(
             Evidence(text=f"{c.case_number} #{c.document_number or c.claim_number}")
             for c in nef.cases
         ) + tuple(Evidence(text=f"FileNumber={n}", source="stamp") for n in nef.file_numbers)
-    return _finding(ctx.rules, code, params, doc, evidence)
+    return _with_advice(_finding(ctx.rules, code, params, doc, evidence), ctx.rules)
+
+
+def _with_advice(finding: Finding, rules: Rules, reason: str | None = None) -> Finding:
+    """The finding with what to send instead after its message (rules/messages.toml)."""
+    advice = rules.advice(finding.code, reason)
+    if not advice:
+        return finding
+    params = {**finding.params, "advice": advice}
+    return finding.model_copy(update={"message": f"{finding.message} {advice}", "params": params})
 
 
 def _finding(
@@ -176,17 +213,31 @@ def judge_nefs(
     verdicts: list[NefVerdict] = []
     findings: list[Finding] = []
     for index, doc in enumerate(documents):
-        nef = doc.nef
-        if doc.kind is not DocumentKind.NEF or nef is None:
+        if doc.kind is not DocumentKind.NEF or doc.nef is None:
             continue
-        original = ctx.counted.original_of(doc, nef)
-        reasons = [code for check in NEF_CHECKS if (code := check(doc, nef, ctx))]
-        if not reasons:
-            ctx.counted.add(doc, nef)
-        verdicts.append(
-            NefVerdict(index=index, sha256=doc.sha256, counts=not reasons, reasons=tuple(reasons))
-        )
-        findings.extend(_nef_finding(code, doc, nef, ctx, original) for code in reasons)
+        # Each notice of a PDF holding several counts, or not, on its own (SPEC 4.1).
+        for number, nef in enumerate(doc.nefs or (doc.nef,)):
+            label = notice_label(doc, number, rules)
+            original = ctx.counted.original_of(doc, nef)
+            reasons = [code for check in NEF_CHECKS if (code := check(doc, nef, ctx))]
+            if not reasons:
+                ctx.counted.add(doc, nef, label)
+            verdicts.append(
+                NefVerdict(
+                    index=index,
+                    sha256=doc.sha256,
+                    counts=not reasons,
+                    reasons=tuple(reasons),
+                    notice=number,
+                    label=label,
+                )
+            )
+            findings.extend(
+                _nef_finding(code, doc, nef, ctx, original, label).model_copy(
+                    update={"notice": number}
+                )
+                for code in reasons
+            )
     return verdicts, findings
 
 
@@ -270,14 +321,7 @@ def document_findings(documents: Sequence[Document], rules: Rules) -> list[Findi
         if code:
             reason = doc.reason or "no reason given"
             params: Params = {"document": doc.filename, "reason": reason}
-            finding = _finding(rules, code, params, doc)
-            advice = rules.unreadable_advice(reason) if code == "unreadable" else None
-            if advice:
-                params["advice"] = advice
-                finding = finding.model_copy(
-                    update={"message": f"{finding.message} {advice}", "params": params}
-                )
-            findings.append(finding)
+            findings.append(_with_advice(_finding(rules, code, params, doc), rules, reason))
     return findings
 
 
@@ -312,7 +356,8 @@ def assess(documents: Sequence[Document], sender_name: str | None, rules: Rules)
     verdicts, nef_findings = judge_nefs(documents, attorney, rules)
     findings = [*document_findings(documents, rules), *nef_findings, *letter_findings]
     counted = sum(v.counts for v in verdicts)
-    unreadable = sum(d.kind is DocumentKind.UNREADABLE for d in documents)
+    # An unreadable PDF may hold a notice on every page (six NEFs scanned into one file).
+    unreadable = sum(max(d.page_count, 1) for d in documents if d.kind is DocumentKind.UNREADABLE)
 
     missing = list(letter_missing)
     if counted < required:
@@ -343,6 +388,10 @@ def assess(documents: Sequence[Document], sender_name: str | None, rules: Rules)
     )
 
 
+def _notice_of(doc: Document, notice: int) -> NefFacts | None:
+    return doc.nefs[notice] if notice < len(doc.nefs) else doc.nef
+
+
 def _decide(
     documents: Sequence[Document],
     verdicts: Sequence[NefVerdict],
@@ -357,11 +406,8 @@ def _decide(
     if _could_complete(letter, counted, unreadable, required):
         return Status.NEEDS_REVIEW
     if verdicts and counted == 0:
-        bankruptcy = [
-            documents[v.index].nef
-            for v in verdicts
-            if (nef := documents[v.index].nef) and nef.court_type is CourtType.BANKRUPTCY
-        ]
+        notices = [_notice_of(documents[v.index], v.notice) for v in verdicts]
+        bankruptcy = [n for n in notices if n and n.court_type is CourtType.BANKRUPTCY]
         if bankruptcy and all(n and rules.nef.excluded(n.court_id) for n in bankruptcy):
             return Status.TRAINING_REQUIRED
     return Status.INCOMPLETE

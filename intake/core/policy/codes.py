@@ -35,3 +35,8 @@ FINDING_CODES = (*NEF_CODES, *DOCUMENT_CODES, *LETTER_CODES, *REQUEST_CODES)
 # name under it, one of its affirmations (params: id, description), more NEFs (params:
 # needed, plural).
 MISSING_CODES = ("letter", "signature", "attorney_name", "affirmation", "nefs")
+
+# How a PDF's notices and unknown courts are named ([notice] of messages.toml): a notice
+# of several (label: document, number, count, pages; page / pages: first, last), a court
+# named only by its printed header (printed_court: printed) or not at all (unnamed_court).
+NOTICE_WORDS = ("label", "page", "pages", "printed_court", "unnamed_court")

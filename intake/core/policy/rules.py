@@ -30,7 +30,7 @@ from intake.core.documents.courts import (
     short_court_name,
 )
 from intake.core.model import CourtType, MissingItem, NoticeType, Params
-from intake.core.policy.codes import FINDING_CODES, MISSING_CODES
+from intake.core.policy.codes import FINDING_CODES, MISSING_CODES, NOTICE_WORDS
 from intake.core.tomlfile import read_toml
 
 DEFAULT_RULES_DIR = Path(__file__).resolve().parents[3] / "rules"
@@ -152,6 +152,12 @@ class Messages(_Strict):
     still_needed: dict[str, str]
     still_needed_reply: dict[str, str]
     unreadable_advice: dict[str, str] = {}
+    # What to send instead: by finding code, and for a file that is not a PDF by the
+    # start of what it is ("a ZIP archive", "an email message"...).
+    advice: dict[str, str] = {}
+    not_pdf_advice: dict[str, str] = {}
+    # How one notice of a PDF holding several is named, and a court no table knows.
+    notice: dict[str, str]
 
     @model_validator(mode="after")
     def _every_code_worded(self) -> Messages:
@@ -161,6 +167,7 @@ class Messages(_Strict):
                 ("findings", FINDING_CODES, self.findings),
                 ("still_needed", MISSING_CODES, self.still_needed),
                 ("still_needed_reply", MISSING_CODES, self.still_needed_reply),
+                ("notice", NOTICE_WORDS, self.notice),
             )
             if (missing := [code for code in codes if code not in worded])
         ]
@@ -191,8 +198,35 @@ class Rules(_Strict):
 
     def unreadable_advice(self, reason: str) -> str | None:
         """The advice whose key starts `reason` (the longest such key), if any."""
-        keys = [key for key in self.messages.unreadable_advice if reason.startswith(key)]
-        return self.messages.unreadable_advice[max(keys, key=len)] if keys else None
+        return _by_prefix(self.messages.unreadable_advice, reason)
+
+    def advice(self, code: str, reason: str | None = None) -> str | None:
+        """What the attorney can send instead of a document that does not count."""
+        if code == "unreadable":
+            return self.unreadable_advice(reason or "")
+        if code == "not_pdf":
+            return _by_prefix(self.messages.not_pdf_advice, reason or "")
+        return self.messages.advice.get(code)
+
+    def notice_label(self, document: str, number: int, count: int, pages: tuple[int, int]) -> str:
+        """'NEFs (6).pdf, notice 3 of 6 (page 4)': one notice of a PDF holding several."""
+        first, last = pages
+        where: Params = {"first": first, "last": last}
+        words = _fill(self.messages.notice["page" if first == last else "pages"], where)
+        params: Params = {"document": document, "number": number, "count": count, "pages": words}
+        return _fill(self.messages.notice["label"], params)
+
+    def unnamed_court(self, printed: str | None) -> str:
+        """A court that no table knows, named by what its notice printed (if anything)."""
+        if printed:
+            return _fill(self.messages.notice["printed_court"], {"printed": printed})
+        return self.messages.notice["unnamed_court"]
+
+
+def _by_prefix(table: dict[str, str], text: str) -> str | None:
+    """The value whose key starts `text` (the longest such key), if any."""
+    keys = [key for key in table if text.startswith(key)]
+    return table[max(keys, key=len)] if keys else None
 
 
 def _fill(template: str, params: Params) -> str:

@@ -6,7 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from intake.core.model import Assessment, Document, DocumentKind, LetterStatus, NoticeType, Status
+from intake.core.model import (
+    Assessment,
+    Document,
+    DocumentKind,
+    LetterStatus,
+    NefVerdict,
+    NoticeType,
+    Status,
+)
 from intake.core.policy.codes import DOCUMENT_CODES, LETTER_DETAIL_CODES
 from intake.core.replies.headers import clean_text
 
@@ -81,17 +89,24 @@ class DocumentLine:
     # The document's kind ('nef', 'acknowledgment_letter', 'unreadable'...), so that a
     # template can word the outcome for it ("not in order" for a letter).
     kind: str = ""
+    # Which notice of the document (0 = its first): a PDF holding several notices has a
+    # line for each, named "NEFs (6).pdf, notice 3 of 6 (page 4)" in `filename`.
+    notice: int = 0
 
 
 def document_lines(assessment: Assessment, documents: Sequence[Document]) -> list[DocumentLine]:
     """One line per received document, with the plain-words reasons of its findings."""
     lines = []
     for index, doc in enumerate(documents):
+        verdicts = assessment.verdicts_for(index)
+        if len(verdicts) > 1:
+            lines.extend(_notice_lines(assessment, doc, index, verdicts))
+            continue
         own = [f for f in assessment.findings if f.sha256 == doc.sha256]
         description = _KIND_NAMES[doc.kind]
         if doc.kind is DocumentKind.NEF and doc.nef is not None:
             description = _NOTICE_NAMES[doc.nef.notice_type]
-        verdict = assessment.verdict_for(index)
+        verdict = verdicts[0] if verdicts else None
         if verdict is not None:
             codes = set(verdict.reasons)
             reasons = [f.message for f in own if f.code in codes]
@@ -114,6 +129,33 @@ def document_lines(assessment: Assessment, documents: Sequence[Document]) -> lis
                 outcome=outcome,
                 reasons=tuple(clean_text(r, limit=2000) for r in dict.fromkeys(reasons)),
                 kind=doc.kind.value,
+            )
+        )
+    return lines
+
+
+def _notice_lines(
+    assessment: Assessment, doc: Document, index: int, verdicts: Sequence[NefVerdict]
+) -> list[DocumentLine]:
+    """A line for each notice of a PDF that holds several, each with its own reasons."""
+    lines = []
+    for verdict in verdicts:
+        own = [
+            f
+            for f in assessment.findings
+            if f.sha256 == doc.sha256 and f.notice == verdict.notice and f.code in verdict.reasons
+        ]
+        nef = doc.nefs[verdict.notice] if verdict.notice < len(doc.nefs) else doc.nef
+        description = _NOTICE_NAMES[nef.notice_type] if nef else _KIND_NAMES[doc.kind]
+        lines.append(
+            DocumentLine(
+                index=index,
+                filename=clean_text(verdict.label or doc.filename, limit=200),
+                description=description,
+                outcome=Outcome.COUNTS if verdict.counts else Outcome.NOT_COUNTED,
+                reasons=tuple(clean_text(f.message, limit=2000) for f in own),
+                kind=doc.kind.value,
+                notice=verdict.notice,
             )
         )
     return lines

@@ -153,32 +153,36 @@ def _evidence(items: Sequence[Evidence]) -> tuple[EvidenceLine, ...]:
 
 
 def _nef_rows(assessment: Assessment, documents: Sequence[Document]) -> tuple[NefRow, ...]:
-    lines = {line.index: line for line in document_lines(assessment, documents)}
+    """A row for every notice: one per NEF, one per notice of a PDF that holds several."""
+    lines = {(line.index, line.notice): line for line in document_lines(assessment, documents)}
     rows = []
     for index, doc in enumerate(documents):
-        nef = doc.nef
-        verdict = assessment.verdict_for(index)
-        if doc.kind is not DocumentKind.NEF or nef is None or verdict is None:
+        if doc.kind is not DocumentKind.NEF:
             continue
-        filers = list(dict.fromkeys(n for n in (nef.filer, *nef.filed_by) if n))
-        rows.append(
-            NefRow(
-                index=index,
-                filename=clean_text(doc.filename, limit=200),
-                court=_court_label(nef.court_id, nef.court_name),
-                court_id=nef.court_id or "?",
-                cases=tuple(c.case_number for c in nef.cases),
-                document_numbers=tuple(
-                    c.document_number or (f"claim {c.claim_number}" if c.claim_number else "-")
-                    for c in nef.cases
-                ),
-                filer=" / ".join(filers) or "unknown",
-                filed_on=nef.filed_on.isoformat() if nef.filed_on else "unknown",
-                counts=verdict.counts,
-                reasons=lines[index].reasons,
-                court_evidence=_evidence(nef.court_evidence),
+        for verdict in assessment.verdicts_for(index):
+            nef = doc.nefs[verdict.notice] if verdict.notice < len(doc.nefs) else doc.nef
+            line = lines.get((index, verdict.notice))
+            if nef is None or line is None:
+                continue
+            filers = list(dict.fromkeys(n for n in (nef.filer, *nef.filed_by) if n))
+            rows.append(
+                NefRow(
+                    index=index,
+                    filename=line.filename,
+                    court=_court_label(nef.court_id, nef.court_name),
+                    court_id=nef.court_id or "?",
+                    cases=tuple(c.case_number for c in nef.cases),
+                    document_numbers=tuple(
+                        c.document_number or (f"claim {c.claim_number}" if c.claim_number else "-")
+                        for c in nef.cases
+                    ),
+                    filer=" / ".join(filers) or "unknown",
+                    filed_on=nef.filed_on.isoformat() if nef.filed_on else "unknown",
+                    counts=verdict.counts,
+                    reasons=line.reasons,
+                    court_evidence=_evidence(nef.court_evidence),
+                )
             )
-        )
     return tuple(rows)
 
 
