@@ -28,7 +28,6 @@ A message whose reading raises is recorded `failed` with the error, its bytes ke
 from __future__ import annotations
 
 import hashlib
-import itertools
 import logging
 import os
 import signal
@@ -67,6 +66,9 @@ FAILED_DIR = "failed"
 # progress(done, total): called once with done=0 when the backlog is known, then after
 # each message.
 Progress = Callable[[int, int], None]
+# stop(): True once the process is asked to end (SIGTERM): the poll ends between two
+# messages, each one before committed whole, the rest left for the next start.
+Stop = Callable[[], bool]
 
 
 # ------------------------------------------------------------------ test hook
@@ -113,6 +115,8 @@ class PollResult:
     summaries_rendered: int = 0
     # Why the clerks' pages could not be rendered (the poll's own work is kept).
     summary_error: str | None = None
+    # Messages left in the mailbox because the poll was asked to stop (SIGTERM).
+    left_for_next: int = 0
 
     def summary(self) -> str:
         parts = [
@@ -128,6 +132,8 @@ class PollResult:
             parts.append(f"{self.summaries_rendered} clerk summary(ies) rendered")
         if self.summary_error:
             parts.append(f"summaries not rendered: {self.summary_error}")
+        if self.left_for_next:
+            parts.append(f"stopped early: {self.left_for_next} left for the next poll")
         line = ", ".join(parts)
         if self.request_ids:
             line += f"; {len(self.request_ids)} request(s) updated"
@@ -233,11 +239,13 @@ def poll_once(
     progress: Progress | None = None,
     batch_size: int = 50,
     outgoing: Outgoing | None = None,
+    stop: Stop | None = None,
 ) -> PollResult:
     """Handle every message above the cursor of the source's folder. See the module doc.
 
     Raises `SourceError` when the mailbox fails mid-way; all work finished before that
-    is durable and the next poll continues from there.
+    is durable and the next poll continues from there. With `stop`, the poll looks at it
+    before each message and ends there once it says True (`left_for_next` counts the rest).
     """
     result = PollResult()
     folder = source.folder
@@ -263,18 +271,33 @@ def poll_once(
     uids = source.uids_above(store.cursors.last_uid(folder, uidvalidity))
     if progress:
         progress(0, len(uids))
-    fetched = itertools.chain.from_iterable(
-        source.fetch(uids[start : start + batch_size]) for start in range(0, len(uids), batch_size)
-    )
-    for done, (raw, envelope) in enumerate(_read_ahead(fetched, own_address), 1):
+    fetched = _fetch_in_batches(source, uids, batch_size, stop)
+    done = 0
+    for raw, envelope in _read_ahead(fetched, own_address):
+        if stop is not None and stop():
+            break  # what the read-ahead started is dropped by the reader pool
         result.fetched += 1
         _crash_point("after_fetch")
         _handle(raw, source, store, rules, own_address, result, outgoing, envelope)
+        done += 1
         if progress:
             progress(done, len(uids))
-    if outgoing is not None:
+    if stop is not None and stop():
+        # The clerks' pages of this poll are owed, and drawn at the next start.
+        result.left_for_next = len(uids) - done
+    elif outgoing is not None:
         _refresh_summaries(store, outgoing, result)
     return result
+
+
+def _fetch_in_batches(
+    source: MailSource, uids: list[int], batch_size: int, stop: Stop | None
+) -> Iterator[RawMessage]:
+    """The messages of `uids`, fetched `batch_size` at a time; no new batch once stopping."""
+    for start in range(0, len(uids), batch_size):
+        if stop is not None and stop():
+            return
+        yield from source.fetch(uids[start : start + batch_size])
 
 
 # Emails larger than this are read at their turn only: reading ahead holds two in memory.

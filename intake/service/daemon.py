@@ -11,7 +11,8 @@ Jobs (APScheduler 3, one worker thread, so one step runs at a time):
 
 The main thread waits for signals and pings the watchdog while the daemon is healthy
 (the scheduler runs and no step has been stuck past `daemon.stall_seconds`). SIGTERM or
-SIGINT: STOPPING=1, the running step finishes, exit 0. SIGHUP: configuration, rules and
+SIGINT: STOPPING=1, the running step ends between two messages (each message before is
+committed whole; the rest wait in the mailbox or the outbox for the next start), exit 0. SIGHUP: configuration, rules and
 templates are read again; when any is wrong the old ones stay, and the log says why
 (templates included: replies use the set compiled at the last good load, never a file
 edited since).
@@ -111,6 +112,7 @@ class Daemon:
         self.step = StepClock()
         self._stop = threading.Event()
         self._reload = threading.Event()
+        self._poll_again = threading.Event()
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -135,8 +137,8 @@ class Daemon:
             settings.origin,
         )
         self._main_loop()
-        log.info("stopping: letting the running step finish")
-        self.notifier.stopping("stopping: finishing the running step")
+        log.info("stopping: the running step ends after its current message")
+        self.notifier.stopping("stopping: ending the running step after its current message")
         self._stop_idle()
         self.scheduler.shutdown(wait=True)
         log.info("stopped")
@@ -239,16 +241,32 @@ class Daemon:
             self.scheduler.add_job(self.send_digest, trigger, id=DIGEST_JOB)
 
     def poll_soon(self) -> None:
-        """Bring the next poll forward (new mail announced by IDLE)."""
+        """Bring the next poll forward (IDLE: new mail announced, or the session is back).
+
+        Mail announced while a poll runs may have come after that poll's search: the
+        running `poll_and_send` then polls again before it returns (the scheduler would
+        skip a second instance of the job).
+        """
+        self._poll_again.set()
+        if self.step.name is not None:
+            return
         job = self.scheduler.get_job(POLL_JOB)
         if job is not None:
             job.modify(next_run_time=dt.datetime.now(dt.UTC))
 
+    def stopping(self) -> bool:
+        """True once SIGTERM or SIGINT came: steps end between two messages."""
+        return self._stop.is_set()
+
     # --------------------------------------------------------------------- steps
 
     def poll_and_send(self) -> None:
-        self.poll()
-        self.send_outbox()
+        while True:
+            self._poll_again.clear()
+            self.poll()
+            self.send_outbox()
+            if self.stopping() or not self._poll_again.is_set():
+                return
 
     def poll(self) -> None:
         runtime = self.runtime  # one reference for the whole step, whatever SIGHUP does
@@ -270,6 +288,7 @@ class Daemon:
                     own_address=settings.own_address,
                     batch_size=settings.source.batch_size,
                     outgoing=outgoing_from_settings(settings, runtime.rules),
+                    stop=self.stopping,
                 )
             summary = result.summary()
         except PollBusy as exc:
@@ -343,7 +362,7 @@ class Daemon:
         self.step.begin("send")
         try:
             runtime = self.runtime
-            report = send_outbox_now(runtime.settings, tokens=runtime.tokens)
+            report = send_outbox_now(runtime.settings, tokens=runtime.tokens, stop=self.stopping)
         except (ConfigError, StoreError, sqlite3.Error) as exc:
             log.error("cannot send the outbox: %s", exc)
         except Exception:  # the next cycle tries again; a bug must not stop the daemon
@@ -388,17 +407,23 @@ class Daemon:
             self._idle.stop()
 
 
-def send_outbox_now(settings: Settings, tokens: TokenSource | None = None) -> SendReport:
+def send_outbox_now(
+    settings: Settings,
+    tokens: TokenSource | None = None,
+    *,
+    stop: Callable[[], bool] | None = None,
+) -> SendReport:
     """The outbox's due messages, through the configured sink (folder or SMTP).
 
-    `tokens`: the IMAP login's token source, shared with an XOAUTH2 SMTP login.
+    `tokens`: the IMAP login's token source, shared with an XOAUTH2 SMTP login; `stop`
+    ends the round between two messages (see `send_due`).
     """
     smtp = settings.smtp
     if settings.outbox.wants_smtp and smtp is not None and smtp.auth == "password":
         register_secret(smtp.password())
     sink = sink_from_settings(settings, tokens)
     with Store.open(settings.state_dir) as store:
-        return send_due(store, sink, max_attempts=settings.outbox.max_attempts)
+        return send_due(store, sink, max_attempts=settings.outbox.max_attempts, stop=stop)
 
 
 def send_digest_now(runtime: Runtime) -> int | None:

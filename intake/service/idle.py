@@ -25,10 +25,20 @@ log = logging.getLogger(__name__)
 # RFC 2177: re-issue IDLE well within 29 minutes; shorter chunks also notice stop sooner.
 CHUNK_SECONDS = 60.0
 RETRY_SECONDS = 60.0
+# After a lost session the first retries come fast (a server restart takes a second or
+# two), then the delay doubles up to RETRY_SECONDS.
+FIRST_RETRY_SECONDS = 1.0
 # How often a waiting IDLE looks at the stop event: the bound on how long a stop waits
 # for the wait to end (DONE and LOGOUT then take a round trip each).
 STOP_TICK = 0.5
 STOP_TIMEOUT = 10.0
+
+
+def retry_delay(failures: int, longest: float) -> float:
+    """The wait before reconnecting after `failures` failed sessions in a row: 1 s, 2 s,
+    4 s … up to `longest`."""
+    exponent = min(max(failures - 1, 0), 16)
+    return float(min(FIRST_RETRY_SECONDS * 2**exponent, longest))
 
 
 class IdleWatcher:
@@ -69,22 +79,33 @@ class IdleWatcher:
         return True
 
     def _run(self) -> None:
+        failures = 0
         while not self._stop.is_set():
             try:
-                self._watch()
+                self._watch(reconnect=failures > 0)
             except SourceError as exc:
-                log.warning("IDLE: %s; again in %gs (the interval poll goes on)", exc, self.retry)
+                failures += 1
+                delay = retry_delay(failures, self.retry)
+                log.warning("IDLE: %s; again in %gs (the interval poll goes on)", exc, delay)
             except Exception:  # never let the thread die silently
-                log.exception("IDLE failed; again in %gs", self.retry)
-            self._stop.wait(self.retry)
+                failures += 1
+                delay = retry_delay(failures, self.retry)
+                log.exception("IDLE failed; again in %gs", delay)
+            else:
+                failures, delay = 0, self.retry
+            self._stop.wait(delay)
 
-    def _watch(self) -> None:
+    def _watch(self, *, reconnect: bool) -> None:
         with self.open_source() as source:
             if not isinstance(source, ImapSource):
                 log.info("IDLE: only for IMAP sources; the interval poll alone runs")
                 self._stop.set()
                 return
             log.info("IDLE: watching %s", source.where)
+            if reconnect and source.offers_idle():
+                # Mail that came while the session was down was announced to nobody.
+                log.info("IDLE: the session is back; polling now for mail that came meanwhile")
+                self.on_new_mail()
             while not self._stop.is_set():
                 if source.idle_wait(self.chunk, stop=self._stop, tick=STOP_TICK):
                     if self._stop.is_set():

@@ -18,7 +18,7 @@ import datetime as dt
 import email
 import email.policy
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Protocol
@@ -120,11 +120,16 @@ def send_due(
     now: dt.datetime | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     limit: int = 1000,
+    stop: Callable[[], bool] | None = None,
 ) -> SendReport:
-    """Send the queued messages that are due; see the module doc."""
+    """Send the queued messages that are due; see the module doc. With `stop`, the round
+    ends before the next message once it says True (SIGTERM); the rest stay queued."""
     report = SendReport()
     due = store.outbox.due(now or store.now(), limit=limit)
     for position, row in enumerate(due):
+        if stop is not None and stop():
+            report.deferred = len(due) - position
+            break
         try:
             _send_one(sink, row)
         except SendError as exc:

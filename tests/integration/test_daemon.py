@@ -6,6 +6,7 @@ on), reads the datagrams systemd would, and signals the process as systemd would
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -101,6 +102,8 @@ def start(
     path.write_text(f'state_dir = "{workdir / "state"}"\n{extra}\n[daemon]\n{daemon}{config}')
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     address = str(workdir / "notify")
+    with contextlib.suppress(FileNotFoundError):  # a daemon started before in this folder
+        os.unlink(address)
     sock.bind(address)
     log = workdir / "stderr.log"
     stderr = log.open("wb")
@@ -301,32 +304,97 @@ def test_imap_idle_brings_new_mail_in_within_seconds(
     assert "IDLE: new mail announced" in daemon.stop_and_log()
 
 
-def test_sigterm_mid_poll_lets_the_poll_finish(workdir: Path) -> None:
+def test_sigterm_stops_a_long_poll_between_messages_and_the_next_start_takes_the_rest(
+    workdir: Path,
+) -> None:
     mail = workdir / "mail"
-    count = 150
+    count = 400
     for n in range(count):
         deliver(mail, _email(f"attorney{n}@example.com", f"nef{n}.pdf"))
     config = f'[source]\nkind = "maildir"\nmaildir = "{mail}"\n'
-    daemon = start(workdir, config, daemon="poll_interval_seconds = 600\ndigest_cron = ''\n")
+    slow = "poll_interval_seconds = 600\ndigest_cron = ''\n"
+    daemon = start(workdir, config, daemon=slow)
     daemon.read_until(lambda d: "READY=1" in d)
-    time.sleep(0.3)  # the first poll is under way
+    database = daemon.state / "intake.sqlite3"
+    _wait_for_rows(database, "messages", 5)  # the first poll is under way
+    signalled = time.monotonic()
     daemon.process.send_signal(signal.SIGTERM)
     daemon.read_until(lambda d: d.startswith("STOPPING=1"))
     assert daemon.process.wait(timeout=60) == 0
-    with sqlite3.connect(daemon.state / "intake.sqlite3") as db:
+    # Between two messages, not after the backlog (a few hundred took ~10 s here).
+    assert time.monotonic() - signalled < 3
+    with sqlite3.connect(database) as db:
         polls = db.execute("SELECT ok, result FROM polls").fetchall()
-        messages = db.execute("SELECT count(*) FROM messages").fetchone()[0]
-    assert messages == count
+        handled = db.execute("SELECT count(*) FROM messages").fetchone()[0]
+    assert 0 < handled < count
     assert polls == [(1, polls[0][1])]
-    assert f"{count} fetched, {count} processed" in polls[0][1]
-    # SIGTERM came while the poll ran, and the poll still finished before the exit.
+    assert f"stopped early: {count - handled} left for the next poll" in polls[0][1]
     log = daemon.stop_and_log()
-    stopping = log.index("stopping: letting the running step finish")
-    assert (
-        stopping
-        < log.index(f"poll: {count} fetched")
-        < log.index("INFO intake.service.daemon: stopped")
+    assert log.index("stopping:") < log.index("INFO intake.service.daemon: stopped")
+
+    # The next start takes the rest: every email once, every reply once.
+    again = start(workdir, config, daemon=slow)
+    again.read_until(lambda d: "READY=1" in d)
+    again.read_until(lambda d: f"{count - handled} fetched" in d, timeout=60)
+    _wait_for_rows(database, "outbox WHERE status = 'sent'", count)
+    again.process.send_signal(signal.SIGTERM)
+    assert again.process.wait(timeout=10) == 0
+    with sqlite3.connect(database) as db:
+        uids = [u for (u,) in db.execute("SELECT uid FROM messages ORDER BY uid")]
+        replies = db.execute(
+            "SELECT count(*), count(DISTINCT request_id) FROM outbox WHERE kind = 'reply'"
+        ).fetchone()
+    assert uids == list(range(1, count + 1))
+    assert replies == (count, count)
+    assert len(list((daemon.state / "outbox").glob("*.eml"))) == count
+
+
+def _wait_for_rows(database: Path, table: str, count: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(sqlite3.Error):
+            with sqlite3.connect(database) as db:
+                if db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] >= count:
+                    return
+        time.sleep(0.05)
+    raise AssertionError(f"{table} never held {count} rows")
+
+
+def test_imap_idle_catches_up_after_a_server_restart(
+    workdir: Path, dovecot: DovecotMailbox
+) -> None:
+    password = workdir / "imap-password"
+    password.write_text(dovecot.password)
+    config = (
+        "[source]\nkind = 'imap'\n[source.imap]\n"
+        f"host = '{dovecot.host}'\nport = {dovecot.port}\nsecurity = 'plain'\n"
+        f"username = '{dovecot.user}'\npassword_file = '{password}'\n"
     )
+    # Only IDLE can bring the mail in before the 600 s interval poll.
+    slow = "poll_interval_seconds = 600\ndigest_cron = ''\nidle = true\n"
+    daemon = start(workdir, config, daemon=slow)
+    daemon.read_until(lambda d: "READY=1" in d)
+    daemon.read_until(lambda d: "0 fetched" in d)
+    time.sleep(1.0)  # the IDLE session is up
+    # The mail arrives while the server is down: no IDLE session can announce it.
+    dovecot.server.stop()
+    dropped = dovecot.maildir / "new" / f"{int(time.time())}.M1P1.while-down"
+    dropped.write_bytes(_email("jane@example.com", "nef9.pdf"))
+    os.chown(dropped, 8, 8)
+    time.sleep(2.0)
+    dovecot.server.start()
+    back = time.monotonic()
+    outbox = daemon.state / "outbox"
+    while not list(outbox.glob("*.eml")) and time.monotonic() - back < 20:
+        time.sleep(0.05)
+    delivery_to_reply = time.monotonic() - back
+    assert list(outbox.glob("*.eml")), daemon.stop_and_log()
+    assert delivery_to_reply < 10  # seconds, not the 600 s interval
+    daemon.process.send_signal(signal.SIGTERM)
+    assert daemon.process.wait(timeout=15) == 0
+    log = daemon.stop_and_log()
+    assert "IDLE: the session is back; polling now" in log
+    assert "1 fetched, 1 processed" in log
 
 
 def _dovecot_disconnects(dovecot: DovecotMailbox, count: int, timeout: float = 10.0) -> list[str]:

@@ -143,3 +143,33 @@ def test_a_bad_digest_schedule_is_a_configuration_error(
     with pytest.raises(ConfigError, match="daemon: digest_cron") as caught:
         load_settings(config, environ={})
     assert says in str(caught.value)
+
+
+def test_idle_reconnects_fast_at_first_then_backs_off() -> None:
+    from intake.service.idle import retry_delay
+
+    assert [retry_delay(n, 60.0) for n in (1, 2, 3, 4, 7, 20)] == [1, 2, 4, 8, 60, 60]
+
+
+def test_mail_announced_during_a_poll_gets_a_second_poll(tmp_path: Path) -> None:
+    # The scheduler would skip a second instance of the running job: the running one
+    # polls again instead, so mail announced after its search is not left for the
+    # interval poll.
+    config = _config(tmp_path)
+    daemon = _daemon(config)
+    polls: list[int] = []
+
+    def poll() -> None:
+        polls.append(len(polls))
+        if len(polls) == 1:
+            daemon.step.begin("poll")
+            daemon.poll_soon()  # IDLE announces mail while this poll runs
+            daemon.step.end()
+
+    daemon.poll = poll  # type: ignore[method-assign]
+    daemon.send_outbox = lambda: None  # type: ignore[method-assign]
+    try:
+        daemon.poll_and_send()
+        assert polls == [0, 1]
+    finally:
+        daemon.scheduler.shutdown(wait=False)

@@ -20,7 +20,9 @@ import hashlib
 import imaplib
 import ipaddress
 import logging
+import os
 import re
+import socket
 import ssl
 import threading
 import time
@@ -346,6 +348,10 @@ class ImapSource:
         if box is not None:
             _close_socket(box)
 
+    def offers_idle(self) -> bool:
+        """Whether the server offers IDLE (RFC 2177), from its capabilities after login."""
+        return "IDLE" in self._server_capabilities()
+
     def idle_wait(
         self, seconds: float, stop: threading.Event | None = None, tick: float = 1.0
     ) -> bool:
@@ -355,7 +361,7 @@ class ImapSource:
         `stop`, the wait looks at it every `tick` seconds and, once set, ends the IDLE
         (DONE) at once, so the thread can LOGOUT and end within about a tick.
         """
-        if "IDLE" not in self._server_capabilities():
+        if not self.offers_idle():
             raise SourceError(f"{self.where} does not offer IDLE")
         box = self._require_box()
         deadline = time.monotonic() + seconds
@@ -369,6 +375,10 @@ class ImapSource:
                     lines: list[Any] = idle.poll(timeout=min(tick, left) if stop else left)
                     if lines:
                         return lines
+                    if _peer_closed(box.client.sock):
+                        # imap-tools takes an EOF for "nothing yet": without this the
+                        # wait would spin until its deadline on a dead connection.
+                        raise EOFError("the server closed the connection during IDLE")
                 return []
 
         responses = self._run("IDLE", watch)
@@ -597,6 +607,25 @@ class ImapSource:
             words = first.decode(errors="replace") if isinstance(first, bytes) else ""
             self._capabilities = _capability_set(words)
         return self._capabilities
+
+
+def _peer_closed(sock: socket.socket) -> bool:
+    """Whether the server has closed the connection (a FIN with nothing left to read).
+
+    Peeks at the raw TCP stream through a duplicate of the descriptor, so it works
+    under TLS too (an SSL socket refuses recv flags); never consumes a byte.
+    """
+    try:
+        raw = socket.socket(fileno=os.dup(sock.fileno()))
+    except OSError:
+        return True
+    with raw:  # closes the duplicate only
+        try:
+            return raw.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
 
 
 def _capability_set(words: str) -> frozenset[str]:
