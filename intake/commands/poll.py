@@ -78,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
     from intake.edges.store import Store, StoreError, utc_now
     from intake.service.cycle import poll_once
     from intake.service.enqueue import outgoing_from_settings
+    from intake.service.owed import catch_up
     from intake.service.polls import PollBusy, poll_lock, record_poll
     from intake.service.runtime import RuntimeProblem, load_runtime
     from intake.service.send import send_due, sink_from_settings
@@ -114,17 +115,22 @@ def run(args: argparse.Namespace) -> int:
         with (
             poll_lock(settings.state_dir),
             Store.open(settings.state_dir) as store,
-            source or open_configured_source(settings, runtime.tokens) as connected,
         ):
-            result = poll_once(
-                connected,
-                store,
-                runtime.rules,
-                own_address=settings.own_address,
-                progress=display,
-                batch_size=settings.source.batch_size,
-                outgoing=outgoing,
-            )
+            # Before the mailbox: owed pages are drawn even when it cannot be reached.
+            caught_up = catch_up(store, outgoing, actor="poll").summary()
+            if caught_up:
+                print(f"poll: {caught_up}", file=sys.stderr)
+            connected = source or open_configured_source(settings, runtime.tokens)
+            with connected:
+                result = poll_once(
+                    connected,
+                    store,
+                    runtime.rules,
+                    own_address=settings.own_address,
+                    progress=display,
+                    batch_size=settings.source.batch_size,
+                    outgoing=outgoing,
+                )
             # After the poll, in the same lock: what was queued goes out now.
             sent = (
                 send_due(store, sink, max_attempts=settings.outbox.max_attempts) if sink else None

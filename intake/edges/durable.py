@@ -11,7 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import time
 from pathlib import Path
+
+# `.NAME.PID.tmp`: every temporary file this module (and the folder outbox) writes. The
+# pid tells a live writer's file from one a killed process left behind.
+_TEMPORARY = re.compile(r"^\..+\.(?P<pid>\d+)\.tmp$")
+# A temporary file older than this is stray even if its pid is alive again (reused):
+# writing one takes milliseconds.
+STRAY_AFTER_SECONDS = 3600.0
 
 
 def fsync_directory(path: Path) -> None:
@@ -23,10 +32,54 @@ def fsync_directory(path: Path) -> None:
         os.close(fd)
 
 
+def temporary_path(folder: Path, name: str) -> Path:
+    """Where this process writes `name` before putting it in place: in `folder`."""
+    return folder / f".{name}.{os.getpid()}.tmp"
+
+
+def remove_stray_temporaries(folder: Path, *, now: float | None = None) -> list[Path]:
+    """Delete the temporary files a killed writer left in `folder`; the ones removed.
+
+    A file is stray when the process that named it is gone, or it is older than
+    STRAY_AFTER_SECONDS; files of live writers (another intake process) stay.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except (FileNotFoundError, NotADirectoryError):
+        return removed
+    moment = time.time() if now is None else now
+    for entry in entries:
+        match = _TEMPORARY.match(entry.name)
+        if match is None or not entry.is_file(follow_symlinks=False):
+            continue
+        pid = int(match["pid"])
+        try:
+            age = moment - entry.stat(follow_symlinks=False).st_mtime
+        except FileNotFoundError:
+            continue  # its writer just put it in place
+        if pid == os.getpid() or (_alive(pid) and age < STRAY_AFTER_SECONDS):
+            continue
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(entry.path)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 def write_atomically(path: Path, data: bytes, *, mode: int = 0o644, durable: bool = True) -> None:
     """Put `data` at `path` in one step, creating its folder; `mode` for a new file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = temporary_path(path.parent, path.name)
     try:
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         with os.fdopen(fd, "wb") as handle:

@@ -185,6 +185,38 @@ def render_owed_summaries(store: Store, outgoing: Outgoing, *, actor: str) -> se
     return rendered
 
 
+def owed_pages(store: Store) -> list[int]:
+    """Complete and needs-review requests whose page or packet was never drawn, or was
+    drawn before the request last changed (a poll interrupted before its pages)."""
+    owed = []
+    for status in sorted(SUMMARY_STATUSES, key=lambda s: s.value):
+        for request in store.list_requests(status):
+            updated = parse_stamp(request.updated_at)
+            assert updated is not None
+            try:
+                drawn = min(p.stat().st_mtime for p in summary_paths(store.state_dir, request.id))
+            except FileNotFoundError:
+                owed.append(request.id)
+                continue
+            # The stamp is to the second: a page drawn within that second may be older.
+            if drawn < updated.timestamp() + 1:
+                owed.append(request.id)
+    return sorted(owed)
+
+
+def draw_owed(store: Store, outgoing: Outgoing, *, actor: str) -> tuple[int, int]:
+    """Every clerk summary email and page still owed, and the index when any was drawn;
+    (summary emails rendered, pages drawn)."""
+    rendered = render_owed_summaries(store, outgoing, actor=actor)
+    pages = [r for r in owed_pages(store) if r not in rendered]
+    for request_id in pages:
+        render_summary(store, outgoing, request_id, now=store.now())
+    index = store.state_dir / SUMMARIES_DIR / INDEX
+    if rendered or pages or not index.exists():
+        write_index(store, outgoing, now=store.now())
+    return len(rendered), len(pages) + len(rendered)
+
+
 def refresh_summaries(
     store: Store, outgoing: Outgoing, request_ids: Iterable[int], *, actor: str
 ) -> int:

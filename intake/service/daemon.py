@@ -12,10 +12,10 @@ Jobs (APScheduler 3, one worker thread, so one step runs at a time):
 The main thread waits for signals and pings the watchdog while the daemon is healthy
 (the scheduler runs and no step has been stuck past `daemon.stall_seconds`). SIGTERM or
 SIGINT: STOPPING=1, the running step ends between two messages (each message before is
-committed whole; the rest wait in the mailbox or the outbox for the next start), exit 0. SIGHUP: configuration, rules and
-templates are read again; when any is wrong the old ones stay, and the log says why
-(templates included: replies use the set compiled at the last good load, never a file
-edited since).
+committed whole; the rest wait in the mailbox or the outbox for the next start), exit 0.
+SIGHUP: configuration, rules and templates are read again; when any is wrong the old ones
+stay, and the log says why (templates included: replies use the set compiled at the last
+good load, never a file edited since).
 """
 
 from __future__ import annotations
@@ -45,9 +45,11 @@ from intake.edges.oauth import TokenSource
 from intake.edges.store import Store, StoreError, utc_now
 from intake.service.alerts import ACTOR, FailureStreak, alert_message, queue_alert
 from intake.service.clerk_files import queue_digest
+from intake.service.cycle import ACTOR as POLL_ACTOR
 from intake.service.cycle import poll_once
 from intake.service.enqueue import outgoing_from_settings
 from intake.service.logs import LogFormat, register_secret, setup_logging
+from intake.service.owed import catch_up
 from intake.service.polls import PollBusy, poll_lock, record_poll
 from intake.service.runtime import Runtime, RuntimeProblem, load_runtime
 from intake.service.send import SendReport, send_due, sink_from_settings
@@ -276,20 +278,22 @@ class Daemon:
         error: str | None = None
         try:
             source = self.open_source(runtime)
-            with (
-                poll_lock(settings.state_dir),
-                Store.open(settings.state_dir) as store,
-                source as connected,
-            ):
-                result = poll_once(
-                    connected,
-                    store,
-                    runtime.rules,
-                    own_address=settings.own_address,
-                    batch_size=settings.source.batch_size,
-                    outgoing=outgoing_from_settings(settings, runtime.rules),
-                    stop=self.stopping,
-                )
+            outgoing = outgoing_from_settings(settings, runtime.rules)
+            with poll_lock(settings.state_dir), Store.open(settings.state_dir) as store:
+                # Before the mailbox: owed pages are drawn even when it cannot be reached.
+                caught_up = catch_up(store, outgoing, actor=POLL_ACTOR).summary()
+                if caught_up:
+                    log.info("%s", caught_up)
+                with source as connected:
+                    result = poll_once(
+                        connected,
+                        store,
+                        runtime.rules,
+                        own_address=settings.own_address,
+                        batch_size=settings.source.batch_size,
+                        outgoing=outgoing,
+                        stop=self.stopping,
+                    )
             summary = result.summary()
         except PollBusy as exc:
             log.warning("poll skipped: %s", exc)

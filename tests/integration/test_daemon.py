@@ -352,10 +352,9 @@ def test_sigterm_stops_a_long_poll_between_messages_and_the_next_start_takes_the
 def _wait_for_rows(database: Path, table: str, count: int, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(sqlite3.Error):
-            with sqlite3.connect(database) as db:
-                if db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] >= count:
-                    return
+        with contextlib.suppress(sqlite3.Error), sqlite3.connect(database) as db:
+            if db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] >= count:
+                return
         time.sleep(0.05)
     raise AssertionError(f"{table} never held {count} rows")
 

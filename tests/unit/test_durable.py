@@ -46,3 +46,29 @@ def test_a_failed_write_leaves_what_was_there_and_no_temporary(tmp_path: Path) -
         write_atomically(path, b"new")
     assert (path / "inside").read_bytes() == b"kept"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]
+
+
+def _dead_pid() -> int:
+    import subprocess
+
+    child = subprocess.Popen(["true"])
+    child.wait()
+    return child.pid
+
+
+def test_stray_temporaries_of_dead_writers_go_and_live_ones_stay(tmp_path: Path) -> None:
+    from intake.edges.durable import STRAY_AFTER_SECONDS, remove_stray_temporaries
+
+    dead = tmp_path / f".a.pdf.{_dead_pid()}.tmp"
+    mine = tmp_path / f".b.pdf.{os.getpid()}.tmp"
+    live = tmp_path / f".c.pdf.{os.getppid()}.tmp"  # a live writer: our parent's pid
+    old = tmp_path / f".d.pdf.{os.getppid()}.tmp"
+    kept = [tmp_path / "a.pdf", tmp_path / ".hidden", tmp_path / "x.12.tmp"]
+    for path in (dead, mine, live, old, *kept):
+        path.write_bytes(b"x")
+    hours_ago = os.stat(old).st_mtime - STRAY_AFTER_SECONDS - 10
+    os.utime(old, (hours_ago, hours_ago))
+
+    assert sorted(remove_stray_temporaries(tmp_path)) == sorted([dead, old])
+    assert {p.name for p in tmp_path.iterdir()} == {p.name for p in (mine, live, *kept)}
+    assert remove_stray_temporaries(tmp_path / "missing") == []

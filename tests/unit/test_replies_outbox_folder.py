@@ -63,3 +63,26 @@ def test_a_folder_that_is_a_file_is_a_clear_error(tmp_path: Path) -> None:
     blocker.write_text("not a folder")
     with pytest.raises(OutboxFolderError, match="cannot write"):
         write_eml(blocker, message())
+
+
+def test_temporary_files_are_written_beside_the_outbox_and_strays_removed(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+
+    child = subprocess.Popen(["true"])
+    child.wait()
+    folder = tmp_path / "outbox"
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    stray = scratch / f".left-1.eml.{child.pid}.tmp"
+    stray.write_bytes(b"half a message")
+    legacy = tmp_path / "outbox" / ".tmp-abc.eml"  # where older releases wrote them
+    folder.mkdir()
+    legacy.write_bytes(b"half")
+
+    sink = OutboxFolder(folder)
+    assert sorted(sink.strays_removed) == sorted([stray, legacy])
+    sink.send(message("<r1@court.test>"))
+    assert [p.name for p in folder.iterdir()] == [eml_name("<r1@court.test>")]
+    assert list(scratch.iterdir()) == []

@@ -1,10 +1,13 @@
 """The embedded mail sink: each message becomes an .eml file in a folder.
 
 Used when no SMTP server is configured (and in demos): an operator, or another mail
-program watching the folder, takes the files from there. A file is written under a
-temporary name and linked into place in one step, so a reader never sees half a
-message; its name comes from the message's fixed Message-ID, so writing the same
-message again finds it there and does nothing: a message is never delivered twice.
+program watching the folder, takes the files from there. As in a Maildir, a file is
+written in a `tmp/` folder beside the outbox (never inside it, where a program taking
+`*.eml` files could send a copy a killed writer left half done) and linked into place
+in one step, so a reader never sees half a message; its name comes from the message's
+fixed Message-ID, so writing the same message again finds it there and does nothing: a
+message is never delivered twice. Each sink removes the strays of killed writers from
+`tmp/` when it is made (every send round, so every poll and the daemon's start).
 """
 
 from __future__ import annotations
@@ -13,12 +16,13 @@ import contextlib
 import hashlib
 import os
 import re
-import tempfile
 from collections.abc import Sequence
 from email.message import EmailMessage
 from pathlib import Path
 
-from intake.edges.durable import fsync_directory
+from intake.edges.durable import fsync_directory, remove_stray_temporaries, temporary_path
+
+TMP_DIR = "tmp"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
 
@@ -35,6 +39,12 @@ def eml_name(message_id: str) -> str:
     return f"{readable}-{digest}.eml"
 
 
+def temporary_folder(folder: Path) -> Path:
+    """`tmp/` beside the outbox folder: on the same file system (a link needs that), and
+    outside the folder a reader takes files from."""
+    return folder.parent / TMP_DIR
+
+
 def write_eml(folder: Path, message: EmailMessage) -> tuple[Path, bool]:
     """Write `message` into `folder`; (its path, False) when it was already there."""
     message_id = message.get("Message-ID")
@@ -43,11 +53,13 @@ def write_eml(folder: Path, message: EmailMessage) -> tuple[Path, bool]:
     target = folder / eml_name(str(message_id))
     if target.exists():
         return target, False
+    scratch = temporary_folder(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        scratch.mkdir(exist_ok=True)
         data = message.as_bytes()
-        fd, temp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".eml", dir=folder)
-        temp = Path(temp_name)
+        temp = temporary_path(scratch, target.name)
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -74,6 +86,9 @@ class OutboxFolder:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.strays_removed = remove_stray_temporaries(temporary_folder(folder))
+        # Older releases wrote their temporary files into the folder itself.
+        self.strays_removed += [path for path in _legacy_strays(folder) if _unlink(path)]
 
     def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
         # The file is the message as it would go out; whoever takes it from the folder
@@ -81,3 +96,18 @@ class OutboxFolder:
         # sender address (`recipients` is that same address).
         del recipients
         write_eml(self.folder, message)
+
+
+def _legacy_strays(folder: Path) -> list[Path]:
+    try:
+        return sorted(folder.glob(".tmp-*.eml"))
+    except OSError:
+        return []
+
+
+def _unlink(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
