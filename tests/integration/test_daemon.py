@@ -87,6 +87,7 @@ def workdir() -> Iterator[Path]:
     shutil.rmtree(folder, ignore_errors=True)
 
 
+DB = "intake.sqlite3"
 FAST = "poll_interval_seconds = 1\ndigest_cron = ''\n"
 
 
@@ -316,7 +317,7 @@ def test_sigterm_stops_a_long_poll_between_messages_and_the_next_start_takes_the
     daemon = start(workdir, config, daemon=slow)
     daemon.read_until(lambda d: "READY=1" in d)
     database = daemon.state / "intake.sqlite3"
-    _wait_for_rows(database, "messages", 5)  # the first poll is under way
+    _wait_for_rows(daemon, "messages", 5)  # the first poll is under way
     signalled = time.monotonic()
     daemon.process.send_signal(signal.SIGTERM)
     daemon.read_until(lambda d: d.startswith("STOPPING=1"))
@@ -336,7 +337,7 @@ def test_sigterm_stops_a_long_poll_between_messages_and_the_next_start_takes_the
     again = start(workdir, config, daemon=slow)
     again.read_until(lambda d: "READY=1" in d)
     again.read_until(lambda d: f"{count - handled} fetched" in d, timeout=60)
-    _wait_for_rows(database, "outbox WHERE status = 'sent'", count)
+    _wait_for_rows(again, "outbox WHERE status = 'sent'", count)
     again.process.send_signal(signal.SIGTERM)
     assert again.process.wait(timeout=10) == 0
     with sqlite3.connect(database) as db:
@@ -349,13 +350,17 @@ def test_sigterm_stops_a_long_poll_between_messages_and_the_next_start_takes_the
     assert len(list((daemon.state / "outbox").glob("*.eml"))) == count
 
 
-def _wait_for_rows(database: Path, table: str, count: int, timeout: float = 30.0) -> None:
+def _wait_for_rows(daemon: Daemon, table: str, count: int, timeout: float = 30.0) -> None:
+    """Until `table` holds `count` rows, reading the daemon's notifications meanwhile (a
+    unix datagram socket queues ten: an unread one would block the daemon's pings)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with contextlib.suppress(sqlite3.Error), sqlite3.connect(database) as db:
+        with contextlib.suppress(sqlite3.Error), sqlite3.connect(daemon.state / DB) as db:
             if db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] >= count:
                 return
-        time.sleep(0.05)
+        daemon.sock.settimeout(0.05)
+        with contextlib.suppress(TimeoutError):
+            daemon.received.append((time.monotonic(), daemon.sock.recv(65536).decode()))
     raise AssertionError(f"{table} never held {count} rows")
 
 
