@@ -83,6 +83,6 @@ def test_temporary_files_are_written_beside_the_outbox_and_strays_removed(
 
     sink = OutboxFolder(folder)
     assert sorted(sink.strays_removed) == sorted([stray, legacy])
-    sink.send(message("<r1@court.test>"))
+    sink.send(message("<r1@court.test>"), ["jane@example-law.com"])
     assert [p.name for p in folder.iterdir()] == [eml_name("<r1@court.test>")]
     assert list(scratch.iterdir()) == []
