@@ -190,7 +190,7 @@ def owed_pages(store: Store) -> list[int]:
     drawn before the request last changed (a poll interrupted before its pages)."""
     owed = []
     for status in sorted(SUMMARY_STATUSES, key=lambda s: s.value):
-        for request in store.list_requests(status):
+        for request in store.requests.all(status):
             updated = parse_stamp(request.updated_at)
             assert updated is not None
             try:

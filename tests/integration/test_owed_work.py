@@ -40,7 +40,7 @@ def test_pages_owed_by_a_killed_poll_are_drawn_by_the_next_even_without_the_mail
     crashed = run_poll(config, crash_at="after_action")
     assert crashed.returncode < 0, crashed.stderr
     with Store.open(state) as store:
-        (request,) = store.list_requests()
+        (request,) = store.requests.all()
         assert request.status.value == "complete"
     page = state / "summaries" / f"request-{request.id}.html"
     assert not page.exists()
