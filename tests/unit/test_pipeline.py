@@ -261,6 +261,7 @@ def test_a_stop_request_ends_the_poll_between_messages(store: Store, rules: Rule
     source = ListSource()
     for i in range(5):
         source.add(email(sender=f"a{i}@example.com", files=[f"f{i}.pdf"]))
+
     def stop_after_two() -> bool:
         return len(store.messages.all()) >= 2
 
