@@ -32,8 +32,9 @@ from intake.core.documents.courts import (
 from intake.core.model import CourtType, MissingItem, NoticeType, Params
 from intake.core.policy.codes import FINDING_CODES, MISSING_CODES, NOTICE_WORDS
 from intake.core.tomlfile import read_toml
+from intake.shipped import shipped_folder
 
-DEFAULT_RULES_DIR = Path(__file__).resolve().parents[3] / "rules"
+DEFAULT_RULES_DIR = shipped_folder("rules")
 
 
 class RulesError(Exception):

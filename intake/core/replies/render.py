@@ -21,8 +21,9 @@ from typing import Any
 import jinja2
 
 from intake.core.replies.business_days import long_date
+from intake.shipped import shipped_folder
 
-DEFAULT_TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
+DEFAULT_TEMPLATES_DIR = shipped_folder("templates")
 
 _NUMBER_WORDS = [
     "zero",
