@@ -20,6 +20,11 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing intake and its dependencies into .venv" >&2
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' >&2 || true
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]' 2>&1 | grep -v '^WARNING: Location' >&2 || true
+  # OCR's binding (a wheel with Tesseract's library inside; the language data is Debian's
+  # tesseract-ocr, scripts/install-tesseract.sh). Optional: intake works without it.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[ocr]' 2>&1 | grep -v '^WARNING: Location' >&2 || true
+  .venv/bin/python -c 'import tesserocr' 2>/dev/null \
+    || echo "setup: tesserocr could not be installed; intake will run without OCR" >&2
   .venv/bin/python -c 'import intake, pypdf, pdfplumber, imap_tools, pydantic, pytest' || {
     echo "setup: the install failed (see above)" >&2; exit 1; }
   echo "$want" > "$stamp"

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/install-dovecot.sh
 bash scripts/install-chromium.sh
+bash scripts/install-tesseract.sh
 
 echo "== ruff" >&2
 .venv/bin/ruff check intake tests fixtures bench scripts

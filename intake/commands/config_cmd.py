@@ -62,6 +62,8 @@ class Check:
     name: str
     ok: bool
     detail: str
+    # Works, with something the operator should know ("warn"): not counted as a problem.
+    warning: bool = False
 
 
 def register(sub: Any) -> None:
@@ -76,8 +78,9 @@ def register(sub: Any) -> None:
     check = actions.add_parser(
         "check",
         help="validate everything; try the IMAP/SMTP logins",
-        description="Check, one line each (ok or FAIL, and why): the settings file, the "
-        "rules, every template, the state folder, the secrets, and the IMAP and SMTP logins.",
+        description="Check, one line each (ok, warn or FAIL, and why): the settings file, the "
+        "rules, every template, the state folder, OCR of scans, the secrets, and the IMAP and "
+        "SMTP logins.",
         epilog=CHECK_EPILOG,
         formatter_class=HelpFormatter,
     )
@@ -109,8 +112,21 @@ def checks(settings: Settings, *, offline: bool) -> Iterator[Check]:
     problems = check_templates(folder)
     yield Check("templates", not problems, "; ".join(problems) or str(folder))
     yield state_check(settings.state_dir)
+    yield ocr_check()
     yield from _source_checks(settings, offline)
     yield from _sink_checks(settings, offline)
+
+
+def ocr_check() -> Check:
+    """Whether scanned pages can be read (edges/pdf/ocr.py); without OCR intake works,
+    and a scan goes to a clerk as a PDF without a text layer."""
+    from intake.edges.pdf.ocr import ocr_status
+
+    status = ocr_status()
+    if status.available:
+        return Check("ocr", True, status.detail)
+    detail = f"off, scanned pages go to a clerk unread: {status.detail}"
+    return Check("ocr", True, detail, warning=True)
 
 
 def state_check(state_dir: Path) -> Check:
@@ -249,7 +265,8 @@ def run_check(args: argparse.Namespace) -> int:
     failed = 0
     for check in checks(settings, offline=args.offline):
         failed += not check.ok
-        print(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {redact(check.detail)}")
+        mark = "FAIL" if not check.ok else "warn" if check.warning else "ok  "
+        print(f"{mark} {check.name}: {redact(check.detail)}")
     if failed:
         print(f"{failed} problem(s): intake run would not work as configured", file=sys.stderr)
     return 1 if failed else 0

@@ -87,13 +87,20 @@ class Evidence(Frozen):
 
     text: str
     page: int | None = Field(default=None, description="1-based page number, when known")
-    source: str = Field(default="text", description="text | link | header | stamp | filename")
+    source: str = Field(default="text", description="text | link | header | stamp | filename | ocr")
+    confidence: float | None = Field(
+        default=None, description="OCR's confidence in the page it was read from, 0-1 (ocr)"
+    )
 
 
 class PageText(Frozen):
     number: int = Field(description="1-based")
     text: str
     links: tuple[str, ...] = Field(default=(), description="URIs of the page's link annotations")
+    source: str = Field(default="text", description="text (the PDF's own text) | ocr")
+    confidence: float | None = Field(
+        default=None, description="OCR's confidence in this page's text, 0-1 (source ocr)"
+    )
 
 
 class PdfText(Frozen):
@@ -141,6 +148,9 @@ class NefFacts(Frozen):
     file_numbers: tuple[str, ...] = Field(default=(), description="FileNumber values of the stamps")
     pages: tuple[int, int] | None = Field(
         default=None, description="First and last page of the notice in its PDF (1-based)"
+    )
+    ocr_confidence: float | None = Field(
+        default=None, description="Read by OCR: the lowest confidence of its pages, 0-1"
     )
     document_pages: tuple[int, int] | None = Field(
         default=None,

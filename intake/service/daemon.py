@@ -42,6 +42,7 @@ from intake.core.clock import person_time
 from intake.core.replies.render import install as install_templates
 from intake.edges.mail.source import MailSource, SourceError
 from intake.edges.oauth import TokenSource
+from intake.edges.pdf.ocr import ocr_status
 from intake.edges.store import Store, StoreError, utc_now
 from intake.service.alerts import ACTOR, FailureStreak, alert_message, queue_alert
 from intake.service.clerk_files import queue_digest
@@ -138,6 +139,9 @@ class Daemon:
             settings.daemon.poll_interval_seconds,
             settings.origin,
         )
+        ocr = ocr_status()
+        if not ocr.available:  # said once: scans still work, as PDFs a clerk reads
+            log.warning("OCR is off, scanned pages go to a clerk unread: %s", ocr.detail)
         self._main_loop()
         log.info("stopping: the running step ends after its current message")
         self.notifier.stopping("stopping: ending the running step after its current message")

@@ -8,14 +8,27 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
+
+from pydantic import BaseModel
 
 from intake.core.documents.letter import looks_like_letter, read_letter
 from intake.core.documents.nef import read_nefs
 from intake.core.documents.sniff import describe_bytes, is_pdf
-from intake.core.model import Attachment, Document, DocumentKind, Envelope, PdfText
+from intake.core.model import (
+    Attachment,
+    Document,
+    DocumentKind,
+    Envelope,
+    Evidence,
+    NefFacts,
+    PdfText,
+)
 from intake.core.policy.rules import Rules
 from intake.edges.pdf.reader import PdfLimits, read_pdf_isolated, read_pdfs_isolated
+
+# The reason given for a scan whose text OCR could not read with confidence.
+UNCLEAR_SCAN = "unclear scan: OCR could not read its text with confidence"
 
 
 @dataclass(frozen=True)
@@ -69,13 +82,58 @@ def read_document(
 
 def classify_text(pdf: PdfText, rules: Rules) -> tuple[DocumentKind, dict[str, Any]]:
     """The kind of a readable PDF and the facts read from it."""
+    ocr = {p.number: p.confidence or 0.0 for p in pdf.pages if p.source == "ocr"}
     if notices := read_nefs(pdf):
-        # Several notices in one PDF are each read with their pages (SPEC 4.1).
+        # Several notices in one PDF are each read with their pages (SPEC 4.1); what
+        # OCR read is marked as such, with the confidence of the page it came from.
+        notices = tuple(_from_ocr(n, ocr) for n in notices)
         return DocumentKind.NEF, {"nef": notices[0], "nefs": notices}
     if looks_like_letter(pdf, rules.letter):
-        return DocumentKind.LETTER, {"letter": read_letter(pdf, rules.letter)}
+        return DocumentKind.LETTER, {"letter": marked_ocr(read_letter(pdf, rules.letter), ocr)}
+    if ocr and min(ocr.values()) < rules.nef.ocr_min_confidence:
+        # A scan read too poorly to say what it is: a person must look (SPEC 4.1).
+        confidence = round(min(ocr.values()) * 100)
+        return DocumentKind.UNREADABLE, {"reason": f"{UNCLEAR_SCAN} ({confidence}% confidence)"}
     reason = "neither a Notice of Electronic Filing nor a letter of acknowledgment"
     return DocumentKind.OTHER, {"reason": reason}
+
+
+def _from_ocr(nef: NefFacts, ocr: dict[int, float]) -> NefFacts:
+    """The notice with its OCR evidence marked and its lowest OCR page confidence."""
+    if not ocr:
+        return nef
+    first, last = nef.pages or (min(ocr), max(ocr))
+    scanned = [confidence for page, confidence in ocr.items() if first <= page <= last]
+    marked = marked_ocr(nef, ocr)
+    return marked.model_copy(update={"ocr_confidence": min(scanned)}) if scanned else marked
+
+
+M = TypeVar("M")
+
+
+def marked_ocr(value: M, ocr: dict[int, float]) -> M:
+    """`value` with every piece of evidence found on an OCR page marked `source="ocr"`
+    with that page's confidence (the facts' own models, walked field by field)."""
+    if not ocr:
+        return value
+    if isinstance(value, Evidence):
+        confidence = ocr.get(value.page or 0)
+        if confidence is None:
+            return value
+        return cast(M, value.model_copy(update={"source": "ocr", "confidence": confidence}))
+    if isinstance(value, BaseModel):
+        changed = {}
+        for name in type(value).model_fields:
+            old = getattr(value, name)
+            new = marked_ocr(old, ocr)
+            if new is not old:
+                changed[name] = new
+        return cast(M, value.model_copy(update=changed)) if changed else value
+    if isinstance(value, tuple):
+        items = tuple(marked_ocr(item, ocr) for item in value)
+        same = all(a is b for a, b in zip(items, value, strict=True))
+        return value if same else cast(M, items)
+    return value
 
 
 def read_documents(

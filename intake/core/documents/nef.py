@@ -522,6 +522,19 @@ _CASE_NUMBER = re.compile(
 _LEADING_NUMBER = re.compile(r"\s*(\d{1,7})\b")
 
 
+# OCR splits a run of digits ("24-1 1562-TBM", "9101 34481"): a space between digits and
+# hyphens is dropped before a number is tried again.
+_SPLIT_DIGITS = re.compile(r"(?<=[\d-]) (?=[\d-])")
+
+
+def _case_number(value: str) -> str | None:
+    """The case number a Case Number row starts with (as printed, or as OCR split it)."""
+    for candidate in (value, _SPLIT_DIGITS.sub("", value)):
+        if number := _CASE_NUMBER.match(candidate):
+            return _flat(number.group(0))
+    return None
+
+
 def _label_values(text: str) -> list[tuple[str, str]]:
     """(label, value) pairs in order; `text` starts right after the transaction line."""
     matches = list(_LABEL.finditer(text))
@@ -553,8 +566,8 @@ def _cases(labels: list[tuple[str, str]]) -> tuple[NefCase, ...]:
         elif label == "case number":
             if current is None or "number" in current:
                 blocks.append({})
-            if number := _CASE_NUMBER.match(_flat(value)):
-                blocks[-1]["number"] = _flat(number.group(0))
+            if number := _case_number(_flat(value)):
+                blocks[-1]["number"] = number
         elif label in ("document number", "claim number") and current is not None:
             key = "document" if label.startswith("document") else "claim"
             if key not in current and (digits := _LEADING_NUMBER.match(value)):
@@ -669,7 +682,7 @@ def _date(text: str | None) -> dt.date | None:
 # ---------------------------------------------------------------------- stamps
 
 _STAMP = re.compile(
-    r"\[\s*STAMP\s+(?P<kind>[A-Za-z]+Stamp_ID)\s*=\s*(?P<id>\d[\d\n]{0,20}\d|\d)", re.I
+    r"\[\s*STAMP\s+(?P<kind>[A-Za-z]+Stamp_ID)\s*=\s*(?P<id>\d[\d\n ]{0,20}\d|\d)", re.I
 )
 _FILE_NUMBER = re.compile(r"FileNumber\s*=\s*(?P<number>[\d\s-]{1,40}?)\s*\]", re.I)
 

@@ -90,6 +90,17 @@ def check_bankruptcy_court(doc: Document, nef: NefFacts, ctx: _NefContext) -> st
     return None if counts else "not_bankruptcy_court"
 
 
+def check_read_clearly(doc: Document, nef: NefFacts, ctx: _NefContext) -> str | None:
+    # A scan that OCR read with little confidence may hold a wrong digit in any fact.
+    # So may a scan whose court, case or entry number OCR could not make out at all.
+    confidence = nef.ocr_confidence
+    if confidence is None:
+        return None
+    numbered = bool(nef.cases) and all(c.document_number or c.claim_number for c in nef.cases)
+    clear = confidence >= ctx.rules.nef.ocr_min_confidence and numbered and bool(nef.court_id)
+    return None if clear else "ocr_unclear"
+
+
 def check_not_own_court(doc: Document, nef: NefFacts, ctx: _NefContext) -> str | None:
     return "own_court" if nef.court_id == ctx.rules.nef.own_court else None
 
@@ -115,6 +126,7 @@ def check_filer(doc: Document, nef: NefFacts, ctx: _NefContext) -> str | None:
 
 
 NEF_CHECKS: tuple[NefCheck, ...] = (
+    check_read_clearly,
     check_bankruptcy_court,
     check_not_own_court,
     check_not_excluded,
@@ -164,9 +176,10 @@ def _nef_finding(
         "filer": " / ".join(dict.fromkeys(filers)) or "an unnamed filer",
         "attorney": ctx.attorney or "the attorney",
         "notice": nef.notice_type.value.replace("_", " "),
+        "confidence": f"{round((nef.ocr_confidence or 0) * 100)}%",
     }
     evidence: tuple[Evidence, ...] = ()
-    if code in {"not_bankruptcy_court", "own_court", "excluded_court"}:
+    if code in {"not_bankruptcy_court", "own_court", "excluded_court", "ocr_unclear"}:
         evidence = nef.court_evidence
     elif code == "filer_mismatch":
         evidence = tuple(Evidence(text=name, source="text") for name in filers)
@@ -358,6 +371,8 @@ def assess(documents: Sequence[Document], sender_name: str | None, rules: Rules)
     counted = sum(v.counts for v in verdicts)
     # An unreadable PDF may hold a notice on every page (six NEFs scanned into one file).
     unreadable = sum(max(d.page_count, 1) for d in documents if d.kind is DocumentKind.UNREADABLE)
+    # A notice OCR read unclearly may count once a clerk has read it.
+    unreadable += sum("ocr_unclear" in v.reasons for v in verdicts)
 
     missing = list(letter_missing)
     if counted < required:

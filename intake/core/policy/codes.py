@@ -14,6 +14,7 @@ NEF_CODES = (
     "notice_type_not_counted",
     "duplicate",
     "filer_mismatch",
+    "ocr_unclear",
 )
 # What is wrong with a document as a whole.
 DOCUMENT_CODES = (

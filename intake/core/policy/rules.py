@@ -77,6 +77,8 @@ class NefPolicy(_Strict):
     own_court: CourtId
     counted_notice_types: tuple[NoticeType, ...] = Field(min_length=1)
     excluded_courts: tuple[ExcludedCourt, ...] = ()
+    # A notice read by OCR below this confidence (0-1) is unclear: a clerk reads it.
+    ocr_min_confidence: float = Field(default=0.8, ge=0, le=1)
 
     def excluded(self, court_id: str | None) -> ExcludedCourt | None:
         return next((c for c in self.excluded_courts if c.id == court_id), None)

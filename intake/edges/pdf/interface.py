@@ -39,6 +39,10 @@ class PdfLimits:
     max_memory_bytes: int = 1024 * _MIB
     max_chars_per_page: int = 20_000
     cpu_seconds: float = 20.0
+    # Pages without a text layer read by OCR when Tesseract is here (edges/pdf/ocr.py),
+    # at most this many a document: about a second of CPU each (bench/ocr.md).
+    ocr: bool = True
+    ocr_max_pages: int = 8
 
     def __post_init__(self) -> None:
         for name in (

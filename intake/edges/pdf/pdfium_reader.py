@@ -8,11 +8,12 @@ PDFium is C code: it runs only in a sandboxed reader process (`pool`, `sandbox`)
 never in the poll process, so a file that crashes it, loops, or eats memory costs
 only its own reading.
 
-**The per-page step.** `page_text` reads one page; a page whose text layer has no
-letter or digit goes to `text_of_page_without_text`, the place for an extra step on
-such a page (OCR of the rendered page: render it with ``page.render(scale=...)``,
-recognise, return the text). It runs inside the reader process, under the same
-CPU, memory and wall-clock bounds as the rest of the read. Today it returns "".
+**The per-page step.** `page_text` reads one page; a page whose text layer is too thin
+to be its text (`ocr.needs_ocr`: a scan) is rendered and read by OCR (`ocr.PageOcr`,
+at most `PdfLimits.ocr_max_pages` pages a document), inside the reader process, under
+the same CPU, memory and wall-clock bounds as the rest of the read. Its text is marked
+`source="ocr"` with Tesseract's confidence. Without Tesseract the page keeps its thin
+text layer, and the judge reports "no text layer" as before.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ from intake.edges.pdf.judge import (
     Unreadable,
     clean_uri,
     describe,
-    has_text,
     unique_links,
 )
+from intake.edges.pdf.ocr import PageOcr, needs_ocr
 
 # A link's URI longer than this is no court's link (clean_uri keeps 2,048 characters).
 _MAX_URI_BYTES = 65_536
@@ -52,8 +53,9 @@ def read(body: bytes, limits: PdfLimits) -> Reading:
         raise
     try:
         page_count = len(document)
+        ocr = PageOcr(limits.ocr_max_pages if limits.ocr else 0)
         pages = tuple(
-            page_text(document, index, limits)
+            page_text(document, index, limits, ocr)
             for index in range(min(page_count, limits.max_pages_read))
         )
     finally:
@@ -61,8 +63,11 @@ def read(body: bytes, limits: PdfLimits) -> Reading:
     return Reading(page_count=page_count, pages=pages)
 
 
-def page_text(document: pdfium.PdfDocument, index: int, limits: PdfLimits) -> PageText:
-    """One page's text (its printed line breaks kept) and link URIs."""
+def page_text(
+    document: pdfium.PdfDocument, index: int, limits: PdfLimits, ocr: PageOcr | None = None
+) -> PageText:
+    """One page's text (its printed line breaks kept) and link URIs; a page without a
+    text layer read by `ocr`, when given."""
     page = document[index]
     try:
         textpage = page.get_textpage()
@@ -74,24 +79,21 @@ def page_text(document: pdfium.PdfDocument, index: int, limits: PdfLimits) -> Pa
             textpage.close()
         # PDFium ends each line with CR LF; the NEF and letter readers split on LF.
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-        if not has_text(text):
-            text = text_of_page_without_text(page, index + 1, limits) or text
-        return PageText(
-            number=index + 1,
-            text=text[: limits.max_chars_per_page],
-            links=_links(document, page),
-        )
+        links = _links(document, page)
+        found = ocr.read(page, index + 1) if ocr is not None and needs_ocr(text) else None
+        if found is not None and sum(c.isalnum() for c in found.text) > sum(
+            c.isalnum() for c in text
+        ):
+            return PageText(
+                number=index + 1,
+                text=found.text[: limits.max_chars_per_page],
+                links=links,
+                source="ocr",
+                confidence=found.confidence,
+            )
+        return PageText(number=index + 1, text=text[: limits.max_chars_per_page], links=links)
     finally:
         page.close()
-
-
-def text_of_page_without_text(page: pdfium.PdfPage, number: int, limits: PdfLimits) -> str:
-    """The text of a page that has no text layer (see the module doc): "" without OCR.
-
-    `page` is open (render it with ``page.render(scale=...).to_pil()``), `number` is
-    1-based. Runs in the sandboxed reader process, within `limits`.
-    """
-    return ""
 
 
 def _links(document: pdfium.PdfDocument, page: pdfium.PdfPage) -> tuple[str, ...]:
