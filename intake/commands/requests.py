@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from intake.core.model import Assessment, Document, Evidence, NefVerdict
     from intake.core.policy.rules import Rules
     from intake.edges.mail.source import MailSource
-    from intake.edges.store import AuditRow, MessageRow, RequestRow, Store
+    from intake.edges.store import AuditRow, MessageRow, OutboxRow, RequestRow, Store
     from intake.service.reprocess import RetryResult
 
     # What each `requests` action is: it runs with the settings and an open store.
@@ -336,7 +336,22 @@ def render_request(
     lines += ["", "Assessment"]
     lines += _assessment_lines(assessment, rules) if assessment else ["  (not assessed yet)"]
 
+    outgoing = store.outbox.all(request.id)
+    lines += ["", f"Replies and summaries ({len(outgoing)})"]
+    lines += [f"  {_outbox_line(row, at)}" for row in outgoing] or ["  (none queued)"]
+
     trail = store.audit.trail(f"request:{request.id}")
+    conflicts = [row for row in trail if row.action == "message_id_conflict"]
+    if conflicts:
+        lines += ["", f"Conflicts ({len(conflicts)})"]
+        for row in conflicts:
+            detail = json.loads(row.detail)
+            lines.append(
+                f"  email #{detail.get('message')} has the Message-ID "
+                f"{detail.get('message_id')} of email #{detail.get('earlier_message')} "
+                "but other documents: kept as an email of its own, not merged; check "
+                "which documents the attorney meant"
+            )
     lines += ["", "History"]
     lines += [f"  {_audit_line(row, at)}" for row in trail]
     return lines
@@ -350,6 +365,24 @@ def _message_line(message: MessageRow, at: Callable[[str | None], str]) -> str:
     if message.error:
         line += f"  - {message.error}"
     return line
+
+
+def _outbox_line(row: OutboxRow, at: Callable[[str | None], str]) -> str:
+    """One queued message and where it stands: sent (when), queued (next try), failed."""
+    if row.status == "sent":
+        state = f"sent {at(row.sent_at)}"
+    elif row.status == "failed":
+        state = f"FAILED after {row.attempts} attempt(s): {row.last_error}"
+    elif row.raw is None:
+        state = "queued, not rendered yet"
+    elif row.attempts:
+        state = (
+            f"queued, {row.attempts} failed attempt(s), next {at(row.next_attempt_at)}: "
+            f"{row.last_error}"
+        )
+    else:
+        state = "queued, not sent yet"
+    return f"#{row.id} {row.kind:<7} to {row.to_address}  {state}  {row.message_id}"
 
 
 def _evidence(evidence: Evidence | None) -> str:
@@ -475,6 +508,20 @@ def _request_json(store: Store, request: RequestRow, rules: Rules | None = None)
             for index, (document, message) in enumerate(store.documents.of_request(request.id))
         ]
         out["assessment"] = assessment_json(assessment, rules) if assessment else None
+        out["replies"] = [
+            {
+                "outbox": row.id,
+                "kind": row.kind,
+                "to": row.to_address,
+                "message_id": row.message_id,
+                "status": row.status,
+                "attempts": row.attempts,
+                "sent_at": row.sent_at,
+                "next_attempt_at": row.next_attempt_at,
+                "last_error": row.last_error,
+            }
+            for row in store.outbox.all(request.id)
+        ]
         out["history"] = [
             {"at": r.at, "actor": r.actor, "action": r.action, "detail": json.loads(r.detail)}
             for r in store.audit.trail(f"request:{request.id}")

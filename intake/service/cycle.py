@@ -57,6 +57,7 @@ from intake.edges.store import (
 )
 from intake.service.clerk_files import SUMMARY_STATUSES, refresh_summaries, save_originals
 from intake.service.enqueue import Outgoing, queue_reply, queue_summary
+from intake.service.journal import log_message
 
 log = logging.getLogger(__name__)
 
@@ -400,8 +401,23 @@ def _handle(
     sha = sha256_hex(raw.data)
     message_id = header_message_id(raw.data)
     original = store.messages.find_copy(sha, message_id)
+    why = "the same bytes and Message-ID"
+    conflict: MessageRow | None = None
+    if original is None and message_id is not None:
+        earlier = store.messages.find_original(message_id)
+        if earlier is not None and earlier.documents_key is not None:
+            envelope = envelope or _parse_quietly(raw.data)
+            key = documents_key(envelope) if envelope is not None else None
+            if key == earlier.documents_key:
+                original = earlier
+                why = (
+                    "the same Message-ID and the same documents "
+                    f"({len(envelope.attachments) if envelope else 0}); only the headers differ"
+                )
+            elif key is not None:
+                conflict = earlier
     if original is not None:
-        row_id, action = _record_duplicate(store, raw, sha, message_id, original)
+        row_id, action = _record_duplicate(store, raw, sha, message_id, original, why)
         result.duplicates += 1
     else:
         try:
@@ -411,7 +427,7 @@ def _handle(
             result.failed += 1
         else:
             row_id, action, status, request_id = _record_reading(
-                store, rules, raw, sha, message_id, reading, outgoing
+                store, rules, raw, sha, message_id, reading, outgoing, conflict
             )
             if status is MessageStatus.FAILED:
                 result.failed += 1
@@ -421,6 +437,7 @@ def _handle(
                 result.processed += 1
             if request_id is not None:
                 result.request_ids.add(request_id)
+    log_message(store, row_id)
     _crash_point("after_commit")
     _apply_action(source, store, row_id, ref.uid, action)
 
@@ -438,6 +455,7 @@ def _insert_message(
     error: str | None = None,
     request_id: int | None = None,
     duplicate_of: int | None = None,
+    documents_key: str | None = None,
 ) -> int:
     """Inside a transaction: the message's row, keyed by where it stands in the mailbox
     and by what its bytes are."""
@@ -456,6 +474,7 @@ def _insert_message(
         request_id=request_id,
         duplicate_of=duplicate_of,
         mailbox_action=mailbox_action,
+        documents_key=documents_key,
     )
 
 
@@ -465,8 +484,30 @@ def _move_cursor_past(store: Store, ref: MessageRef) -> None:
     store.cursors.advance(ref.folder, ref.uidvalidity, ref.uid)
 
 
+def documents_key(envelope: Envelope) -> str:
+    """What an email carried, in one value: its attachments' hashes and sizes, sorted.
+
+    Two deliveries of one email (another Received: line, a rewritten header) carry the
+    same; an email that reuses a Message-ID with other files does not. Pure.
+    """
+    parts = sorted(f"{hashlib.sha256(a.data).hexdigest()}:{a.size}" for a in envelope.attachments)
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _parse_quietly(data: bytes) -> Envelope | None:
+    try:
+        return parse_message(data)
+    except Exception:  # its own turn reports it (the message fails there)
+        return None
+
+
 def _record_duplicate(
-    store: Store, raw: RawMessage, sha: str, message_id: str | None, original: MessageRow
+    store: Store,
+    raw: RawMessage,
+    sha: str,
+    message_id: str | None,
+    original: MessageRow,
+    why: str,
 ) -> tuple[int, MailboxAction]:
     ref = raw.ref
     action = (
@@ -493,6 +534,7 @@ def _record_duplicate(
             uid=ref.uid,
             uidvalidity=ref.uidvalidity,
             message_id=message_id,
+            reason=why,
         )
         _move_cursor_past(store, ref)
     return row_id, action
@@ -540,8 +582,12 @@ def _record_reading(
     message_id: str | None,
     reading: Reading,
     outgoing: Outgoing | None = None,
+    conflict: MessageRow | None = None,
 ) -> tuple[int, MailboxAction, MessageStatus, int | None]:
-    """Commit one read message and everything that follows from it, at once."""
+    """Commit one read message and everything that follows from it, at once.
+
+    `conflict`: an earlier email with this Message-ID and other documents. This one is
+    handled as the email it is, and the conflict is put on record for the clerk."""
     ref = raw.ref
     envelope = reading.envelope
     try:
@@ -557,10 +603,13 @@ def _record_reading(
                 subject=envelope.subject[:998],
                 status=MessageStatus.RECEIVED,
                 mailbox_action=MailboxAction.PROCESSED,
+                documents_key=documents_key(envelope),
             )
             status, request_id = apply_reading(
                 store, rules, row_id, reading, actor=ACTOR, outgoing=outgoing
             )
+            if conflict is not None:
+                _record_conflict(store, row_id, request_id, conflict, message_id)
             _move_cursor_past(store, ref)
     except sqlite3.Error:
         raise  # the state itself is in trouble: stop the poll, do not blame the message
@@ -569,6 +618,30 @@ def _record_reading(
         row_id, action = _record_failure(store, raw, sha, message_id, exc)
         return row_id, action, MessageStatus.FAILED, None
     return row_id, MailboxAction.PROCESSED, status, request_id
+
+
+MESSAGE_ID_CONFLICT = "message_id_conflict"
+
+
+def _record_conflict(
+    store: Store,
+    row_id: int,
+    request_id: int | None,
+    earlier: MessageRow,
+    message_id: str | None,
+) -> None:
+    """Inside the message's transaction: the audit lines a clerk and an operator see."""
+    detail = {
+        "message": row_id,
+        "earlier_message": earlier.id,
+        "earlier_request": earlier.request_id,
+        "message_id": message_id,
+        "reason": "the same Message-ID as an earlier email, with other documents: "
+        "handled as an email of its own, not merged with the earlier one",
+    }
+    store.audit.record(ACTOR, MESSAGE_ID_CONFLICT, f"message:{row_id}", **detail)
+    for request in {request_id, earlier.request_id} - {None}:
+        store.audit.record(ACTOR, MESSAGE_ID_CONFLICT, f"request:{request}", **detail)
 
 
 def apply_reading(

@@ -33,6 +33,7 @@ from intake.service.cycle import (
     read_message,
 )
 from intake.service.enqueue import Outgoing
+from intake.service.journal import log_message
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,9 @@ def retry_failed(
                 store.messages.update(row.id, status=MessageStatus.FAILED, error=error)
                 store.audit.record(actor, "retry_failed", f"message:{row.id}", error=error)
             result.still_failed += 1
+            log_message(store, row.id)
             continue
+        log_message(store, row.id)
         if status is MessageStatus.IGNORED:
             result.ignored += 1
         else:

@@ -28,6 +28,7 @@ from intake.edges.mail.folder_sink import OutboxFolder, OutboxFolderError
 from intake.edges.mail.smtp import AccessTokens, SendError, SmtpConfig, SmtpSink
 from intake.edges.oauth import token_source
 from intake.edges.store import OutboxRow, Store
+from intake.service.journal import log_sent
 
 ACTOR = "outbox"
 FIRST_DELAY = dt.timedelta(minutes=1)
@@ -174,6 +175,7 @@ def send_due(
                 to=row.to_address,
                 message_id=row.message_id,
             )
+        log_sent(row)
         report.sent.append(row.id)
     return report
 

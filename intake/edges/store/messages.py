@@ -36,6 +36,15 @@ class Messages:
         )
         return _message(row) if row else None
 
+    def find_original(self, message_id: str) -> MessageRow | None:
+        """The first email handled with this Message-ID (not a duplicate row)."""
+        row = self._db.one(
+            "SELECT * FROM messages WHERE message_id = ?"
+            " AND status IN ('processed', 'ignored', 'failed') ORDER BY id LIMIT 1",
+            (message_id,),
+        )
+        return _message(row) if row else None
+
     def get(self, message_row_id: int) -> MessageRow | None:
         row = self._db.one("SELECT * FROM messages WHERE id = ?", (message_row_id,))
         return _message(row) if row else None
@@ -56,12 +65,14 @@ class Messages:
         request_id: int | None = None,
         duplicate_of: int | None = None,
         mailbox_action: MailboxAction | None = None,
+        documents_key: str | None = None,
     ) -> int:
         now = self._db.stamp_now()
         cur = self._db.write(
             "INSERT INTO messages (folder, uidvalidity, uid, message_id, sha256, size, sender,"
             " subject, status, error, request_id, duplicate_of, mailbox_action,"
-            " received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " received_at, updated_at, documents_key)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 folder,
                 uidvalidity,
@@ -78,6 +89,7 @@ class Messages:
                 mailbox_action.value if mailbox_action else None,
                 now,
                 now,
+                documents_key,
             ),
         )
         assert cur.lastrowid is not None

@@ -58,6 +58,8 @@ class MessageRow:
     action_done_at: str | None
     received_at: str
     updated_at: str
+    # What the email carried (see schema V5); None for rows recorded before it.
+    documents_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,9 @@ class OutboxRow:
     created_at: str
     raw: bytes | None = None  # None: a clerk summary not rendered yet
     last_error: str | None = None
+    # Which sender holds the row while sending it, and until when (see schema V5).
+    claimed_by: str | None = None
+    claimed_until: str | None = None
 
 
 @dataclass(frozen=True)

@@ -143,8 +143,20 @@ ALTER TABLE requests ADD COLUMN completed_at TEXT;
 CREATE INDEX outbox_recipient_day ON outbox (to_address, kind, created_at);
 """
 
+V5_ONCE = """
+-- What an email carried: the SHA-256 of its attachments' hashes and sizes, sorted. The
+-- same Message-ID with the same key is the same email however its headers differ; with
+-- another key, a conflict for the clerk. NULL: recorded before this column existed.
+ALTER TABLE messages ADD COLUMN documents_key TEXT;
+-- A sender's claim on an outbox row while it sends it (any process: daemon, CLI,
+-- digest): taken in one UPDATE, so two senders never send one row; `claimed_until`
+-- lets the next round take over the row of a sender that died mid-send.
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
+"""
+
 # Version N is MIGRATIONS[N - 1].
-MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_OUTBOX, V3_POLLS, V4_SENDING)
+MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_OUTBOX, V3_POLLS, V4_SENDING, V5_ONCE)
 LATEST = len(MIGRATIONS)
 
 
