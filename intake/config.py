@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Literal, Self, TypeGuard, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from intake.core.tomlfile import read_toml
+from intake.errors import SetupError
 
 DEFAULT_CONFIG_PATH = Path("config/intake.toml")
 ENV_CONFIG = "INTAKE_CONFIG"
@@ -46,7 +47,7 @@ ENV_OVERRIDES: Mapping[str, tuple[str, ...]] = {
 }
 
 
-class ConfigError(Exception):
+class ConfigError(SetupError):
     """The configuration cannot be read or says something invalid."""
 
 

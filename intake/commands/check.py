@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from intake.commands.common import UsageError
 from intake.commands.help_format import HelpFormatter
 
 # Heavy modules are imported in the functions that use them: building the parser
@@ -33,10 +34,6 @@ a bad rules folder).
 """
 
 SUFFIXES = {".eml", ".pdf"}
-
-
-class UsageError(Exception):
-    pass
 
 
 def register(sub: Any) -> None:

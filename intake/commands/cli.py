@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from intake.commands import check, config_cmd, digest, outbox, poll, requests, run, status
 from intake.commands.help_format import HelpFormatter
+from intake.errors import IntakeError
 
 # Each command module offers `register(subparsers)`, which adds its parser and sets
 # `func` (args -> exit code) as the parser default. Every command registers at each start,
@@ -72,6 +73,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("intake: interrupted", file=sys.stderr)
         return 130
+    except IntakeError as exc:
+        # Every error intake reports derives from IntakeError, and its kind says the
+        # exit status (1 runtime failure, 2 usage or configuration): one line, no traceback.
+        print(f"intake {args.command}: {exc}", file=sys.stderr)
+        return exc.exit_status
     except OSError as exc:
         # The last line of defence: a file or folder the command could not use (a
         # read-only state folder, a permission) is a clear line, never a traceback.

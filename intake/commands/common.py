@@ -1,5 +1,5 @@
-"""What several commands share: the --config option, the template set, a progress display,
-and SIGTERM handled as Ctrl-C."""
+"""What several commands share: their errors, the --config option, the template set, a
+progress display, and SIGTERM handled as Ctrl-C."""
 
 from __future__ import annotations
 
@@ -8,8 +8,21 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from intake.errors import IntakeError, SetupError
+
 if TYPE_CHECKING:
     from intake.config import Settings
+
+
+class UsageError(SetupError):
+    """The command was asked something it cannot do as asked (a path that does not
+    exist, a missing --reason): `intake COMMAND: <message>`, exit status 2."""
+
+
+class CommandError(IntakeError):
+    """The command could not do its work (no such request, the state unusable):
+    `intake COMMAND: <message>`, exit status 1."""
+
 
 # Below this many new messages the cycle is quick: no progress display.
 BACKLOG = 5

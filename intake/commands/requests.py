@@ -12,9 +12,15 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from intake.commands.arguments import record_id
-from intake.commands.common import add_config_argument, install_templates
+from intake.commands.common import (
+    CommandError,
+    UsageError,
+    add_config_argument,
+    install_templates,
+)
 from intake.commands.help_format import HelpFormatter
 from intake.core.clock import COURT_TIME_ZONE
+from intake.errors import IntakeError
 
 # Heavy modules are imported in the functions that use them: building the parser
 # (every `intake` command, `intake --help`) must stay quick (see intake/commands/cli.py).
@@ -43,14 +49,6 @@ Exit status: 0 on success, 1 when the request does not exist or the state cannot
 used (for retry: also when a message still fails or the mailbox cannot be reached), 2
 for a usage or configuration error.
 """
-
-
-class CommandError(Exception):
-    """Shown to the user as `intake requests: <message>` with exit status 1."""
-
-
-class UsageError(Exception):
-    """A usage or configuration mistake: `intake requests: <message>`, exit status 2."""
 
 
 LIST_EPILOG = """\
@@ -188,23 +186,15 @@ def register(sub: Any) -> None:
 
 def _with_store(action: Action) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        from intake.config import ConfigError, load_settings
-        from intake.core.policy.rules import RulesError
+        from intake.config import load_settings
 
         try:
             settings = load_settings(args.config)
-        except ConfigError as exc:
-            print(f"intake requests: {exc}", file=sys.stderr)
-            return 2
-        try:
             with _store(settings) as store:
                 return action(args, settings, store)
-        except CommandError as exc:
+        except IntakeError as exc:  # its kind says the exit status (intake/errors.py)
             print(f"intake requests: {exc}", file=sys.stderr)
-            return 1
-        except (UsageError, RulesError, ConfigError) as exc:
-            print(f"intake requests: {exc}", file=sys.stderr)
-            return 2
+            return exc.exit_status
 
     return run
 

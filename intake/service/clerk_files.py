@@ -24,8 +24,13 @@ from intake.core.model import Document, DocumentKind, Envelope
 from intake.core.replies.business_days import local_date
 from intake.core.summary.mail import digest_message, packet_filename, summary_message
 from intake.core.summary.packet import Packet, build_packet
-from intake.core.summary.pages import Digest, render_digest, render_index, render_request_html
-from intake.core.summary.pages import RequestRow as IndexRow
+from intake.core.summary.pages import (
+    Digest,
+    IndexEntry,
+    render_digest,
+    render_index,
+    render_request_html,
+)
 from intake.core.summary.view import RequestFacts, SummaryView, build_summary
 from intake.edges.durable import write_atomically, write_once
 from intake.edges.store import RequestRow, RequestStatus, Store
@@ -122,7 +127,7 @@ def render_summary(
     return RenderedSummary(view, html, packet, html_path, pdf_path)
 
 
-def index_rows(store: Store, *, include_closed: bool = True) -> list[IndexRow]:
+def index_rows(store: Store, *, include_closed: bool = True) -> list[IndexEntry]:
     """Every request as the index and the digest list it, linking its page if written."""
     rows = []
     for request in store.requests.all():
@@ -132,7 +137,7 @@ def index_rows(store: Store, *, include_closed: bool = True) -> list[IndexRow]:
         updated = parse_stamp(request.updated_at)
         assert updated is not None
         rows.append(
-            IndexRow(
+            IndexEntry(
                 request_id=str(request.id),
                 attorney=request.attorney_name or request.attorney,
                 status=request.status.value,

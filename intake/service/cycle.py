@@ -142,7 +142,7 @@ class PollResult:
 
 
 @dataclass(frozen=True)
-class Reading:
+class EmailReading:
     """What one email says, read without touching any state."""
 
     envelope: Envelope
@@ -181,7 +181,7 @@ def ignore_reason(envelope: Envelope, own_address: str | None) -> str | None:
 
 def read_message(
     data: bytes, rules: Rules, own_address: str | None, envelope: Envelope | None = None
-) -> Reading:
+) -> EmailReading:
     """MIME bytes → envelope and documents. Pure; an exception here fails the message.
 
     `envelope` is the bytes' envelope when already parsed (by the read-ahead).
@@ -189,7 +189,7 @@ def read_message(
     envelope = envelope if envelope is not None else parse_message(data)
     reason = ignore_reason(envelope, own_address)
     documents = () if reason else tuple(read_documents(envelope, rules))
-    return Reading(envelope, documents, reason)
+    return EmailReading(envelope, documents, reason)
 
 
 def header_message_id(data: bytes) -> str | None:
@@ -580,7 +580,7 @@ def _record_reading(
     raw: RawMessage,
     sha: str,
     message_id: str | None,
-    reading: Reading,
+    reading: EmailReading,
     outgoing: Outgoing | None = None,
     conflict: MessageRow | None = None,
 ) -> tuple[int, MailboxAction, MessageStatus, int | None]:
@@ -648,7 +648,7 @@ def apply_reading(
     store: Store,
     rules: Rules,
     message_row_id: int,
-    reading: Reading,
+    reading: EmailReading,
     *,
     actor: str,
     outgoing: Outgoing | None = None,

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from intake.edges.store import Store, StoreError
+from intake.errors import IntakeError
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 # -------------------------------------------------------------------- lock
 
 
-class PollBusy(Exception):
+class PollBusy(IntakeError):
     """Another poll holds the state folder's lock."""
 
 

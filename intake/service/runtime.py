@@ -14,9 +14,10 @@ from intake.config import ConfigError, Settings, load_settings
 from intake.core.policy.rules import Rules, RulesError, load_rules
 from intake.core.replies.render import DEFAULT_TEMPLATES_DIR, TemplateSet, compile_templates
 from intake.edges.oauth import TokenSource, token_source
+from intake.errors import SetupError
 
 
-class RuntimeProblem(Exception):
+class RuntimeProblem(SetupError):
     """The configuration, the rules or a template cannot be used; says which and why."""
 
 

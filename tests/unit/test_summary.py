@@ -32,7 +32,7 @@ from intake.core.policy.assess import assess
 from intake.core.policy.rules import Rules, load_rules
 from intake.core.summary.mail import digest_message, summary_message
 from intake.core.summary.packet import build_packet
-from intake.core.summary.pages import RequestRow, render_digest, render_index, render_request_html
+from intake.core.summary.pages import IndexEntry, render_digest, render_index, render_request_html
 from intake.core.summary.view import RequestFacts, SummaryView, build_summary
 
 UTC = dt.UTC
@@ -267,9 +267,9 @@ def test_html_summary_holds_the_same_facts_and_escapes_hostile_text(
 
 def test_index_lists_requests_newest_first_and_drops_unsafe_links() -> None:
     rows = [
-        RequestRow("R-1", "Old <Attorney>", "incomplete", dt.datetime(2026, 11, 1, tzinfo=UTC),
+        IndexEntry("R-1", "Old <Attorney>", "incomplete", dt.datetime(2026, 11, 1, tzinfo=UTC),
                    "requests/R-1.html"),
-        RequestRow("R-2", "New Attorney", "complete", dt.datetime(2026, 11, 20, tzinfo=UTC),
+        IndexEntry("R-2", "New Attorney", "complete", dt.datetime(2026, 11, 20, tzinfo=UTC),
                    "javascript:alert(1)"),
     ]  # fmt: skip
     html = render_index(rows, generated_at=dt.datetime(2026, 11, 21, tzinfo=UTC))
@@ -284,10 +284,10 @@ def test_index_lists_requests_newest_first_and_drops_unsafe_links() -> None:
 def test_digest_groups_requests_by_status() -> None:
     day = dt.datetime(2026, 11, 21, 16, tzinfo=UTC)
     rows = [
-        RequestRow("R-1", "A One", "incomplete", day),
-        RequestRow("R-2", "B Two", "needs_review", day),
-        RequestRow("R-3", "C Three", "incomplete", day - dt.timedelta(hours=1)),
-        RequestRow("R-4", "D Four", "complete", day),
+        IndexEntry("R-1", "A One", "incomplete", day),
+        IndexEntry("R-2", "B Two", "needs_review", day),
+        IndexEntry("R-3", "C Three", "incomplete", day - dt.timedelta(hours=1)),
+        IndexEntry("R-4", "D Four", "complete", day),
     ]
     digest = render_digest(rows, day=day.date(), court_name="U.S. Bankruptcy Court, N.D. Cal.")
     text = digest.text
@@ -344,7 +344,7 @@ def test_summary_email_carries_the_page_and_the_packet(
 
 def test_digest_email_and_a_bad_message_id() -> None:
     digest = render_digest(
-        [RequestRow("R-1", "A One", "incomplete", dt.datetime(2026, 11, 21, tzinfo=UTC))],
+        [IndexEntry("R-1", "A One", "incomplete", dt.datetime(2026, 11, 21, tzinfo=UTC))],
         day=dt.date(2026, 11, 21),
         court_name="Court",
     )

@@ -13,7 +13,7 @@ from intake.core.documents.classify import read_documents
 from intake.core.model import Document
 from intake.core.policy.assess import assess
 from intake.core.policy.rules import Rules, load_rules
-from intake.core.summary.pages import RequestRow, render_digest, render_request_html
+from intake.core.summary.pages import IndexEntry, render_digest, render_request_html
 from intake.core.summary.view import RequestFacts, SummaryView, build_summary
 from intake.edges.mail.message import parse_message
 
@@ -81,8 +81,8 @@ def test_a_missing_statement_reads_as_a_sentence_for_the_clerk(rules: Rules) -> 
 
 def test_the_digest_text_has_no_double_colons_or_bare_numbers() -> None:
     rows = [
-        RequestRow("12", "Jane Doe", "complete", NOW),
-        RequestRow("13", "Al Poe", "incomplete", NOW),
+        IndexEntry("12", "Jane Doe", "complete", NOW),
+        IndexEntry("13", "Al Poe", "incomplete", NOW),
     ]
     text = render_digest(rows, day=NOW.date(), court_name="Court").text
     assert "Complete: ready for a decision (1)" in text

@@ -32,12 +32,13 @@ from intake.core.documents.courts import (
 from intake.core.model import CourtType, MissingItem, NoticeType, Params
 from intake.core.policy.codes import FINDING_CODES, MISSING_CODES, NOTICE_WORDS
 from intake.core.tomlfile import read_toml
+from intake.errors import SetupError
 from intake.shipped import shipped_folder
 
 DEFAULT_RULES_DIR = shipped_folder("rules")
 
 
-class RulesError(Exception):
+class RulesError(SetupError):
     """A rules file is missing, is not TOML, or says something invalid."""
 
 
@@ -145,7 +146,7 @@ class LetterPolicy(_Strict):
         return rules
 
 
-class Messages(_Strict):
+class MessageWording(_Strict):
     """Plain-English wording of each finding code and each missing item's code, as
     str.format templates (the missing items twice: for the clerk and for the attorney),
     and what to tell an attorney whose PDF could not be read, by the start of the
@@ -163,7 +164,7 @@ class Messages(_Strict):
     notice: dict[str, str]
 
     @model_validator(mode="after")
-    def _every_code_worded(self) -> Messages:
+    def _every_code_worded(self) -> MessageWording:
         gaps = [
             f"[{table}] has no wording for {', '.join(missing)}"
             for table, codes, worded in (
@@ -182,7 +183,7 @@ class Messages(_Strict):
 class Rules(_Strict):
     nef: NefPolicy
     letter: LetterPolicy
-    messages: Messages
+    messages: MessageWording
 
     def word(self, code: str, params: Params) -> str:
         """The finding `code` worded from messages.toml with `params`."""
@@ -273,5 +274,5 @@ def load_rules(directory: Path | None = None) -> Rules:
     return Rules(
         nef=load_file(directory / "nef.toml", NefPolicy),
         letter=load_file(directory / "letter.toml", LetterPolicy),
-        messages=load_file(directory / "messages.toml", Messages),
+        messages=load_file(directory / "messages.toml", MessageWording),
     )

@@ -35,12 +35,13 @@ from intake.core.replies.situation import (
     without_repeated_reasons,
 )
 from intake.core.replies.wrap import wrap_text
+from intake.errors import IntakeError
 
 AUTO_SUBMITTED = "auto-replied"
 FALLBACK_SUBJECT = "Your request for a waiver of the CM/ECF training"
 
 
-class ReplyError(Exception):
+class ReplyError(IntakeError):
     """A reply cannot be written (no usable address, a bad Message-ID, a broken template)."""
 
 

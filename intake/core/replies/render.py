@@ -21,6 +21,7 @@ from typing import Any
 import jinja2
 
 from intake.core.replies.business_days import long_date
+from intake.errors import SetupError
 from intake.shipped import shipped_folder
 
 DEFAULT_TEMPLATES_DIR = shipped_folder("templates")
@@ -42,7 +43,7 @@ _NUMBER_WORDS = [
 ]
 
 
-class TemplateProblem(Exception):
+class TemplateProblem(SetupError):
     """A template is missing or wrong (a typo, an unknown variable): names the file."""
 
 

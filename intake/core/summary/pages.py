@@ -25,7 +25,7 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 @dataclass(frozen=True)
-class RequestRow:
+class IndexEntry:
     """One request in the index or the digest (the caller reads these from the store)."""
 
     request_id: str
@@ -75,7 +75,7 @@ def _label(status: str) -> str:
         return status.replace("_", " ")
 
 
-def _rows(rows: Sequence[RequestRow], time_zone: str) -> list[_RowView]:
+def _rows(rows: Sequence[IndexEntry], time_zone: str) -> list[_RowView]:
     return [
         _RowView(
             request_id=r.request_id,
@@ -94,7 +94,7 @@ def render_request_html(view: SummaryView, templates: Path | None = None) -> str
 
 
 def render_index(
-    rows: Sequence[RequestRow],
+    rows: Sequence[IndexEntry],
     *,
     generated_at: dt.datetime,
     title: str = "CM/ECF training waiver requests",
@@ -111,7 +111,7 @@ def render_index(
     return render("summary/index.html.j2", context, templates)
 
 
-def digest_groups(rows: Sequence[RequestRow], time_zone: str = COURT_TIME_ZONE) -> list[_Group]:
+def digest_groups(rows: Sequence[IndexEntry], time_zone: str = COURT_TIME_ZONE) -> list[_Group]:
     known = [s.value for s in DIGEST_ORDER]
     others = sorted({r.status for r in rows} - set(known))
     groups = []
@@ -125,7 +125,7 @@ def digest_groups(rows: Sequence[RequestRow], time_zone: str = COURT_TIME_ZONE) 
 
 
 def render_digest(
-    rows: Sequence[RequestRow],
+    rows: Sequence[IndexEntry],
     *,
     day: dt.date,
     court_name: str,

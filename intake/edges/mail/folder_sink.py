@@ -21,13 +21,14 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from intake.edges.durable import fsync_directory, remove_stray_temporaries, temporary_path
+from intake.errors import IntakeError
 
 TMP_DIR = "tmp"
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._@+-]+")
 
 
-class OutboxFolderError(Exception):
+class OutboxFolderError(IntakeError):
     """The message cannot be written into the folder (no Message-ID, disk full, no access)."""
 
 

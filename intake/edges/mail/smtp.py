@@ -31,13 +31,14 @@ from typing import Literal, Protocol
 
 from intake.edges.mail.source import SourceError
 from intake.edges.oauth import xoauth2_string
+from intake.errors import IntakeError
 
 Security = Literal["tls", "starttls", "plain"]
 Auth = Literal["password", "xoauth2"]
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
 
 
-class SendError(Exception):
+class SendError(IntakeError):
     """A message was not sent; `transient` says whether a later attempt may succeed."""
 
     def __init__(self, transient: bool, message: str) -> None:

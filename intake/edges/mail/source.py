@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
 
+from intake.errors import IntakeError
+
 
 @dataclass(frozen=True)
 class MessageRef:
@@ -30,7 +32,7 @@ class RawMessage:
     data: bytes
 
 
-class SourceError(Exception):
+class SourceError(IntakeError):
     """The mailbox could not be reached or answered with an error; the poll may retry."""
 
 

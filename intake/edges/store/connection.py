@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from intake.errors import IntakeError
+
 Clock = Callable[[], dt.datetime]
 
 
@@ -25,7 +27,7 @@ def stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="seconds")
 
 
-class StoreError(Exception):
+class StoreError(IntakeError):
     """The state database cannot be opened or used; the message says which file and why."""
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from intake.errors import IntakeError
+
 V1_CORE = """
 CREATE TABLE requests (
     id              INTEGER PRIMARY KEY,
@@ -160,7 +162,7 @@ MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_OUTBOX, V3_POLLS, V4_SENDING, V5_ONCE
 LATEST = len(MIGRATIONS)
 
 
-class SchemaError(Exception):
+class SchemaError(IntakeError):
     """The database is from a newer release, or a migration failed."""
 
 
