@@ -12,6 +12,7 @@ from intake.errors import IntakeError, SetupError
 
 if TYPE_CHECKING:
     from intake.config import Settings
+    from intake.core.replies.render import TemplateSet
 
 
 class UsageError(SetupError):
@@ -37,18 +38,18 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def install_templates(settings: Settings) -> None:
-    """Compile every template of the settings' folder and make it the set replies,
-    summaries and the digest render with; ConfigError naming each broken file (and
-    line) otherwise, before anything is written."""
+def load_command_templates(settings: Settings) -> TemplateSet:
+    """Every template of the settings' folder compiled, the set a command's replies,
+    summaries and digest render with; ConfigError naming each broken file (and line)
+    otherwise, before anything is written."""
     from intake.config import ConfigError
-    from intake.core.replies.render import compile_templates, install
+    from intake.core.replies.render import compile_templates
     from intake.service.runtime import templates_dir
 
     templates, problems = compile_templates(templates_dir(settings))
     if problems:
         raise ConfigError("templates: " + "; ".join(problems))
-    install(templates)
+    return templates
 
 
 class ProgressDisplay:

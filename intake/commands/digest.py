@@ -7,7 +7,7 @@ import sqlite3
 import sys
 from typing import Any
 
-from intake.commands.common import add_config_argument, install_templates
+from intake.commands.common import add_config_argument, load_command_templates
 from intake.commands.help_format import HelpFormatter
 
 EPILOG = """\
@@ -48,8 +48,9 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         settings = load_settings(args.config)
-        outgoing = outgoing_from_settings(settings, load_rules(settings.rules_dir))
-        install_templates(settings)
+        outgoing = outgoing_from_settings(
+            settings, load_rules(settings.rules_dir), load_command_templates(settings)
+        )
         if not args.dry_run and not outgoing.clerk_addresses:
             raise ConfigError(
                 f"{settings.origin}: clerks.addresses: no clerks' address to send the digest "

@@ -73,7 +73,6 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     from intake.config import ConfigError
-    from intake.core.replies import render
     from intake.edges.mail.source import SourceError
     from intake.edges.store import Store, StoreError, utc_now
     from intake.service.cycle import poll_once
@@ -91,13 +90,11 @@ def run(args: argparse.Namespace) -> int:
         # A password is read now (a missing file is a configuration error); an OAuth2
         # token is asked for under the lock, where an unreachable provider fails the poll.
         source = None if runtime.tokens is not None else open_configured_source(settings, None)
-        outgoing = outgoing_from_settings(settings, runtime.rules)
+        outgoing = outgoing_from_settings(settings, runtime.rules, runtime.templates)
         sink = None if args.no_send else sink_from_settings(settings, runtime.tokens)
     except (RuntimeProblem, ConfigError) as exc:
         print(f"intake poll: {exc}", file=sys.stderr)
         return 2
-    if runtime.templates is not None:
-        render.install(runtime.templates)
     # Which mailbox and which state: a poll run from the wrong folder, or without the
     # --config the daemon uses, otherwise looks like "0 fetched" and nothing else.
     print(

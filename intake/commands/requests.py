@@ -16,7 +16,7 @@ from intake.commands.common import (
     CommandError,
     UsageError,
     add_config_argument,
-    install_templates,
+    load_command_templates,
 )
 from intake.commands.help_format import HelpFormatter
 from intake.core.clock import COURT_TIME_ZONE
@@ -569,8 +569,7 @@ def retry_messages(args: argparse.Namespace, settings: Settings, store: Store) -
     rules = load_rules(settings.rules_dir)
     # The replies of the messages that now succeed are written with these templates:
     # all must compile first, as for a poll.
-    install_templates(settings)
-    outgoing = outgoing_from_settings(settings, rules)
+    outgoing = outgoing_from_settings(settings, rules, load_command_templates(settings))
     try:
         with poll_lock(settings.state_dir):
             result = retry_failed(store, rules, own_address=settings.own_address, outgoing=outgoing)
@@ -664,8 +663,8 @@ def summarize_request(args: argparse.Namespace, settings: Settings, store: Store
     from intake.service.enqueue import outgoing_from_settings, queue_summary
 
     rules = load_rules(settings.rules_dir)
-    install_templates(settings)  # the page and the packet's cover are templates
-    outgoing = outgoing_from_settings(settings, rules)
+    # The page and the packet's cover are templates.
+    outgoing = outgoing_from_settings(settings, rules, load_command_templates(settings))
     request = store.requests.get(args.id)
     if request is None:
         raise CommandError(f"no request {args.id} (see `intake requests list`)")

@@ -151,7 +151,12 @@ def index_rows(store: Store, *, include_closed: bool = True) -> list[IndexEntry]
 def write_index(store: Store, outgoing: Outgoing, *, now: dt.datetime) -> Path:
     """The static index page of every request, linking the summaries that exist."""
     path = store.state_dir / SUMMARIES_DIR / INDEX
-    page = render_index(index_rows(store), generated_at=now, time_zone=outgoing.time_zone)
+    page = render_index(
+        index_rows(store),
+        generated_at=now,
+        time_zone=outgoing.time_zone,
+        templates=outgoing.templates,
+    )
     write_atomically(path, page.encode("utf-8"), durable=False)
     return path
 

@@ -39,7 +39,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from intake.config import ConfigError, Settings
 from intake.core.clock import person_time
-from intake.core.replies.render import install as install_templates
 from intake.edges.mail.source import MailSource, SourceError
 from intake.edges.oauth import TokenSource
 from intake.edges.pdf.ocr import ocr_status
@@ -122,7 +121,6 @@ class Daemon:
         )
         self._idle: Any = None
         self.log_overrides = LogOverrides()
-        self._install_templates(runtime)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -214,7 +212,6 @@ class Daemon:
             if runtime.settings.daemon.idle != self.runtime.settings.daemon.idle:
                 log.warning("daemon.idle changed: it takes effect at the next restart")
             self.runtime = runtime
-            self._install_templates(runtime)
             self.reload_note = None
             self.log_overrides.apply(runtime)
             self.streak.after_failures = runtime.settings.alerts.after_failures
@@ -222,14 +219,6 @@ class Daemon:
             log.info("reloaded the configuration, rules and templates from %s", self.config)
         # READY=1 ends the RELOADING=1 state whether or not the reload worked.
         self.notifier.ready(self.status_line())
-
-    @staticmethod
-    def _install_templates(runtime: Runtime) -> None:
-        # The set was compiled whole by load_runtime; from now on replies render with it.
-        # Until then, and after a failed reload, the previous set stays in use: an edit on
-        # disk reaches no reply before a reload that compiles every template.
-        if runtime.templates is not None:
-            install_templates(runtime.templates)
 
     def _schedule(self, runtime: Runtime, *, first: bool) -> None:
         daemon = runtime.settings.daemon
@@ -282,7 +271,7 @@ class Daemon:
         error: str | None = None
         try:
             source = self.open_source(runtime)
-            outgoing = outgoing_from_settings(settings, runtime.rules)
+            outgoing = outgoing_from_settings(settings, runtime.rules, runtime.templates)
             with poll_lock(settings.state_dir), Store.open(settings.state_dir) as store:
                 # Before the mailbox: owed pages are drawn even when it cannot be reached.
                 caught_up = catch_up(store, outgoing, actor=POLL_ACTOR).summary()
@@ -440,7 +429,7 @@ def send_digest_now(runtime: Runtime) -> int | None:
     if not settings.clerks.addresses:
         log.info("digest skipped: no clerks.addresses to send it to")
         return None
-    outgoing = outgoing_from_settings(settings, runtime.rules)
+    outgoing = outgoing_from_settings(settings, runtime.rules, runtime.templates)
     with Store.open(settings.state_dir) as store:
         outbox_id = queue_digest(store, outgoing, now=store.now(), actor=ACTOR)
     log.info("digest queued (outbox %d)", outbox_id)

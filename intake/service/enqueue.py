@@ -14,7 +14,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from email.utils import make_msgid
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from intake.config import Settings
@@ -24,7 +23,9 @@ from intake.core.policy.rules import Rules
 from intake.core.replies.business_days import local_date
 from intake.core.replies.compose import ReplyError, ReplySettings, compose_reply, to_email_message
 from intake.core.replies.loop import should_reply
+from intake.core.replies.render import TemplateSet, load_templates
 from intake.edges.store import Store
+from intake.service.runtime import templates_dir
 
 REPLY = "reply"
 SUMMARY = "summary"
@@ -42,15 +43,22 @@ class Outgoing:
     clerk_addresses: tuple[str, ...] = ()
     summaries: bool = True
     replies: bool = True
-    templates: Path | None = None
+    # The court's templates, compiled whole (the runtime's set): replies and pages render with it.
+    templates: TemplateSet | None = None
 
     @property
     def time_zone(self) -> str:
         return self.reply.time_zone
 
 
-def outgoing_from_settings(settings: Settings, rules: Rules) -> Outgoing:
+def outgoing_from_settings(
+    settings: Settings, rules: Rules, templates: TemplateSet | None = None
+) -> Outgoing:
+    """What the poll needs to write; `templates`: the set the runtime compiled (default:
+    the settings' folder, compiled now; TemplateProblem naming every broken file)."""
     reply = settings.reply
+    if templates is None:
+        templates = load_templates(templates_dir(settings))
     from_address = (reply.from_address or settings.own_address).strip().lower()
     return Outgoing(
         reply=ReplySettings(
@@ -68,7 +76,7 @@ def outgoing_from_settings(settings: Settings, rules: Rules) -> Outgoing:
         clerk_addresses=settings.clerks.addresses,
         summaries=settings.clerks.summaries,
         replies=reply.enabled,
-        templates=reply.templates_dir,
+        templates=templates,
     )
 
 

@@ -27,7 +27,8 @@ class Runtime:
     rules: Rules
     # With [oauth]: the source of IMAP access tokens (kept across polls, refreshed early).
     tokens: TokenSource | None = None
-    # The templates as compiled at load; the daemon installs them for replies (render.install).
+    # The templates as compiled at load: every poll of this runtime renders with this set,
+    # so an edit on disk reaches no reply before a reload that compiles every template.
     templates: TemplateSet | None = None
 
 

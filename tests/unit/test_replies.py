@@ -36,7 +36,7 @@ from intake.core.replies.compose import (
     compose_reply,
     to_email_message,
 )
-from intake.core.replies.render import TemplateProblem, render
+from intake.core.replies.render import TemplateProblem, load_templates
 from intake.core.replies.situation import Situation, choose_situation
 
 ATTORNEY = "Jane A. Doe"
@@ -271,7 +271,7 @@ def test_a_template_naming_an_undefined_variable_fails(tmp_path: Path) -> None:
     (tmp_path / "reply").mkdir()
     (tmp_path / "reply" / "oops.txt.j2").write_text("Dear {{ attorny_name }},\n")
     with pytest.raises(TemplateProblem, match="attorny_name"):
-        render("reply/oops.txt.j2", {"attorney_name": "Jane"}, tmp_path)
+        load_templates(tmp_path).render("reply/oops.txt.j2", {"attorney_name": "Jane"})
 
 
 def test_a_broken_court_template_is_a_reply_error_naming_it(tmp_path: Path, rules: Rules) -> None:
@@ -286,7 +286,7 @@ def test_a_broken_court_template_is_a_reply_error_naming_it(tmp_path: Path, rule
             SETTINGS,
             message_id="<r@x.example>",
             now=NOW,
-            templates=tmp_path,
+            templates=load_templates(tmp_path),
         )
 
 

@@ -15,8 +15,9 @@ import pytest
 
 from intake.core.model import Envelope
 from intake.core.policy.assess import assess
+from intake.core.policy.rules import Rules, load_rules
 from intake.core.replies.compose import ReplySettings, compose_reply
-from intake.core.replies.render import TemplateProblem, load_templates
+from intake.core.replies.render import TemplateProblem, TemplateSet, load_templates
 from intake.service.daemon import Daemon
 from intake.service.runtime import load_runtime
 from intake.service.systemd import Notifier
@@ -29,16 +30,19 @@ NEW_WORDING = "Your email carried no waiver document"
 
 def _reply_text(daemon: Daemon) -> str:
     """The text of a 'nothing usable' reply, rendered as the daemon's replies are."""
-    runtime = daemon.runtime
+    return _nothing_usable(daemon.runtime.rules, daemon.runtime.templates)
+
+
+def _nothing_usable(rules: Rules, templates: TemplateSet | None) -> str:
     settings = ReplySettings(
         court_name="U.S. Bankruptcy Court, Northern District of California",
         from_address="ecf-training@canb.example.gov",
         clerk_mailbox="ecf-training@canb.example.gov",
         registration_url="https://train-pacer.example.gov/",
-        rules=runtime.rules,
+        rules=rules,
     )
     reply = compose_reply(
-        assess([], None, runtime.rules),
+        assess([], None, rules),
         [],
         Envelope(
             message_id="<a@example.com>",
@@ -49,7 +53,7 @@ def _reply_text(daemon: Daemon) -> str:
         settings,
         message_id="<r@intake.example.gov>",
         now=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
-        templates=runtime.settings.reply.templates_dir,
+        templates=templates,
     )
     return reply.text
 
@@ -121,3 +125,19 @@ def test_a_loaded_set_never_reads_the_disk_again(tmp_path: Path) -> None:
     assert loaded.render("hello.txt.j2", {"who": "Ann"}) == "Hello Ann\n-- Ann"
     with pytest.raises(TemplateProblem, match="is missing"):
         loaded.render("nothing-here.txt.j2", {})
+
+
+def test_two_template_sets_in_one_process_each_render_their_own(
+    tmp_path: Path, templates: Path
+) -> None:
+    """The set is passed, not installed: a set loaded later (another court's folder, a
+    reload) changes nothing for a caller holding the first."""
+    other = tmp_path / "other"
+    shutil.copytree(templates, other)
+    edited = other / TEMPLATE
+    edited.write_text(edited.read_text().replace(OLD_WORDING, NEW_WORDING))
+    first, second = load_templates(templates), load_templates(other)
+    rules = load_rules()
+    texts = [_nothing_usable(rules, s) for s in (first, second)]
+    assert OLD_WORDING in texts[0] and NEW_WORDING not in texts[0]
+    assert NEW_WORDING in texts[1] and OLD_WORDING not in texts[1]

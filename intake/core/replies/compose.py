@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 
 from intake.core.clock import COURT_TIME_ZONE, at_court
@@ -26,7 +25,7 @@ from intake.core.model import Assessment, Document, Envelope
 from intake.core.policy.rules import Rules
 from intake.core.replies.business_days import decision_window, local_date
 from intake.core.replies.headers import clean_text, message_ids, reply_subject, thread_references
-from intake.core.replies.render import render
+from intake.core.replies.render import TemplateSet, shipped_templates
 from intake.core.replies.situation import (
     Outcome,
     Situation,
@@ -176,14 +175,16 @@ def compose_reply(
     message_id: str,
     now: dt.datetime,
     completed_at: dt.datetime | None = None,
-    templates: Path | None = None,
+    templates: TemplateSet | None = None,
     follow_up_to: Sequence[Document] | None = None,
 ) -> Reply:
     """The reply to `envelope`, the email being answered, for the request assessed.
 
     `follow_up_to`: the documents of `envelope` when it joined a request that was
-    already complete (the reply then says so, and lists them), else None.
+    already complete (the reply then says so, and lists them), else None. `templates`:
+    the court's template set (default: the shipped one).
     """
+    templates = templates or shipped_templates()
     fixed_id = message_ids(message_id)
     if len(fixed_id) != 1 or fixed_id[0] != message_id.strip():
         raise ReplyError(f"Message-ID {message_id!r} is not of the form <id@host>")
@@ -201,8 +202,8 @@ def compose_reply(
         envelope.message_id, envelope.headers.get("references")
     )
     try:
-        text = wrap_text(render(f"reply/{situation.value}.txt.j2", context, templates))
-        html = render(f"reply/{situation.value}.html.j2", context, templates)
+        text = wrap_text(templates.render(f"reply/{situation.value}.txt.j2", context))
+        html = templates.render(f"reply/{situation.value}.html.j2", context)
     except Exception as exc:  # TemplateProblem, or a court's template calling a bad filter
         raise ReplyError(f"cannot write the {situation.value} reply: {exc}") from exc
     return Reply(

@@ -8,13 +8,18 @@ are autoescaped, plain-text ones are not.
 A folder's templates are a `TemplateSet`: every file read and every `*.j2` compiled at
 once, held in memory and never read again (no Jinja auto-reload). So an edit on disk
 changes nothing until the set is loaded anew, and a load either yields a whole new set
-or fails naming every broken file - the daemon's SIGHUP swaps sets with `install` only
-when the new one compiled, and a bad edit never reaches a reply.
+or fails naming every broken file - the daemon's SIGHUP takes a new set only when it
+compiled, and a bad edit never reaches a reply.
+
+The set is passed to whatever renders (compose_reply, the clerk pages, the digest), never
+installed globally: the poll renders with the set its runtime loaded. `shipped_templates`
+is the set of the shipped folder, for callers that take no court's templates (tests,
+`intake check`-like tools).
 """
 
 from __future__ import annotations
 
-import threading
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -153,25 +158,8 @@ def load_templates(directory: Path) -> TemplateSet:
     return templates
 
 
-_installed: dict[Path, TemplateSet] = {}
-_installed_lock = threading.Lock()
-
-
-def install(templates: TemplateSet) -> None:
-    """Make `templates` the set `render` uses for its folder (the daemon, at load and reload)."""
-    with _installed_lock:
-        _installed[templates.directory] = templates
-
-
-def current_templates(directory: Path = DEFAULT_TEMPLATES_DIR) -> TemplateSet:
-    """The installed set for `directory`; the first use outside the daemon loads one."""
-    with _installed_lock:
-        templates = _installed.get(directory)
-        if templates is None:
-            templates = _installed[directory] = load_templates(directory)
-        return templates
-
-
-def render(name: str, context: dict[str, Any], directory: Path | None = None) -> str:
-    """Render template `name` (e.g. 'reply/complete.txt.j2'); problems raise TemplateProblem."""
-    return current_templates(directory or DEFAULT_TEMPLATES_DIR).render(name, context)
+@functools.cache
+def shipped_templates() -> TemplateSet:
+    """The templates that come with intake, compiled once (they do not change on disk
+    while intake runs; a court's own folder is loaded by its runtime instead)."""
+    return load_templates(DEFAULT_TEMPLATES_DIR)

@@ -6,12 +6,11 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from intake.core.clock import COURT_TIME_ZONE, person_time
 from intake.core.model import Status
 from intake.core.replies.business_days import long_date
-from intake.core.replies.render import render
+from intake.core.replies.render import TemplateSet, shipped_templates
 from intake.core.summary.view import STATUS_LABELS, SummaryView
 
 # Groups of the digest, most urgent first.
@@ -89,8 +88,8 @@ def _rows(rows: Sequence[IndexEntry], time_zone: str) -> list[_RowView]:
     ]
 
 
-def render_request_html(view: SummaryView, templates: Path | None = None) -> str:
-    return render("summary/request.html.j2", {"s": view}, templates)
+def render_request_html(view: SummaryView, templates: TemplateSet | None = None) -> str:
+    return (templates or shipped_templates()).render("summary/request.html.j2", {"s": view})
 
 
 def render_index(
@@ -99,7 +98,7 @@ def render_index(
     generated_at: dt.datetime,
     title: str = "CM/ECF training waiver requests",
     time_zone: str = COURT_TIME_ZONE,
-    templates: Path | None = None,
+    templates: TemplateSet | None = None,
 ) -> str:
     """The static index page: every request, most recently updated first."""
     ordered = sorted(rows, key=lambda r: r.updated_at, reverse=True)
@@ -108,7 +107,7 @@ def render_index(
         "rows": _rows(ordered, time_zone),
         "generated_at": person_time(generated_at, time_zone),
     }
-    return render("summary/index.html.j2", context, templates)
+    return (templates or shipped_templates()).render("summary/index.html.j2", context)
 
 
 def digest_groups(rows: Sequence[IndexEntry], time_zone: str = COURT_TIME_ZONE) -> list[_Group]:
@@ -130,7 +129,7 @@ def render_digest(
     day: dt.date,
     court_name: str,
     time_zone: str = COURT_TIME_ZONE,
-    templates: Path | None = None,
+    templates: TemplateSet | None = None,
 ) -> Digest:
     """The clerks' daily digest of requests by status, as a subject, text and HTML."""
     groups = digest_groups(rows, time_zone)
@@ -140,10 +139,11 @@ def render_digest(
         "groups": groups,
         "total": len(rows),
     }
+    templates = templates or shipped_templates()
     counts = ", ".join(f"{len(g.rows)} {g.label.split(':')[0].lower()}" for g in groups)
     subject = f"CM/ECF waiver requests, {long_date(day)}: {counts or 'none'}"
     return Digest(
         subject=subject,
-        text=render("summary/digest.txt.j2", context, templates),
-        html=render("summary/digest.html.j2", context, templates),
+        text=templates.render("summary/digest.txt.j2", context),
+        html=templates.render("summary/digest.html.j2", context),
     )
