@@ -437,7 +437,7 @@ def _document_lines(
         if letter.bar_number:
             lines.append(f"       bar number {letter.bar_number}")
         for affirmation in letter.affirmations:
-            mark = "found  " if affirmation.found else "MISSING"
+            mark = {"found": "found  ", "unclear": "UNCLEAR"}.get(affirmation.state, "MISSING")
             lines.append(f"       {mark} {affirmation.id}{_evidence(affirmation.evidence)}")
     return lines
 

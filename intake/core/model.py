@@ -158,10 +158,33 @@ class NefFacts(Frozen):
     )
 
 
+class AffirmationState(StrEnum):
+    FOUND = "found"  # the statement is made; its sentence is the evidence
+    MISSING = "missing"  # nothing in the letter addresses it
+    UNCLEAR = "unclear"  # the letter touches it, but the statement cannot be confirmed
+
+
 class Affirmation(Frozen):
     id: str
-    found: bool
-    evidence: Evidence | None = None
+    state: AffirmationState
+    evidence: Evidence | None = Field(default=None, description="The sentence(s) it rests on")
+    candidates: tuple[Evidence, ...] = Field(
+        default=(), description="Sentences that touch it without confirming it (unclear)"
+    )
+    reason: str | None = Field(default=None, description="Why it is unclear, in plain words")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_found(cls, data: Any) -> Any:
+        # Facts stored before the three states had `found: bool`.
+        if isinstance(data, dict) and "found" in data and "state" not in data:
+            data = dict(data)
+            data["state"] = AffirmationState.FOUND if data.pop("found") else "missing"
+        return data
+
+    @property
+    def found(self) -> bool:
+        return self.state is AffirmationState.FOUND
 
 
 class LetterFacts(Frozen):
@@ -170,14 +193,30 @@ class LetterFacts(Frozen):
     signature_evidence: Evidence | None = None
     bar_number: str | None = None
     affirmations: tuple[Affirmation, ...] = ()
+    own_letter: bool = Field(
+        default=True, description="Written by the attorney who signs it (not on their behalf)"
+    )
+    writer: str | None = Field(
+        default=None, description="Who wrote it when it is not the attorney's own letter"
+    )
+    own_letter_evidence: Evidence | None = None
+    certain: bool = Field(
+        default=True, description="False when the PDF may be the letter but may also not be"
+    )
+    recognition: str | None = Field(default=None, description="Why it was taken for the letter")
 
     @property
     def missing(self) -> list[str]:
-        """Affirmation ids not found, plus 'signature' when unsigned (SPEC 5)."""
-        out = [a.id for a in self.affirmations if not a.found]
+        """Affirmation ids that nothing addresses, plus 'signature' when unsigned (SPEC 5)."""
+        out = [a.id for a in self.affirmations if a.state is AffirmationState.MISSING]
         if not self.signed:
             out.append("signature")
         return out
+
+    @property
+    def unclear(self) -> list[str]:
+        """Affirmation ids the letter touches without a statement that can be confirmed."""
+        return [a.id for a in self.affirmations if a.state is AffirmationState.UNCLEAR]
 
 
 class Document(Frozen):
@@ -222,6 +261,7 @@ class LetterStatus(StrEnum):
     OK = "ok"
     MISSING = "missing"
     DEFICIENT = "deficient"
+    UNCLEAR = "unclear"  # a clerk must read it: an affirmation unclear, or maybe not the letter
 
 
 # The parameters a finding or a missing item is worded with (rules/messages.toml fields).

@@ -35,6 +35,7 @@ def _letter_json(doc: Document) -> dict[str, Any] | None:
         return None
     facts = doc.letter.model_dump(mode="json")
     facts["missing"] = doc.letter.missing
+    facts["unclear"] = doc.letter.unclear
     return facts
 
 
@@ -122,15 +123,15 @@ def _rows(doc: Document, index: int, assessment: Assessment) -> list[tuple[str, 
     if doc.letter is not None:
         letter = doc.letter
         what = f"letter by {letter.attorney_name or '?'}" + (" (signed)" if letter.signed else "")
-        missing = letter.missing
-        return [
-            (
-                doc.filename,
-                "letter",
-                what,
-                "ok" if not missing else "missing: " + ", ".join(missing),
-            )
-        ]
+        if not letter.own_letter:
+            verdict = "not the attorney's own letter"
+        elif not letter.certain:
+            verdict = "may be the letter: a clerk reads it"
+        else:
+            verdicts = [f"missing: {', '.join(letter.missing)}"] if letter.missing else []
+            verdicts += [f"unclear: {', '.join(letter.unclear)}"] if letter.unclear else []
+            verdict = "; ".join(verdicts) or "ok"
+        return [(doc.filename, "letter", what, verdict)]
     return [(doc.filename, doc.kind.value, doc.reason or "", "-")]
 
 

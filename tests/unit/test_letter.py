@@ -30,8 +30,8 @@ def pdf(*pages: str) -> PdfText:
 
 
 def found(facts: LetterFacts) -> dict[str, str | None]:
-    """Affirmation id → evidence text (None when missing)."""
-    return {a.id: a.evidence.text if a.evidence else None for a in facts.affirmations}
+    """Affirmation id → evidence text (None unless found)."""
+    return {a.id: a.evidence.text if a.evidence and a.found else None for a in facts.affirmations}
 
 
 # The statements of the compliant letter, one per affirmation, as the attorney wrote them.

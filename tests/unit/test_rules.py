@@ -20,16 +20,24 @@ DEFAULT_AFFIRMATIONS = ["ecf_procedures", "local_rules", "qualification", "login
 
 # The smallest letter.toml the loader accepts; the broken variants below change one thing.
 VALID_LETTER = """\
-[[recognized_by]]
-all_of = [['\\bECF\\b'], ['\\bwaiver\\b']]
+[recognition]
+about = ['\\bECF\\b']
+letter_form = ['^dear\\b']
+
+[scope]
+speaker = ['\\bI\\b']
+negations = ['\\bnot\\b']
 
 [[affirmations]]
 id = "local_rules"
 description = "is familiar with the Bankruptcy Local Rules"
-[[affirmations.wordings]]
-all_of = [['\\bfamiliar\\b'], ['\\blocal rules\\b']]
-none_of = ['\\bnot\\b']
-window = 1
+touches = ['\\blocal rules\\b']
+[[affirmations.parts]]
+id = "familiar"
+[[affirmations.parts.forms]]
+predicate = ['\\bfamiliar\\b']
+object = ['\\blocal rules\\b']
+reach = 8
 """
 
 
@@ -53,8 +61,8 @@ def _without_advice(folder: Path) -> str:
 def test_shipped_letter_rules_load_with_the_default_affirmations() -> None:
     policy = load_file(DEFAULT_RULES_DIR / "letter.toml", LetterPolicy)
     assert [a.id for a in policy.affirmations] == DEFAULT_AFFIRMATIONS
-    assert all(a.description and a.wordings for a in policy.affirmations)
-    assert policy.recognized_by
+    assert all(a.description and a.parts and a.touches for a in policy.affirmations)
+    assert policy.recognition.about and policy.scope.speaker
 
 
 def test_shipped_rules_folder_loads(tmp_path: Path) -> None:
@@ -67,28 +75,29 @@ def test_minimal_letter_rules_load(tmp_path: Path) -> None:
     path = tmp_path / "letter.toml"
     path.write_text(VALID_LETTER)
     policy = load_file(path, LetterPolicy)
-    assert policy.affirmations[0].wordings[0].none_of == ("\\bnot\\b",)
+    assert policy.affirmations[0].parts[0].forms[0].reach == 8
+    assert policy.scope.negations == ("\\bnot\\b",)
 
 
 @pytest.mark.parametrize(
     ("change", "key", "problem"),
     [
-        (("window = 1", "window = 1\nwindow = 2"), "line 11", "not valid TOML"),
-        (("window = 1", 'window = "one"'), "affirmations.0.wordings.0.window", "integer"),
-        (("window = 1", "window = 9"), "affirmations.0.wordings.0.window", "less than or equal"),
+        (("reach = 8", "reach = 8\nreach = 9"), "line 19", "not valid TOML"),
+        (("reach = 8", 'reach = "eight"'), "affirmations.0.parts.0.forms.0.reach", "integer"),
+        (("reach = 8", "reach = 99"), "affirmations.0.parts.0.forms.0.reach", "less than or equal"),
         (
             ("['\\bfamiliar\\b']", "['(familiar']"),
-            "affirmations.0.wordings.0.all_of",
+            "affirmations.0.parts.0.forms.0.predicate",
             "not a valid pattern",
         ),
-        (("['\\bnot\\b']", "['[not']"), "affirmations.0.wordings.0.none_of", "not a valid pattern"),
-        (("['\\bfamiliar\\b'], ", "[], "), "affirmations.0.wordings.0.all_of", "empty"),
+        (("['\\bnot\\b']", "['[not']"), "scope.negations", "not a valid pattern"),
+        (('id = "familiar"\n', ""), "affirmations.0.parts.0.id", "Field required"),
         (
             ('description = "is familiar with the Bankruptcy Local Rules"\n', ""),
             "affirmations.0.description",
             "Field required",
         ),
-        (("all_of = [['\\bECF", "any_of = [['\\bECF"), "recognized_by.0.any_of", "not permitted"),
+        (("about = ['", "abut = ['"), "recognition.abut", "not permitted"),
         (('id = "local_rules"', 'id = "Local Rules"'), "affirmations.0.id", "pattern"),
     ],
 )
@@ -138,7 +147,7 @@ def test_missing_top_level_key_is_named(tmp_path: Path) -> None:
     path.write_text(VALID_LETTER[VALID_LETTER.index("[[affirmations]]") :])
     with pytest.raises(RulesError) as caught:
         load_file(path, LetterPolicy)
-    assert "recognized_by: Field required" in str(caught.value)
+    assert "recognition: Field required" in str(caught.value)
 
 
 def test_unreadable_advice_is_chosen_by_the_longest_key_that_starts_the_reason(

@@ -12,7 +12,7 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
-from intake.core.documents.letter import looks_like_letter, read_letter
+from intake.core.documents.letter import read_letter, recognise_letter
 from intake.core.documents.nef import read_nefs
 from intake.core.documents.sniff import describe_bytes, is_pdf
 from intake.core.model import (
@@ -88,13 +88,19 @@ def classify_text(pdf: PdfText, rules: Rules) -> tuple[DocumentKind, dict[str, A
         # OCR read is marked as such, with the confidence of the page it came from.
         notices = tuple(_from_ocr(n, ocr) for n in notices)
         return DocumentKind.NEF, {"nef": notices[0], "nefs": notices}
-    if looks_like_letter(pdf, rules.letter):
-        return DocumentKind.LETTER, {"letter": marked_ocr(read_letter(pdf, rules.letter), ocr)}
+    recognised = recognise_letter(pdf, rules.letter)
+    if recognised.kind != "other":
+        # A PDF that may be the letter is kept as one, marked uncertain: a clerk reads it.
+        letter = read_letter(pdf, rules.letter, recognised)
+        return DocumentKind.LETTER, {"letter": marked_ocr(letter, ocr)}
     if ocr and min(ocr.values()) < rules.nef.ocr_min_confidence:
         # A scan read too poorly to say what it is: a person must look (SPEC 4.1).
         confidence = round(min(ocr.values()) * 100)
         return DocumentKind.UNREADABLE, {"reason": f"{UNCLEAR_SCAN} ({confidence}% confidence)"}
-    reason = "neither a Notice of Electronic Filing nor a letter of acknowledgment"
+    reason = (
+        "neither a Notice of Electronic Filing nor the letter of acknowledgment: "
+        + recognised.reason
+    )
     return DocumentKind.OTHER, {"reason": reason}
 
 

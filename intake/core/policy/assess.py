@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from intake.core.documents.courts import court_name, is_bankruptcy_court
 from intake.core.documents.names import same_person
 from intake.core.model import (
+    AffirmationState,
     Assessment,
     CourtType,
     Document,
@@ -258,15 +259,28 @@ def judge_nefs(
 
 
 def _letter_ok(letter: LetterFacts) -> bool:
-    return letter.signed and bool(letter.attorney_name) and not letter.missing
+    """Surely the attorney's own letter, signed, named, every affirmation found."""
+    return (
+        letter.signed
+        and bool(letter.attorney_name)
+        and letter.own_letter
+        and letter.certain
+        and all(a.found for a in letter.affirmations)
+    )
+
+
+def _letter_rank(letter: LetterFacts) -> tuple[bool, bool, bool]:
+    return (_letter_ok(letter), letter.certain, letter.own_letter)
 
 
 def best_letter(documents: Sequence[Document]) -> tuple[Document, LetterFacts] | None:
-    """The letter to judge by: the last good one, else the last one received."""
+    """The letter to judge by: the last good one, else the last one surely a letter,
+    else the last one received."""
     letters = [(d, d.letter) for d in documents if d.kind is DocumentKind.LETTER and d.letter]
-    good = [(d, lt) for d, lt in letters if _letter_ok(lt)]
-    chosen = (good or letters)[-1:] if letters else []
-    return chosen[0] if chosen else None
+    if not letters:
+        return None
+    best = max(_letter_rank(lt) for _, lt in letters)
+    return [(d, lt) for d, lt in letters if _letter_rank(lt) == best][-1]
 
 
 def other_signer(documents: Sequence[Document], attorney_name: str | None) -> str | None:
@@ -290,7 +304,11 @@ def other_signer(documents: Sequence[Document], attorney_name: str | None) -> st
 def judge_letter(
     chosen: tuple[Document, LetterFacts] | None, rules: Rules
 ) -> tuple[LetterStatus, list[Finding], list[MissingItem]]:
-    """The letter's status, its findings, and what is missing from it."""
+    """The letter's status, its findings, and what is missing from it.
+
+    Only what is surely missing is told as missing; an affirmation the letter touches
+    without a statement that can be confirmed, or a PDF that may not be the letter at
+    all, goes to a clerk (`unclear`)."""
     if chosen is None:
         return LetterStatus.MISSING, [], [MissingItem(code="letter")]
     doc, letter = chosen
@@ -300,19 +318,44 @@ def judge_letter(
     findings: list[Finding] = []
     missing: list[MissingItem] = []
 
-    def add(code: str, item: MissingItem) -> None:
-        findings.append(_finding(rules, code, {"document": doc.filename, **item.params}, doc))
+    def finding(code: str, evidence: tuple[Evidence, ...] = (), **params: str) -> Finding:
+        return _finding(rules, code, {"document": doc.filename, **params}, doc, evidence)
+
+    def add(code: str, item: MissingItem, evidence: tuple[Evidence, ...] = ()) -> None:
+        findings.append(finding(code, evidence, **{k: str(v) for k, v in item.params.items()}))
         missing.append(item)
 
-    for affirmation in letter.affirmations:
-        if not affirmation.found:
-            description = descriptions.get(affirmation.id, affirmation.id)
-            params = {"id": affirmation.id, "description": description}
-            add("affirmation_missing", MissingItem(code="affirmation", params=params))
-    if not letter.signed:
-        add("letter_unsigned", MissingItem(code="signature"))
-    elif not letter.attorney_name:
-        add("attorney_name_unreadable", MissingItem(code="attorney_name"))
+    if not letter.certain:
+        reason = letter.recognition or "it does not read plainly as the letter"
+        return LetterStatus.UNCLEAR, [finding("letter_uncertain", reason=reason)], []
+    if not letter.own_letter:
+        evidence = (letter.own_letter_evidence,) if letter.own_letter_evidence else ()
+        writer = f" by {letter.writer}" if letter.writer else ""
+        add("not_own_letter", MissingItem(code="own_letter", params={"writer": writer}), evidence)
+    else:
+        for affirmation in letter.affirmations:
+            if affirmation.state is AffirmationState.MISSING:
+                description = descriptions.get(affirmation.id, affirmation.id)
+                params = {"id": affirmation.id, "description": description}
+                add("affirmation_missing", MissingItem(code="affirmation", params=params))
+        if not letter.signed:
+            add("letter_unsigned", MissingItem(code="signature"))
+        elif not letter.attorney_name:
+            add("attorney_name_unreadable", MissingItem(code="attorney_name"))
+    unclear = [a for a in letter.affirmations if a.state is AffirmationState.UNCLEAR]
+    if unclear and letter.own_letter:
+        findings.append(
+            finding(
+                "letter_unclear",
+                tuple(c for a in unclear for c in a.candidates),
+                ids=", ".join(a.id for a in unclear),
+                descriptions="; and that the attorney ".join(
+                    descriptions.get(a.id, a.id) for a in unclear
+                ),
+            )
+        )
+    if not missing:
+        return LetterStatus.UNCLEAR, findings, []
     words = "; ".join(rules.still_needed(item) for item in missing)
     summary = _finding(rules, "letter_deficient", {"document": doc.filename, "missing": words}, doc)
     return LetterStatus.DEFICIENT, [summary, *findings], missing
@@ -347,6 +390,8 @@ def _could_complete(letter: LetterStatus, counted: int, unreadable: int, require
     Each one could be a good letter or a counting NEF, but not both.
     """
     spare = unreadable
+    if letter is LetterStatus.UNCLEAR:
+        return counted + spare >= required  # a clerk may find the letter in order
     if letter is not LetterStatus.OK:
         if spare == 0:
             return False

@@ -25,7 +25,17 @@ DOCUMENT_CODES = (
     "unknown_court",
 )
 # The letter's detail findings, and its summary finding `letter_deficient`.
-LETTER_DETAIL_CODES = ("letter_unsigned", "affirmation_missing", "attorney_name_unreadable")
+LETTER_DETAIL_CODES = (
+    "letter_unsigned",
+    "affirmation_missing",
+    "attorney_name_unreadable",
+    "not_own_letter",
+    "letter_unclear",
+    "letter_uncertain",
+)
+# Letter findings that send the letter to a clerk (SPEC 4.3: unclear), not back to the
+# attorney: nothing in them is missing.
+LETTER_REVIEW_CODES = ("letter_unclear", "letter_uncertain")
 LETTER_CODES = ("letter_missing", "letter_deficient", *LETTER_DETAIL_CODES)
 # The request as a whole.
 REQUEST_CODES = ("too_few_nefs", "no_documents", "training_required", "needs_review")
@@ -34,8 +44,8 @@ FINDING_CODES = (*NEF_CODES, *DOCUMENT_CODES, *LETTER_CODES, *REQUEST_CODES)
 
 # What a request still needs (Assessment.missing): the letter, its signature, a readable
 # name under it, one of its affirmations (params: id, description), more NEFs (params:
-# needed, plural).
-MISSING_CODES = ("letter", "signature", "attorney_name", "affirmation", "nefs")
+# needed, plural), a letter by the attorney personally (params: writer).
+MISSING_CODES = ("letter", "signature", "attorney_name", "affirmation", "own_letter", "nefs")
 
 # How a PDF's notices and unknown courts are named ([notice] of messages.toml): a notice
 # of several (label: document, number, count, pages; page / pages: first, last), a court

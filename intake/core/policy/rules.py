@@ -93,48 +93,103 @@ def _check_patterns(phrases: tuple[str, ...]) -> None:
             raise ValueError(f"phrase {phrase!r} is not a valid pattern: {exc}") from exc
 
 
-class Wording(_Strict):
-    """A passage matches when, for every group, at least one of its phrases occurs,
-    and none of the `none_of` phrases does.
+def _compiled(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    _check_patterns(phrases)
+    return phrases
 
-    Phrases are regular expressions matched case-insensitively against the sentence with
-    white space folded, so 'e-?filing' or 'log ?in' cover common spellings. A passage is
-    one sentence, or up to `window` consecutive sentences (for affirmations that writers
-    often split in two: "My login is for my use only. A filing with it is my signature.").
-    A list item is matched together with the lead-in that introduces it ("I affirm that:").
+
+# Regular expressions, matched ignoring case; each checked to compile when loaded.
+Phrases = Annotated[tuple[str, ...], AfterValidator(_compiled)]
+
+
+class StatementForm(_Strict):
+    """One way of saying a part of an affirmation: a predicate tied to its object.
+
+    A clause (or a list item read with its lead-in) says the part when one phrase of
+    `predicate` and one of `object` are in it, at most `reach` words apart, with no
+    `blocker` phrase between them (another court, a second verb: the object belongs
+    to something else then). The object may come first ("My login and password are
+    for my use only"). When `pronoun` is true the object may be "them"/"it" standing
+    for the object of the clause before ("I have read the ECF Procedures and will
+    comply with them").
     """
 
-    all_of: tuple[tuple[str, ...], ...] = Field(min_length=1)
-    # Phrases that veto a passage: negations, questions ("I have not yet read...").
-    none_of: tuple[str, ...] = ()
-    window: int = Field(default=1, ge=1, le=3)
+    predicate: Phrases = Field(min_length=1)
+    object: Phrases = Field(min_length=1)
+    reach: int = Field(default=12, ge=0, le=40)
+    blockers: Phrases = ()
+    pronoun: bool = True
 
-    @field_validator("all_of")
-    @classmethod
-    def _compiles(cls, groups: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
-        for group in groups:
-            if not group:
-                raise ValueError("a group of phrases is empty")
-            _check_patterns(group)
-        return groups
 
-    @field_validator("none_of")
-    @classmethod
-    def _vetoes_compile(cls, phrases: tuple[str, ...]) -> tuple[str, ...]:
-        _check_patterns(phrases)
-        return phrases
+class StatementPart(_Strict):
+    """One thing an affirmation asserts; every part must be said for it to be found."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    forms: tuple[StatementForm, ...] = Field(min_length=1)
+    # Words that, just before this part's predicate, leave it not yet done ("I will
+    # read" is not "I have read").
+    hedges: Phrases = ()
 
 
 class AffirmationRule(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     description: str = Field(min_length=1, description="Plain words, used in replies")
-    wordings: tuple[Wording, ...] = Field(min_length=1)
+    parts: tuple[StatementPart, ...] = Field(min_length=1)
+    # Phrases that show a sentence speaks of this affirmation's subject matter: a letter
+    # with one but no statement is `unclear` (a clerk reads it), not `missing`.
+    touches: Phrases = Field(min_length=1)
+
+
+class Scope(_Strict):
+    """What turns a statement into something else: who speaks, negation, doubt."""
+
+    # The attorney speaking: "I", "my", "the undersigned", "declarant".
+    speaker: Phrases = Field(min_length=1)
+    # Someone else as the subject ("my paralegal", "Ms. Roe", "our office").
+    others: Phrases = ()
+    # Third-person pronouns that stand for the speaker after "the undersigned".
+    pronouns: Phrases = ()
+    negations: Phrases = ()
+    # Phrases that look like a negation and are not ("not only ... but also").
+    not_negations: Phrases = ()
+    # Doubt before the predicate ("I believe", "I hope to", "if").
+    hedges: Phrases = ()
+    # Phrases that look like doubt and are not ("I would like to confirm").
+    not_hedges: Phrases = ()
+    # Doubt after the predicate ("my application ... is pending").
+    after_hedges: Phrases = ()
+
+
+class OtherKind(_Strict):
+    """A kind of PDF that is not the letter, though it may speak of CM/ECF."""
+
+    kind: str = Field(min_length=1, description="In plain words: 'a certificate of service'")
+    phrases: Phrases = Field(min_length=1)
+
+
+class Recognition(_Strict):
+    """What makes a PDF the letter: written to this court, by the attorney, about the
+    attorney's own CM/ECF account or the training waiver."""
+
+    # The subject matter: the attorney's own account, login, the waiver, the training.
+    about: Phrases = Field(min_length=1)
+    # The shape of a letter or declaration: salutation, "Re:", "I declare", a closing.
+    letter_form: Phrases = Field(min_length=1)
+    # A letter that only sends other documents ("Enclosed please find ...").
+    cover_letter: Phrases = ()
+    others: tuple[OtherKind, ...] = ()
+    # Written for the attorney by someone else.
+    on_behalf: Phrases = ()
+    staff_titles: Phrases = ()
 
 
 class LetterPolicy(_Strict):
-    # A readable PDF is taken for the acknowledgment letter when it matches this wording.
-    recognized_by: tuple[Wording, ...] = Field(min_length=1)
+    recognition: Recognition
+    scope: Scope
     affirmations: tuple[AffirmationRule, ...] = Field(min_length=0)
+    # OCR text of a scanned letter with less confidence than this cannot confirm a
+    # statement: it is `unclear`.
+    ocr_min_confidence: float = Field(default=0.9, ge=0, le=1)
 
     @field_validator("affirmations")
     @classmethod

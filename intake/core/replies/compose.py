@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from intake.core.clock import COURT_TIME_ZONE, at_court
-from intake.core.model import Assessment, Document, Envelope
+from intake.core.model import Assessment, Document, DocumentKind, Envelope
 from intake.core.policy.rules import Rules
 from intake.core.replies.business_days import decision_window, local_date
 from intake.core.replies.headers import clean_text, message_ids, reply_subject, thread_references
@@ -142,6 +142,8 @@ def _context(
         "required": assessment.required_nefs,
         "counted": assessment.qualifying_nefs,
         "letter_status": assessment.letter.value,
+        # needs_review because a PDF could not be read (not only because of the letter).
+        "unreadable_documents": any(d.kind is DocumentKind.UNREADABLE for d in documents),
         "documents": lines,
         "counted_documents": [d for d in lines if d.outcome is Outcome.COUNTS],
         "problem_documents": without_repeated_reasons(

@@ -15,7 +15,7 @@ from intake.core.model import (
     NoticeType,
     Status,
 )
-from intake.core.policy.codes import DOCUMENT_CODES, LETTER_DETAIL_CODES
+from intake.core.policy.codes import DOCUMENT_CODES, LETTER_DETAIL_CODES, LETTER_REVIEW_CODES
 from intake.core.replies.headers import clean_text
 
 
@@ -55,6 +55,8 @@ def choose_situation(
 # Finding codes that speak of one document as a whole, or of the letter.
 _DOCUMENT_CODES = frozenset(DOCUMENT_CODES)
 _LETTER_DETAIL_CODES = frozenset(LETTER_DETAIL_CODES)
+# Letter findings that send the letter to a clerk rather than back to the attorney.
+_LETTER_REVIEW_CODES = frozenset(LETTER_REVIEW_CODES)
 
 _NOTICE_NAMES = {
     NoticeType.ELECTRONIC_FILING: "Notice of Electronic Filing",
@@ -75,6 +77,7 @@ class Outcome(StrEnum):
     ACCEPTED = "accepted"  # the letter, found in order
     NOT_COUNTED = "not_counted"  # an NEF or letter with a problem
     NOT_USED = "not_used"  # anything else
+    REVIEW = "review"  # the letter, to be read by a clerk: nothing is missing from it
 
 
 @dataclass(frozen=True)
@@ -114,8 +117,15 @@ def document_lines(assessment: Assessment, documents: Sequence[Document]) -> lis
         elif doc.kind is DocumentKind.LETTER:
             reasons = [f.message for f in own if f.code in _LETTER_DETAIL_CODES]
             reasons = reasons or [f.message for f in own if f.code == "letter_deficient"]
+            codes = {f.code for f in own}
             accepted = not reasons and assessment.letter is LetterStatus.OK
-            outcome = Outcome.ACCEPTED if accepted else Outcome.NOT_COUNTED
+            review = codes & _LETTER_REVIEW_CODES and not codes - _LETTER_REVIEW_CODES
+            if accepted:
+                outcome = Outcome.ACCEPTED
+            elif review:
+                outcome = Outcome.REVIEW
+            else:
+                outcome = Outcome.NOT_COUNTED
         else:
             reasons = [f.message for f in own if f.code in _DOCUMENT_CODES]
             if not reasons and doc.reason:

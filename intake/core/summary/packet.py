@@ -198,7 +198,7 @@ def cover_sheet(view: SummaryView, merged: Sequence[Merged], skipped: Sequence[S
                 )
             )
         for a in letter.affirmations:
-            mark = "found" if a.found else "NOT FOUND"
+            mark = {"found": "found", "unclear": "UNCLEAR (read it)"}.get(a.state, "NOT FOUND")
             story.append(Paragraph(f"{_t(a.description)}: <b>{mark}</b>", st["body"]))
             if a.evidence:
                 story.append(

@@ -25,7 +25,12 @@ STATUS_LABELS = {
     Status.TRAINING_REQUIRED: "Training required",
     Status.NEEDS_REVIEW: "Needs review by a clerk",
 }
-LETTER_LABELS = {"ok": "in order", "missing": "missing", "deficient": "deficient"}
+LETTER_LABELS = {
+    "ok": "in order",
+    "missing": "missing",
+    "deficient": "deficient",
+    "unclear": "to be read by a clerk",
+}
 KIND_LABELS = {
     DocumentKind.NEF: "Notice of Electronic Filing",
     DocumentKind.LETTER: "Letter of acknowledgment",
@@ -88,6 +93,10 @@ class AffirmationView:
     description: str
     found: bool
     evidence: EvidenceLine | None
+    state: str = "found"  # found | missing | unclear
+    # The sentences a clerk should read to settle an unclear affirmation.
+    candidates: tuple[EvidenceLine, ...] = ()
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +107,11 @@ class LetterView:
     signature: EvidenceLine | None
     bar_number: str | None
     affirmations: tuple[AffirmationView, ...]
+    own_letter: bool = True
+    writer: str | None = None
+    own_letter_evidence: EvidenceLine | None = None
+    certain: bool = True
+    recognition: str | None = None
 
 
 @dataclass(frozen=True)
@@ -209,9 +223,19 @@ def _letters(
                         description=descriptions.get(a.id, a.id.replace("_", " ")),
                         found=a.found,
                         evidence=_evidence([a.evidence])[0] if a.evidence else None,
+                        state=a.state.value,
+                        candidates=_evidence(a.candidates) if a.candidates else (),
+                        reason=a.reason,
                     )
                     for a in letter.affirmations
                 ),
+                own_letter=letter.own_letter,
+                writer=letter.writer,
+                own_letter_evidence=_evidence([letter.own_letter_evidence])[0]
+                if letter.own_letter_evidence
+                else None,
+                certain=letter.certain,
+                recognition=letter.recognition,
             )
         )
     return tuple(views)

@@ -1,0 +1,433 @@
+"""A letter's PDF text → the clauses its statements are made in. Pure.
+
+PDF text is not prose: lines are broken mid-sentence, words are hyphenated at line ends,
+list items carry bullets, numbers or check boxes (or nothing, when the bullet was drawn
+as a shape), every page may repeat a letterhead or a footer, and page 2 often starts
+with a continuation header (addressee, date, "Page 2") in the middle of a sentence.
+
+The steps, each a function below:
+1. `pdf_lines`: cleaned lines of every page, page-edge lines removed (page numbers,
+   lines repeated at the top or bottom of several pages, a continuation header on a
+   later page made of page-1 lines, dates and "Page N").
+2. `_blocks`: wrapped lines joined into paragraphs, list items and stand-alone lines;
+   a check box before an item is remembered, ticked or not.
+3. `split_sentences`: blocks cut at sentence ends that are not abbreviations ("L.R.",
+   "U.S.", "No.", initials), and at inline enumerators ("...that: (1) I have read...;
+   (2) I am..."). A block ending in ":" (or "that") is a lead-in: it governs the items
+   under it, with or without a bullet glyph, until a paragraph that is not an item.
+4. `clauses`: sentences cut at ";", ", but", ", and I ...", so that a statement's
+   parts must sit in one clause to be tied together.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from intake.core.model import PdfText
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# ------------------------------------------------------------------ text clean-up
+
+_CHAR_MAP = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u200b": "",
+        "\u200c": "",
+        "\u200d": "",
+        "\ufeff": "",
+        "\t": " ",
+    }
+)
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def clean_line(line: str) -> str:
+    """Compatibility forms folded (ligatures, wide characters, no-break spaces),
+    typographic quotes and dashes made plain, control characters (a bullet glyph may
+    come out as one) dropped, white space folded."""
+    text = unicodedata.normalize("NFKC", line).translate(_CHAR_MAP).rstrip()
+    if text.endswith("\u00ad"):
+        text = text[:-1] + "-"  # a soft hyphen at the line end: a word broken here
+    text = _CONTROL.sub("", text.replace("\u00ad", ""))
+    return " ".join(text.split())
+
+
+# ------------------------------------------------------------------ lines and page edges
+
+_PAGE_NUMBER = re.compile(
+    r"^(?:page\s*\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?|-\s*\d{1,3}\s*-|\d{1,3}\s*/\s*\d{1,3})$", re.I
+)
+_PAGE_MENTION = re.compile(r"\bpage\s*\d{1,3}(?:\s*(?:of|/)\s*\d{1,3})?\b", re.I)
+_MONTHS = "january|february|march|april|may|june|july|august|september|october|november|december"
+_DATE_LINE = re.compile(
+    rf"^(?:dated:?\s*)?(?:(?:{_MONTHS})\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}/\d{{1,2}}/\d{{2,4}})\.?$",
+    re.I,
+)
+_CONTINUED = re.compile(r"^\(?(?:continued|cont(?:'d|\.))\)?$", re.I)
+_EDGE_REACH = 6  # how many lines at a page's top (and 4 at its bottom) may be page edges
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    page: int
+    ocr_doubt: bool = False  # OCR text read with less confidence than the policy asks
+
+
+def _edge_key(text: str) -> str:
+    """A line as repeated on every page: case and digits (page numbers) ignored."""
+    return re.sub(r"\d+", "#", _PAGE_MENTION.sub("", text.lower())).strip(" -|,")
+
+
+def _edge_indexes(pages: Sequence[list[str]]) -> list[set[int]]:
+    """Per page, the indexes of its page-edge lines."""
+    tops = [[i for i, t in enumerate(p) if t][:_EDGE_REACH] for p in pages]
+    bottoms = [[i for i, t in enumerate(p) if t][-4:] for p in pages]
+    repeated: Counter[str] = Counter()
+    for page, top, bottom in zip(pages, tops, bottoms, strict=True):
+        repeated.update({_edge_key(page[i]) for i in {*top, *bottom}})
+    page_one = {_edge_key(t) for t in pages[0] if t} if pages else set()
+    out: list[set[int]] = []
+    for number, (page, top, bottom) in enumerate(zip(pages, tops, bottoms, strict=True)):
+        edges: set[int] = set()
+        for index in top:  # from the top down, while the lines are edge lines
+            text, key = page[index], _edge_key(page[index])
+            if (
+                _PAGE_NUMBER.match(text)
+                or (len(pages) > 1 and repeated[key] > 1 and len(key) > 2)
+                or (
+                    number > 0
+                    and len(text) <= 60
+                    and (key in page_one or _DATE_LINE.match(text) or _CONTINUED.match(text))
+                )
+                or (number > 0 and _PAGE_MENTION.search(text) and len(text) <= 80)
+                or text.isdigit()
+            ):
+                edges.add(index)
+            else:
+                break
+        for index in reversed(bottom):  # from the bottom up
+            text, key = page[index], _edge_key(page[index])
+            if (
+                _PAGE_NUMBER.match(text)
+                or (len(pages) > 1 and repeated[key] > 1 and len(key) > 2)
+                or text.isdigit()
+            ):
+                edges.add(index)
+            else:
+                break
+        out.append(edges)
+    return out
+
+
+def pdf_lines(pdf: PdfText, ocr_min_confidence: float = 0.0) -> list[Line]:
+    """The cleaned lines of every page, blank lines kept as paragraph breaks, page-edge
+    lines dropped, so that a sentence broken by a page turn reads whole."""
+    pages = [[clean_line(raw) for raw in page.text.splitlines()] for page in pdf.pages]
+    edges = _edge_indexes(pages)
+    out: list[Line] = []
+    for page, lines, edge in zip(pdf.pages, pages, edges, strict=True):
+        doubt = page.source == "ocr" and (page.confidence or 0.0) < ocr_min_confidence
+        for index, text in enumerate(lines):
+            if index not in edge:
+                out.append(Line(text, page.number, doubt))
+    return out
+
+
+# ------------------------------------------------------------------ blocks
+
+# A bare number: a list marker (some extractions print "1" and the item as one line).
+_BARE_NUMBER = re.compile(r"^\d{1,3}(?:\s+(?=[A-Z])|$)")
+# Bullets as extracted: symbols, private-use glyphs of symbol fonts, pdfplumber's
+# "(cid:127)" for a glyph without a character, Word's "o" for a second-level bullet.
+_BULLET = re.compile(r"^(?:[•◦▪▫●○■‣⁃∙·*>\-–]|[\ue000-\uf8ff]|\(cid:\d+\)|o(?=\s+[A-Z]))\s*")
+# Check boxes: empty ("☐", "[ ]", "( )", "□") or ticked ("☒", "☑", "[X]", "✓").
+_BOX = re.compile(
+    r"^(?:(?P<empty>[☐□❑❒]|\[\s?\]|\(\s?\))|(?P<ticked>[☒☑✓✔✗✘]|\[\s?[xX✓✔]\s?\]|\(\s?[xX]\s?\)))\s*"
+)
+_NUMBER_MARK = re.compile(
+    r"^(?:\(?\d{1,2}[.)]|\(\d{1,2}\)|\(?[a-h][.)]|\([a-h]\)|\((?:i{1,3}|iv|vi{0,3}|ix|x)\)|"
+    r"(?:i{1,3}|iv|vi{0,3})\.)(?:\s+|$)"
+)
+# A letter's or an email's header line, a bare link or address, stands alone however long.
+_HEADER_LINE = re.compile(
+    r"^(?:re|subject|regarding|attn|attention|to|from|sent|date|cc)\s*:|"
+    r"^(?:https?://|www\.)\S+$|^\S+@\S+$",
+    re.I,
+)
+# A line that does not end with one of these words (or a comma) may end an item whose
+# bullet was drawn: "I have read the ECF Procedures" then "I am familiar with ...".
+_CONTINUING_END = re.compile(
+    r"(?:[,\-/(]|\b(?:and|or|that|the|a|an|of|to|with|for|by|in|under|my|which|who|as|will|"
+    r"have|has|am|is|are|be|been|not|this|these|its|their|our|your|any|all|each|on|at|from))$",
+    re.I,
+)
+_STARTS_STATEMENT = re.compile(r"^(?:I|My|We|The undersigned)\b")
+_CLOSING_START = re.compile(
+    r"^(?:sincerely|respectfully|very truly|yours|regards|best regards|thank you|dated|"
+    r"executed|signature|/s/)",
+    re.I,
+)
+
+
+@dataclass
+class _Block:
+    lines: list[str]
+    page: int
+    is_item: bool
+    box: bool | None = None  # a check box before the item: ticked (True) or empty (False)
+    ocr_doubt: bool = False
+
+    @property
+    def text(self) -> str:
+        """The block's lines joined, undoing hyphenation at the breaks."""
+        out = [self.lines[0]]
+        for line in self.lines[1:]:
+            tail = out[-1][-2:]
+            if len(tail) == 2 and tail[1] == "-" and tail[0].isalpha() and line[:1].islower():
+                out[-1] = out[-1][:-1]  # "proce-" + "dures"
+            elif not (
+                (tail[-1:] == "-" and tail[:1].isdigit() and line[:1].isdigit())  # "11-" "1(a)"
+                or tail[-1:] == "/"  # "CM/" + "ECF"
+            ):
+                out.append(" ")
+            out.append(line)
+        return "".join(out)
+
+
+def _text_width(lines: Sequence[Line]) -> int:
+    """The length of a full line of the body text: the 90th percentile of line lengths,
+    so that one long URL or a run of short address lines does not set it."""
+    lengths = sorted(len(line.text) for line in lines if line.text)
+    return lengths[int((len(lengths) - 1) * 0.9)] if lengths else 0
+
+
+def _marker(text: str, previous: str) -> re.Match[str] | None:
+    """The list marker that starts `text`, if it starts a list item.
+
+    A bare number ("1 I have read") only counts after a line that ends a sentence or a
+    lead-in, and "(a)" after "Civil L.R. 11-1" is the rule's subsection, not an item."""
+    mark = _BOX.match(text) or _NUMBER_MARK.match(text) or _BULLET.match(text)
+    if mark and mark.group(0).startswith("(") and previous[-1:].isdigit():
+        return None
+    if mark is None and (not previous or previous.endswith((".", ":", ";"))):
+        mark = _BARE_NUMBER.match(text)
+    return mark
+
+
+def _blocks(lines: Sequence[Line]) -> list[_Block]:
+    """Paragraphs, list items and stand-alone lines (headings, addresses, signatures)."""
+    width = _text_width(lines)
+    # A line shorter than this that does not end a word mid-sentence is a line of its
+    # own (a heading, an address line) or a paragraph's last line.
+    short = width * 0.6 if width >= 40 else 0
+    blocks: list[_Block] = []
+    current: _Block | None = None
+    previous = ""
+    pending: _Block | None = None  # a marker alone on its line ("1." then the text below)
+    for line in lines:
+        text = line.text
+        if not text:
+            current, previous = None, ""
+            continue
+        mark = _marker(text, previous)
+        if mark:
+            body = text[mark.end() :].strip()
+            box = None
+            if mark.re is _BOX:
+                box = mark.group("ticked") is not None
+            if not body:
+                pending = _Block([], line.page, is_item=True, box=box, ocr_doubt=line.ocr_doubt)
+                current, previous = None, ""
+                continue
+            current = _Block([body], line.page, True, box, line.ocr_doubt)
+            blocks.append(current)
+            previous = body
+            pending = None
+            continue
+        continues = (
+            current is not None
+            and not previous.endswith(":")
+            and not _HEADER_LINE.match(previous)
+            and not _HEADER_LINE.match(text)
+            and not (len(previous) < short and not previous.endswith(("-", "/")))
+            and not (
+                # An item whose bullet was drawn: a new statement after a finished line.
+                _STARTS_STATEMENT.match(text)
+                and not _CONTINUING_END.search(previous)
+                and (
+                    previous.endswith((".", ";")) or current.is_item or not previous[-1:].isalpha()
+                )
+            )
+            and not (_CLOSING_START.match(text) and previous.endswith((".", ";", ":")))
+            # A line ending in ";" ends a list item, whether its bullet was drawn or not.
+            and not re.search(r";(?:\s+(?:and|or))?$", previous)
+        )
+        if current is not None and continues:
+            current.lines.append(text)
+            current.ocr_doubt = current.ocr_doubt or line.ocr_doubt
+        else:
+            if pending is not None:
+                pending.lines, pending.page = [text], line.page
+                current, pending = pending, None
+            else:
+                current = _Block([text], line.page, is_item=False, ocr_doubt=line.ocr_doubt)
+            blocks.append(current)
+        previous = text
+    return blocks
+
+
+# ------------------------------------------------------------------ sentences
+
+# Words that end with a period without ending a sentence (case-insensitive): they come
+# before what completes them ("No. 12", "Civ. L.R.", "Mr. Roe"). Words that close a name
+# ("Inc.", "Corp.", "Esq.", "Jr.") are left out: before a capital they end the sentence
+# more often than not ("...In re Acme Corp. My login...").
+ABBREVIATIONS = _word_set(
+    """mr mrs ms dr no nos st ave blvd ste rd civ bankr fed cal calif gen ord v vs sec art
+    para pp p seq cf hon atty rev dept approx e.g i.e viz jan feb mar apr jun jul aug sep
+    sept oct nov dec r l"""
+)
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9/])")
+_INLINE_ITEM = re.compile(
+    r"(?:(?<=[,;:.])|^)\s*(?:and\s+|or\s+)?\((?:\d{1,2}|[a-h]|i{1,3}|iv|vi{0,3}|ix|x)\)\s+"
+)
+_LEAD_IN_END = re.compile(r"(?::|\bthat|\bfollowing|\bthat I)$", re.I)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    page: int
+    lead_in: str | None = None  # the "I affirm that:" a list item hangs from
+    box: bool | None = None  # the item's check box: ticked, empty, or none
+    ocr_doubt: bool = False
+    index: int = 0  # position in the letter, to find the sentence before
+    block: int = 0  # the paragraph or item it belongs to
+
+
+def _is_abbreviation(text: str, period: int) -> bool:
+    word = text[text.rfind(" ", 0, period) + 1 : period].lstrip("(\"'")
+    if not word:
+        return False
+    bare = word.lower()
+    # Initials and dotted abbreviations: "A.", "U.S.", "L.R.", "N.D."
+    return bare in ABBREVIATIONS or bool(re.fullmatch(r"(?:[^\W\d_]\.)*[^\W\d_]", word))
+
+
+def _split_sentences(text: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for end in _SENTENCE_END.finditer(text):
+        if text[end.start()] == "." and _is_abbreviation(text, end.start()):
+            continue
+        out.append(text[start : end.end()].strip())
+        start = end.end()
+    out.append(text[start:].strip())
+    return [s for s in out if s]
+
+
+def _segments(text: str) -> list[tuple[str, bool]]:
+    """A block cut at inline enumerators: "...that: (1) I have read...; (2) I am..."."""
+    cuts = list(_INLINE_ITEM.finditer(text))
+    if not cuts:
+        return [(text, False)]
+    pieces = [(text[: cuts[0].start()], False)]
+    for here, after in zip(cuts, [*cuts[1:], None], strict=True):
+        pieces.append((text[here.end() : after.start() if after else len(text)], True))
+    return [(p.strip(), item) for p, item in pieces if p.strip()]
+
+
+def sentences_of(lines: Sequence[Line]) -> list[Sentence]:
+    """The lines as sentences, in reading order, each with its page and lead-in."""
+    sentences: list[Sentence] = []
+    lead_in: str | None = None
+    for number, block in enumerate(_blocks(lines)):
+        governed = block.is_item or (
+            # Under a lead-in, a paragraph without a glyph is an item too (a drawn bullet),
+            # until the closing.
+            lead_in is not None and not _CLOSING_START.match(block.text)
+        )
+        if not governed:
+            lead_in = None
+        for text, inline_item in _segments(block.text):
+            own_lead_in = lead_in if (governed or inline_item) else None
+            parts = _split_sentences(text)
+            for part in parts:
+                sentences.append(
+                    Sentence(
+                        part,
+                        block.page,
+                        own_lead_in,
+                        block.box,
+                        block.ocr_doubt,
+                        len(sentences),
+                        number,
+                    )
+                )
+            ends_lead_in = parts and _LEAD_IN_END.search(parts[-1])
+            if not inline_item and ends_lead_in and not block.is_item:
+                lead_in = parts[-1]
+    return sentences
+
+
+def split_sentences(pdf: PdfText) -> list[Sentence]:
+    """The PDF's text as sentences, in reading order, each with its page."""
+    return sentences_of(pdf_lines(pdf))
+
+
+# ------------------------------------------------------------------ clauses
+
+# Where one statement ends and another begins inside a sentence. Not at "and" between
+# two verbs ("I have read and will comply with"), which share their object.
+_CLAUSE_BREAK = re.compile(
+    r";\s*(?:and\s+|or\s+)?|"
+    r",?\s+\b(?:but|however|whereas|although|though|while)\b,?\s+(?!also\b)|"
+    r",\s+(?:and|or|so|yet)\s+(?=(?:that\s+)?(?:I|we|my|our|the undersigned|he|she|it|they|"
+    r"this|any|all|each|every|a|an|the)\b)|"
+    r"\s+\band\s+that\s+"
+)
+
+
+@dataclass(frozen=True)
+class Clause:
+    text: str  # the clause as written
+    sentence: Sentence
+    head: str  # the sentence up to this clause (it supplies a subject the clause lacks)
+
+
+def clauses_of(sentence: Sentence) -> list[Clause]:
+    """A sentence cut into clauses; the whole sentence when it has one."""
+    text = sentence.text
+    out: list[Clause] = []
+    start = 0
+    for cut in _CLAUSE_BREAK.finditer(text):
+        if cut.start() > start:
+            out.append(Clause(text[start : cut.start()], sentence, text[:start]))
+        start = cut.end()
+    if text[start:].strip():
+        out.append(Clause(text[start:], sentence, text[:start]))
+    return out or [Clause(text, sentence, "")]

@@ -1,0 +1,244 @@
+"""Which of the court's statements a letter makes: found, missing or unclear. Pure.
+
+An affirmation is a set of parts (`rules/letter.toml`), each said by a predicate tied to
+its object inside one clause ("have read" ... "the ECF Procedures"), or tied through
+"them" / "it" to the object of the clause before. A clause that ties them is then
+scoped: the speaker nearest before the predicate must be the attorney, and no negation,
+doubt, question, empty check box or doubtful OCR may touch it. What it rests on is kept
+as evidence (found) or as candidate sentences (unclear), so that every answer can be
+explained with the letter's own words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from intake.core.documents.letter_text import Clause, Sentence, clauses_of
+from intake.core.model import Affirmation, AffirmationState, Evidence
+from intake.core.policy.rules import AffirmationRule, LetterPolicy, Scope, StatementForm
+
+_WORD = re.compile(r"[\w'./()-]+")
+_PRONOUN = re.compile(
+    r"\b(?:them|it|its|they|their|these|those|the same|such (?:procedures|rules|credentials)|"
+    r"said \w+)\b",
+    re.I,
+)
+
+# Why a tied statement is not confirmed, in plain words for the clerk.
+NEGATED = "negated"
+DOUBT = "hedged or conditional"
+QUESTION = "asked, not stated"
+SPEAKER = "said of someone other than the signing attorney"
+NO_SPEAKER = "no speaker: not said in the attorney's own voice"
+EMPTY_BOX = "its check box is not ticked"
+OCR = "read by OCR with low confidence"
+
+
+@lru_cache(maxsize=8192)
+def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    return re.compile("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE)
+
+
+def _matches(phrases: tuple[str, ...], text: str) -> list[re.Match[str]]:
+    pattern = _pattern(phrases)
+    return list(pattern.finditer(text)) if pattern else []
+
+
+def _has(phrases: tuple[str, ...], text: str) -> bool:
+    pattern = _pattern(phrases)
+    return bool(pattern and pattern.search(text))
+
+
+def _words_between(text: str, start: int, end: int) -> int:
+    return len(_WORD.findall(text[start:end])) if end > start else 0
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A clause read for one form: the text read (lead-in + item), and where in it the
+    clause's own words begin."""
+
+    text: str
+    own_start: int
+    clause: Clause
+
+
+def _reading(clause: Clause) -> Reading:
+    lead = clause.sentence.lead_in
+    if lead and not clause.head:
+        prefix = lead.rstrip(":").rstrip() + " "
+        return Reading(prefix + clause.text, len(prefix), clause)
+    return Reading(clause.text, 0, clause)
+
+
+@dataclass(frozen=True)
+class Tie:
+    """A predicate tied to an object in a reading."""
+
+    predicate: re.Match[str]
+    object_start: int
+    object_end: int
+    through_pronoun: bool
+
+
+def _tie(form: StatementForm, text: str, previous_has_object: bool) -> Tie | None:
+    objects = _matches(form.object, text)
+    blockers = form.blockers
+    for predicate in _matches(form.predicate, text):
+        for obj in objects:
+            if obj.start() >= predicate.end():
+                lo, hi = predicate.end(), obj.start()
+            elif obj.end() <= predicate.start():
+                lo, hi = obj.end(), predicate.start()
+            else:
+                lo = hi = 0  # overlapping: "no one but me" both says and names
+            if _words_between(text, lo, hi) <= form.reach and not _has(blockers, text[lo:hi]):
+                return Tie(predicate, obj.start(), obj.end(), False)
+        earlier_object = any(o.end() <= predicate.start() for o in objects)
+        if form.pronoun and (previous_has_object or earlier_object):
+            for pronoun in _PRONOUN.finditer(text):
+                if pronoun.start() >= predicate.end():
+                    gap = _words_between(text, predicate.end(), pronoun.start())
+                elif pronoun.end() <= predicate.start():
+                    gap = _words_between(text, pronoun.end(), predicate.start())
+                else:
+                    continue
+                if gap <= form.reach:
+                    return Tie(predicate, pronoun.start(), pronoun.end(), True)
+    return None
+
+
+def _strip(phrases: tuple[str, ...], text: str) -> str:
+    pattern = _pattern(phrases)
+    return pattern.sub(" ", text) if pattern else text
+
+
+def _speaker(scope: Scope, before: str, whole: str) -> str | None:
+    """None when the attorney speaks; else why not. `before` is the text before the
+    predicate (lead-in and sentence head included), `whole` the entire reading."""
+    selves = [(m.start(), "self") for m in _matches(scope.speaker, before)]
+    others = [(m.start(), "other") for m in _matches(scope.others, before)]
+    people = sorted(selves + others)
+    if people:
+        position, who = people[-1]
+        if who == "self":
+            return None
+        nearest = before[position:]
+        # "The undersigned certifies that he has read": the pronoun is the speaker.
+        if _has(scope.pronouns, nearest[:12]) and selves:
+            return None
+        return SPEAKER
+    if _has(scope.speaker, whole):
+        return None  # "The ECF Procedures have been read by me", "... is my signature"
+    return NO_SPEAKER
+
+
+def _scope_problem(scope: Scope, reading: Reading, tie: Tie, hedges: tuple[str, ...]) -> str | None:
+    text = reading.text
+    sentence = reading.clause.sentence
+    before = text[: tie.predicate.start()]
+    # A subject restarted after a comma ("Although I have not ..., I have read") closes
+    # the scope of what came before it.
+    restart = list(re.finditer(r",\s+(?=(?:I|we|the undersigned)\b)", before))
+    near = before[restart[-1].end() :] if restart else before
+    # The predicate itself too: "may not be shared" is one phrase, not doubt + negation.
+    near += tie.predicate.group(0)
+    if _has(scope.negations, _strip(scope.not_negations, near)):
+        return NEGATED
+    if _has(scope.hedges, _strip(scope.not_hedges, near)) or _has(hedges, near):
+        return DOUBT
+    after = text[max(tie.predicate.end(), tie.object_end) :]
+    if _has(scope.after_hedges, after):
+        return DOUBT
+    if sentence.text.rstrip().endswith("?") or (
+        sentence.lead_in and sentence.lead_in.rstrip().endswith("?")
+    ):
+        return QUESTION
+    head = reading.clause.head
+    problem = _speaker(scope, head + " " + before, head + " " + text)
+    if problem:
+        return problem
+    if sentence.box is False:
+        return EMPTY_BOX
+    if sentence.ocr_doubt:
+        return OCR
+    return None
+
+
+@dataclass(frozen=True)
+class _Said:
+    part: str
+    problem: str | None  # None: said and confirmed
+    sentence: Sentence
+
+
+def _evidence(sentences: Iterable[Sentence]) -> Evidence | None:
+    ordered = sorted({s.index: s for s in sentences}.values(), key=lambda s: s.index)
+    if not ordered:
+        return None
+    source = "ocr" if any(s.ocr_doubt for s in ordered) else "text"
+    return Evidence(text=" ".join(s.text for s in ordered), page=ordered[0].page, source=source)
+
+
+def _candidates(sentences: Iterable[Sentence]) -> tuple[Evidence, ...]:
+    ordered = sorted({s.index: s for s in sentences}.values(), key=lambda s: s.index)
+    return tuple(Evidence(text=s.text, page=s.page) for s in ordered[:5])
+
+
+def read_affirmation(rule: AffirmationRule, clauses: Sequence[Clause], scope: Scope) -> Affirmation:
+    """One affirmation's state, with the sentences it rests on."""
+    said: list[_Said] = []
+    for part in rule.parts:
+        for form in part.forms:
+            # The object seen in the clause before, and whether that clause was negated:
+            # "I have yet to study the Local Rules. I will follow them." stays negated.
+            previous_object = False
+            previous_problem: str | None = None
+            for clause in clauses:
+                reading = _reading(clause)
+                tie = _tie(form, reading.text, previous_object)
+                has_object = _has(form.object, reading.text)
+                problem: str | None = None
+                if tie is not None:
+                    problem = _scope_problem(scope, reading, tie, part.hedges)
+                    if tie.through_pronoun and previous_problem and problem is None:
+                        problem = previous_problem
+                    said.append(_Said(part.id, problem, clause.sentence))
+                # Only the clause just before can lend its object to "them".
+                previous_object = has_object or tie is not None
+                previous_problem = problem if tie is not None else None
+    confirmed = {s.part: s for s in said if s.problem is None}
+    if all(part.id in confirmed for part in rule.parts):
+        return Affirmation(
+            id=rule.id,
+            state=AffirmationState.FOUND,
+            evidence=_evidence(s.sentence for s in confirmed.values()),
+        )
+    doubtful = [s for s in said if s.problem is not None]
+    touching = [c.sentence for c in clauses if _has(rule.touches, _reading(c).text)]
+    if not said and not touching:
+        return Affirmation(id=rule.id, state=AffirmationState.MISSING)
+    missing_parts = [p.id for p in rule.parts if p.id not in confirmed]
+    reasons = sorted({s.problem for s in doubtful if s.part in missing_parts and s.problem})
+    reason = (
+        "; ".join(reasons)
+        if reasons
+        else f"the letter speaks of it, but does not say: {', '.join(missing_parts)}"
+    )
+    return Affirmation(
+        id=rule.id,
+        state=AffirmationState.UNCLEAR,
+        evidence=_evidence(s.sentence for s in confirmed.values()),
+        candidates=_candidates([*(s.sentence for s in doubtful), *touching]),
+        reason=reason,
+    )
+
+
+def read_affirmations(sentences: Sequence[Sentence], policy: LetterPolicy) -> list[Affirmation]:
+    clauses = [c for s in sentences for c in clauses_of(s)]
+    return [read_affirmation(rule, clauses, policy.scope) for rule in policy.affirmations]
