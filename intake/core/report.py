@@ -128,9 +128,9 @@ def _rows(doc: Document, index: int, assessment: Assessment) -> list[tuple[str, 
         elif not letter.certain:
             verdict = "may be the letter: a clerk reads it"
         else:
-            verdicts = [f"missing: {', '.join(letter.missing)}"] if letter.missing else []
-            verdicts += [f"unclear: {', '.join(letter.unclear)}"] if letter.unclear else []
-            verdict = "; ".join(verdicts) or "ok"
+            states = [f"missing: {', '.join(letter.missing)}"] if letter.missing else []
+            states += [f"unclear: {', '.join(letter.unclear)}"] if letter.unclear else []
+            verdict = "; ".join(states) or "ok"
         return [(doc.filename, "letter", what, verdict)]
     return [(doc.filename, doc.kind.value, doc.reason or "", "-")]
 

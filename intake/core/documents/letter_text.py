@@ -87,7 +87,7 @@ _DATE_LINE = re.compile(
     re.I,
 )
 _CONTINUED = re.compile(r"^\(?(?:continued|cont(?:'d|\.))\)?$", re.I)
-_EDGE_REACH = 6  # how many lines at a page's top (and 4 at its bottom) may be page edges
+_EDGE_REACH = 6  # how many lines at a later page's top may be its continuation header
 
 
 @dataclass(frozen=True)
@@ -103,42 +103,48 @@ def _edge_key(text: str) -> str:
 
 
 def _edge_indexes(pages: Sequence[list[str]]) -> list[set[int]]:
-    """Per page, the indexes of its page-edge lines."""
-    tops = [[i for i, t in enumerate(p) if t][:_EDGE_REACH] for p in pages]
-    bottoms = [[i for i, t in enumerate(p) if t][-4:] for p in pages]
-    repeated: Counter[str] = Counter()
-    for page, top, bottom in zip(pages, tops, bottoms, strict=True):
-        repeated.update({_edge_key(page[i]) for i in {*top, *bottom}})
-    page_one = {_edge_key(t) for t in pages[0] if t} if pages else set()
+    """Per page, the indexes of its page-edge lines.
+
+    A line repeated on several pages (a letterhead, a footer: text extraction may put a
+    footer anywhere in the page's text) is an edge wherever it sits. At the top of a
+    later page, a continuation header is dropped too: its lines up to the last one that
+    is surely an edge ("Page 2", a date, a page-1 line such as the addressee)."""
+    keys = [[_edge_key(t) for t in page] for page in pages]
+    on_pages: Counter[str] = Counter()
+    for page_keys in keys:
+        on_pages.update({k for k in page_keys if len(k) > 2})
+    page_one = {k for k in keys[0] if k} if keys else set()
     out: list[set[int]] = []
-    for number, (page, top, bottom) in enumerate(zip(pages, tops, bottoms, strict=True)):
-        edges: set[int] = set()
-        for index in top:  # from the top down, while the lines are edge lines
-            text, key = page[index], _edge_key(page[index])
-            if (
-                _PAGE_NUMBER.match(text)
-                or (len(pages) > 1 and repeated[key] > 1 and len(key) > 2)
-                or (
-                    number > 0
-                    and len(text) <= 60
-                    and (key in page_one or _DATE_LINE.match(text) or _CONTINUED.match(text))
+    for number, (page, page_keys) in enumerate(zip(pages, keys, strict=True)):
+        filled = [i for i, t in enumerate(page) if t]
+        edges = {
+            i
+            for i in filled
+            if _PAGE_NUMBER.match(page[i]) or (len(pages) > 1 and on_pages[page_keys[i]] > 1)
+        }
+        if filled and page[filled[0]].isdigit():
+            edges.add(filled[0])
+        if filled and page[filled[-1]].isdigit():
+            edges.add(filled[-1])
+        if number > 0:
+            top = filled[:_EDGE_REACH]
+            sure = [
+                i
+                for i in top
+                if i in edges
+                or _DATE_LINE.match(page[i])
+                or _CONTINUED.match(page[i])
+                or (_PAGE_MENTION.search(page[i]) and len(page[i]) <= 80)
+                or (page_keys[i] in page_one and len(page[i]) <= 60)
+            ]
+            if sure:
+                last = max(sure)
+                edges.update(
+                    i
+                    for i in top
+                    if i <= last
+                    and (i in sure or (len(page[i]) <= 60 and not page[i].endswith(".")))
                 )
-                or (number > 0 and _PAGE_MENTION.search(text) and len(text) <= 80)
-                or text.isdigit()
-            ):
-                edges.add(index)
-            else:
-                break
-        for index in reversed(bottom):  # from the bottom up
-            text, key = page[index], _edge_key(page[index])
-            if (
-                _PAGE_NUMBER.match(text)
-                or (len(pages) > 1 and repeated[key] > 1 and len(key) > 2)
-                or text.isdigit()
-            ):
-                edges.add(index)
-            else:
-                break
         out.append(edges)
     return out
 
@@ -185,6 +191,8 @@ _CONTINUING_END = re.compile(
     r"have|has|am|is|are|be|been|not|this|these|its|their|our|your|any|all|each|on|at|from))$",
     re.I,
 )
+_ANSWER = re.compile(r"^(?:yes|no|agreed|confirmed|true|false)\.?$", re.I)
+_TRAILING_ANSWER = re.compile(r"^(.*[.;])\s+(yes|no)$", re.I)
 _STARTS_STATEMENT = re.compile(r"^(?:I|My|We|The undersigned)\b")
 _CLOSING_START = re.compile(
     r"^(?:sincerely|respectfully|very truly|yours|regards|best regards|thank you|dated|"
@@ -248,11 +256,24 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
     current: _Block | None = None
     previous = ""
     pending: _Block | None = None  # a marker alone on its line ("1." then the text below)
-    for line in lines:
+    # A table with an answer column has lines that are only "Yes" / "No"; only then is a
+    # "Yes" / "No" at a line's end an answer rather than a wrapped sentence.
+    table = any(_ANSWER.match(line.text) for line in lines)
+    for number, line in enumerate(lines):
         text = line.text
         if not text:
             current, previous = None, ""
             continue
+        # A table's answer column: "Yes" / "No" alone on its line, or after the row's
+        # statement, answers the row above (or on) it, as a check box would.
+        if _ANSWER.match(text):
+            if current is not None and current.box is None:
+                current.box = text.lower().startswith(("y", "x", "t", "a", "c"))
+            continue
+        following = next((n.text for n in lines[number + 1 :] if n.text), "")
+        answered = _TRAILING_ANSWER.match(text) if table and not following[:1].islower() else None
+        if answered:
+            text = answered.group(1)
         mark = _marker(text, previous)
         if mark:
             body = text[mark.end() :].strip()
@@ -264,6 +285,8 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
                 current, previous = None, ""
                 continue
             current = _Block([body], line.page, True, box, line.ocr_doubt)
+            if answered and box is None:
+                current.box = answered.group(2).lower() == "yes"
             blocks.append(current)
             previous = body
             pending = None
@@ -273,7 +296,13 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
             and not previous.endswith(":")
             and not _HEADER_LINE.match(previous)
             and not _HEADER_LINE.match(text)
-            and not (len(previous) < short and not previous.endswith(("-", "/")))
+            and not (
+                len(previous) < short
+                and not previous.endswith(("-", "/"))
+                # A line that starts in lower case never starts a paragraph: the
+                # sentence goes on (after a page turn, a narrow column).
+                and not text[:1].islower()
+            )
             and not (
                 # An item whose bullet was drawn: a new statement after a finished line.
                 _STARTS_STATEMENT.match(text)
@@ -296,6 +325,8 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
             else:
                 current = _Block([text], line.page, is_item=False, ocr_doubt=line.ocr_doubt)
             blocks.append(current)
+        if answered and current.box is None:
+            current.box = answered.group(2).lower() == "yes"
         previous = text
     return blocks
 
@@ -316,6 +347,12 @@ _INLINE_ITEM = re.compile(
     r"(?:(?<=[,;:.])|^)\s*(?:and\s+|or\s+)?\((?:\d{1,2}|[a-h]|i{1,3}|iv|vi{0,3}|ix|x)\)\s+"
 )
 _LEAD_IN_END = re.compile(r"(?::|\bthat|\bfollowing|\bthat I)$", re.I)
+# A salutation ends in ":" too ("Dear Clerk:", "To Whom It May Concern:"): not a lead-in.
+_SALUTATION = re.compile(
+    r"^(?:dear\b|to whom\b|to the (?:clerk|court|honorable)\b|gentle(?:men|persons)\b|"
+    r"(?:madam|sir|sirs)\b|hello\b|greetings\b|(?:attn|attention|re|subject|regarding)\s*:)",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -389,6 +426,8 @@ def sentences_of(lines: Sequence[Line]) -> list[Sentence]:
                     )
                 )
             ends_lead_in = parts and _LEAD_IN_END.search(parts[-1])
+            if ends_lead_in and _SALUTATION.match(parts[-1]):
+                ends_lead_in = None
             if not inline_item and ends_lead_in and not block.is_item:
                 lead_in = parts[-1]
     return sentences
@@ -405,6 +444,7 @@ def split_sentences(pdf: PdfText) -> list[Sentence]:
 # two verbs ("I have read and will comply with"), which share their object.
 _CLAUSE_BREAK = re.compile(
     r";\s*(?:and\s+|or\s+)?|"
+    r"(?<!\bno one)(?<!\bnobody)(?<!\banyone)(?<!\bnone)(?<!\bnothing)(?<!\ball)"
     r",?\s+\b(?:but|however|whereas|although|though|while)\b,?\s+(?!also\b)|"
     r",\s+(?:and|or|so|yet)\s+(?=(?:that\s+)?(?:I|we|my|our|the undersigned|he|she|it|they|"
     r"this|any|all|each|every|a|an|the)\b)|"

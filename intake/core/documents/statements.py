@@ -33,8 +33,10 @@ DOUBT = "hedged or conditional"
 QUESTION = "asked, not stated"
 SPEAKER = "said of someone other than the signing attorney"
 NO_SPEAKER = "no speaker: not said in the attorney's own voice"
-EMPTY_BOX = "its check box is not ticked"
+EMPTY_BOX = "its check box is not ticked (or its answer is no)"
+UNSEEN_BOX = "a check-box form whose marks are not in the text: read the boxes"
 OCR = "read by OCR with low confidence"
+FOREIGN = "tied to another court"
 
 
 @lru_cache(maxsize=8192)
@@ -155,6 +157,13 @@ def _scope_problem(scope: Scope, reading: Reading, tie: Tie, hedges: tuple[str, 
     after = text[max(tie.predicate.end(), tie.object_end) :]
     if _has(scope.after_hedges, after):
         return DOUBT
+    # "... the Local Rules of the Central District", "... admitted in the Northern
+    # District of California and in the District of Oregon": another court's.
+    span = text[
+        min(tie.predicate.start(), tie.object_start) : max(tie.predicate.end(), tie.object_end)
+    ]
+    if _has(scope.foreign_courts, span) or _has(scope.foreign_courts, " ".join(after.split()[:10])):
+        return FOREIGN
     if sentence.text.rstrip().endswith("?") or (
         sentence.lead_in and sentence.lead_in.rstrip().endswith("?")
     ):
@@ -165,6 +174,9 @@ def _scope_problem(scope: Scope, reading: Reading, tie: Tie, hedges: tuple[str, 
         return problem
     if sentence.box is False:
         return EMPTY_BOX
+    lead = sentence.lead_in or ""
+    if sentence.box is None and lead and _has(scope.form_lead_ins, lead):
+        return UNSEEN_BOX
     if sentence.ocr_doubt:
         return OCR
     return None
@@ -173,6 +185,7 @@ def _scope_problem(scope: Scope, reading: Reading, tie: Tie, hedges: tuple[str, 
 @dataclass(frozen=True)
 class _Said:
     part: str
+    form: int
     problem: str | None  # None: said and confirmed
     sentence: Sentence
 
@@ -194,7 +207,7 @@ def read_affirmation(rule: AffirmationRule, clauses: Sequence[Clause], scope: Sc
     """One affirmation's state, with the sentences it rests on."""
     said: list[_Said] = []
     for part in rule.parts:
-        for form in part.forms:
+        for form_number, form in enumerate(part.forms):
             # The object seen in the clause before, and whether that clause was negated:
             # "I have yet to study the Local Rules. I will follow them." stays negated.
             previous_object = False
@@ -208,11 +221,20 @@ def read_affirmation(rule: AffirmationRule, clauses: Sequence[Clause], scope: Sc
                     problem = _scope_problem(scope, reading, tie, part.hedges)
                     if tie.through_pronoun and previous_problem and problem is None:
                         problem = previous_problem
-                    said.append(_Said(part.id, problem, clause.sentence))
-                # Only the clause just before can lend its object to "them".
-                previous_object = has_object or tie is not None
+                    said.append(_Said(part.id, form_number, problem, clause.sentence))
+                # Only the clause just before can lend its object to "them", which
+                # it may itself hold as "them" ("nobody but me will use them, and any
+                # filing made with them...").
+                previous_object = (
+                    has_object
+                    or tie is not None
+                    or (previous_object and _PRONOUN.search(reading.text) is not None)
+                )
                 previous_problem = problem if tie is not None else None
-    confirmed = {s.part: s for s in said if s.problem is None}
+    # A part said and also denied ("I have read the ECF Procedures ... I have not yet
+    # read them") is not confirmed: a clerk reads both.
+    denied = {(s.part, s.form) for s in said if s.problem == NEGATED}
+    confirmed = {s.part: s for s in said if s.problem is None and (s.part, s.form) not in denied}
     if all(part.id in confirmed for part in rule.parts):
         return Affirmation(
             id=rule.id,

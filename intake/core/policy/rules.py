@@ -158,6 +158,12 @@ class Scope(_Strict):
     not_hedges: Phrases = ()
     # Doubt after the predicate ("my application ... is pending").
     after_hedges: Phrases = ()
+    # A lead-in that makes the items under it a check-box form ("Check each statement
+    # that applies"): an item whose box is not in the text (drawn as a shape) cannot be
+    # read as ticked.
+    form_lead_ins: Phrases = ()
+    # Another court: a statement tied to another court's rules, procedures or bar.
+    foreign_courts: Phrases = ()
 
 
 class OtherKind(_Strict):
