@@ -14,7 +14,7 @@ from intake.core.documents.letter import (
     read_letter,
     split_sentences,
 )
-from intake.core.model import LetterFacts, PageText, PdfText
+from intake.core.model import AffirmationState, LetterFacts, PageText, PdfText
 from intake.core.policy.rules import DEFAULT_RULES_DIR, LetterPolicy, load_file
 
 POLICY = load_file(DEFAULT_RULES_DIR / "letter.toml", LetterPolicy)
@@ -265,10 +265,28 @@ def test_a_very_long_line_does_not_cut_wrapped_sentences() -> None:
 
 
 @pytest.mark.parametrize("omitted", IDS)
-def test_each_missing_affirmation_is_reported_alone(omitted: str) -> None:
+def test_each_left_out_affirmation_is_never_found_and_only_it(omitted: str) -> None:
     facts = read_letter(pdf(numbered_letter(omit=omitted)), POLICY)
-    assert facts.missing == [omitted]
+    states = {a.id: a.state for a in facts.affirmations}
+    assert [a for a, s in states.items() if s is not AffirmationState.FOUND] == [omitted]
+    # Missing, or unclear where the rest of the letter speaks of its matter (the request
+    # asks for "a CM/ECF login and password"): never told missing while the letter
+    # touches it, never taken as made.
+    assert states[omitted] in {AffirmationState.MISSING, AffirmationState.UNCLEAR}
     assert found(facts)[omitted] is None
+
+
+def test_an_affirmation_nothing_touches_is_missing_and_told() -> None:
+    text = """\
+    Dear Clerk:
+    I ask for a waiver of the CM/ECF training. I have read and will comply with the ECF
+    Procedures. I am familiar with the Bankruptcy Local Rules.
+    Sincerely,
+    /s/ Ann Lee
+    """
+    facts = read_letter(pdf(text), POLICY)
+    assert facts.missing == ["qualification", "login_responsibility"]
+    assert facts.unclear == []
 
 
 # One sentence each: what a wording must accept, and what it must not take for an

@@ -448,7 +448,8 @@ _CLAUSE_BREAK = re.compile(
     r",?\s+\b(?:but|however|whereas|although|though|while)\b,?\s+(?!also\b)|"
     r",\s+(?:and|or|so|yet)\s+(?=(?:that\s+)?(?:I|we|my|our|the undersigned|he|she|it|they|"
     r"this|any|all|each|every|a|an|the)\b)|"
-    r"\s+\band\s+that\s+"
+    r"\s+\band\s+that\s+",
+    re.I,
 )
 
 

@@ -88,7 +88,9 @@ class Tie:
     through_pronoun: bool
 
 
-def _tie(form: StatementForm, text: str, previous_has_object: bool) -> Tie | None:
+def _ties(form: StatementForm, text: str, previous_has_object: bool) -> list[Tie]:
+    """Every predicate of `form` in `text` tied to an object (or to "them"), nearest first."""
+    out: list[Tie] = []
     objects = _matches(form.object, text)
     blockers = form.blockers
     for predicate in _matches(form.predicate, text):
@@ -100,7 +102,8 @@ def _tie(form: StatementForm, text: str, previous_has_object: bool) -> Tie | Non
             else:
                 lo = hi = 0  # overlapping: "no one but me" both says and names
             if _words_between(text, lo, hi) <= form.reach and not _has(blockers, text[lo:hi]):
-                return Tie(predicate, obj.start(), obj.end(), False)
+                out.append(Tie(predicate, obj.start(), obj.end(), False))
+                break
         earlier_object = any(o.end() <= predicate.start() for o in objects)
         if form.pronoun and (previous_has_object or earlier_object):
             for pronoun in _PRONOUN.finditer(text):
@@ -111,8 +114,9 @@ def _tie(form: StatementForm, text: str, previous_has_object: bool) -> Tie | Non
                 else:
                     continue
                 if gap <= form.reach:
-                    return Tie(predicate, pronoun.start(), pronoun.end(), True)
-    return None
+                    out.append(Tie(predicate, pronoun.start(), pronoun.end(), True))
+                    break
+    return out
 
 
 def _strip(phrases: tuple[str, ...], text: str) -> str:
@@ -214,23 +218,31 @@ def read_affirmation(rule: AffirmationRule, clauses: Sequence[Clause], scope: Sc
             previous_problem: str | None = None
             for clause in clauses:
                 reading = _reading(clause)
-                tie = _tie(form, reading.text, previous_object)
+                ties = _ties(form, reading.text, previous_object)
                 has_object = _has(form.object, reading.text)
                 problem: str | None = None
-                if tie is not None:
-                    problem = _scope_problem(scope, reading, tie, part.hedges)
-                    if tie.through_pronoun and previous_problem and problem is None:
-                        problem = previous_problem
+                # The clause says the part when one of its ties holds; else its first
+                # tie's problem is why it does not.
+                problems = []
+                for tie in ties:
+                    found = _scope_problem(scope, reading, tie, part.hedges)
+                    if tie.through_pronoun and previous_problem and found is None:
+                        found = previous_problem
+                    problems.append(found)
+                    if found is None:
+                        break
+                if problems:
+                    problem = None if None in problems else problems[0]
                     said.append(_Said(part.id, form_number, problem, clause.sentence))
                 # Only the clause just before can lend its object to "them", which
                 # it may itself hold as "them" ("nobody but me will use them, and any
                 # filing made with them...").
                 previous_object = (
                     has_object
-                    or tie is not None
+                    or bool(ties)
                     or (previous_object and _PRONOUN.search(reading.text) is not None)
                 )
-                previous_problem = problem if tie is not None else None
+                previous_problem = problem if ties else None
     # A part said and also denied ("I have read the ECF Procedures ... I have not yet
     # read them") is not confirmed: a clerk reads both.
     denied = {(s.part, s.form) for s in said if s.problem == NEGATED}
@@ -242,7 +254,13 @@ def read_affirmation(rule: AffirmationRule, clauses: Sequence[Clause], scope: Sc
             evidence=_evidence(s.sentence for s in confirmed.values()),
         )
     doubtful = [s for s in said if s.problem is not None]
-    touching = [c.sentence for c in clauses if _has(rule.touches, _reading(c).text)]
+    # A sentence touches the affirmation when the attorney speaks in it (or in its
+    # lead-in) of its matter: an address line or a heading does not.
+    touching = [
+        c.sentence
+        for c in clauses
+        if _has(rule.touches, (text := _reading(c).text)) and _has(scope.speaker, text)
+    ]
     if not said and not touching:
         return Affirmation(id=rule.id, state=AffirmationState.MISSING)
     missing_parts = [p.id for p in rule.parts if p.id not in confirmed]
