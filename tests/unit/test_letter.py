@@ -12,6 +12,7 @@ from intake.core.documents.letter import (
     clean_signed_name,
     looks_like_letter,
     read_letter,
+    recognise_letter,
     split_sentences,
 )
 from intake.core.model import AffirmationState, LetterFacts, PageText, PdfText
@@ -592,7 +593,12 @@ def test_bar_number_spellings(line: str) -> None:
 
 def test_letters_are_recognized() -> None:
     assert looks_like_letter(pdf(numbered_letter()), POLICY)
-    assert looks_like_letter(pdf("Subject: ECF login request\n"), POLICY)
+    # Written by the attorney about their own account: a letter, though it makes no
+    # statement yet (the reply then says which are missing).
+    short = "Subject: ECF login request\nDear Clerk:\nI ask for a CM/ECF login.\n/s/ Ann Lee\n"
+    assert recognise_letter(pdf(short), POLICY).kind == "letter"
+    # A subject line alone is no letter by anyone.
+    assert recognise_letter(pdf("Subject: ECF login request\n"), POLICY).kind == "other"
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,10 @@ def recognise(
     addressed = sum(a.state is not AffirmationState.MISSING for a in affirmations)
     texts = [line.text for line in lines if line.text] + [s.text for s in sentences]
     other = _other_kind(policy, texts)
-    about = _any(rec.about, [s.text for s in sentences])
+    # The attorney's own account: a sentence about it in the first person ("I ask for
+    # a waiver", "my CM/ECF account"), not the court's reply ("your request").
+    speaking = [s.text for s in sentences if _any(policy.scope.speaker, [s.text])]
+    about = _any(rec.about, speaking)
     form = _any(rec.letter_form, texts)
     total = len(affirmations)
     if other is not None:
@@ -71,7 +74,7 @@ def recognise(
     if said >= 2:
         return Recognised("letter", f"it makes {said} of the {total} statements")
     if about and form:
-        if addressed == 0 and _any(rec.cover_letter, texts):
+        if said == 0 and _any(rec.cover_letter, texts):
             return Recognised(
                 "other",
                 "it is a cover letter: it sends documents and makes none of the statements",
