@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from intake.commands.common import UsageError
+from intake.commands.common import UsageError, table_width
 from intake.commands.help_format import HelpFormatter
 
 # Heavy modules are imported in the functions that use them: building the parser
@@ -26,11 +26,17 @@ examples:
   intake check fixtures/eml/duplicates.eml      a table per document and the verdict
   intake check --json fixtures/eml/             one JSON object per file (SPEC 5)
   intake check letter.pdf nef1.pdf              a lone PDF is a one-document request
+  intake check --request letter.pdf nef*.pdf    the files together, as ONE request
+  intake check --request first.eml second.eml   two emails of one attorney, together
 
-Each .eml is assessed as a request of its own; a .pdf given alone is a one-document
-request. Folders are searched for .eml and .pdf files. Exit status: 0 when every input
-could be opened, 1 when some could not, 2 for a usage error (a path that does not exist,
-a bad rules folder).
+Each .eml is assessed as a request of its own, and a .pdf given alone is a one-document
+request; with --request every file given (emails, PDFs, folders of them) is one request,
+as if one attorney had sent them all (PDFs received by other means, or a request spread
+over several emails). Folders are searched for .eml and .pdf files. The table fits the
+terminal (100 columns when the output is not one): long cells wrap, nothing is cut.
+
+Exit status: 0 when every input could be opened, 1 when some could not, 2 for a usage
+error (a path that does not exist, a bad rules folder).
 """
 
 SUFFIXES = {".eml", ".pdf"}
@@ -47,6 +53,11 @@ def register(sub: Any) -> None:
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help=".eml or .pdf file, or folder")
     parser.add_argument("--json", action="store_true", help="one JSON object per file, per line")
+    parser.add_argument(
+        "--request",
+        action="store_true",
+        help="assess all the files together as one request (one table, one JSON object)",
+    )
     parser.add_argument(
         "--rules", type=Path, metavar="DIR", help="rules folder (default: the shipped rules/)"
     )
@@ -96,12 +107,13 @@ class Checked:
     assessment: Assessment
 
 
-def check_bytes(name: str, data: bytes, rules: Rules, limits: MessageLimits) -> Checked:
-    """Assess one file's bytes: a PDF alone, or else an email."""
+def read_file(
+    name: str, data: bytes, rules: Rules, limits: MessageLimits
+) -> tuple[Envelope | None, list[Document]]:
+    """One file's documents: a PDF alone, or else an email and its attachments."""
     from intake.core.documents.classify import ReadOptions, read_document, read_documents
     from intake.core.documents.sniff import is_pdf
     from intake.core.model import Attachment
-    from intake.core.policy.assess import assess
     from intake.edges.mail.message import parse_message
 
     options = ReadOptions()
@@ -113,11 +125,42 @@ def check_bytes(name: str, data: bytes, rules: Rules, limits: MessageLimits) -> 
             size=len(data),
             truncated=len(data) > limits.max_attachment_bytes,
         )
-        documents = [read_document(attachment, rules, options)]
-        return Checked(None, documents, assess(documents, None, rules))
+        return None, [read_document(attachment, rules, options)]
     envelope = parse_message(data, limits)
-    documents = read_documents(envelope, rules, options)
-    return Checked(envelope, documents, assess(documents, envelope.sender_name, rules))
+    return envelope, read_documents(envelope, rules, options)
+
+
+def check_bytes(name: str, data: bytes, rules: Rules, limits: MessageLimits) -> Checked:
+    """Assess one file's bytes: a PDF alone, or else an email."""
+    from intake.core.policy.assess import assess
+
+    envelope, documents = read_file(name, data, rules, limits)
+    name_hint = envelope.sender_name if envelope else None
+    return Checked(envelope, documents, assess(documents, name_hint, rules))
+
+
+def check_request(
+    files: list[tuple[str, Envelope | None, list[Document]]], rules: Rules
+) -> Checked:
+    """Several files as ONE request: their documents together, in the order given; the
+    first email's sender stands for the attorney (as the first email opens a request)."""
+    from intake.core.policy.assess import assess
+
+    envelopes = [(source, e) for source, e, _ in files if e is not None]
+    documents = [d for _, _, docs in files for d in docs]
+    envelope = envelopes[0][1] if envelopes else None
+    if envelope is not None:
+        problems = [f"{source}: {p}" for source, e in envelopes for p in e.problems]
+        senders = list(dict.fromkeys(e.sender_address for _, e in envelopes if e.sender_address))
+        if len(senders) > 1:
+            problems.insert(
+                0,
+                f"the emails come from {len(senders)} senders ({', '.join(senders)}); "
+                f"assessed as the request of the first, {senders[0]}",
+            )
+        envelope = envelope.model_copy(update={"problems": tuple(problems)})
+    name_hint = envelope.sender_name if envelope else None
+    return Checked(envelope, documents, assess(documents, name_hint, rules))
 
 
 def _progress(files: list[Path]) -> Iterator[tuple[int, Path]]:
@@ -132,7 +175,6 @@ def _progress(files: list[Path]) -> Iterator[tuple[int, Path]]:
 
 def run(args: argparse.Namespace) -> int:
     from intake.core.policy.rules import RulesError, load_rules
-    from intake.core.report import check_json, render_table
     from intake.edges.mail.message import MessageLimits
 
     try:
@@ -143,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     limits = MessageLimits(max_attachment_bytes=int(args.max_attachment_mb * 1024 * 1024))
     status = 0
+    together: list[tuple[str, Envelope | None, list[Document]]] = []
     for i, path in _progress(files):
         try:
             data = path.read_bytes()
@@ -150,18 +193,52 @@ def run(args: argparse.Namespace) -> int:
             print(f"intake check: {path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
             status = 1
             continue
-        checked = check_bytes(path.name, data, rules, limits)
-        if args.json:
-            line = check_json(
-                str(path), checked.envelope, checked.documents, checked.assessment, rules
-            )
-            print(json.dumps(line, ensure_ascii=False))
-        else:
-            if i > 1:
-                print()
-            print(
-                render_table(
-                    str(path), checked.envelope, checked.documents, checked.assessment, rules
-                )
-            )
+        if args.request:
+            together.append((str(path), *read_file(path.name, data, rules, limits)))
+            continue
+        if i > 1 and not args.json:
+            print()
+        _print(str(path), check_bytes(path.name, data, rules, limits), rules, json_lines=args.json)
+    if args.request:
+        from intake.core.table import keep_together
+
+        checked = check_request(together, rules)
+        sources = [source for source, _, _ in together]
+        # Each path stays whole on its line of the table; the JSON has them as they are.
+        shown = sources if args.json else [keep_together(s) for s in sources]
+        _print(
+            f"request of {len(sources)} file(s): {', '.join(shown)}",
+            checked,
+            rules,
+            json_lines=args.json,
+            sources=sources,
+        )
     return status
+
+
+def _print(
+    source: str,
+    checked: Checked,
+    rules: Rules,
+    *,
+    json_lines: bool,
+    sources: list[str] | None = None,
+) -> None:
+    from intake.core.report import check_json, render_table
+
+    if json_lines:
+        line = check_json(source, checked.envelope, checked.documents, checked.assessment, rules)
+        if sources is not None:
+            line["sources"] = sources
+        print(json.dumps(line, ensure_ascii=False))
+    else:
+        print(
+            render_table(
+                source,
+                checked.envelope,
+                checked.documents,
+                checked.assessment,
+                rules,
+                width=table_width(),
+            )
+        )

@@ -4,6 +4,7 @@ progress display, and SIGTERM handled as Ctrl-C."""
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -104,3 +105,12 @@ class Terminated(KeyboardInterrupt):
 
 def _terminate(signum: int, frame: object) -> None:
     raise Terminated
+
+
+def table_width() -> int:
+    """The terminal's width (at least 60), or 100 when the output is not a terminal."""
+    import shutil
+
+    if not sys.stdout.isatty():
+        return 100
+    return max(60, shutil.get_terminal_size((100, 24)).columns)

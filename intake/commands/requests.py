@@ -17,6 +17,7 @@ from intake.commands.common import (
     UsageError,
     add_config_argument,
     load_command_templates,
+    table_width,
 )
 from intake.commands.help_format import HelpFormatter
 from intake.core.clock import COURT_TIME_ZONE
@@ -263,16 +264,12 @@ def list_requests(args: argparse.Namespace, settings: Settings, store: Store) ->
                 person_time(request.updated_at, settings.court_time_zone),
             )
         )
-    print(_table(rows))
+    from intake.core.table import format_table, keep_together
+
+    # Names and times whole on their line; a long address wraps rather than being cut.
+    shown = [(*row[:3], keep_together(row[3]), *row[4:6], keep_together(row[6])) for row in rows]
+    print(format_table(shown, table_width(), indent=0))
     return 0
-
-
-def _table(rows: list[tuple[str, ...]]) -> str:
-    widths = [min(max(len(r[c]) for r in rows), 40) for c in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell[: widths[c]].ljust(widths[c]) for c, cell in enumerate(row)).rstrip()
-        for row in rows
-    )
 
 
 # ---------------------------------------------------------------------- show

@@ -9,8 +9,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from intake.core.model import Assessment, Document, Envelope, Finding, NefFacts, NefVerdict
+from intake.core.model import (
+    Assessment,
+    Document,
+    Envelope,
+    Finding,
+    NefCase,
+    NefFacts,
+    NefVerdict,
+)
 from intake.core.policy.rules import Rules
+from intake.core.table import format_table, keep_together, wrap_line
+
+# A terminal's width, or this when the output is not a terminal (a pipe, a file).
+TABLE_WIDTH = 100
 
 
 def _notice_json(
@@ -97,11 +109,19 @@ def check_json(
 # ------------------------------------------------------------------ the table
 
 
+def _entry(case: NefCase) -> str:
+    """'doc 27' or 'claim 3': a claim number is not a document number."""
+    if case.document_number:
+        return keep_together(f"doc {case.document_number}")
+    if case.claim_number:
+        return keep_together(f"claim {case.claim_number}")
+    return "no entry number"
+
+
 def _nef_cell(nef: NefFacts, verdict: NefVerdict | None) -> tuple[str, str, str]:
-    cases = ", ".join(
-        f"{c.case_number} #{c.document_number or c.claim_number or '?'}" for c in nef.cases
-    )
-    what = f"{nef.court_id or '?'} ({nef.court_type.value}) {cases} by {nef.filer or '?'}"
+    cases = "; ".join(f"{c.case_number} {_entry(c)}" for c in nef.cases)
+    filer = keep_together(f"by {nef.filer or '?'}")
+    what = f"{nef.court_id or '?'} ({nef.court_type.value}) {cases} {filer}"
     if verdict and verdict.counts:
         return "NEF", what, "counts"
     return "NEF", what, "no: " + ", ".join(verdict.reasons if verdict else ())
@@ -115,14 +135,15 @@ def _rows(doc: Document, index: int, assessment: Assessment) -> list[tuple[str, 
             return [(doc.filename, *_nef_cell(doc.nefs[0], verdicts.get(0)))]
         return [
             (
-                v.label if (v := verdicts.get(n)) else f"{doc.filename} #{n + 1}",
+                v.label if (v := verdicts.get(n)) else f"{doc.filename}, notice {n + 1}",
                 *_nef_cell(nef, verdicts.get(n)),
             )
             for n, nef in enumerate(doc.nefs)
         ]
     if doc.letter is not None:
         letter = doc.letter
-        what = f"letter by {letter.attorney_name or '?'}" + (" (signed)" if letter.signed else "")
+        name = keep_together(letter.attorney_name or "?")
+        what = f"letter by {name}" + (" (signed)" if letter.signed else "")
         if not letter.own_letter:
             verdict = "not the attorney's own letter"
         elif not letter.certain:
@@ -141,28 +162,38 @@ def render_table(
     documents: Sequence[Document],
     assessment: Assessment,
     rules: Rules,
+    *,
+    width: int = TABLE_WIDTH,
 ) -> str:
-    lines = [source]
+    """The assessment for a person, within `width` columns: cells wrap, nothing is cut."""
+    lines = [wrap_line(source, width)]
     if envelope is not None:
         address = f"<{envelope.sender_address}>" if envelope.sender_address else "(no sender)"
-        name = f"{envelope.sender_name} " if envelope.sender_name else ""
-        lines.append(f"  from {name}{address}  subject: {envelope.subject or '(none)'}")
-        lines.extend(f"  ! {problem}" for problem in envelope.problems)
+        name = f"{keep_together(envelope.sender_name)} " if envelope.sender_name else ""
+        sender = f"from {name}{address}  subject: {envelope.subject or '(none)'}"
+        lines.append(wrap_line(sender, width, indent="  ", hanging="    "))
+        lines.extend(wrap_line(p, width, indent="  ! ", hanging="    ") for p in envelope.problems)
     rows = [("#", "file", "kind", "what", "verdict")]
     for i, doc in enumerate(documents):
         rows.extend((str(i + 1), *row) for row in _rows(doc, i, assessment))
     if len(rows) == 1:
         lines.append("  (no attachments)")
     else:
-        widths = [min(max(len(r[c]) for r in rows), 48) for c in range(4)]
-        for row in rows:
-            cells = [row[c][: widths[c]].ljust(widths[c]) for c in range(4)]
-            lines.append("  " + "  ".join([*cells, row[4]]).rstrip())
+        lines.append(format_table(rows, width, indent=2))
     a = assessment
-    lines.append(
-        f"  => {a.status.value.upper()}: {a.qualifying_nefs}/{a.required_nefs} NEFs count, "
-        f"letter {a.letter.value}, attorney {a.attorney_name or 'unknown'}"
+    verdict_line = (
+        f"=> {a.status.value.upper()}: {a.qualifying_nefs}/{a.required_nefs} NEFs count, "
+        f"letter {a.letter.value}, attorney {keep_together(a.attorney_name or 'unknown')}"
     )
-    lines.extend(f"     - {rules.still_needed(item)} still needed" for item in a.missing)
-    lines.extend(f"     * [{f.code}] {f.message}" for f in a.findings)
+    lines.append(wrap_line(verdict_line, width, indent="  ", hanging="     "))
+    lines.extend(
+        wrap_line(
+            f"{rules.still_needed(item)} still needed", width, indent="     - ", hanging="       "
+        )
+        for item in a.missing
+    )
+    lines.extend(
+        wrap_line(f"[{f.code}] {f.message}", width, indent="     * ", hanging="       ")
+        for f in a.findings
+    )
     return "\n".join(lines)
