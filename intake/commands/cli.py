@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from intake.commands import check, config_cmd, digest, outbox, poll, requests, run, status
 from intake.commands.help_format import HelpFormatter
@@ -51,6 +52,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=HelpFormatter,
     )
+    # --config before the command (`intake --config FILE status`) as well as after it. Its
+    # own dest: a sub-command's default (None) would otherwise overwrite it.
+    parser.add_argument(
+        "--config",
+        dest="global_config",
+        type=Path,
+        metavar="FILE",
+        help="settings file, for every command (also accepted after the command)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         module.register(sub)
@@ -62,6 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
+        return 2
+    problem = _take_global_config(args)
+    if problem:
+        print(f"intake {args.command}: {problem}", file=sys.stderr)
         return 2
     try:
         code: int = args.func(args)
@@ -85,3 +99,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"intake {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
         return 1
     return code
+
+
+def _take_global_config(args: argparse.Namespace) -> str | None:
+    """Give the command the --config written before it; a problem in words, or None."""
+    given: Path | None = args.global_config
+    if given is None:
+        return None
+    if not hasattr(args, "config"):
+        return "this command reads no settings file (--config)"
+    if args.config is not None and args.config != given:
+        return f"two settings files given: --config {given} and --config {args.config}"
+    args.config = given
+    return None

@@ -9,7 +9,8 @@
   event is one journal entry.
 - Every line passes through `redact`: the secrets the program registered (passwords,
   tokens, as it reads them) and anything shaped like `password=…` or `Bearer …` become
-  `[redacted]`, whichever module logged it, and in tracebacks too.
+  `[redacted]` (secrets, not words: see `_PROSE`), whichever module logged it, and in
+  tracebacks too.
 """
 
 from __future__ import annotations
@@ -32,16 +33,39 @@ _MIN_SECRET = 4
 _secrets: set[str] = set()
 _secrets_lock = threading.Lock()
 
+# The usual names of secrets, as a key of its own: "password", "smtp_password",
+# "client-secret". Not when the name is part of a path or file name
+# (".../imap-password: cannot read the file" names a file: its next word is prose).
+_KEY = (
+    r"(?<![\w/.\\-])(?:[\w-]*[_-])?(?:password|passwd|pass|secret|token|authorization)\b"
+)
+_VALUE = r"[^\s\"'&,;}]+"
+
 _SHAPED = (
-    re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9._~+/=-]+)"),
-    # key=value, key: value, "key": "value" for the usual names of secrets
-    re.compile(
-        r"(?i)\b((?:password|passwd|pass|secret|client_secret|token|access_token|"
-        r"refresh_token|id_token|authorization)\b[\"']?\s*[:=]\s*[\"']?)([^\s\"'&,;}]+)"
-    ),
+    # A bearer token is long; "a Bearer token is needed" keeps its words.
+    re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9._~+/=-]{12,})"),
+    # key=value (a query string, a form, a config line): the value is always data.
+    re.compile(rf"(?i)({_KEY}\s*=\s*[\"']?)({_VALUE})"),
+    # "key": "value" (JSON, a repr): quoted, so data as well.
+    re.compile(rf"(?i)({_KEY}[\"']?\s*:\s*[\"'])([^\"']+)"),
     # The XOAUTH2 SASL string (base64 of user=…^Aauth=Bearer …) as imaplib would echo it.
     re.compile(r"\b(AUTHENTICATE XOAUTH2\s+)(\S+)"),
 )
+
+# key: value in prose ("password: hunter2" in a server's reply) is redacted only when
+# the value is shaped like a secret (a digit, a capital after the first letter, a
+# symbol, or long): "password: cannot be empty" is a sentence, not a leak. The secrets
+# the program actually read are registered and redacted wherever they appear.
+_PROSE = re.compile(rf"(?i)({_KEY}\s*:\s*)({_VALUE})")
+_SECRET_SHAPED = re.compile(r"[0-9]|.[A-Z]|[!@#$%^*+/=~_\\|<>?-]|^.{20,}$")
+
+
+def _prose_value(match: re.Match[str]) -> str:
+    value = match.group(2).rstrip(".:)")
+    if _SECRET_SHAPED.search(value):
+        return match.group(1) + REDACTED + match.group(2)[len(value) :]
+    return match.group(0)
+
 
 _SYSLOG_PRIORITY = {
     logging.CRITICAL: 2,
@@ -66,7 +90,7 @@ def redact(text: str) -> str:
         text = text.replace(secret, REDACTED)
     for pattern in _SHAPED:
         text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
-    return text
+    return _PROSE.sub(_prose_value, text)
 
 
 def one_line(text: str) -> str:

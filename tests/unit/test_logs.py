@@ -113,6 +113,57 @@ def test_secret_shaped_values_are_redacted(text: str, secret: str) -> None:
     assert secret not in cleaned
 
 
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("smtp_password = hunter22", "hunter22"),
+        ("client-secret: Zq9wX", "Zq9wX"),
+        ("x-auth-token=abcd1234", "abcd1234"),
+        ("{'password': 'Sup3r'}", "Sup3r"),
+        ("the server said password: hunter2.", "hunter2"),
+        ("token: ya29.a0AfH6SMBx", "ya29.a0AfH6SMBx"),
+    ],
+)
+def test_secrets_in_other_shapes_are_redacted(text: str, secret: str) -> None:
+    assert secret not in redact(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "credential imap-password: cannot read the file",
+        "/etc/intake/imap-password: cannot be read (permission denied)",
+        "smtp.password_file: /etc/intake/smtp-password: no such file",
+        "password: cannot be empty",
+        "a Bearer token is needed for XOAUTH2",
+        "passwords: none configured",
+        "bypass=1 compass=north",
+        "set password_file, or install the credential smtp-password",
+        "the refresh token: expired; sign in again",
+    ],
+)
+def test_ordinary_words_near_secret_names_are_kept(text: str) -> None:
+    assert redact(text) == text
+
+
+def test_config_check_keeps_the_words_of_a_credential_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from intake.commands.cli import main
+
+    secret = tmp_path / "imap-password"
+    secret.write_text("")  # an empty secret file: config check says why, in words
+    config = tmp_path / "intake.toml"
+    config.write_text(
+        f'state_dir = "{tmp_path / "state"}"\n[source]\nkind = "imap"\n'
+        f'[source.imap]\nhost = "127.0.0.1"\nusername = "u"\npassword_file = "{secret}"\n'
+    )
+    main(["config", "check", "--config", str(config)])
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if str(secret) in line)
+    assert REDACTED not in line, line
+
+
 def test_short_values_are_not_registered() -> None:
     register_secret("ab")
     assert redact("a tab") == "a tab"
