@@ -36,9 +36,7 @@ _secrets_lock = threading.Lock()
 # The usual names of secrets, as a key of its own: "password", "smtp_password",
 # "client-secret". Not when the name is part of a path or file name
 # (".../imap-password: cannot read the file" names a file: its next word is prose).
-_KEY = (
-    r"(?<![\w/.\\-])(?:[\w-]*[_-])?(?:password|passwd|pass|secret|token|authorization)\b"
-)
+_KEY = r"(?<![\w/.\\-])(?:[\w-]*[_-])?(?:password|passwd|pass|secret|token|authorization)\b"
 _VALUE = r"[^\s\"'&,;}]+"
 
 _SHAPED = (

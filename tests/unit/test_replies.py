@@ -244,7 +244,8 @@ def test_unreadable_documents_that_could_decide_go_to_review(rules: Rules) -> No
     assert assessment.status.value == "needs_review"
     assert reply.situation is Situation.UNDER_REVIEW
     for body in both(reply):
-        assert "scan.pdf" in body and "no text layer" in body
+        # Plain words for the attorney, not the reader's reason ("no text layer").
+        assert "scan.pdf" in body and "scanned image" in body and "no text layer" not in body
         assert "clerk" in body
 
 

@@ -29,7 +29,7 @@ from intake.core.documents.courts import (
     is_court_id,
     short_court_name,
 )
-from intake.core.model import CourtType, MissingItem, NoticeType, Params
+from intake.core.model import CourtType, Finding, MissingItem, NoticeType, Params
 from intake.core.policy.codes import FINDING_CODES, MISSING_CODES, NOTICE_WORDS
 from intake.core.tomlfile import read_toml
 from intake.errors import SetupError
@@ -216,6 +216,8 @@ class MessageWording(_Strict):
     findings: dict[str, str]
     still_needed: dict[str, str]
     still_needed_reply: dict[str, str]
+    findings_reply: dict[str, str] = {}
+    unreadable_plain: dict[str, str] = {}
     unreadable_advice: dict[str, str] = {}
     # What to send instead: by finding code, and for a file that is not a PDF by the
     # start of what it is ("a ZIP archive", "an email message"...).
@@ -236,6 +238,9 @@ class MessageWording(_Strict):
             )
             if (missing := [code for code in codes if code not in worded])
         ]
+        unknown = sorted(set(self.findings_reply) - set(FINDING_CODES))
+        if unknown:
+            gaps.append(f"[findings_reply] words no finding code: {', '.join(unknown)}")
         if gaps:
             raise ValueError("; ".join(gaps))
         return self
@@ -286,6 +291,19 @@ class Rules(_Strict):
         if printed:
             return _fill(self.messages.notice["printed_court"], {"printed": printed})
         return self.messages.notice["unnamed_court"]
+
+    def word_for_attorney(self, finding: Finding) -> str:
+        """`finding` as an attorney reads it: [findings_reply] when it words the code
+        (plain words, never the PDF reader's reasons), else the clerk's message."""
+        template = self.messages.findings_reply.get(finding.code)
+        if template is None:
+            return finding.message
+        params: Params = dict(finding.params)
+        plain = _by_prefix(self.messages.unreadable_plain, str(params.get("reason", "")))
+        params["what"] = plain or "the file could not be read"
+        text = _fill(template, params)
+        advice = params.get("advice")
+        return f"{text} {advice}" if advice else text
 
 
 def _by_prefix(table: dict[str, str], text: str) -> str | None:

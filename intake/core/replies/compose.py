@@ -118,7 +118,8 @@ def _context(
     now: dt.datetime,
 ) -> dict[str, Any]:
     # Each list a reply shows says a repeated reason once, in full, where it first appears.
-    every_line = document_lines(assessment, documents)
+    # Worded for the attorney: plain words, never the PDF reader's reasons.
+    every_line = document_lines(assessment, documents, settings.rules.word_for_attorney)
     lines = without_repeated_reasons(every_line)
     window: tuple[dt.date, dt.date] | None = None
     completed_on: dt.date | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -10,6 +10,7 @@ from intake.core.model import (
     Assessment,
     Document,
     DocumentKind,
+    Finding,
     LetterStatus,
     NefVerdict,
     NoticeType,
@@ -97,13 +98,20 @@ class DocumentLine:
     notice: int = 0
 
 
-def document_lines(assessment: Assessment, documents: Sequence[Document]) -> list[DocumentLine]:
-    """One line per received document, with the plain-words reasons of its findings."""
+def document_lines(
+    assessment: Assessment,
+    documents: Sequence[Document],
+    word: Callable[[Finding], str] | None = None,
+) -> list[DocumentLine]:
+    """One line per received document, with the plain-words reasons of its findings;
+    `word` words a finding for the reader (`Rules.word_for_attorney` in replies), the
+    finding's own message by default (the clerk's wording)."""
+    say = word or (lambda finding: finding.message)
     lines = []
     for index, doc in enumerate(documents):
         verdicts = assessment.verdicts_for(index)
         if len(verdicts) > 1:
-            lines.extend(_notice_lines(assessment, doc, index, verdicts))
+            lines.extend(_notice_lines(assessment, doc, index, verdicts, say))
             continue
         own = [f for f in assessment.findings if f.sha256 == doc.sha256]
         description = _KIND_NAMES[doc.kind]
@@ -112,11 +120,11 @@ def document_lines(assessment: Assessment, documents: Sequence[Document]) -> lis
         verdict = verdicts[0] if verdicts else None
         if verdict is not None:
             codes = set(verdict.reasons)
-            reasons = [f.message for f in own if f.code in codes]
+            reasons = [say(f) for f in own if f.code in codes]
             outcome = Outcome.COUNTS if verdict.counts else Outcome.NOT_COUNTED
         elif doc.kind is DocumentKind.LETTER:
-            reasons = [f.message for f in own if f.code in _LETTER_DETAIL_CODES]
-            reasons = reasons or [f.message for f in own if f.code == "letter_deficient"]
+            reasons = [say(f) for f in own if f.code in _LETTER_DETAIL_CODES]
+            reasons = reasons or [say(f) for f in own if f.code == "letter_deficient"]
             codes = {f.code for f in own}
             accepted = not reasons and assessment.letter is LetterStatus.OK
             review = codes & _LETTER_REVIEW_CODES and not codes - _LETTER_REVIEW_CODES
@@ -127,7 +135,7 @@ def document_lines(assessment: Assessment, documents: Sequence[Document]) -> lis
             else:
                 outcome = Outcome.NOT_COUNTED
         else:
-            reasons = [f.message for f in own if f.code in _DOCUMENT_CODES]
+            reasons = [say(f) for f in own if f.code in _DOCUMENT_CODES]
             if not reasons and doc.reason:
                 reasons = [doc.reason]
             outcome = Outcome.NOT_USED
@@ -145,7 +153,11 @@ def document_lines(assessment: Assessment, documents: Sequence[Document]) -> lis
 
 
 def _notice_lines(
-    assessment: Assessment, doc: Document, index: int, verdicts: Sequence[NefVerdict]
+    assessment: Assessment,
+    doc: Document,
+    index: int,
+    verdicts: Sequence[NefVerdict],
+    say: Callable[[Finding], str],
 ) -> list[DocumentLine]:
     """A line for each notice of a PDF that holds several, each with its own reasons."""
     lines = []
@@ -163,7 +175,7 @@ def _notice_lines(
                 filename=clean_text(verdict.label or doc.filename, limit=200),
                 description=description,
                 outcome=Outcome.COUNTS if verdict.counts else Outcome.NOT_COUNTED,
-                reasons=tuple(clean_text(f.message, limit=2000) for f in own),
+                reasons=tuple(clean_text(say(f), limit=2000) for f in own),
                 kind=doc.kind.value,
                 notice=verdict.notice,
             )
