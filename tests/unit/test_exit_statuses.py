@@ -115,8 +115,8 @@ def _closed_port() -> int:
 def _failed_outbox_row(w: World) -> str:
     w.polled()
     with Store.open(w.root / "state") as store, store.transaction():
-        row = store.outbox()[0]
-        store.mark_outbox_failed(row.id, "550 no such user")
+        row = store.outbox.all()[0]
+        store.outbox.mark_failed(row.id, "550 no such user")
     return str(row.id)
 
 
