@@ -8,13 +8,14 @@ real command over real files in a temporary folder.
 
 from __future__ import annotations
 
+import logging
 import re
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -28,6 +29,16 @@ from tests.faults import reader_fails_on
 INTAKE = Path(sys.executable).parent / "intake"
 OWN = "ecf-training@canb.uscourts.gov"
 SIGNALLED = {130, 143}  # Ctrl-C and SIGTERM in a poll: a subprocess test of their own
+
+
+@pytest.fixture(autouse=True)
+def root_logger_restored() -> Iterator[None]:
+    """`intake run` in process sets up logging on the test's stderr: undo it after."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def _leaf_helps() -> dict[str, str]:

@@ -118,7 +118,7 @@ def test_the_clerk_keeps_the_readers_reason_as_evidence(rules: Rules) -> None:
 
 
 def test_findings_reply_must_word_known_codes(rules: Rules) -> None:
-    from intake.core.policy.rules import Messages
+    from intake.core.policy.rules import MessageWording as Messages
 
     data = rules.messages.model_dump()
     data["findings_reply"] = {"unreadabel": "typo"}
