@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sqlite3
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from intake.commands.arguments import record_id
 from intake.commands.common import add_config_argument
 from intake.commands.help_format import HelpFormatter
+
+if TYPE_CHECKING:
+    from intake.edges.store import OutboxRow
 
 EPILOG = """\
 examples:
   intake outbox list                 every queued, sent and failed message
   intake outbox list --status failed
   intake outbox send                 send what is due now (the poll does this too)
+  intake outbox send --now           send everything queued, whatever its back-off
+  intake outbox list --json          one JSON object per message, for scripts
   intake outbox requeue 7            try a failed message again (after fixing the cause)
 
 The outbox is a table of the state database (state_dir/intake.sqlite3); with the folder
@@ -34,6 +40,9 @@ examples:
 
 Each line: #ID, status (queued, sent, failed), kind (reply, summary, digest, alert),
 recipient, subject, attempts, when it was sent or its next attempt, and the last error.
+With --json, one object per line: id, request_id, kind, to, subject, message_id,
+status, attempts, sent_at, next_attempt_at (ISO 8601, UTC), last_error, claimed_by
+(the sender sending it at this moment, or null).
 Exit status: 0, 1 when the state cannot be used.
 """
 
@@ -41,10 +50,12 @@ SEND_EPILOG = """\
 example:
   intake outbox send --config /etc/intake/intake.toml
 
-Sends every queued message whose next attempt is due, and says how many wait for later.
-A temporary failure (connection refused, 4xx) is retried with a growing delay; a
-permanent one (5xx), or too many attempts, marks it failed (see `intake outbox list
---status failed`, then `requeue`).
+Sends every queued message whose next attempt is due (with --now: every queued message,
+whatever its back-off: the server is back), and says how many wait for later. Each
+message is claimed in the state database first, so a send run while the daemon sends
+never sends a message twice. A temporary failure (connection refused, 4xx) is retried
+with a growing delay; a permanent one (5xx), or too many attempts, marks it failed (see
+`intake outbox list --status failed`, then `requeue`).
 Exit status: 0 when all went out, 1 when some did not (failed, to be retried, or
 still queued for a later attempt).
 """
@@ -78,6 +89,9 @@ def register(sub: Any) -> None:
     listing.add_argument(
         "--status", choices=["queued", "sent", "failed"], help="only messages in this status"
     )
+    listing.add_argument(
+        "--json", action="store_true", help="one JSON object per message, one per line"
+    )
     add_config_argument(listing)
     listing.set_defaults(func=run)
     send = actions.add_parser(
@@ -86,6 +100,11 @@ def register(sub: Any) -> None:
         description="Send the queued messages that are due, now.",
         epilog=SEND_EPILOG,
         formatter_class=HelpFormatter,
+    )
+    send.add_argument(
+        "--now",
+        action="store_true",
+        help="send every queued message now, also those waiting out a retry delay",
     )
     add_config_argument(send)
     send.set_defaults(func=run)
@@ -118,6 +137,10 @@ def run(args: argparse.Namespace) -> int:
         with Store.open(settings.state_dir, create=False) as store:
             if args.action == "list":
                 rows = store.outbox.all(status=args.status)
+                if args.json:
+                    for row in rows:
+                        print(json.dumps(_row_json(row)))
+                    return 0
                 if not rows:
                     what = f"{args.status} " if args.status else ""
                     print(f"no {what}messages in the outbox (state: {store.path})")
@@ -152,7 +175,9 @@ def run(args: argparse.Namespace) -> int:
                 print(f"#{args.id} queued again")
                 return 0
             assert sink is not None
-            report = send_due(store, sink, max_attempts=settings.outbox.max_attempts)
+            report = send_due(
+                store, sink, max_attempts=settings.outbox.max_attempts, ignore_backoff=args.now
+            )
             print(f"outbox: {report.summary()}")
             waiting = [
                 row for row in store.outbox.all(status="queued") if row.id not in report.sent
@@ -168,3 +193,20 @@ def run(args: argparse.Namespace) -> int:
     except (StoreError, sqlite3.Error) as exc:
         print(f"intake outbox: {store_problem(settings, exc)}", file=sys.stderr)
         return 1
+
+
+def _row_json(row: OutboxRow) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "request_id": row.request_id,
+        "kind": row.kind,
+        "to": row.to_address,
+        "subject": row.subject,
+        "message_id": row.message_id,
+        "status": row.status,
+        "attempts": row.attempts,
+        "sent_at": row.sent_at,
+        "next_attempt_at": row.next_attempt_at,
+        "last_error": row.last_error,
+        "claimed_by": row.claimed_by,
+    }

@@ -58,7 +58,7 @@ def remove_stray_temporaries(folder: Path, *, now: float | None = None) -> list[
             age = moment - entry.stat(follow_symlinks=False).st_mtime
         except FileNotFoundError:
             continue  # its writer just put it in place
-        if pid == os.getpid() or (_alive(pid) and age < STRAY_AFTER_SECONDS):
+        if pid == os.getpid() or (process_alive(pid) and age < STRAY_AFTER_SECONDS):
             continue
         with contextlib.suppress(FileNotFoundError):
             os.unlink(entry.path)
@@ -66,7 +66,8 @@ def remove_stray_temporaries(folder: Path, *, now: float | None = None) -> list[
     return removed
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` runs on this machine (signal 0 reaches it)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -30,7 +30,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import signal
 import sqlite3
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -56,6 +55,7 @@ from intake.edges.store import (
     Store,
 )
 from intake.service.clerk_files import SUMMARY_STATUSES, refresh_summaries, save_originals
+from intake.service.crash_hook import crash_point
 from intake.service.enqueue import Outgoing, queue_reply, queue_summary
 from intake.service.journal import log_message
 
@@ -74,29 +74,15 @@ Stop = Callable[[], bool]
 
 # ------------------------------------------------------------------ test hook
 
-CRASH_ENV = "INTAKE_CRASH_AT"
 CRASH_POINTS = ("after_fetch", "before_commit", "after_commit", "after_action")
-_crash_hits: dict[str, int] = {}
 
 
 def _crash_point(name: str) -> None:
-    """TEST HOOK: kill this process with SIGKILL at the named point of a poll.
-
-    Set INTAKE_CRASH_AT=<point> (or <point>:<n> for its n-th passage) to prove that a
-    poll killed there loses nothing and repeats nothing. Points: after_fetch (bytes in
-    hand, nothing recorded), before_commit (inside the message's transaction),
+    """TEST HOOK (see `intake.service.crash_hook`). The poll's points: after_fetch (bytes
+    in hand, nothing recorded), before_commit (inside the message's transaction),
     after_commit (work durable, mailbox action not applied), after_action (mailbox
-    action applied, not yet noted). Unset in production: then this does nothing.
-    """
-    wanted = os.environ.get(CRASH_ENV)
-    if not wanted:
-        return
-    point, _, nth = wanted.partition(":")
-    if point != name:
-        return
-    _crash_hits[name] = _crash_hits.get(name, 0) + 1
-    if _crash_hits[name] >= (int(nth) if nth.isdigit() else 1):
-        os.kill(os.getpid(), signal.SIGKILL)
+    action applied, not yet noted)."""
+    crash_point(name)
 
 
 # ----------------------------------------------------------------- results

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator, Sequence
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -67,7 +68,7 @@ class FlakySink:
         self.accepted: list[EmailMessage] = []
         self.recipients: list[list[str]] = []
 
-    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+    def send(self, message: EmailMessage, recipients: Sequence[str], accepted: Any = None) -> None:
         self.tries += 1
         self.recipients.append(list(recipients))
         if self.errors:
@@ -235,7 +236,9 @@ def test_a_message_the_sink_cannot_write_fails_alone(store: Store) -> None:
     bad, good = queue(store, 1), queue(store, 2)
 
     class Refusing(FlakySink):
-        def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+        def send(
+            self, message: EmailMessage, recipients: Sequence[str], accepted: Any = None
+        ) -> None:
             if "attorney1@" in recipients[0]:
                 raise ValueError("invalid group syntax in To")
             super().send(message, recipients)

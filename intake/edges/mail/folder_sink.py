@@ -16,7 +16,7 @@ import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -91,12 +91,19 @@ class OutboxFolder:
         # Older releases wrote their temporary files into the folder itself.
         self.strays_removed += [path for path in _legacy_strays(folder) if _unlink(path)]
 
-    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+    def send(
+        self,
+        message: EmailMessage,
+        recipients: Sequence[str],
+        accepted: Callable[[], None] | None = None,
+    ) -> None:
         # The file is the message as it would go out; whoever takes it from the folder
         # reads its recipient from the To header, which compose_reply writes as the one
         # sender address (`recipients` is that same address).
         del recipients
         write_eml(self.folder, message)
+        if accepted is not None:
+            accepted()
 
 
 def _legacy_strays(folder: Path) -> list[Path]:

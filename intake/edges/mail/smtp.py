@@ -23,7 +23,7 @@ import ipaddress
 import smtplib
 import socket
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -36,6 +36,10 @@ from intake.errors import IntakeError
 Security = Literal["tls", "starttls", "plain"]
 Auth = Literal["password", "xoauth2"]
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+# Called once the server has accepted a message (see `send`).
+Accepted = Callable[[], None]
 
 
 class SendError(IntakeError):
@@ -131,11 +135,18 @@ def _where(config: SmtpConfig) -> str:
     return f"SMTP server {config.host}:{config.port}"
 
 
-def send(config: SmtpConfig, message: EmailMessage, recipients: Sequence[str]) -> None:
+def send(
+    config: SmtpConfig,
+    message: EmailMessage,
+    recipients: Sequence[str],
+    accepted: Accepted | None = None,
+) -> None:
     """Deliver `message` to exactly `recipients` through the configured server.
 
     The envelope recipients are given, never read from the message's To/Cc/Bcc: a
     header built from a stranger's display name must not choose where mail goes.
+    `accepted` is called as soon as the server has accepted the DATA, before QUIT: the
+    caller marks the message sent there, so a kill during the goodbye sends nothing twice.
     """
     if not recipients:
         raise SendError(False, "not sent: no recipient")
@@ -155,13 +166,16 @@ def send(config: SmtpConfig, message: EmailMessage, recipients: Sequence[str]) -
     except (OSError, smtplib.SMTPException) as exc:  # refused, unreachable, timeout, DNS
         raise SendError(True, f"{where} cannot be reached: {_os_reason(exc)}") from exc
     try:
-        _deliver(client, config, message, list(recipients), where)
-    except SendError:
-        raise
-    except smtplib.SMTPServerDisconnected as exc:
-        raise SendError(True, f"{where} closed the connection: {exc}") from exc
-    except (OSError, smtplib.SMTPException) as exc:
-        raise SendError(True, f"{where}: {_os_reason(exc)}") from exc
+        try:
+            _deliver(client, config, message, list(recipients), where)
+        except SendError:
+            raise
+        except smtplib.SMTPServerDisconnected as exc:
+            raise SendError(True, f"{where} closed the connection: {exc}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise SendError(True, f"{where}: {_os_reason(exc)}") from exc
+        if accepted is not None:
+            accepted()
     finally:
         _quit(client)
 
@@ -258,8 +272,10 @@ class SmtpSink:
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
 
-    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
-        send(self.config, message, recipients)
+    def send(
+        self, message: EmailMessage, recipients: Sequence[str], accepted: Accepted | None = None
+    ) -> None:
+        send(self.config, message, recipients, accepted)
 
 
 def _deliver(

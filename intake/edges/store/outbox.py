@@ -58,12 +58,48 @@ class Outbox:
         row = self._db.one("SELECT * FROM outbox WHERE id = ?", (outbox_id,))
         return OutboxRow(**dict(row)) if row else None
 
-    def due(self, now: dt.datetime, limit: int = 1000) -> list[OutboxRow]:
-        """Queued messages with their bytes whose next attempt is due, oldest first."""
+    def due(
+        self, now: dt.datetime, limit: int = 1000, *, ignore_backoff: bool = False
+    ) -> list[OutboxRow]:
+        """Queued messages with their bytes whose next attempt is due (any, with
+        `ignore_backoff`) and that no live sender holds, oldest first."""
         rows = self._db.all(
             "SELECT * FROM outbox WHERE status = 'queued' AND raw IS NOT NULL"
-            " AND (next_attempt_at IS NULL OR next_attempt_at <= ?) ORDER BY id LIMIT ?",
-            (stamp(now), limit),
+            " AND (? OR next_attempt_at IS NULL OR next_attempt_at <= ?)"
+            " AND (claimed_until IS NULL OR claimed_until <= ?) ORDER BY id LIMIT ?",
+            (int(ignore_backoff), stamp(now), stamp(now), limit),
+        )
+        return [OutboxRow(**dict(r)) for r in rows]
+
+    def claim(self, outbox_id: int, owner: str, now: dt.datetime, until: dt.datetime) -> bool:
+        """Take the row for sending: True for exactly one of any number of senders.
+
+        Inside a transaction of its own (BEGIN IMMEDIATE: one writer at a time), so the
+        check and the claim are one step. A row another sender holds until after `now`,
+        or no longer queued (sent meanwhile), is not taken.
+        """
+        cur = self._db.write(
+            "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?"
+            " AND status = 'queued' AND raw IS NOT NULL"
+            " AND (claimed_until IS NULL OR claimed_until <= ?)",
+            (owner, stamp(until), outbox_id, stamp(now)),
+        )
+        return cur.rowcount == 1
+
+    def release(self, outbox_id: int, owner: str) -> bool:
+        """Give up `owner`'s claim on the row (a sender found dead); False if not held."""
+        cur = self._db.write(
+            "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL"
+            " WHERE id = ? AND claimed_by = ?",
+            (outbox_id, owner),
+        )
+        return cur.rowcount == 1
+
+    def claimed(self, now: dt.datetime) -> list[OutboxRow]:
+        """Rows a sender holds right now (sending at this moment, or died holding them)."""
+        rows = self._db.all(
+            "SELECT * FROM outbox WHERE status = 'queued' AND claimed_until > ? ORDER BY id",
+            (stamp(now),),
         )
         return [OutboxRow(**dict(r)) for r in rows]
 
@@ -83,21 +119,22 @@ class Outbox:
     def mark_sent(self, outbox_id: int) -> None:
         self._db.write(
             "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
-            " last_error = NULL, next_attempt_at = NULL WHERE id = ?",
+            " last_error = NULL, next_attempt_at = NULL, claimed_by = NULL,"
+            " claimed_until = NULL WHERE id = ?",
             (self._db.stamp_now(), outbox_id),
         )
 
     def mark_retry(self, outbox_id: int, error: str, next_attempt_at: dt.datetime) -> None:
         self._db.write(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?"
-            " WHERE id = ?",
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?,"
+            " claimed_by = NULL, claimed_until = NULL WHERE id = ?",
             (error, stamp(next_attempt_at), outbox_id),
         )
 
     def mark_failed(self, outbox_id: int, error: str) -> None:
         self._db.write(
             "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ?,"
-            " next_attempt_at = NULL WHERE id = ?",
+            " next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL WHERE id = ?",
             (error, outbox_id),
         )
 
