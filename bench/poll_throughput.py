@@ -1,23 +1,24 @@
-"""Benchmark of one poll cycle against a private Dovecot: backlog, idle poll, and the floor.
+"""Benchmark of `intake poll --once` on a backlog, against the floor measured in the same run.
 
-    .venv/bin/python bench/poll_throughput.py --submissions 50 [--idle-messages 10000]
-        [--load-burners 10] [--record bench/README.md]
+    .venv/bin/python bench/poll_throughput.py [--submissions 140] [--idle-messages 10000]
+        [--sources maildir,imap] [--load-burners 10] [--record bench/README.md]
 
-Needs Dovecot (scripts/install-dovecot.sh) and root, like the integration tests, whose
-server class it reuses (tests/integration/dovecot.py). Measures, on this machine:
+IMAP needs Dovecot (scripts/install-dovecot.sh) and root, like the integration tests,
+whose server class it reuses (tests/integration/dovecot.py). Measures, on this machine:
 
-1. a backlog: N generated submissions (each an email with a letter and six NEFs, varied
-   in attorney, courts, print style and notice format) handled by ONE `poll_once` with a
-   real SQLite store: throughput (submissions per second), the time each submission took
-   (p50 / p90 / max), and peak memory of the poll process and of its PDF-reading
-   children. The poll runs in a child process of its own, so that its peak RSS is not
-   this script's (generating PDFs with reportlab) nor Dovecot's;
-2. an empty poll over a mailbox of M old messages whose cursor is past them all: seconds
-   and IMAP commands;
-3. the floor: bare text extraction of the same PDFs, `read_pdf` in-process and
-   `read_pdf_isolated` (a child process per document), per document and per submission;
+1. the floor and the readers: the PDFs of N generated submissions (each an email with
+   a letter and six browser-printed NEFs, varied in attorney, courts and notice
+   format) read bare by pypdfium2 in this one process (THE FLOOR), by pypdfium2 in two
+   worker processes, by pypdf and by pdfplumber in one process, and by intake's
+   sandboxed reader pool (`read_pdfs_isolated`, one email's PDFs at a time);
+2. the backlog through `intake poll --once` (the command itself, start-up included, in
+   a fresh interpreter; SQLite state, replies into the folder outbox, clerk summaries
+   and packets on): over a Maildir, and over IMAP on loopback (a private Dovecot):
+   requests per second, the ratio of the poll's time to the floor, the outcome of every
+   request, and the peak memory of the poll process and of its reader processes;
+3. an empty poll over M old messages behind the cursor: seconds and IMAP commands;
 4. with --load-burners K: `read_pdf_isolated` on the same NEFs while K busy-loop
-   processes compete for the CPUs, against its wall-clock timeout.
+   processes compete for the CPUs, against its wall-clock backstop.
 
 Prints a Markdown results section; --record FILE also writes it into FILE between the
 markers `<!-- poll_throughput results -->` and `<!-- end poll_throughput results -->`.
@@ -27,8 +28,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import itertools
+import io
 import json
+import multiprocessing
 import os
 import platform
 import re
@@ -41,19 +43,17 @@ import tempfile
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-# Only what a daemon imports at module level: the poll worker (this file run with
-# --worker) is measured for memory, and its PDF-reader children start as copies of it;
-# reportlab and the fixtures' builders are imported only where submissions are made.
 from intake.core.policy.rules import load_rules  # noqa: E402
-from intake.edges.mail.imap import ImapConfig, ImapSource  # noqa: E402
-from intake.edges.pdf.reader import PdfLimits, read_pdf, read_pdf_isolated  # noqa: E402
+from intake.edges.mail.imap import ImapSource  # noqa: E402
+from intake.edges.pdf.interface import PdfLimits  # noqa: E402
+from intake.edges.pdf.reader import read_pdf_isolated, read_pdfs_isolated  # noqa: E402
 from intake.edges.store import Store  # noqa: E402
 from intake.service.cycle import PollResult, poll_once  # noqa: E402
 
@@ -128,11 +128,10 @@ class Submission:
 FIRST = ("Maria", "James", "Aiko", "Oluwaseun", "Priya", "Tomasz", "Elena", "Marcus", "Ines")
 LAST = ("Alvarez", "Chen", "Okafor", "Lindqvist", "Brennan", "Nakamura", "Haddad", "Kowalski")
 COURTS = ("cob", "njb", "txnb", "nysb", "flsb", "waeb", "ctb", "ilnb", "azb", "mab", "nceb")
-STYLES = ("browser", "outlook", "text")
 WORDINGS: tuple[Wording, ...] = ("formal", "numbered", "paraphrased")
 
 
-def make_submission(n: int) -> Submission:
+def make_submission(n: int, styles: Sequence[str] = ("browser",)) -> Submission:
     """The n-th generated submission: a letter and six NEFs from one attorney, by email."""
     from fixtures.letters import example_letter
     from fixtures.mime import Attach, Mail, build
@@ -158,7 +157,7 @@ def make_submission(n: int) -> Submission:
             file_number=48_000_000 + 10 * n + i,
             source="plain" if (n + i) % 4 == 0 else "html",
         )
-        pdfs.append((f"NEF {i + 1}.pdf", nef_pdf(nef, STYLES[(n + i) % len(STYLES)])))
+        pdfs.append((f"NEF {i + 1}.pdf", nef_pdf(nef, styles[(n + i) % len(styles)])))
     mail = Mail(
         sender_name=f"{person.first} {person.last}",
         sender_address=address,
@@ -191,118 +190,184 @@ def private_dovecot() -> Iterator[Any]:
         server.cleanup()
 
 
-# ---------------------------------------------------------------------- backlog
+# ------------------------------------------------------------- floor and readers
+
+
+def pdfium_text(data: bytes) -> int:
+    """THE FLOOR's unit: bare pypdfium2 text extraction of every page; the characters read."""
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument(data)
+    chars = 0
+    try:
+        for index in range(len(document)):
+            page = document[index]
+            textpage = page.get_textpage()
+            chars += len(textpage.get_text_range())
+            textpage.close()
+            page.close()
+    finally:
+        document.close()
+    return chars
+
+
+def pypdf_text(data: bytes) -> int:
+    import pypdf
+
+    return sum(len(page.extract_text() or "") for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def pdfplumber_text(data: bytes) -> int:
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        return sum(len(page.extract_text() or "") for page in pdf.pages)
 
 
 @dataclass
-class Backlog:
+class Readers:
+    documents: int
+    pages: int
+    floor: float  # seconds for all submissions: bare pypdfium2, one process
+    pdfium_two: float  # pypdfium2 in two worker processes
+    pypdf: float
+    plumber: float  # scaled to all submissions from `plumber_sample`
+    plumber_sample: int
+    isolated: float  # read_pdfs_isolated, one submission's PDFs at a time
+    isolated_unreadable: int
+
+
+def run_readers(submissions: Sequence[Submission], plumber_sample: int) -> Readers:
+    import pypdfium2 as pdfium
+
+    documents = [data for s in submissions for _, data in s.pdfs]
+    pages = sum(len(pdfium.PdfDocument(data)) for data in documents)
+    pdfium_text(documents[0])  # warm
+
+    def timed(function: Any, datas: Sequence[bytes]) -> float:
+        started = time.perf_counter()
+        for data in datas:
+            function(data)
+        return time.perf_counter() - started
+
+    floor = timed(pdfium_text, documents)
+    with multiprocessing.get_context("fork").Pool(2) as workers:
+        workers.map(pdfium_text, documents[:4])
+        started = time.perf_counter()
+        workers.map(pdfium_text, documents, chunksize=4)
+        pdfium_two = time.perf_counter() - started
+    pypdf_seconds = timed(pypdf_text, documents)
+    sample = [data for s in submissions[:plumber_sample] for _, data in s.pdfs]
+    plumber = timed(pdfplumber_text, sample) * len(submissions) / max(1, plumber_sample)
+    read_pdf_isolated(documents[0])  # the pool's processes start here
+    unreadable = 0
+    started = time.perf_counter()
+    for submission in submissions:
+        texts = read_pdfs_isolated([data for _, data in submission.pdfs])
+        unreadable += sum(not text.ok for text in texts)
+    isolated = time.perf_counter() - started
+    return Readers(
+        len(documents),
+        pages,
+        floor,
+        pdfium_two,
+        pypdf_seconds,
+        plumber,
+        min(plumber_sample, len(submissions)),
+        isolated,
+        unreadable,
+    )
+
+
+# ---------------------------------------------------------------- the poll itself
+
+# `intake poll --once` exactly as the console script runs it, in a fresh interpreter,
+# plus the peak memory of this process and of its reader processes at the end.
+POLL = """
+import json, resource, sys
+from intake.commands.cli import main
+code = main(["poll", "--once", "--config", sys.argv[1]])
+from intake.edges.pdf.pool import close_shared_pool
+close_shared_pool()
+kib = 1024
+json.dump({"code": code,
+           "maxrss_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * kib,
+           "maxrss_children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * kib},
+          open(sys.argv[2], "w"))
+"""
+
+
+@dataclass
+class Poll:
+    source: str
     submissions: int
     message_bytes: int
-    wall_seconds: float  # connect, poll_once, logout
-    poll_seconds: float  # poll_once alone
-    per_submission: list[float]  # seconds each message took within the poll
-    result: dict[str, Any]
+    seconds: float  # the whole command, interpreter start to exit
     statuses: dict[str, int]
-    maxrss_poll: int  # bytes
-    maxrss_children: int  # bytes: the largest PDF-reading child
-    imap_commands: int
+    maxrss_poll: int
+    maxrss_readers: int
+    summary_line: str
 
 
-def run_backlog(server: Any, submissions: Sequence[Submission], workdir: Path) -> Backlog:
-    mailbox = server.new_mailbox()
-    mailbox.deliver_many(s.eml for s in submissions)
-    job = {
-        "host": mailbox.host,
-        "port": mailbox.port,
-        "user": mailbox.user,
-        "password": mailbox.password,
-        "state_dir": str(workdir / "state"),
-    }
-    # A fresh interpreter: its peak RSS is the poll's own.
+def poll_command(source: str, config: Path, submissions: Sequence[Submission]) -> Poll:
+    figures = config.parent / "figures.json"
+    started = time.perf_counter()
     run = subprocess.run(
-        [sys.executable, __file__, "--worker"],
-        input=json.dumps(job),
+        [sys.executable, "-c", POLL, str(config), str(figures)],
         capture_output=True,
         text=True,
         check=False,
         cwd=REPO,
     )
+    seconds = time.perf_counter() - started
     if run.returncode != 0:
-        raise SystemExit(f"poll_throughput: the poll worker failed:\n{run.stderr}")
-    out = json.loads(run.stdout)
-    return Backlog(
-        submissions=len(submissions),
-        message_bytes=sum(len(s.eml) for s in submissions),
-        wall_seconds=out["wall"],
-        poll_seconds=out["poll"],
-        per_submission=out["per_submission"],
-        result=out["result"],
-        statuses=out["statuses"],
-        maxrss_poll=out["maxrss_self"],
-        maxrss_children=out["maxrss_children"],
-        imap_commands=out["imap_commands"],
-    )
-
-
-def worker() -> None:
-    """In the child: one poll_once over the backlog; figures as JSON on stdout."""
-    from multiprocessing import forkserver
-
-    from tests.integration.dovecot import imap_commands_sent
-
-    job = json.loads(sys.stdin.read())
-    config = ImapConfig(
-        host=job["host"],
-        port=job["port"],
-        username=job["user"],
-        password=job["password"],
-        security="plain",
-        timeout_seconds=60,
-    )
-    rules = load_rules()
-    stamps: list[float] = []
-
-    def progress(done: int, total: int) -> None:
-        stamps.append(time.perf_counter())
-
-    with Store.open(Path(job["state_dir"])) as store:
-        started = time.perf_counter()
-        with imap_commands_sent() as sent, ImapSource(config) as source:
-            poll_started = time.perf_counter()
-            result: PollResult = poll_once(source, store, rules, own_address=OWN, progress=progress)
-            poll_seconds = time.perf_counter() - poll_started
-        wall = time.perf_counter() - started
-        statuses: dict[str, int] = {}
+        raise SystemExit(f"poll_throughput: intake poll --once failed:\n{run.stderr}")
+    out = json.loads(figures.read_text())
+    if out["code"] != 0:
+        raise SystemExit(f"poll_throughput: intake poll --once exited {out['code']}:\n{run.stderr}")
+    statuses: dict[str, int] = {}
+    with Store.open(config.parent / "state") as store:
         for request in store.requests.all():
             statuses[request.status.value] = statuses.get(request.status.value, 0) + 1
-    # RUSAGE_CHILDREN covers the reader children that were waited for: all of them when
-    # read_pdf_isolated forks them itself. Should it use a fork server again, that server
-    # is their parent: stop it (a private API, the only way) so that it is reaped and
-    # its children's peak counts too.
-    stop = getattr(forkserver._forkserver, "_stop", None)
-    if stop is not None:
-        stop()
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * KIB
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * KIB
-    json.dump(
-        {
-            "wall": wall,
-            "poll": poll_seconds,
-            "per_submission": [b - a for a, b in itertools.pairwise(stamps)],
-            "result": {
-                "fetched": result.fetched,
-                "processed": result.processed,
-                "duplicates": result.duplicates,
-                "failed": result.failed,
-                "ignored": result.ignored,
-            },
-            "statuses": statuses,
-            "maxrss_self": own,
-            "maxrss_children": children,
-            "imap_commands": len(sent),
-        },
-        sys.stdout,
+    last = [line for line in run.stderr.splitlines() if "fetched" in line]
+    return Poll(
+        source,
+        len(submissions),
+        sum(len(s.eml) for s in submissions),
+        seconds,
+        statuses,
+        out["maxrss_self"],
+        out["maxrss_children"],
+        last[-1].strip() if last else "",
     )
+
+
+CLERKS = '[clerks]\naddresses = ["clerks@canb.test"]\n'
+
+
+def poll_maildir(submissions: Sequence[Submission], workdir: Path) -> Poll:
+    folder = workdir / "maildir-run"
+    mail = folder / "mail"
+    for sub in ("new", "cur", "tmp"):
+        (mail / sub).mkdir(parents=True)
+    for n, submission in enumerate(submissions):
+        (mail / "new" / f"1700000000.M{n}P1.bench").write_bytes(submission.eml)
+    config = folder / "intake.toml"
+    config.write_text(
+        f'state_dir = "{folder / "state"}"\nown_address = "{OWN}"\n'
+        f'[source]\nkind = "maildir"\nmaildir = "{mail}"\n' + CLERKS
+    )
+    return poll_command("Maildir", config, submissions)
+
+
+def poll_imap(server: Any, submissions: Sequence[Submission], workdir: Path) -> Poll:
+    folder = workdir / "imap-run"
+    folder.mkdir()
+    mailbox = server.new_mailbox()
+    mailbox.deliver_many(s.eml for s in submissions)
+    config = mailbox.write_intake_config(folder, own_address=OWN, timeout_seconds=60)
+    config.write_text(config.read_text() + CLERKS)
+    return poll_command("IMAP (Dovecot, loopback)", config, submissions)
 
 
 # ------------------------------------------------------------------- idle poll
@@ -348,40 +413,6 @@ def run_idle(server: Any, count: int, workdir: Path, repeats: int = 7) -> Idle:
                 raise SystemExit(f"poll_throughput: the idle poll did something: {result}")
             commands = list(sent)
     return Idle(count, seconds, commands)
-
-
-# ------------------------------------------------------------------------ floor
-
-
-@dataclass
-class Floor:
-    in_process: list[float] = field(default_factory=list)  # seconds per document
-    in_process_cpu: list[float] = field(default_factory=list)
-    isolated: list[float] = field(default_factory=list)
-    per_submission_in_process: list[float] = field(default_factory=list)
-    per_submission_isolated: list[float] = field(default_factory=list)
-    unreadable: int = 0
-
-
-def run_floor(submissions: Sequence[Submission]) -> Floor:
-    floor = Floor()
-    read_pdf_isolated(submissions[0].pdfs[0][1])  # warm up (a fork server would start here)
-    for submission in submissions:
-        total_in, total_iso = 0.0, 0.0
-        for _, data in submission.pdfs:
-            cpu, started = time.process_time(), time.perf_counter()
-            text = read_pdf(data)
-            floor.in_process.append(time.perf_counter() - started)
-            floor.in_process_cpu.append(time.process_time() - cpu)
-            started = time.perf_counter()
-            isolated = read_pdf_isolated(data)
-            floor.isolated.append(time.perf_counter() - started)
-            floor.unreadable += not (text.ok and isolated.ok)
-            total_in += floor.in_process[-1]
-            total_iso += floor.isolated[-1]
-        floor.per_submission_in_process.append(total_in)
-        floor.per_submission_isolated.append(total_iso)
-    return floor
 
 
 # ------------------------------------------------------------------ under load
@@ -440,16 +471,19 @@ def children_cpu() -> float:
 def report(
     command: str,
     info: dict[str, str],
-    backlog: Backlog,
-    idle: Idle,
-    floor: Floor,
+    readers: Readers,
+    polls: Sequence[Poll],
+    idle: Idle | None,
     load: UnderLoad | None,
 ) -> str:
-    n = backlog.submissions
-    docs = len(floor.in_process)
-    overhead = percentile(backlog.per_submission, 50) / percentile(
-        floor.per_submission_isolated, 50
-    )
+    n = polls[0].submissions if polls else 0
+    floor = readers.floor
+
+    def row(label: str, seconds: float, bold: bool = False) -> str:
+        per = seconds / n * 1000
+        text = f"| {label} | {per:.0f} ms ({n / seconds:.1f} requests/s) | {seconds / floor:.1f}x |"
+        return text.replace("| ", "| **", 1).replace(" |", "** |", 1) if bold else text
+
     lines = [
         f"#### Run of {info['date']}",
         "",
@@ -459,35 +493,42 @@ def report(
         "| --- | --- |",
         *(f"| {k} | {v} |" for k, v in info.items() if k != "date"),
         "",
-        f"Backlog: {n} submissions (a letter and six NEFs each, {docs} PDFs,"
-        f" {backlog.message_bytes / MIB:.1f} MiB of mail), one `poll_once`, SQLite state"
-        f" (WAL, synchronous=FULL), messages moved to Processed. Outcome: "
-        + ", ".join(f"{v} {k}" for k, v in sorted(backlog.statuses.items()))
-        + f"; poll counts {backlog.result}.",
+        f"Backlog: {n} requests (a letter and six browser-printed NEFs each:"
+        f" {readers.documents} PDFs, {readers.pages:,} pages,"
+        f" {polls[0].message_bytes / MIB:.1f} MiB of mail)."
+        if polls
+        else "",
         "",
-        "| measure | value |",
-        "| --- | --- |",
-        f"| backlog throughput | {n / backlog.wall_seconds:.2f} submissions/s"
-        f" ({backlog.wall_seconds:.1f} s for {n}, login to logout) |",
-        f"| time per submission, p50 / p90 / max | {spread(backlog.per_submission, 1000, 0)} ms |",
-        f"| IMAP commands for the backlog | {backlog.imap_commands}"
-        f" ({backlog.imap_commands / n:.1f} per submission) |",
-        f"| peak RSS, poll process | {backlog.maxrss_poll / MIB:.0f} MiB |",
-        f"| peak RSS, largest PDF-reader child | {backlog.maxrss_children / MIB:.0f} MiB |",
-        f"| empty poll over {idle.messages:,} old messages, p50 / max |"
-        f" {percentile(idle.seconds, 50) * 1000:.0f} / {max(idle.seconds) * 1000:.0f} ms,"
-        f" {len(idle.commands)} IMAP commands: {' '.join(idle.commands)} |",
-        f"| floor: `read_pdf` in-process per document, p50 / p90 / max |"
-        f" {spread(floor.in_process, 1000)} ms (CPU {spread(floor.in_process_cpu, 1000)} ms) |",
-        f"| floor: `read_pdf_isolated` per document, p50 / p90 / max |"
-        f" {spread(floor.isolated, 1000)} ms |",
-        f"| floor per submission (7 PDFs), in-process / isolated, p50 |"
-        f" {percentile(floor.per_submission_in_process, 50) * 1000:.0f} /"
-        f" {percentile(floor.per_submission_isolated, 50) * 1000:.0f} ms |",
-        f"| poll time per submission over the isolated floor | {overhead:.2f}x (p50) |",
+        "| reader, same emails, same run | per request | vs the floor |",
+        "|---|---:|---:|",
+        row("bare pypdfium2, one process (the floor)", floor),
+        row("pypdfium2 in two worker processes", readers.pdfium_two),
+        row("pypdf, one process", readers.pypdf),
+        row(
+            f"pdfplumber, one process (first {readers.plumber_sample} requests)",
+            readers.plumber,
+        ),
+        row("intake's sandboxed reader pool (one email's PDFs at a time)", readers.isolated),
+        *(row(f"`intake poll --once`, whole, {p.source}", p.seconds, bold=True) for p in polls),
+        "",
     ]
-    if floor.unreadable:
-        lines.append(f"| PDFs the floor could not read | {floor.unreadable} |")
+    for p in polls:
+        outcome = ", ".join(f"{v} {k}" for k, v in sorted(p.statuses.items()))
+        lines.append(
+            f"- {p.source}: {p.seconds:.2f} s for {p.submissions} requests; outcome {outcome};"
+            f" peak RSS {p.maxrss_poll / MIB:.0f} MiB for the poll process,"
+            f" {p.maxrss_readers / MIB:.0f} MiB for the largest reader process;"
+            f" `{p.summary_line}`"
+        )
+    if readers.isolated_unreadable:
+        lines.append(f"- PDFs the sandboxed reader could not read: {readers.isolated_unreadable}")
+    if idle is not None:
+        lines.append(
+            f"- empty poll over {idle.messages:,} old messages (IMAP), p50 / max:"
+            f" {percentile(idle.seconds, 50) * 1000:.0f} / {max(idle.seconds) * 1000:.0f} ms,"
+            f" {len(idle.commands)} IMAP commands: {' '.join(idle.commands)}"
+        )
+    lines.append(f"- load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if load is not None:
         worst = max(load.isolated)
         stretch = [w / c for w, c in zip(load.isolated, load.child_cpu, strict=True) if c > 0]
@@ -500,11 +541,9 @@ def report(
             "| under load | value |",
             "| --- | --- |",
             f"| wall-clock per document, p50 / p90 / max | {spread(load.isolated, 1000)} ms |",
-            f"| reader child's CPU per document, p50 / p90 / max |"
-            f" {spread(load.child_cpu, 1000)} ms |",
-            f"| wall-clock / CPU, p50 / p90 / max | {spread(stretch, 1, 1)} |",
-            f"| timed out (timeout {load.timeout:g} s) | {load.timed_out} |",
-            f"| slowest call, share of the timeout | {worst / load.timeout:.1%} |",
+            f"| timed out (backstop {load.timeout:g} s) | {load.timed_out} |",
+            f"| slowest call, share of the backstop | {worst / load.timeout:.1%} |",
+            f"| wall-clock / reader CPU, p50 (when measurable) | {spread(stretch, 1, 1)} |",
         ]
     return "\n".join(lines) + "\n"
 
@@ -526,20 +565,19 @@ def record(path: Path, section: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
-    parser.add_argument("--submissions", type=int, default=50, help="backlog size (default 50)")
-    parser.add_argument("--idle-messages", type=int, default=10_000, help="default 10,000")
+    parser.add_argument("--submissions", type=int, default=140, help="backlog size (default 140)")
+    parser.add_argument("--idle-messages", type=int, default=10_000, help="0: skip")
+    parser.add_argument("--sources", default="maildir,imap", help="maildir, imap or both")
+    parser.add_argument("--plumber-sample", type=int, default=20, help="requests pdfplumber reads")
     parser.add_argument(
         "--load-burners", type=int, default=0, help="busy loops for the under-load run (0: skip)"
     )
     parser.add_argument("--load-seconds", type=float, default=15.0)
     parser.add_argument("--record", type=Path, help="write the results into this Markdown file")
-    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.worker:
-        worker()
-        return 0
-    if args.submissions < 1 or args.idle_messages < 1:
-        parser.error("--submissions and --idle-messages must be at least 1")
+    sources = [s.strip() for s in args.sources.split(",") if s.strip()]
+    if args.submissions < 1 or not set(sources) <= {"maildir", "imap"}:
+        parser.error("--submissions must be at least 1; --sources: maildir, imap")
 
     command = " ".join(
         [".venv/bin/python bench/poll_throughput.py", *map(shlex.quote, sys.argv[1:])]
@@ -552,18 +590,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"generated {len(submissions)} submissions in {time.perf_counter() - started:.1f} s",
         file=sys.stderr,
     )
-    with tempfile.TemporaryDirectory(prefix="poll-bench-") as scratch, private_dovecot() as server:
+    polls: list[Poll] = []
+    idle: Idle | None = None
+    with tempfile.TemporaryDirectory(prefix="poll-bench-") as scratch:
         workdir = Path(scratch)
-        backlog = run_backlog(server, submissions, workdir)
-        print(f"backlog: {backlog.wall_seconds:.1f} s", file=sys.stderr)
-        idle = run_idle(server, args.idle_messages, workdir)
-    floor = run_floor(submissions)
-    load = (
-        run_under_load(submissions, args.load_burners, args.load_seconds)
-        if args.load_burners
-        else None
-    )
-    section = report(command, info, backlog, idle, floor, load)
+        readers = run_readers(submissions, args.plumber_sample)
+        print(f"floor: {readers.floor:.2f} s", file=sys.stderr)
+        if "maildir" in sources:
+            polls.append(poll_maildir(submissions, workdir))
+            print(f"maildir poll: {polls[-1].seconds:.2f} s", file=sys.stderr)
+        if "imap" in sources or args.idle_messages:
+            with private_dovecot() as server:
+                if "imap" in sources:
+                    polls.append(poll_imap(server, submissions, workdir))
+                    print(f"imap poll: {polls[-1].seconds:.2f} s", file=sys.stderr)
+                if args.idle_messages:
+                    idle = run_idle(server, args.idle_messages, workdir)
+    load = None
+    if args.load_burners:
+        load = run_under_load(submissions, args.load_burners, args.load_seconds)
+    section = report(command, info, readers, polls, idle, load)
     print(section)
     if args.record:
         record(args.record, section)

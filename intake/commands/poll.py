@@ -22,6 +22,7 @@ from intake.service.sources import describe_source, open_configured_source
 # other command (and `intake --help`) starts without them.
 if TYPE_CHECKING:
     from intake.service.cycle import PollResult
+    from intake.service.send import SendReport
 
 EPILOG = """\
 examples:
@@ -64,6 +65,18 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def _combined(first: SendReport, second: SendReport) -> SendReport:
+    from intake.service.send import SendReport
+
+    return SendReport(
+        sent=first.sent + second.sent,
+        retrying=first.retrying + second.retrying,
+        failed=first.failed + second.failed,
+        deferred=second.deferred,
+        errors=first.errors + second.errors,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     if not args.once:
         print(
@@ -75,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     from intake.config import ConfigError
     from intake.edges.mail.source import SourceError
     from intake.edges.store import Store, StoreError, utc_now
-    from intake.service.cycle import poll_once
+    from intake.service.cycle import finish_summaries, poll_once
     from intake.service.enqueue import outgoing_from_settings
     from intake.service.owed import catch_up
     from intake.service.polls import PollBusy, poll_lock, record_poll
@@ -127,11 +140,17 @@ def run(args: argparse.Namespace) -> int:
                     progress=display,
                     batch_size=settings.source.batch_size,
                     outgoing=outgoing,
+                    render_summaries=False,
                 )
-            # After the poll, in the same lock: what was queued goes out now.
+            # After the poll, in the same lock: the attorneys' replies go out first, then
+            # the clerks' summaries are rendered (their packets cost the most) and sent.
             sent = (
                 send_due(store, sink, max_attempts=settings.outbox.max_attempts) if sink else None
             )
+            finish_summaries(store, outgoing, result)
+            if sink is not None and sent is not None and result.summaries_rendered:
+                later = send_due(store, sink, max_attempts=settings.outbox.max_attempts)
+                sent = _combined(sent, later)
     except PollBusy as exc:  # not a poll of ours: the one running records its own
         display.finish()
         print(f"intake poll: {exc}", file=sys.stderr)

@@ -227,8 +227,13 @@ def poll_once(
     batch_size: int = 50,
     outgoing: Outgoing | None = None,
     stop: Stop | None = None,
+    render_summaries: bool = True,
 ) -> PollResult:
     """Handle every message above the cursor of the source's folder. See the module doc.
+
+    With `render_summaries=False` the clerks' pages and packets are left for the caller
+    to render (`finish_summaries`), after it has sent the attorneys' replies: a packet
+    costs more than the rest of a message's handling, and the attorneys are waiting.
 
     Raises `SourceError` when the mailbox fails mid-way; all work finished before that
     is durable and the next poll continues from there. With `stop`, the poll looks at it
@@ -272,8 +277,8 @@ def poll_once(
     if stop is not None and stop():
         # The clerks' pages of this poll are owed, and drawn at the next start.
         result.left_for_next = len(uids) - done
-    elif outgoing is not None:
-        _refresh_summaries(store, outgoing, result)
+    elif outgoing is not None and render_summaries:
+        finish_summaries(store, outgoing, result)
     return result
 
 
@@ -323,9 +328,10 @@ def _start_reading(raw: RawMessage, own_address: str | None) -> Envelope | None:
     return envelope
 
 
-def _refresh_summaries(store: Store, outgoing: Outgoing, result: PollResult) -> None:
-    """Render the clerks' pages after the transactions; a failure here loses nothing
-    (the rows stay queued without bytes, rendered by the next poll)."""
+def finish_summaries(store: Store, outgoing: Outgoing, result: PollResult) -> None:
+    """Render the clerks' pages of the requests the poll touched, after its transactions;
+    a failure here loses nothing (the rows stay queued without bytes, rendered by the
+    next poll)."""
     try:
         result.summaries_rendered = refresh_summaries(
             store, outgoing, result.request_ids, actor=ACTOR

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from intake.edges.durable import write_atomically, write_once
+from intake.edges.durable import write_all_once, write_atomically, write_once
 
 
 def test_write_once_writes_a_new_file_and_keeps_an_existing_one(tmp_path: Path) -> None:
@@ -72,3 +72,20 @@ def test_stray_temporaries_of_dead_writers_go_and_live_ones_stay(tmp_path: Path)
     assert sorted(remove_stray_temporaries(tmp_path)) == sorted([dead, old])
     assert {p.name for p in tmp_path.iterdir()} == {p.name for p in (mine, live, *kept)}
     assert remove_stray_temporaries(tmp_path / "missing") == []
+
+
+def test_write_all_once_writes_the_new_files_and_keeps_the_others(tmp_path: Path) -> None:
+    kept = tmp_path / "documents" / "kept.pdf"
+    write_once(kept, b"there before")
+    files = [
+        (tmp_path / "documents" / "a.pdf", b"A"),
+        (kept, b"not written again"),
+        (tmp_path / "documents" / "a.pdf", b"the same name twice in one batch"),
+        (tmp_path / "other" / "b.pdf", b"B"),
+    ]
+    assert write_all_once(files) == 2
+    assert (tmp_path / "documents" / "a.pdf").read_bytes() == b"A"
+    assert kept.read_bytes() == b"there before"
+    assert (tmp_path / "other" / "b.pdf").read_bytes() == b"B"
+    assert sorted(p.name for p in (tmp_path / "documents").iterdir()) == ["a.pdf", "kept.pdf"]
+    assert write_all_once([]) == 0
