@@ -174,6 +174,12 @@ def _progress(files: list[Path]) -> Iterator[tuple[int, Path]]:
 
 
 def run(args: argparse.Namespace) -> int:
+    from intake.edges.pdf.pool import shared_pool
+
+    # First: the reader processes start and load PDFium on the other core while this
+    # one loads the rules. One PDF alone needs one reader (each costs ~0.3 s to start).
+    lone_pdf = len(args.paths) == 1 and str(args.paths[0]).lower().endswith(".pdf")
+    shared_pool(workers=1 if lone_pdf else None).warm_up()
     from intake.core.policy.rules import RulesError, load_rules
     from intake.edges.mail.message import MessageLimits
 

@@ -1,7 +1,7 @@
 """The sandboxed reader processes: bounds, recycling, parallel reads, read-ahead.
 
-Real child processes throughout; the tasks given to `Sandboxed` are this module's
-functions (a forked child has them), each misbehaving in one way.
+Real child processes throughout; the task given to `Sandboxed` is this module's
+`behave`, which misbehaves in the way it is told to.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def behave(order: str) -> Any:
 
 @pytest.fixture
 def sandboxed() -> Any:
-    child = Sandboxed(behave, max_tasks=3)
+    child = Sandboxed("tests.unit.test_pdf_pool:behave", max_tasks=3)
     yield child
     child.close()
 

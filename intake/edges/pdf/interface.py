@@ -11,10 +11,12 @@ and memory (`sandbox`, `pool`), nor of what the text is worth (`judge`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from intake.core.documents.sniff import is_pdf, pdf_start
-from intake.edges.pdf.judge import Reading
+
+if TYPE_CHECKING:  # not at run time: the reader pool starts before pydantic is imported
+    from intake.edges.pdf.judge import Reading
 
 __all__ = ["DEFAULT_LIMITS", "PageReader", "PdfLimits", "is_pdf", "pdf_body"]
 

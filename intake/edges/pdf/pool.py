@@ -27,31 +27,41 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import Future
+from typing import TYPE_CHECKING
 
-from intake.core.model import PdfText
 from intake.edges.pdf.interface import DEFAULT_LIMITS, PdfLimits
 from intake.edges.pdf.sandbox import Bounds, Done, Sandboxed, Stopped
+
+if TYPE_CHECKING:  # imported where used: a command starts its pool before pydantic loads
+    from intake.core.model import PdfText
 
 _MIB = 1024 * 1024
 # Prefetched reads nobody claimed (a duplicate email, a failed one) are dropped past this.
 _MAX_PREFETCHED = 64
 
 
-def _read_in_child(payload: tuple[bytes, PdfLimits]) -> PdfText:
-    """The task every reader process runs (imported here so the fork inherits it warm)."""
+_TASK = "intake.edges.pdf.pool:read_in_child"
+
+
+def read_in_child(payload: tuple[bytes, PdfLimits] | None) -> PdfText | None:
+    """The task every reader process runs; None only loads the reader (`warm_up`)."""
     from intake.edges.pdf.reader import read_pdf
 
+    if payload is None:
+        from intake.edges.pdf import pdfium_reader  # noqa: F401  (PDFium's ~40 ms of imports)
+
+        return None
     data, limits = payload
     return read_pdf(data, limits)
 
 
 class ReaderPool:
-    def __init__(self, workers: int | None = None, max_documents: int = 50) -> None:
+    def __init__(self, workers: int | None = None, max_documents: int = 200) -> None:
         self.workers = max(1, workers if workers is not None else default_workers())
-        self._jobs: queue.SimpleQueue[tuple[Future[PdfText], bytes, PdfLimits] | None] = (
+        self._jobs: queue.SimpleQueue[tuple[Future[PdfText], bytes | None, PdfLimits] | None] = (
             queue.SimpleQueue()
         )
-        self._slots = [Sandboxed(_read_in_child, max_documents) for _ in range(self.workers)]
+        self._slots = [Sandboxed(_TASK, max_documents) for _ in range(self.workers)]
         self._threads: list[threading.Thread] = []
         self._prefetched: OrderedDict[tuple[str, PdfLimits], Future[PdfText]] = OrderedDict()
         self._lock = threading.Lock()
@@ -78,6 +88,12 @@ class ReaderPool:
             while len(self._prefetched) > _MAX_PREFETCHED:
                 _, dropped = self._prefetched.popitem(last=False)
                 dropped.cancel()
+
+    def warm_up(self) -> None:
+        """Start the reader processes now: they load PDFium while the caller goes on
+        with its own start-up (on the other core)."""
+        for _ in self._slots:
+            self._queue(None, DEFAULT_LIMITS)
 
     def read(self, data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> PdfText:
         return self.submit(data, limits).result()
@@ -109,7 +125,7 @@ class ReaderPool:
 
     # ------------------------------------------------------------------- internals
 
-    def _queue(self, data: bytes, limits: PdfLimits) -> Future[PdfText]:
+    def _queue(self, data: bytes | None, limits: PdfLimits) -> Future[PdfText]:
         future: Future[PdfText] = Future()
         with self._lock:
             if self._closed:
@@ -136,9 +152,11 @@ class ReaderPool:
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                outcome = slot.run((data, limits), _bounds(limits))
+                outcome = slot.run(None if data is None else (data, limits), _bounds(limits))
                 future.set_result(_pdf_text(outcome, limits))
             except BaseException as error:  # no reader process could be started
+                from intake.core.model import PdfText
+
                 future.set_result(PdfText(ok=False, reason=f"the PDF reader failed: {error}"))
 
 
@@ -160,6 +178,7 @@ def _bounds(limits: PdfLimits) -> Bounds:
 
 def _pdf_text(outcome: Done | Stopped, limits: PdfLimits) -> PdfText:
     """The reader's answer, or the reason (in the attorney's and clerk's words) it has none."""
+    from intake.core.model import PdfText
     from intake.edges.pdf.judge import OUT_OF_MEMORY
 
     if isinstance(outcome, Done):
@@ -195,12 +214,13 @@ _shared: ReaderPool | None = None
 _shared_lock = threading.Lock()
 
 
-def shared_pool() -> ReaderPool:
-    """This process's reader pool, started on first use."""
+def shared_pool(workers: int | None = None) -> ReaderPool:
+    """This process's reader pool, started on first use (with `workers` processes,
+    one per core by default; a later call's `workers` changes nothing)."""
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = ReaderPool()
+            _shared = ReaderPool(workers)
         return _shared
 
 
@@ -213,7 +233,7 @@ def close_shared_pool() -> None:
 
 
 def _forget_in_child() -> None:
-    # A forked process has none of the pool's threads: it must start its own pool.
+    # A process forked from this one has none of the pool's threads: it starts its own.
     global _shared, _shared_lock
     _shared = None
     _shared_lock = threading.Lock()

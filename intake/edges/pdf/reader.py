@@ -46,7 +46,7 @@ mail-client prints keep their links only as annotations: see `PageText.links`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from intake.core.model import PdfText
 from intake.edges.pdf import judge
@@ -60,6 +60,7 @@ __all__ = [
     "read_pdf",
     "read_pdf_isolated",
     "read_pdfs_isolated",
+    "warm_up_readers",
 ]
 
 
@@ -79,21 +80,26 @@ def read_pdf(data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> PdfText:
         return PdfText(ok=False, reason=f"the PDF reader failed: {judge.describe(error)}")
 
 
-def _fallbacks() -> tuple[PageReader, ...]:
-    """The readers that try when PDFium's reading is not usable, in order."""
+def _readers() -> Iterator[PageReader]:
+    """PDFium, then the readers that try when its reading is not usable, in order.
+
+    A generator: the fallbacks (and pypdf's 0.15 s of imports) are loaded only when a
+    file needs them.
+    """
+    from intake.edges.pdf import pdfium_reader
+
+    yield pdfium_reader.read
     from intake.edges.pdf import plumber_reader, pypdf_reader
 
-    return (pypdf_reader.read, pypdf_reader.read_repaired, plumber_reader.read)
+    yield from (pypdf_reader.read, pypdf_reader.read_repaired, plumber_reader.read)
 
 
 def _readings(body: bytes, limits: PdfLimits) -> list[Reading]:
     """PDFium, then the fallbacks until one is usable. Raises `Unreadable` for a
     password (or when no reader could open the file at all)."""
-    from intake.edges.pdf import pdfium_reader
-
     readings: list[Reading] = []
     failure: str | None = None
-    for reader in (pdfium_reader.read, *_fallbacks()):
+    for reader in _readers():
         try:
             readings.append(reader(body, limits))
         except (Unreadable, MemoryError):
@@ -119,6 +125,14 @@ def read_pdfs_isolated(datas: Sequence[bytes], limits: PdfLimits = DEFAULT_LIMIT
     from intake.edges.pdf.pool import shared_pool
 
     return shared_pool().read_all(datas, limits)
+
+
+def warm_up_readers() -> None:
+    """Start the sandboxed reader processes now, so that they load PDFium while the
+    caller is still starting up (a command calls this before loading its rules)."""
+    from intake.edges.pdf.pool import shared_pool
+
+    shared_pool().warm_up()
 
 
 def prefetch_pdfs(datas: Iterable[bytes], limits: PdfLimits = DEFAULT_LIMITS) -> None:

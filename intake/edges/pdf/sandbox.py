@@ -9,30 +9,35 @@ crashes, overruns a bound or runs out of memory is reaped and replaced by the ne
 reasons are kernel facts: SIGXCPU at the CPU limit (its default action ends the
 process, whatever C code it was running), an allocation that fails at the cap.
 
-Nothing here knows about PDFs: the task is any picklable-in, picklable-out function
-of the child's program (the parent's, as forked), so a MIME parser can use it too.
+Nothing here knows about PDFs: the task is any function named by its import path
+(``"package.module:function"``), with picklable payloads and results, so a MIME
+parser can use it too.
 
-Plain fork, not spawn: the child starts with the parent's modules imported and warm
-(spawn pays the interpreter and the imports, 0.15-1 s, for every child); a child
-lives for many payloads, so the fork's ~10-20 ms is paid rarely. Fork's known risk,
-a lock held by another thread at the moment of the fork, is bounded: CPython
-re-initialises its own locks (imports, logging) in the child, the child runs only
-the task and the pipe, and a child that hangs anyway is killed at the backstop.
-The child closes every file descriptor but its pipe and stderr, so a task cannot
-touch the parent's database, sockets or mailbox.
+A fresh interpreter per child (``python -c`` with the task's module), not a fork of
+the caller: a fork taken while another thread of the caller is importing a module
+inherits that module's import lock held forever, and the child hangs on its first
+import of it (seen here: a reader pool forked while the command loaded pydantic).
+A new interpreter inherits nothing: no locks, no threads, no open descriptor but its
+pipe and stdio, no memory of the caller's. It costs ~0.2-0.4 s of CPU to start (the
+interpreter and the task's imports), paid on its own core while the caller goes on,
+and once per `max_tasks` payloads.
 """
 
 from __future__ import annotations
 
-import contextlib
+import importlib
+import json
 import math
 import os
 import resource
 import signal
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, Pipe
+from multiprocessing.connection import Connection
 from typing import Any, Literal
 
 Stop = Literal["cpu", "memory", "timeout", "crash"]
@@ -65,21 +70,26 @@ Outcome = Done | Stopped
 
 
 class Sandboxed:
-    """One long-lived child running `task`; replaced after a stop or `max_tasks` runs.
+    """One long-lived child running `task` (``"module:function"``); replaced after a
+    stop or `max_tasks` runs.
 
     Not thread-safe: one caller at a time (the pool gives each child its own thread).
     """
 
-    def __init__(self, task: Callable[[Any], Any], max_tasks: int = 50) -> None:
+    def __init__(self, task: str, max_tasks: int = 50) -> None:
         self._task = task
         self._max_tasks = max_tasks
-        self._pid: int | None = None
+        self._child: subprocess.Popen[bytes] | None = None
         self._conn: Connection | None = None
         self._served = 0
 
     @property
     def pid(self) -> int | None:
-        return self._pid
+        return self._child.pid if self._child is not None else None
+
+    def start(self) -> None:
+        """Start the child now (it loads the task's module while the caller goes on)."""
+        self._ensure_child()
 
     def run(self, payload: Any, bounds: Bounds) -> Outcome:
         """Run the task on `payload` in the child, within `bounds`. Never raises for
@@ -113,10 +123,10 @@ class Sandboxed:
 
     def close(self, kill: bool = False) -> None:
         """End the child (ask it to leave, or kill it) and reap it."""
-        if self._pid is None:
+        if self._child is None:
             return
-        pid, conn = self._pid, self._conn
-        self._pid, self._conn, self._served = None, None, 0
+        child, conn = self._child, self._conn
+        self._child, self._conn, self._served = None, None, 0
         if conn is not None:
             if not kill:
                 try:
@@ -125,41 +135,42 @@ class Sandboxed:
                     kill = True
             conn.close()
         if kill:
-            _kill(pid)
-        _reap(pid, timeout=2.0)
+            child.kill()
+        _reap(child, timeout=2.0)
 
     def _ensure_child(self) -> Connection:
-        if self._pid is not None and self._conn is not None:
+        if self._child is not None and self._conn is not None:
             return self._conn
-        parent_end, child_end = Pipe(duplex=True)
-        pid = os.fork()
-        if pid == 0:  # the child: never returns
-            code = 1
-            try:
-                parent_end.close()
-                _serve(child_end, self._task)
-                code = 0
-            finally:
-                os._exit(code)
-        child_end.close()
-        self._pid, self._conn, self._served = pid, parent_end, 0
-        return parent_end
+        ours, theirs = socket.socketpair()
+        try:
+            child = subprocess.Popen(
+                [sys.executable, "-c", _CHILD, self._task, str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,  # the command's output is not the child's
+                env={**os.environ, _PATH_ENV: json.dumps(sys.path)},
+            )
+        finally:
+            theirs.close()
+        self._child = child
+        self._conn = Connection(ours.detach())
+        self._served = 0
+        return self._conn
 
     def _reap_stopped(self, bounds: Bounds) -> Stopped:
-        pid = self._pid
+        child = self._child
         if self._conn is not None:
             self._conn.close()
-        self._pid, self._conn, self._served = None, None, 0
-        status = _reap(pid, timeout=5.0) if pid is not None else None
-        return stop_of(status)
+        self._child, self._conn, self._served = None, None, 0
+        return stop_of(_reap(child, timeout=5.0) if child is not None else None)
 
 
-def stop_of(status: int | None) -> Stopped:
-    """Why a child ended, from its wait status."""
-    if status is None:
+def stop_of(returncode: int | None) -> Stopped:
+    """Why a child ended, from its return code (minus the signal that ended it)."""
+    if returncode is None:
         return Stopped("crash", "no exit status")
-    if os.WIFSIGNALED(status):
-        number = os.WTERMSIG(status)
+    if returncode < 0:
+        number = -returncode
         if number == signal.SIGXCPU:
             return Stopped("cpu")
         if number == signal.SIGABRT:
@@ -172,42 +183,44 @@ def stop_of(status: int | None) -> Stopped:
         except ValueError:
             name = f"signal {number}"
         return Stopped("crash", name)
-    return Stopped("crash", f"exit code {os.WEXITSTATUS(status)}")
+    return Stopped("crash", f"exit code {returncode}")
 
 
-def _kill(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-
-
-def _reap(pid: int, timeout: float) -> int | None:
-    """Wait for the child `pid` to end (killing it past `timeout`); its wait status."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            done, status = os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            return None
-        if done:
-            return status
-        if time.monotonic() >= deadline:
-            _kill(pid)
-            deadline = time.monotonic() + 10.0
-        time.sleep(0.002)
+def _reap(child: subprocess.Popen[bytes], timeout: float) -> int | None:
+    """Wait for the child to end (killing it past `timeout`); its return code."""
+    try:
+        return child.wait(timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        return child.wait()
 
 
 # ----------------------------------------------------------------- in the child
+
+_PATH_ENV = "INTAKE_SANDBOX_SYS_PATH"
+# The child's program: the loop on the inherited socket (`child_main`).
+_CHILD = "from intake.edges.pdf.sandbox import child_main; child_main()"
+
+
+def child_main() -> None:
+    """Entry point of a child (`_CHILD`): argv is the task and the socket's descriptor."""
+    task_ref, fd = sys.argv[1], int(sys.argv[2])
+    # The caller's import path, so that its task's module is found as it was there.
+    for entry in json.loads(os.environ.pop(_PATH_ENV, "[]")):
+        if entry not in sys.path:
+            sys.path.append(entry)
+    module, _, name = task_ref.partition(":")
+    task = getattr(importlib.import_module(module), name)
+    _serve(Connection(fd), task)
 
 
 def _serve(conn: Connection, task: Callable[[Any], Any]) -> None:
     """The child's loop: one payload at a time, each under its own bounds."""
     # Ctrl-C reaches the whole process group: the parent handles it and ends us.
-    # A daemon's own SIGTERM / SIGHUP handlers (inherited through fork) are not ours.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGXCPU, signal.SIGABRT):
         signal.signal(number, signal.SIG_DFL)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a stopped read leaves no core file
-    _close_other_descriptors(keep=conn.fileno())
     while True:
         try:
             request = conn.recv()
@@ -234,24 +247,11 @@ def _serve(conn: Connection, task: Callable[[Any], Any]) -> None:
             return
 
 
-def _close_other_descriptors(keep: int) -> None:
-    try:
-        descriptors = [int(name) for name in os.listdir("/proc/self/fd")]
-    except OSError:
-        return
-    for fd in descriptors:
-        if fd > 2 and fd != keep:
-            with contextlib.suppress(OSError):
-                os.close(fd)
-
-
 def _cap_address_space(allowance: int) -> None:
     """Let this process map at most `allowance` bytes more than it has now.
 
-    A forked child starts with its parent's mappings (a daemon with a thread pool
-    easily has hundreds of MiB of reserved stacks and malloc arenas), and a long-lived
-    one keeps what earlier tasks left: the cap is counted from now, so each task may
-    add the same, whoever forked the child and whatever ran before.
+    A long-lived child keeps what earlier tasks left mapped: the cap is counted from
+    now, so each task may add the same, whatever ran before.
     """
     current = _mapped_bytes()
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
