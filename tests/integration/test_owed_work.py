@@ -21,7 +21,7 @@ EXPECTED = json.loads((FIXTURES / "expected.json").read_text())
 
 def _complete_fixture() -> bytes:
     first = next(s for s in EXPECTED["submissions"] if s["assessment"]["status"] == "complete")
-    return (FIXTURES / "eml" / first["eml"]).read_bytes()
+    return (FIXTURES / "eml" / str(first["eml"])).read_bytes()
 
 
 def _dead_pid() -> int:

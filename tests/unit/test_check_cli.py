@@ -6,6 +6,7 @@ import email
 import json
 import pathlib
 from email.message import EmailMessage
+from typing import cast
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -171,7 +172,7 @@ def _build(tree: object) -> EmailMessage:
         for child in tree:
             msg.attach(_build(child))
         return msg
-    ctype, body, name, disposition = tree  # type: ignore[misc]
+    ctype, body, name, disposition = cast(tuple[str, str, str | None, str | None], tree)
     maintype, subtype = ctype.split("/")
     msg.set_content(body, maintype=maintype, subtype=subtype, disposition=disposition)
     if name:

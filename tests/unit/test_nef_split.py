@@ -10,6 +10,7 @@ splitter is tested on what a stranger's PDF may hold, not on the fixture generat
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import pytest
 
@@ -67,7 +68,7 @@ def notice(
     )
 
 
-def pdf(*pages: str, links: dict[int, tuple[str, ...]] | None = None) -> PdfText:
+def pdf(*pages: str, links: Mapping[int, tuple[str, ...]] | None = None) -> PdfText:
     links = links or {}
     return PdfText(
         ok=True,

@@ -64,7 +64,7 @@ def test_a_scanned_nef_is_read_by_ocr_in_the_sandbox_and_counts(rules: Rules) ->
 
 
 def test_a_letter_signed_by_hand_and_scanned_is_read(rules: Rules) -> None:
-    letter = example_letter(signature="line")
+    letter = example_letter(signature="block")  # a signature line
     document = read_document(attach("signed letter.pdf", scan_of(letter_pdf(letter))), rules)
     assert document.kind is DocumentKind.LETTER
     assert document.letter is not None

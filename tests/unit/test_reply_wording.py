@@ -16,14 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from intake.core.documents.classify import read_documents
 from intake.core.model import Document, Envelope
 from intake.core.policy.assess import assess
 from intake.core.policy.rules import Rules, load_rules
 from intake.core.replies.compose import Reply, ReplySettings, compose_reply
 from intake.core.replies.situation import DocumentLine, Outcome, Situation, without_repeated_reasons
 from intake.core.replies.wrap import TEXT_WIDTH, wrap_text
-from intake.edges.mail.message import parse_message
+from tests.conftest import FixtureEmails
 
 EML_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "eml"
 NOW = dt.datetime(2026, 11, 20, 18, 0, tzinfo=dt.UTC)
@@ -74,21 +73,22 @@ def _reply(
 
 
 @pytest.fixture(scope="module")
-def replies(rules: Rules) -> dict[str, Reply]:
+def replies(rules: Rules, fixture_emails: FixtureEmails) -> dict[str, Reply]:
     """The reply to the last email of each request, and the follow-up reply of each
-    complete one; PDFs are read once."""
+    complete one; PDFs are read once per session (tests/conftest.py)."""
     out: dict[str, Reply] = {}
     for name, files in _requests().items():
         documents: list[Document] = []
         envelope = None
         for file in files:
-            envelope = parse_message((EML_DIR / file).read_bytes())
-            documents.extend(read_documents(envelope, rules))
+            read = fixture_emails.read(file)
+            envelope = read.envelope
+            documents.extend(read.documents)
         assert envelope is not None
         out[name] = reply = _reply(rules, documents, envelope)
         if reply.situation is Situation.COMPLETE:
             # The same documents again, as a follow-up: the 'already complete' reply.
-            last = read_documents(envelope, rules)
+            last = list(fixture_emails.read(files[-1]).documents)
             out[f"{name} (follow-up)"] = _reply(rules, documents, envelope, last)
             out[f"{name} (empty follow-up)"] = _reply(rules, documents, envelope, [])
     return out
@@ -257,10 +257,13 @@ def test_a_repeated_reason_points_back_to_the_first_document() -> None:
     assert lines[2].reasons == ("c.pdf was filed by someone else.",)
 
 
-def test_an_attachment_held_once_as_another_is_still_named(rules: Rules) -> None:
-    envelope = parse_message((EML_DIR / "duplicates.eml").read_bytes())
+def test_an_attachment_held_once_as_another_is_still_named(
+    rules: Rules, fixture_emails: FixtureEmails
+) -> None:
+    read = fixture_emails.read("duplicates.eml")
+    envelope = read.envelope
     unique: dict[str, Document] = {}
-    for document in read_documents(envelope, rules):
+    for document in read.documents:
         unique.setdefault(document.sha256, document)  # the request holds each file once
     reply = _reply(rules, list(unique.values()), envelope)
     names = [a.filename for a in envelope.attachments]
