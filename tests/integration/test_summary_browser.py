@@ -19,6 +19,7 @@ import pytest
 
 from intake.core.model import (
     Affirmation,
+    AffirmationState,
     CourtType,
     Document,
     DocumentKind,
@@ -110,7 +111,9 @@ def summary_html() -> str:
             signature_evidence=Evidence(text="/s/ Jane A. Doe", page=1),
             affirmations=tuple(
                 Affirmation(
-                    id=a.id, found=True, evidence=Evidence(text=f"I affirm {a.id}.", page=1)
+                    id=a.id,
+                    state=AffirmationState.FOUND,
+                    evidence=Evidence(text=f"I affirm {a.id}.", page=1),
                 )
                 for a in rules.letter.affirmations
             ),

@@ -9,6 +9,7 @@ import pytest
 
 from intake.core.model import (
     Affirmation,
+    AffirmationState,
     CourtType,
     Document,
     DocumentKind,
@@ -76,7 +77,12 @@ def letter(
     facts = LetterFacts(
         attorney_name=name,
         signed=signed,
-        affirmations=tuple(Affirmation(id=a, found=a not in missing) for a in AFFIRMATIONS),
+        affirmations=tuple(
+            Affirmation(
+                id=a, state=AffirmationState.MISSING if a in missing else AffirmationState.FOUND
+            )
+            for a in AFFIRMATIONS
+        ),
     )
     return Document(
         filename="letter.pdf",

@@ -9,6 +9,7 @@ import pytest
 
 from intake.core.model import (
     Affirmation,
+    AffirmationState,
     CourtType,
     Document,
     DocumentKind,
@@ -77,7 +78,7 @@ def letter() -> Document:
         letter=LetterFacts(
             attorney_name=ATTORNEY,
             signed=True,
-            affirmations=tuple(Affirmation(id=a, found=True) for a in ids),
+            affirmations=tuple(Affirmation(id=a, state=AffirmationState.FOUND) for a in ids),
         ),
     )
 

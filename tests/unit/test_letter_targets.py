@@ -10,7 +10,7 @@ from functools import cache
 
 import pytest
 
-from bench.letters import Figures, measure
+from bench.letters import Figures, Outcome, measure
 from fixtures.letter_cases import letter_cases
 from intake.core.model import AffirmationState, DocumentKind, Status
 from intake.core.policy.rules import load_rules
@@ -44,7 +44,7 @@ def test_no_statement_that_was_not_made_is_found(split: str) -> None:
     assert wrong == []
 
 
-def _readable(o: object) -> bool:
+def _readable(o: Outcome) -> bool:
     """A good letter whose statements are all in its text: not a scan without OCR text, not a
     check-box form whose marks were drawn as shapes (those go to a clerk by design)."""
     styles = o.case.styles

@@ -14,6 +14,7 @@ import pytest
 
 from intake.core.model import (
     Affirmation,
+    AffirmationState,
     CourtType,
     Document,
     DocumentKind,
@@ -73,7 +74,12 @@ def _letter(missing: tuple[str, ...] = (), signed: bool = True) -> Document:
         letter=LetterFacts(
             attorney_name="Jane Doe",
             signed=signed,
-            affirmations=tuple(Affirmation(id=a, found=a not in missing) for a in ids),
+            affirmations=tuple(
+                Affirmation(
+                    id=a, state=AffirmationState.MISSING if a in missing else AffirmationState.FOUND
+                )
+                for a in ids
+            ),
         ),
     )
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from intake.core.model import (
     Affirmation,
+    AffirmationState,
     Assessment,
     CourtType,
     Document,
@@ -91,7 +92,12 @@ def letter(missing: tuple[str, ...] = (), signed: bool = True) -> Document:
         letter=LetterFacts(
             attorney_name=ATTORNEY,
             signed=signed,
-            affirmations=tuple(Affirmation(id=a, found=a not in missing) for a in ids),
+            affirmations=tuple(
+                Affirmation(
+                    id=a, state=AffirmationState.MISSING if a in missing else AffirmationState.FOUND
+                )
+                for a in ids
+            ),
         ),
     )
 

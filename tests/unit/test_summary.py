@@ -18,6 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from intake.core.model import (
     Affirmation,
+    AffirmationState,
     Assessment,
     CourtType,
     Document,
@@ -100,7 +101,7 @@ def letter_doc() -> tuple[Document, bytes]:
         affirmations=tuple(
             Affirmation(
                 id=a,
-                found=True,
+                state=AffirmationState.FOUND,
                 evidence=Evidence(text=f"I affirm the {a.replace('_', ' ')} statement.", page=1),
             )
             for a in ids
