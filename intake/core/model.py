@@ -204,6 +204,9 @@ class LetterFacts(Frozen):
         default=True, description="False when the PDF may be the letter but may also not be"
     )
     recognition: str | None = Field(default=None, description="Why it was taken for the letter")
+    scanned: bool = Field(
+        default=False, description="Read by OCR: a handwritten signature leaves no text"
+    )
 
     @property
     def missing(self) -> list[str]:

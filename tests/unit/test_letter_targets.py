@@ -62,7 +62,11 @@ def test_at_least_95_percent_of_good_letters_are_complete_without_a_clerk(split:
 def test_good_letters_the_reader_cannot_see_go_to_a_clerk() -> None:
     unseen = [o for o in figures("dev").good() if not _readable(o)]
     assert unseen  # scans and drawn check boxes are in the corpus
-    assert {o.status for o in unseen} == {Status.NEEDS_REVIEW}
+    drawn = [o for o in unseen if "checkbox-drawn" in o.case.styles]
+    assert drawn and {o.status for o in drawn} == {Status.NEEDS_REVIEW}
+    # A scan is read when OCR is installed and confident, else a clerk reads it: never
+    # is its attorney told something is wrong with it.
+    assert {o.status for o in unseen} <= {Status.NEEDS_REVIEW, Status.COMPLETE}
 
 
 @pytest.mark.parametrize("split", ["dev", "own"])

@@ -67,7 +67,25 @@ _NOT_NAME_WORDS = _word_set(
 )
 _NAME_TOKEN = re.compile(r"^(?:[^\W\d_]\.|[^\W\d_](?:[^\W\d_]|['\-])*\.?)$")
 
-_SLASH_S = re.compile(r"(?:^|(?<=[\s:]))/?s/\s*(.*)$", re.I)
+_SLASH_S = re.compile(
+    r"(?:(?:^|(?<=[\s:]))/?s/|\b(?:electronically|digitally|e-)\s?signed(?:\s+by)?\s*:)\s*(.*)$",
+    re.I,
+)
+# What may follow the name on a signature line: a separator and a role, a date.
+_AFTER_NAME = re.compile(
+    r"\s+(?:[|\u2013\u2014]|-{1,2})\s+.*$|\s+\d{1,2}/\d{1,2}/\d{2,4}.*$|"
+    r"\s+(?:attorney|counsel|trustee|partner|associate)\b.*$",
+    re.I,
+)
+
+
+def _signed_rest(text: str) -> str:
+    """The name part of what follows "/s/": "Jane Roe (Cal. Bar No. 1) | Counsel" -> "Jane Roe"."""
+    text = re.sub(r"\([^)]*\)?", " ", text)
+    text = _NEXT_FIELD.sub("", text)
+    return _AFTER_NAME.sub("", text).strip()
+
+
 # A form's next field on the signature's line: "Signature: /s/ Jane Doe   Date: 3/4/2025".
 _NEXT_FIELD = re.compile(
     r"\s+(?:date[d]?|bar\s*(?:no|number|#)|s\.?b\.?n\.?|e-?mail|phone|tel|firm|title|"
@@ -164,7 +182,7 @@ def find_signature(lines: Sequence[Line]) -> Signature:
         match = _SLASH_S.search(lines[index].text)
         if not match:
             continue
-        rest = clean_signed_name(_NEXT_FIELD.sub("", match.group(1)))
+        rest = clean_signed_name(_signed_rest(match.group(1)))
         name: str | None = rest if looks_like_name(rest) else None
         if not rest:
             after = _name_after(lines, index + 1, 1)
@@ -320,4 +338,5 @@ def read_letter(
         own_letter_evidence=own.evidence,
         certain=recognised.kind == "letter",
         recognition=recognised.reason,
+        scanned=any(page.source == "ocr" for page in pdf.pages),
     )

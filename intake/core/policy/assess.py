@@ -338,7 +338,10 @@ def judge_letter(
                 description = descriptions.get(affirmation.id, affirmation.id)
                 params = {"id": affirmation.id, "description": description}
                 add("affirmation_missing", MissingItem(code="affirmation", params=params))
-        if not letter.signed:
+        if not letter.signed and letter.scanned:
+            # A scan's handwritten signature is a picture, not text: a clerk looks.
+            findings.append(finding("signature_unclear"))
+        elif not letter.signed:
             add("letter_unsigned", MissingItem(code="signature"))
         elif not letter.attorney_name:
             add("attorney_name_unreadable", MissingItem(code="attorney_name"))
