@@ -88,8 +88,9 @@ def _signed_rest(text: str) -> str:
 
 # A form's next field on the signature's line: "Signature: /s/ Jane Doe   Date: 3/4/2025".
 _NEXT_FIELD = re.compile(
-    r"\s+(?:date[d]?|bar\s*(?:no|number|#)|s\.?b\.?n\.?|e-?mail|phone|tel|firm|title|"
-    r"print(?:ed)? name)\b\s*[:#.]?.*$",
+    r"\s+(?:date[d]?|(?:state\s+|cal(?:ifornia)?\.?\s+)?bar\b|s\.?b\.?n\.?|e-?mail|phone|"
+    r"telephone|tel|fax|firm|title|address|print(?:ed)?\s+name|on\s+(?:[A-Z][a-z]+\s+\d|\d))"
+    r"\b\s*[:#.]?.*$",
     re.I,
 )
 _CLOSING_WORDS = (
@@ -184,7 +185,8 @@ def find_signature(lines: Sequence[Line]) -> Signature:
             continue
         rest = clean_signed_name(_signed_rest(match.group(1)))
         name: str | None = rest if looks_like_name(rest) else None
-        if not rest:
+        if name is None:
+            # "/s/" alone, or followed by what is no name: the typed name may be below.
             after = _name_after(lines, index + 1, 1)
             name = after[1] if after else None
         if rest or name:

@@ -170,9 +170,10 @@ _BARE_NUMBER = re.compile(r"^\d{1,3}(?:\s+(?=[A-Z])|$)")
 # Bullets as extracted: symbols, private-use glyphs of symbol fonts, pdfplumber's
 # "(cid:127)" for a glyph without a character, Word's "o" for a second-level bullet.
 _BULLET = re.compile(r"^(?:[•◦▪▫●○■‣⁃∙·*>\-–]|[\ue000-\uf8ff]|\(cid:\d+\)|o(?=\s+[A-Z]))\s*")
-# Check boxes: empty ("☐", "[ ]", "( )", "□") or ticked ("☒", "☑", "[X]", "✓").
+# Check boxes: empty ("☐", "[ ]", "( )", "□", a blank "____" for initials) or ticked
+# ("☒", "☑", "[X]", "✓").
 _BOX = re.compile(
-    r"^(?:(?P<empty>[☐□❑❒]|\[\s?\]|\(\s?\))|(?P<ticked>[☒☑✓✔✗✘]|\[\s?[xX✓✔]\s?\]|\(\s?[xX]\s?\)))\s*"
+    r"^(?:(?P<empty>[☐□❑❒]|\[\s?\]|\(\s?\)|_{3,}(?=\s*\w))|(?P<ticked>[☒☑✓✔✗✘]|\[\s?[xX✓✔]\s?\]|\(\s?[xX]\s?\)))\s*"
 )
 _NUMBER_MARK = re.compile(
     r"^(?:\(?\d{1,2}[.)]|\(\d{1,2}\)|\(?[a-h][.)]|\([a-h]\)|\((?:i{1,3}|iv|vi{0,3}|ix|x)\)|"

@@ -9,6 +9,7 @@ Every check's failure becomes a `Finding` with a code, a plain-English message f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -273,6 +274,12 @@ def _letter_rank(letter: LetterFacts) -> tuple[bool, bool, bool]:
     return (_letter_ok(letter), letter.certain, letter.own_letter)
 
 
+def _signed_with_text(letter: LetterFacts) -> bool:
+    """The signature line holds more than "/s/" (a name the reader could not read)."""
+    evidence = letter.signature_evidence
+    return bool(evidence and re.sub(r"/?s/|[\W\d_]", "", evidence.text, flags=re.I))
+
+
 def best_letter(documents: Sequence[Document]) -> tuple[Document, LetterFacts] | None:
     """The letter to judge by: the last good one, else the last one surely a letter,
     else the last one received."""
@@ -343,6 +350,10 @@ def judge_letter(
             findings.append(finding("signature_unclear"))
         elif not letter.signed:
             add("letter_unsigned", MissingItem(code="signature"))
+        elif not letter.attorney_name and _signed_with_text(letter):
+            # Something is written where the name goes, but it does not read as a name:
+            # a clerk reads it rather than the attorney being told to type it.
+            findings.append(finding("attorney_name_unclear"))
         elif not letter.attorney_name:
             add("attorney_name_unreadable", MissingItem(code="attorney_name"))
     unclear = [a for a in letter.affirmations if a.state is AffirmationState.UNCLEAR]

@@ -33,10 +33,16 @@ LETTER_DETAIL_CODES = (
     "letter_unclear",
     "letter_uncertain",
     "signature_unclear",
+    "attorney_name_unclear",
 )
 # Letter findings that send the letter to a clerk (SPEC 4.3: unclear), not back to the
 # attorney: nothing in them is missing.
-LETTER_REVIEW_CODES = ("letter_unclear", "letter_uncertain", "signature_unclear")
+LETTER_REVIEW_CODES = (
+    "letter_unclear",
+    "letter_uncertain",
+    "signature_unclear",
+    "attorney_name_unclear",
+)
 LETTER_CODES = ("letter_missing", "letter_deficient", *LETTER_DETAIL_CODES)
 # The request as a whole.
 REQUEST_CODES = ("too_few_nefs", "no_documents", "training_required", "needs_review")
