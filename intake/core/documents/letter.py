@@ -32,6 +32,7 @@ from intake.core.documents.letter_text import (
     sentences_of,
     split_sentences,
 )
+from intake.core.documents.names import same_person
 from intake.core.documents.recognition import Recognised, recognise
 from intake.core.documents.statements import read_affirmations
 from intake.core.model import Evidence, LetterFacts, PdfText
@@ -275,6 +276,7 @@ def authorship(
     sentences: Sequence[Sentence],
     signature_at: int | None,
     policy: LetterPolicy,
+    signer: str | None = None,
 ) -> Authorship:
     """Whether the letter is the attorney's own: not written "on behalf of" the attorney,
     nor signed by a paralegal or an assistant."""
@@ -286,6 +288,8 @@ def authorship(
         if pattern and pattern.search(sentence.text):
             named = _ON_BEHALF_NAME.search(sentence.text)
             attorney = clean_signed_name(named.group(1)) if named else None
+            if attorney and signer and same_person(attorney, signer):
+                continue  # "a waiver for attorney Jane Roe", signed by Jane Roe: her own
             return Authorship(
                 False,
                 attorney if attorney and looks_like_name(attorney) else None,
@@ -328,7 +332,7 @@ def read_letter(
         recognised = recognise(lines, sentences, affirmations, policy)
     signature = find_signature(lines)
     name = signature.name or name_without_signature(lines, sentences)
-    own = authorship(lines, sentences, signature.line_index, policy)
+    own = authorship(lines, sentences, signature.line_index, policy, signature.name)
     return LetterFacts(
         attorney_name=name if own.own else own.attorney,
         signed=signature.signed,

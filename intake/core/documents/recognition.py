@@ -36,11 +36,17 @@ def _any(phrases: tuple[str, ...], texts: Sequence[str]) -> str | None:
 
 
 def _other_kind(policy: LetterPolicy, texts: Sequence[str]) -> tuple[OtherKind, str] | None:
+    """The look-alike kind whose phrase comes first in the PDF (a motion's caption comes
+    before the certificate of service at its end), with the text it matched."""
+    found = []
     for other in policy.recognition.others:
         hit = _any(other.phrases, texts)
         if hit:
-            return other, hit
-    return None
+            found.append((texts.index(hit), other, hit))
+    if not found:
+        return None
+    _, kind, hit = min(found, key=lambda f: f[0])
+    return kind, hit
 
 
 def recognise(

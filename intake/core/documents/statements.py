@@ -37,6 +37,7 @@ EMPTY_BOX = "its check box is not ticked (or its answer is no)"
 UNSEEN_BOX = "a check-box form whose marks are not in the text: read the boxes"
 OCR = "read by OCR with low confidence"
 FOREIGN = "tied to another court"
+STATUS = "said with a doubt after it (pending, inactive, until, except...)"
 
 
 @lru_cache(maxsize=8192)
@@ -159,8 +160,13 @@ def _scope_problem(scope: Scope, reading: Reading, tie: Tie, hedges: tuple[str, 
     if _has(scope.hedges, _strip(scope.not_hedges, near)) or _has(hedges, near):
         return DOUBT
     after = text[max(tie.predicate.end(), tie.object_end) :]
-    if _has(scope.after_hedges, after):
-        return DOUBT
+    # The rest of the sentence too: "I qualify under Civil L.R. 11-1(a), although my
+    # admission is inactive."
+    whole = sentence.text
+    at = whole.find(reading.clause.text)
+    rest = whole[at + len(reading.clause.text) :] if at >= 0 else ""
+    if _has(scope.after_hedges, after + " " + rest):
+        return STATUS
     # "... the Local Rules of the Central District", "... admitted in the Northern
     # District of California and in the District of Oregon": another court's.
     span = text[
@@ -245,7 +251,7 @@ def read_affirmation(rule: AffirmationRule, clauses: Sequence[Clause], scope: Sc
                 previous_problem = problem if ties else None
     # A part said and also denied ("I have read the ECF Procedures ... I have not yet
     # read them") is not confirmed: a clerk reads both.
-    denied = {(s.part, s.form) for s in said if s.problem == NEGATED}
+    denied = {(s.part, s.form) for s in said if s.problem in (NEGATED, STATUS)}
     confirmed = {s.part: s for s in said if s.problem is None and (s.part, s.form) not in denied}
     if all(part.id in confirmed for part in rule.parts):
         return Affirmation(
