@@ -22,10 +22,10 @@ Exit status 0 whatever the figures (the reader is still changing; this measures 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import importlib.util
 import json
-import logging
 import os
 import platform
 import re
@@ -36,7 +36,7 @@ import tempfile
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -73,12 +73,11 @@ def read_in_process(corpus: Sequence[NefCase]) -> Iterable[tuple[NefCase, dict[s
 
     rules = load_rules(None)
     limits = MessageLimits()
-    # pypdf's warnings about the corpus's corrupt PDF are expected noise here.
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
     for case in corpus:
         start = time.perf_counter()
         try:
-            checked = check_bytes(case.filename, case.pdf, rules, limits)
+            with _quiet_stderr():
+                checked = check_bytes(case.filename, case.pdf, rules, limits)
             line = check_json(
                 case.filename, checked.envelope, checked.documents, checked.assessment, rules
             )
@@ -86,6 +85,27 @@ def read_in_process(corpus: Sequence[NefCase]) -> Iterable[tuple[NefCase, dict[s
         except Exception as exc:  # a crash is a reading too: report it, go on
             doc = {"kind": f"error: {type(exc).__name__}: {exc}"}
         yield case, doc, time.perf_counter() - start
+
+
+STDERR_LINES = [0]  # what the reader (and its children) wrote to stderr, counted
+
+
+@contextlib.contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """The reader's children inherit file descriptor 2: pypdf's warnings about the corpus's
+    corrupt PDF would drown the report. Counted, not shown."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as sink:
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            STDERR_LINES[0] += sink.read().count(b"\n")
 
 
 def read_with_cli(corpus: Sequence[NefCase]) -> Iterable[tuple[NefCase, dict[str, Any], float]]:
@@ -319,6 +339,7 @@ def report(outcomes: list[Outcome], ocr: bool, mode: str, elapsed: float) -> str
     notices = sum(len(o.case.label.notices) for o in outcomes)
     lines.append(
         f"{len(outcomes)} PDFs, {notices} labelled notices; {ocr_note}; "
+        f"{STDERR_LINES[0]} lines of reader warnings on stderr (not shown); "
         f"read {mode}; {elapsed:.1f} s ({1000 * elapsed / max(1, len(outcomes)):.0f} ms a PDF)."
     )
     lines.append("")
