@@ -25,6 +25,7 @@ from typing import Any, ClassVar, Literal, Self, TypeGuard, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from intake.core.tomlfile import read_toml
+from intake.edges.state_layout import StateLayout
 from intake.errors import SetupError
 
 DEFAULT_CONFIG_PATH = Path("config/intake.toml")
@@ -364,15 +365,12 @@ class Settings(_Section):
 
     @property
     def outbox_folder(self) -> Path:
-        return self.outbox.folder or self.state_dir / "outbox"
+        return self.outbox.folder or self.layout.outbox_dir
 
     @property
-    def summaries_dir(self) -> Path:
-        return self.state_dir / "summaries"
-
-    @property
-    def documents_dir(self) -> Path:
-        return self.state_dir / "documents"
+    def layout(self) -> StateLayout:
+        """Every path of the state folder."""
+        return StateLayout(self.state_dir)
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:

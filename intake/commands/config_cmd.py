@@ -133,10 +133,10 @@ def state_check(state_dir: Path) -> Check:
     """Whether the state folder can be used, read without changing it (no migration)."""
     import sqlite3
 
-    from intake.edges.store import DB_FILENAME
+    from intake.edges.state_layout import StateLayout
     from intake.edges.store.schema import LATEST
 
-    database = state_dir / DB_FILENAME
+    database = StateLayout(state_dir).database
     if not database.exists():
         existing = next((p for p in (state_dir, *state_dir.parents) if p.exists()), state_dir)
         if existing.is_dir() and os.access(existing, os.W_OK):

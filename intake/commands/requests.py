@@ -592,7 +592,7 @@ def _print_retried(result: RetryResult, store: Store) -> None:
     for message in result.missing_bytes:
         print(
             f"message #{message}: its saved bytes are missing from "
-            f"{store.state_dir / 'failed'}; it cannot be retried",
+            f"{store.layout.failed_dir}; it cannot be retried",
             file=sys.stderr,
         )
 

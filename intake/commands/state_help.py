@@ -20,10 +20,10 @@ SERVICE_STATE_DIR = "/var/lib/intake"
 
 def store_problem(settings: Settings, error: Exception) -> str:
     """`error` (from opening the state database), with what to check next."""
-    from intake.edges.store.db import DB_FILENAME
+    from intake.edges.state_layout import StateLayout
 
     state_dir = settings.state_dir
-    if not (state_dir / DB_FILENAME).is_file():
+    if not StateLayout(state_dir).database.is_file():
         return (
             f"{error}\n  state_dir {state_dir} comes from {settings.origin}: if the daemon "
             f"keeps its state elsewhere, say so with --config or INTAKE_STATE_DIR "

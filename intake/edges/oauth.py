@@ -37,12 +37,13 @@ from typing import Any
 from intake.config import ConfigError, OAuthSettings, Settings
 from intake.edges.durable import write_atomically
 from intake.edges.mail.source import SourceError
+from intake.edges.state_layout import StateLayout
 from intake.edges.store import utc_now
 from intake.service.logs import register_secret
 
 log = logging.getLogger(__name__)
 
-ROTATED_FILE = "oauth-refresh-token.json"
+ROTATED_FILE = StateLayout.ROTATED_TOKEN
 # Added to Microsoft's default (IMAP) scope when SMTP logs in by XOAUTH2 as well.
 MICROSOFT_SMTP_SCOPE = "https://outlook.office.com/SMTP.Send"
 DEFAULT_MARGIN = dt.timedelta(minutes=5)
@@ -99,7 +100,7 @@ class RotatedTokenStore:
     """The newest refresh token, in the state folder, tied to the installed one it replaced."""
 
     def __init__(self, state_dir: Path) -> None:
-        self.path = state_dir / ROTATED_FILE
+        self.path = StateLayout(state_dir).rotated_token
 
     def load(self, installed: str | None) -> str | None:
         try:

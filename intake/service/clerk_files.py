@@ -22,7 +22,7 @@ from pathlib import Path
 from intake.core.clock import at_court, parse_stamp
 from intake.core.model import Document, DocumentKind, Envelope
 from intake.core.replies.business_days import local_date
-from intake.core.summary.mail import digest_message, packet_filename, summary_message
+from intake.core.summary.mail import digest_message, summary_message
 from intake.core.summary.packet import Packet, build_packet
 from intake.core.summary.pages import (
     Digest,
@@ -33,12 +33,10 @@ from intake.core.summary.pages import (
 )
 from intake.core.summary.view import RequestFacts, SummaryView, build_summary
 from intake.edges.durable import write_all_once, write_atomically
+from intake.edges.state_layout import StateLayout
 from intake.edges.store import RequestRow, RequestStatus, Store
 from intake.service.enqueue import DIGEST, Outgoing, new_message_id
 
-DOCUMENTS_DIR = "documents"
-SUMMARIES_DIR = "summaries"
-INDEX = "index.html"
 # Kinds a packet merges: the PDFs a clerk may want to read.
 KEPT_KINDS = frozenset(
     {DocumentKind.NEF, DocumentKind.LETTER, DocumentKind.UNREADABLE, DocumentKind.OTHER}
@@ -47,7 +45,7 @@ SUMMARY_STATUSES = frozenset({RequestStatus.COMPLETE, RequestStatus.NEEDS_REVIEW
 
 
 def original_path(state_dir: Path, sha256: str) -> Path:
-    return state_dir / DOCUMENTS_DIR / f"{sha256}.pdf"
+    return StateLayout(state_dir).original(sha256)
 
 
 def save_originals(state_dir: Path, envelope: Envelope, documents: Sequence[Document]) -> int:
@@ -83,9 +81,9 @@ class RenderedSummary:
 
 
 def summary_paths(state_dir: Path, request_id: int) -> tuple[Path, Path]:
-    folder = state_dir / SUMMARIES_DIR
-    pdf = folder / packet_filename(str(request_id))
-    return pdf.with_suffix(".html"), pdf
+    """The request's page and packet."""
+    layout = StateLayout(state_dir)
+    return layout.summary_page(request_id), layout.summary_packet(request_id)
 
 
 def _facts(request: RequestRow) -> RequestFacts:
@@ -151,7 +149,7 @@ def index_rows(store: Store, *, include_closed: bool = True) -> list[IndexEntry]
 
 def write_index(store: Store, outgoing: Outgoing, *, now: dt.datetime) -> Path:
     """The static index page of every request, linking the summaries that exist."""
-    path = store.state_dir / SUMMARIES_DIR / INDEX
+    path = store.layout.index_page
     page = render_index(
         index_rows(store),
         generated_at=now,
@@ -222,7 +220,7 @@ def draw_owed(store: Store, outgoing: Outgoing, *, actor: str) -> tuple[int, int
     pages = [r for r in owed_pages(store) if r not in rendered]
     for request_id in pages:
         render_summary(store, outgoing, request_id, now=store.now())
-    index = store.state_dir / SUMMARIES_DIR / INDEX
+    index = store.layout.index_page
     if rendered or pages or not index.exists():
         write_index(store, outgoing, now=store.now())
     return len(rendered), len(pages) + len(rendered)
@@ -238,7 +236,7 @@ def refresh_summaries(
         request = store.requests.get(request_id)
         if request is not None and request.status in SUMMARY_STATUSES:
             render_summary(store, outgoing, request_id, now=store.now())
-    index = store.state_dir / SUMMARIES_DIR / INDEX
+    index = store.layout.index_page
     if rendered or request_ids or not index.exists():  # an idle poll rewrites nothing
         write_index(store, outgoing, now=store.now())
     return len(rendered)

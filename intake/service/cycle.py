@@ -46,6 +46,7 @@ from intake.edges.durable import write_once
 from intake.edges.mail.message import header_block, parse_message
 from intake.edges.mail.source import MailSource, MessageRef, RawMessage
 from intake.edges.pdf.reader import prefetch_pdfs
+from intake.edges.state_layout import StateLayout
 from intake.edges.store import (
     MailboxAction,
     MessageRow,
@@ -62,7 +63,6 @@ from intake.service.journal import log_message
 log = logging.getLogger(__name__)
 
 ACTOR = "poll"
-FAILED_DIR = "failed"
 
 # progress(done, total): called once with done=0 when the backlog is known, then after
 # each message.
@@ -540,7 +540,7 @@ def save_failed_bytes(state_dir: Path, sha: str, data: bytes) -> Path:
 
 
 def failed_bytes_path(state_dir: Path, sha: str) -> Path:
-    return state_dir / FAILED_DIR / f"{sha}.eml"
+    return StateLayout(state_dir).failed_message(sha)
 
 
 def _record_failure(

@@ -18,11 +18,9 @@ from dataclasses import dataclass
 
 from intake.edges.durable import remove_stray_temporaries
 from intake.edges.store import Store
-from intake.service.clerk_files import DOCUMENTS_DIR, SUMMARIES_DIR, draw_owed
-from intake.service.cycle import FAILED_DIR, describe_error
+from intake.service.clerk_files import draw_owed
+from intake.service.cycle import describe_error
 from intake.service.enqueue import Outgoing
-
-_STATE_FOLDERS = ("", DOCUMENTS_DIR, FAILED_DIR, SUMMARIES_DIR)
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,8 @@ class CaughtUp:
 
 def catch_up(store: Store, outgoing: Outgoing | None, *, actor: str) -> CaughtUp:
     """Remove stray temporary files and draw what the clerks are owed; see the module doc."""
-    strays = sum(len(remove_stray_temporaries(store.state_dir / name)) for name in _STATE_FOLDERS)
+    folders = store.layout.folders_written_whole
+    strays = sum(len(remove_stray_temporaries(folder)) for folder in folders)
     if outgoing is None:
         return CaughtUp(strays_removed=strays)
     try:

@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
+from intake.edges.state_layout import StateLayout
 from intake.edges.store import Store, StoreError
 from intake.errors import IntakeError
 
@@ -27,7 +28,7 @@ class PollBusy(IntakeError):
 def poll_lock(state_dir: Path) -> Iterator[None]:
     """One poll at a time per state folder; a second one fails fast instead of waiting."""
     state_dir.mkdir(parents=True, exist_ok=True)
-    path = state_dir / "poll.lock"
+    path = StateLayout(state_dir).poll_lock
     with open(path, "a+") as handle:
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

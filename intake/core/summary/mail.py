@@ -9,17 +9,15 @@ from __future__ import annotations
 import datetime as dt
 import email.policy
 import email.utils
-import re
 from collections.abc import Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
 
 from intake.core.replies.headers import clean_text, message_ids
+from intake.core.summary.filenames import packet_filename
 from intake.core.summary.packet import Packet
 from intake.core.summary.pages import Digest
 from intake.core.summary.view import SummaryView
-
-_FILE_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def _base(
@@ -44,10 +42,6 @@ def _base(
     message["Auto-Submitted"] = "auto-generated"
     message["X-Auto-Response-Suppress"] = "All"
     return message
-
-
-def packet_filename(request_id: str) -> str:
-    return f"request-{_FILE_UNSAFE.sub('_', request_id).strip('_') or 'unknown'}.pdf"
 
 
 def summary_message(

@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from intake.edges.state_layout import StateLayout
 from intake.edges.store import schema
 from intake.edges.store.assessments import Assessments
 from intake.edges.store.audit import Audit
@@ -30,7 +31,7 @@ from intake.edges.store.outbox import Outbox
 from intake.edges.store.polls import Polls
 from intake.edges.store.requests import Requests
 
-DB_FILENAME = "intake.sqlite3"
+DB_FILENAME = StateLayout.DATABASE
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -93,6 +94,11 @@ class Store:
     @property
     def state_dir(self) -> Path:
         return self.path.parent
+
+    @property
+    def layout(self) -> StateLayout:
+        """Every path of the state folder this database sits in."""
+        return StateLayout(self.state_dir)
 
     def close(self) -> None:
         self._db.sqlite.close()
