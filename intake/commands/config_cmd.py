@@ -103,14 +103,16 @@ def checks(settings: Settings, *, offline: bool) -> Iterator[Check]:
     from intake.core.policy.rules import RulesError, load_rules
     from intake.service.runtime import check_templates, templates_dir
 
+    rules = None
     try:
         rules = load_rules(settings.rules_dir)
         yield Check("rules", True, f"{len(rules.letter.affirmations)} letter affirmations")
     except RulesError as exc:
         yield Check("rules", False, str(exc))
     folder = templates_dir(settings)
-    problems = check_templates(folder)
-    yield Check("templates", not problems, "; ".join(problems) or str(folder))
+    problems = check_templates(settings, rules)
+    rendered = f"{folder} (every reply situation, the clerk's page, index and digest render)"
+    yield Check("templates", not problems, "; ".join(problems) or rendered)
     yield state_check(settings.state_dir)
     yield ocr_check()
     yield from _source_checks(settings, offline)

@@ -27,12 +27,17 @@ examples:
   intake status
   intake status --json          one JSON object (for monitoring)
 
-Exit status: 0 when the last poll succeeded, 3 when it failed, 1 when the state
-database cannot be read (or there is none yet), 2 for a configuration error.
+Exit status: 0 when all is well; 3 when something needs the operator: the last poll
+failed, an email has no reply because a template could not render it (fix it, reload,
+`intake requests retry`), a message of the outbox failed its last alerts.after_failures
+attempts or more (the SMTP server is down or refuses), or one failed for good (`intake
+outbox list --status failed`); each is a line under "needs attention" (`problems` in
+the JSON); 1 when the state database cannot be read (or there is none yet), 2 for a
+configuration error.
 """
 
 RECENT = 5
-LAST_POLL_FAILED = 3
+NEEDS_ATTENTION = 3
 
 
 def register(sub: Any) -> None:
@@ -48,14 +53,17 @@ def register(sub: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def collect(store: Store) -> dict[str, Any]:
-    """Everything `status` shows, as plain data."""
+def collect(store: Store, alert_after: int = 3) -> dict[str, Any]:
+    """Everything `status` shows, as plain data; `alert_after`: the failed attempts from
+    which a queued message counts as a problem (alerts.after_failures)."""
     from intake.edges.store import MessageStatus
+    from intake.service.health import problems
 
     polls = store.polls.recent(1)
     failed_messages = store.messages.all(status=MessageStatus.FAILED)
     outbox = store.outbox.counts()
     return {
+        "problems": problems(store, polls[0] if polls else None, failed_messages, alert_after),
         "last_poll": _poll(polls[0]) if polls else None,
         "backlog": {
             "failed_messages": len(failed_messages),
@@ -100,6 +108,9 @@ def render(status: dict[str, Any], time_zone: str = COURT_TIME_ZONE) -> str:
         return person_time(stamp, time_zone)
 
     lines = []
+    if status["problems"]:
+        lines.append("needs attention:")
+        lines += [f"  - {problem}" for problem in status["problems"]]
     poll = status["last_poll"]
     if poll is None:
         lines.append("last poll:  none recorded (no poll yet)")
@@ -139,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         with Store.open(settings.state_dir, create=False) as store:
-            status = collect(store)
+            status = collect(store, settings.alerts.after_failures)
     except (StoreError, sqlite3.Error) as exc:
         print(f"intake status: {store_problem(settings, exc)}", file=sys.stderr)
         return 1
@@ -147,5 +158,4 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(status, indent=None))
     else:
         print(render(status, settings.court_time_zone))
-    poll = status["last_poll"]
-    return LAST_POLL_FAILED if poll is not None and not poll["ok"] else 0
+    return NEEDS_ATTENTION if status["problems"] else 0

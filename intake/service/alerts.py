@@ -28,6 +28,8 @@ class FailureStreak:
     since: dt.datetime | None = None
     last_error: str | None = None
     alerted: bool = False
+    # What fails, in STATUS= and the alerts: "polls", "send attempts".
+    what: str = "polls"
 
     def failed(self, error: str, at: dt.datetime) -> bool:
         """Count one failed poll; True when the alert is due now (once per streak)."""
@@ -50,7 +52,7 @@ class FailureStreak:
         """What STATUS= shows while the streak lasts past the threshold."""
         if self.count < self.after_failures:
             return None
-        return f"ALERT: {self.count} polls failed in a row: {self.last_error}"
+        return f"ALERT: {self.count} {self.what} failed in a row: {self.last_error}"
 
 
 def alert_message(
@@ -77,6 +79,33 @@ def alert_message(
         "`journalctl -u intake`; `intake config check` tries the logins and says what is\n"
         "wrong. This is the only alert for this run of failures: the next one comes after\n"
         "a poll has succeeded and polls fail again.\n"
+    )
+    return message
+
+
+def all_clear_message(
+    streak: FailureStreak,
+    *,
+    to_address: str,
+    from_address: str,
+    now: dt.datetime,
+    time_zone: str = COURT_TIME_ZONE,
+) -> EmailMessage:
+    """The email that follows an alert once the thing works again (call before the
+    streak is reset: it says how long it lasted)."""
+    message = EmailMessage()
+    message["From"] = from_address
+    message["To"] = to_address
+    message["Subject"] = f"intake: all clear, {streak.what} work again"
+    message["Date"] = format_datetime(at_court(now, time_zone))
+    message["Message-ID"] = make_msgid(domain=from_address.rpartition("@")[2] or None)
+    message["Auto-Submitted"] = "auto-generated"
+    since = person_time(streak.since, time_zone) if streak.since else "?"
+    message.set_content(
+        f"All clear: on {socket.gethostname()}, {streak.what} work again after "
+        f"{streak.count} failed in a row since {since}.\n\n"
+        f"The last error was:\n  {streak.last_error}\n\n"
+        "Nothing is needed from you; `intake status` shows the state.\n"
     )
     return message
 

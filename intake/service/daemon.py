@@ -20,6 +20,7 @@ good load, never a file edited since).
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import logging
 import signal
@@ -43,16 +44,23 @@ from intake.edges.mail.source import MailSource, SourceError
 from intake.edges.oauth import TokenSource
 from intake.edges.pdf.ocr import ocr_status
 from intake.edges.store import Store, StoreError, utc_now
-from intake.service.alerts import ACTOR, FailureStreak, alert_message, queue_alert
+from intake.service.alerts import (
+    ACTOR,
+    FailureStreak,
+    alert_message,
+    all_clear_message,
+    queue_alert,
+)
 from intake.service.clerk_files import queue_digest
 from intake.service.cycle import ACTOR as POLL_ACTOR
 from intake.service.cycle import poll_once
 from intake.service.enqueue import outgoing_from_settings
+from intake.service.health import OUTBOX_SUBJECT, SEND_ALERT, SEND_ALL_CLEAR, outbox_state
 from intake.service.logs import LogFormat, register_secret, setup_logging
 from intake.service.owed import catch_up
 from intake.service.polls import PollBusy, poll_lock, record_poll
 from intake.service.runtime import Runtime, RuntimeProblem, load_runtime
-from intake.service.send import SendReport, send_due, sink_from_settings
+from intake.service.send import SendReport, probe_sink, send_due, sink_from_settings
 from intake.service.sources import open_configured_source
 from intake.service.systemd import Notifier
 
@@ -60,6 +68,9 @@ log = logging.getLogger(__name__)
 
 POLL_JOB = "poll"
 DIGEST_JOB = "digest"
+PROBE_JOB = "outbox-probe"
+# While sends fail, how often the server is asked whether it answers again.
+PROBE_SECONDS = 10.0
 # How often the main loop looks at signals when no watchdog asks for more.
 TICK_SECONDS = 1.0
 
@@ -109,6 +120,12 @@ class Daemon:
         self.notifier = notifier or Notifier()
         self.open_source = open_source
         self.streak = FailureStreak(runtime.settings.alerts.after_failures)
+        self.send_streak = FailureStreak(
+            runtime.settings.alerts.after_failures, what="send attempts"
+        )
+        # Why the last send round failed for the server's sake; None while it sends.
+        self.outbox_down: str | None = None
+        self.outbox_note: str | None = None
         self.last_poll = "no poll yet"
         self.reload_note: str | None = None
         self.step = StepClock()
@@ -215,6 +232,7 @@ class Daemon:
             self.reload_note = None
             self.log_overrides.apply(runtime)
             self.streak.after_failures = runtime.settings.alerts.after_failures
+            self.send_streak.after_failures = runtime.settings.alerts.after_failures
             self._schedule(runtime, first=False)
             log.info("reloaded the configuration, rules and templates from %s", self.config)
         # READY=1 ends the RELOADING=1 state whether or not the reload worked.
@@ -234,6 +252,9 @@ class Daemon:
         if daemon.digest_cron:
             trigger = CronTrigger.from_crontab(daemon.digest_cron, timezone=daemon.digest_time_zone)
             self.scheduler.add_job(self.send_digest, trigger, id=DIGEST_JOB)
+        if first:
+            probe = IntervalTrigger(seconds=PROBE_SECONDS)
+            self.scheduler.add_job(self.probe_outbox, probe, id=PROBE_JOB)
 
     def poll_soon(self) -> None:
         """Bring the next poll forward (IDLE: new mail announced, or the session is back).
@@ -312,8 +333,10 @@ class Daemon:
         self.notifier.status(self.status_line())
 
     def _poll_succeeded(self, runtime: Runtime, started: dt.datetime, summary: str) -> None:
+        ended = copy.copy(self.streak)
         if self.streak.succeeded():
-            log.warning("polling works again after failures")
+            log.warning("all clear: polling works again after %d failures", ended.count)
+            self._notify(runtime, all_clear_message, ended)
         self.last_poll = f"last poll {_clock(started, runtime.settings.court_time_zone)}: {summary}"
         log.info("poll: %s", summary)
         self._record(runtime, started, ok=True, result=summary, error=None)
@@ -355,22 +378,117 @@ class Daemon:
             return
         log.warning("alert queued for %s (outbox %d)", to_address, outbox_id)
 
-    def send_outbox(self) -> None:
-        self.step.begin("send")
+    def _notify(self, runtime: Runtime, build: Any, streak: FailureStreak) -> bool:
+        """Queue an email to the operator (an all-clear); False when there is no one."""
+        settings = runtime.settings
+        if not settings.alerts.operator_address:
+            return False
+        message = build(
+            streak,
+            to_address=settings.alerts.operator_address,
+            from_address=settings.reply.from_address or settings.own_address,
+            now=utc_now(),
+            time_zone=settings.court_time_zone,
+        )
         try:
-            runtime = self.runtime
-            report = send_outbox_now(runtime.settings, tokens=runtime.tokens, stop=self.stopping)
+            with Store.open(settings.state_dir) as store:
+                queue_alert(store, message)
+        except (StoreError, sqlite3.Error) as exc:
+            log.error("cannot queue the email to %s: %s", settings.alerts.operator_address, exc)
+            return False
+        return True
+
+    def send_outbox(self, *, now: bool = False) -> None:
+        """One send round; `now`: every queued message, whatever its back-off (the
+        server answers again)."""
+        self.step.begin("send")
+        runtime = self.runtime
+        try:
+            report = send_outbox_now(
+                runtime.settings, tokens=runtime.tokens, stop=self.stopping, ignore_backoff=now
+            )
         except (ConfigError, StoreError, sqlite3.Error) as exc:
             log.error("cannot send the outbox: %s", exc)
+            return
         except Exception:  # the next cycle tries again; a bug must not stop the daemon
             log.exception("sending the outbox failed")
-        else:
-            if report.sent or report.retrying or report.failed:
-                log.info("outbox: %s", report.summary())
-            if report.failed:
-                log.error("outbox: %d message(s) failed for good", len(report.failed))
+            return
         finally:
             self.step.end()
+        if report.sent or report.retrying or report.failed:
+            log.info("outbox: %s", report.summary())
+        if report.failed:
+            log.error("outbox: %d message(s) failed for good", len(report.failed))
+        self._watch_sends(runtime, report)
+        self.notifier.status(self.status_line())
+
+    def _watch_sends(self, runtime: Runtime, report: SendReport) -> None:
+        """The outbox watched like the mailbox: a round whose first try failed for the
+        server's sake counts as a failed attempt; after `alerts.after_failures` in a row,
+        one alert by the road that works (the journal at error level, STATUS=, `intake
+        status`; the email road is the one failing); the first round that sends again
+        ends it with an all-clear."""
+        settings = runtime.settings
+        self.outbox_note = self._outbox_state(settings)
+        if report.retrying and not report.sent:
+            self._send_failed(report.errors[-1] if report.errors else "sending failed")
+            return
+        if report.sent or report.failed:  # a round that tried nothing says nothing
+            self.outbox_down = None
+            ended = copy.copy(self.send_streak)
+            if self.send_streak.succeeded():
+                self._note_outbox(SEND_ALL_CLEAR, count=ended.count)
+                log.warning(
+                    "all clear: the outbox sends again after %d failed attempts", ended.count
+                )
+                if self._notify(runtime, all_clear_message, ended):
+                    self.send_outbox()  # the all-clear itself goes out now
+
+    def _send_failed(self, error: str) -> None:
+        self.outbox_down = error
+        if self.send_streak.failed(error, utc_now()):
+            self._note_outbox(SEND_ALERT, count=self.send_streak.count, error=error)
+            log.error(
+                "ALERT: %d send attempts failed in a row: %s; replies wait in the outbox "
+                "(`intake status`); they go out as soon as the server answers again",
+                self.send_streak.count,
+                error,
+            )
+
+    def _note_outbox(self, action: str, **detail: Any) -> None:
+        """The outbox's alert (or its end) in the state, where `intake status` reads it."""
+        try:
+            with Store.open(self.runtime.settings.state_dir) as store, store.transaction():
+                store.audit.record(ACTOR, action, OUTBOX_SUBJECT, **detail)
+        except (StoreError, sqlite3.Error) as exc:
+            log.error("cannot note the outbox's state: %s", exc)
+
+    def _outbox_state(self, settings: Settings) -> str | None:
+        try:
+            with Store.open(settings.state_dir) as store:
+                return outbox_state(store)
+        except (StoreError, sqlite3.Error):
+            return None
+
+    def probe_outbox(self) -> None:
+        """While sends fail: ask the server (without touching a row) whether it answers,
+        and send at once, whatever the back-off, when it does."""
+        if self.outbox_down is None or self.stopping():
+            return
+        runtime = self.runtime
+        self.step.begin("probe")
+        try:
+            problem = probe_sink(runtime.settings, runtime.tokens)
+        except ConfigError as exc:
+            problem = str(exc)
+        finally:
+            self.step.end()
+        if problem is None:
+            log.info("outbox: the server answers again; sending now")
+            self.send_outbox(now=True)
+        else:
+            self._send_failed(problem)
+            self.notifier.status(self.status_line())
 
     def send_digest(self) -> None:
         self.step.begin(DIGEST_JOB)
@@ -386,6 +504,11 @@ class Daemon:
         parts = [self.streak.status_note() or self.last_poll]
         if self.reload_note:
             parts.append(self.reload_note)
+        if self.outbox_note:
+            parts.append(self.outbox_note)
+        send_alert = self.send_streak.status_note()
+        if send_alert:
+            parts.append(send_alert)
         return "; ".join(parts)
 
     # ----------------------------------------------------------------------- IDLE
@@ -409,6 +532,7 @@ def send_outbox_now(
     tokens: TokenSource | None = None,
     *,
     stop: Callable[[], bool] | None = None,
+    ignore_backoff: bool = False,
 ) -> SendReport:
     """The outbox's due messages, through the configured sink (folder or SMTP).
 
@@ -420,7 +544,13 @@ def send_outbox_now(
         register_secret(smtp.password())
     sink = sink_from_settings(settings, tokens)
     with Store.open(settings.state_dir) as store:
-        return send_due(store, sink, max_attempts=settings.outbox.max_attempts, stop=stop)
+        return send_due(
+            store,
+            sink,
+            max_attempts=settings.outbox.max_attempts,
+            stop=stop,
+            ignore_backoff=ignore_backoff,
+        )
 
 
 def send_digest_now(runtime: Runtime) -> int | None:

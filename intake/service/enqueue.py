@@ -21,7 +21,13 @@ from intake.core.clock import parse_stamp
 from intake.core.model import Assessment, Document, Envelope
 from intake.core.policy.rules import Rules
 from intake.core.replies.business_days import local_date
-from intake.core.replies.compose import ReplyError, ReplySettings, compose_reply, to_email_message
+from intake.core.replies.compose import (
+    ReplyError,
+    ReplyRenderError,
+    ReplySettings,
+    compose_reply,
+    to_email_message,
+)
 from intake.core.replies.loop import should_reply
 from intake.core.replies.render import TemplateSet, load_templates
 from intake.edges.store import Store
@@ -61,15 +67,7 @@ def outgoing_from_settings(
         templates = load_templates(templates_dir(settings))
     from_address = (reply.from_address or settings.own_address).strip().lower()
     return Outgoing(
-        reply=ReplySettings(
-            court_name=reply.court_name,
-            from_address=from_address,
-            clerk_mailbox=reply.questions_to or settings.own_address,
-            registration_url=reply.registration_url,
-            from_name=reply.from_name,
-            time_zone=reply.time_zone,
-            rules=rules,
-        ),
+        reply=reply_settings(settings, rules),
         own_addresses=tuple(dict.fromkeys([settings.own_address.lower(), from_address])),
         daily_limit=reply.daily_limit_per_sender,
         message_id_domain=reply.message_id_domain or from_address.rpartition("@")[2],
@@ -77,6 +75,20 @@ def outgoing_from_settings(
         summaries=settings.clerks.summaries,
         replies=reply.enabled,
         templates=templates,
+    )
+
+
+def reply_settings(settings: Settings, rules: Rules) -> ReplySettings:
+    """What replies are composed with, from the settings' [reply] section and the rules."""
+    reply = settings.reply
+    return ReplySettings(
+        court_name=reply.court_name,
+        from_address=(reply.from_address or settings.own_address).strip().lower(),
+        clerk_mailbox=reply.questions_to or settings.own_address,
+        registration_url=reply.registration_url,
+        from_name=reply.from_name,
+        time_zone=reply.time_zone,
+        rules=rules,
     )
 
 
@@ -136,8 +148,14 @@ def queue_reply(
             templates=outgoing.templates,
             follow_up_to=follow_up_to,
         )
+    except ReplyRenderError:
+        # A template failed: this email must not count as answered. Raised through the
+        # message's transaction, so nothing of it is kept and the poll records it failed
+        # (its bytes kept for `intake requests retry` once the template is fixed).
+        raise
     except ReplyError as exc:
-        # The assessment stands; the operator sees why no reply went out.
+        # The email cannot be answered (no usable address): the assessment stands, and
+        # the operator sees why no reply went out.
         store.audit.record(actor, "reply_failed", subject, error=str(exc), request=request_id)
         return None
     outbox_id = store.outbox.enqueue(

@@ -39,7 +39,8 @@ def message_line(store: Store, message_row_id: int) -> tuple[int, str]:
     elif row.status is MessageStatus.IGNORED:
         outcome = f"ignored: {row.error}"
     elif row.status is MessageStatus.FAILED:
-        level = logging.WARNING
+        # A template that cannot render is the court's to fix, and every email meets it.
+        level = logging.ERROR if reply_not_rendered(row.error) else logging.WARNING
         outcome = f"FAILED: {row.error}; kept for `intake requests retry`"
     else:
         outcome = row.status.value
@@ -53,6 +54,12 @@ def message_line(store: Store, message_row_id: int) -> tuple[int, str]:
         )
     reply, reply_level = _reply_note(store, row.id, row.status)
     return max(level, reply_level), head + outcome + reply
+
+
+def reply_not_rendered(error: str | None) -> bool:
+    """Whether a failed message's error is a template that could not render its reply
+    (`describe_error` writes the exception's class first)."""
+    return bool(error) and str(error).startswith("ReplyRenderError:")
 
 
 def log_message(store: Store, message_row_id: int) -> None:

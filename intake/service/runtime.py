@@ -12,6 +12,7 @@ from pathlib import Path
 
 from intake.config import ConfigError, Settings, load_settings
 from intake.core.policy.rules import Rules, RulesError, load_rules
+from intake.core.replies.rehearse import rehearse
 from intake.core.replies.render import DEFAULT_TEMPLATES_DIR, TemplateSet, compile_templates
 from intake.edges.oauth import TokenSource, token_source
 from intake.errors import SetupError
@@ -36,9 +37,20 @@ def templates_dir(settings: Settings) -> Path:
     return settings.reply.templates_dir or DEFAULT_TEMPLATES_DIR
 
 
-def check_templates(directory: Path) -> list[str]:
-    """Every template that does not compile, as 'file, line N: problem' (empty: all fine)."""
-    return compile_templates(directory)[1]
+def check_templates(settings: Settings, rules: Rules | None) -> list[str]:
+    """Every template that does not compile, as 'file, line N: problem', else (with the
+    rules) every failure rendering the sample situations (empty: all fine)."""
+    templates, problems = compile_templates(templates_dir(settings))
+    if problems or rules is None:
+        return problems
+    return rehearse_templates(templates, settings, rules)
+
+
+def rehearse_templates(templates: TemplateSet, settings: Settings, rules: Rules) -> list[str]:
+    """The set rendered against every sample situation (intake.core.replies.rehearse)."""
+    from intake.service.enqueue import reply_settings  # enqueue needs this module
+
+    return rehearse(templates, reply_settings(settings, rules))
 
 
 def load_runtime(config: Path | None) -> Runtime:
@@ -49,6 +61,9 @@ def load_runtime(config: Path | None) -> Runtime:
     except (ConfigError, RulesError) as exc:
         raise RuntimeProblem(str(exc)) from exc
     templates, problems = compile_templates(templates_dir(settings))
+    if not problems:
+        # Compiling is not enough: a template that cannot render would drop replies.
+        problems = rehearse_templates(templates, settings, rules)
     if problems:
         raise RuntimeProblem("templates: " + "; ".join(problems))
     return Runtime(settings, rules, tokens, templates)

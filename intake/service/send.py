@@ -34,7 +34,7 @@ from typing import Protocol
 from intake.config import ConfigError, Settings
 from intake.edges.durable import process_alive
 from intake.edges.mail.folder_sink import OutboxFolder, OutboxFolderError
-from intake.edges.mail.smtp import AccessTokens, SendError, SmtpConfig, SmtpSink
+from intake.edges.mail.smtp import AccessTokens, SendError, SmtpConfig, SmtpSink, verify_login
 from intake.edges.oauth import token_source
 from intake.edges.store import OutboxRow, Store
 from intake.service.crash_hook import crash_point
@@ -285,6 +285,21 @@ def sink_from_settings(settings: Settings, tokens: AccessTokens | None = None) -
     if settings.outbox.sink == "smtp":
         return SmtpSink(smtp_config(settings, tokens))
     return OutboxFolder(settings.outbox_folder)
+
+
+def probe_sink(settings: Settings, tokens: AccessTokens | None = None) -> str | None:
+    """Whether the configured sink takes mail now, touching no outbox row: None when it
+    does (the SMTP server answers and accepts the login; the folder is writable), else
+    why not. The daemon asks this often while sends fail, and sends at once when it can."""
+    if settings.outbox.sink == "smtp":
+        try:
+            verify_login(smtp_config(settings, tokens))
+        except SendError as exc:
+            return exc.message
+        return None
+    folder = settings.outbox_folder
+    target = folder if folder.exists() else folder.parent
+    return None if os.access(target, os.W_OK) else f"{target} is not writable"
 
 
 def smtp_config(settings: Settings, tokens: AccessTokens | None = None) -> SmtpConfig:

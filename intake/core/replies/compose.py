@@ -44,6 +44,11 @@ class ReplyError(IntakeError):
     """A reply cannot be written (no usable address, a bad Message-ID, a broken template)."""
 
 
+class ReplyRenderError(ReplyError):
+    """A template failed while the reply was rendered: the court's set is at fault, not
+    the email, so the email must stay retryable (fix the template, reload, retry)."""
+
+
 @dataclass(frozen=True)
 class ReplySettings:
     court_name: str  # "U.S. Bankruptcy Court, Northern District of California"
@@ -208,7 +213,7 @@ def compose_reply(
         text = wrap_text(templates.render(f"reply/{situation.value}.txt.j2", context))
         html = templates.render(f"reply/{situation.value}.html.j2", context)
     except Exception as exc:  # TemplateProblem, or a court's template calling a bad filter
-        raise ReplyError(f"cannot write the {situation.value} reply: {exc}") from exc
+        raise ReplyRenderError(f"cannot write the {situation.value} reply: {exc}") from exc
     return Reply(
         situation=situation,
         from_address=from_address,

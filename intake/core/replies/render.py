@@ -20,6 +20,7 @@ is the set of the shipped folder, for callers that take no court's templates (te
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +89,25 @@ class TemplateSet:
             raise TemplateProblem(
                 f"template {self.directory / name}, line {exc.lineno}: {exc.message}"
             ) from exc
-        except jinja2.UndefinedError as exc:
-            raise TemplateProblem(f"template {name}: {exc.message}") from exc
+        except TemplateProblem:
+            raise
+        except Exception as exc:  # an undefined variable, a filter given the wrong type
+            what = exc.message if isinstance(exc, jinja2.UndefinedError) else f"{exc}"
+            raise TemplateProblem(f"{self.where(exc, name)}: {what}") from exc
+
+    def where(self, exc: BaseException, name: str) -> str:
+        """'FILE, line N' of the template line that raised (Jinja keeps it in the
+        traceback, since each template is compiled with its file name)."""
+        tb = exc.__traceback__
+        found: tuple[str, int] | None = None
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if filename.endswith(".j2"):
+                found = (filename, tb.tb_lineno)
+            tb = tb.tb_next
+        if found is None:
+            return f"template {self.directory / name}"
+        return f"template {found[0]}, line {found[1]}"
 
 
 def new_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
@@ -132,13 +150,32 @@ def _read_sources(directory: Path) -> tuple[dict[str, str], list[str]]:
     return sources, problems
 
 
+class _FolderLoader(jinja2.BaseLoader):
+    """The sources read once, each with its file name: a runtime error's traceback then
+    says which file and line raised."""
+
+    def __init__(self, sources: dict[str, str], directory: Path) -> None:
+        self.sources = sources
+        self.directory = directory
+
+    def get_source(
+        self, environment: jinja2.Environment, template: str
+    ) -> tuple[str, str | None, Callable[[], bool] | None]:
+        if template not in self.sources:
+            raise jinja2.TemplateNotFound(template)
+        return self.sources[template], str(self.directory / template), lambda: True
+
+    def list_templates(self) -> list[str]:
+        return sorted(self.sources)
+
+
 def compile_templates(directory: Path) -> tuple[TemplateSet, list[str]]:
     """Read the folder once and compile every *.j2; the set and each problem found.
 
     A problem reads 'file, line N: what' (one per broken file, all of them).
     """
     sources, problems = _read_sources(directory)
-    env = new_environment(jinja2.DictLoader(sources))
+    env = new_environment(_FolderLoader(sources, directory))
     for name in sorted(sources):
         if not name.endswith(".j2"):
             continue
