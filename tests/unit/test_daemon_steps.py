@@ -167,6 +167,7 @@ def test_mail_announced_during_a_poll_gets_a_second_poll(tmp_path: Path) -> None
             daemon.step.end()
 
     daemon.poll = poll  # type: ignore[method-assign]
+
     def no_send(*, now: bool = False) -> None:
         return None
 
