@@ -252,22 +252,40 @@ def _copyable(reader: PdfReader) -> int:
 def build_packet(
     view: SummaryView, documents: Sequence[Document], originals: Mapping[str, bytes]
 ) -> Packet:
-    """Cover sheet + the request's PDFs; `originals` maps sha256 to the file's bytes."""
+    """Cover sheet + the request's PDFs; `originals` maps sha256 to the file's bytes.
+
+    Each PDF is copied once, into the packet: only when that fails (a page tree that
+    opens may still fail to copy) is each one tried alone, to leave out the ones that
+    cannot be copied and say so on the cover.
+    """
     readers, skipped = _readers(documents, originals)
+    try:
+        return _assemble(view, readers, [Merged(n, len(r.pages)) for n, r in readers], skipped)
+    except Exception:  # pypdf raises many kinds on damaged files: find which one
+        pass
     good: list[tuple[str, PdfReader]] = []
     merged: list[Merged] = []
     for name, reader in readers:
         try:
-            pages = _copyable(reader)  # a page tree that opens may still fail to copy
+            pages = _copyable(reader)
         except Exception as exc:
             skipped.append(Skipped(name, f"it cannot be copied ({type(exc).__name__})"))
             continue
         good.append((name, reader))
         merged.append(Merged(name, pages))
+    return _assemble(view, good, merged, skipped)
+
+
+def _assemble(
+    view: SummaryView,
+    readers: Sequence[tuple[str, PdfReader]],
+    merged: Sequence[Merged],
+    skipped: Sequence[Skipped],
+) -> Packet:
     cover = PdfReader(io.BytesIO(cover_sheet(view, merged, skipped)))
     packet = PdfWriter()
     packet.append(cover, outline_item="Summary")
-    for name, reader in good:
+    for name, reader in readers:
         packet.append(reader, outline_item=name)
     out = io.BytesIO()
     packet.write(out)
