@@ -290,7 +290,9 @@ code = main(["poll", "--once", "--config", sys.argv[1]])
 from intake.edges.pdf.pool import close_shared_pool
 close_shared_pool()
 kib = 1024
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 json.dump({"code": code,
+           "cpu_self": me.ru_utime + me.ru_stime, "cpu_children": kids.ru_utime + kids.ru_stime,
            "maxrss_self": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * kib,
            "maxrss_children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * kib},
           open(sys.argv[2], "w"))
@@ -307,6 +309,8 @@ class Poll:
     maxrss_poll: int
     maxrss_readers: int
     summary_line: str
+    cpu_poll: float  # CPU seconds of the poll process
+    cpu_readers: float  # CPU seconds of its reader processes
 
 
 def poll_command(source: str, config: Path, submissions: Sequence[Submission]) -> Poll:
@@ -339,13 +343,16 @@ def poll_command(source: str, config: Path, submissions: Sequence[Submission]) -
         out["maxrss_self"],
         out["maxrss_children"],
         last[-1].strip() if last else "",
+        out["cpu_self"],
+        out["cpu_children"],
     )
 
 
+# With --clerks, the clerks get a summary (page and PDF packet) of every complete request.
 CLERKS = '[clerks]\naddresses = ["clerks@canb.test"]\n'
 
 
-def poll_maildir(submissions: Sequence[Submission], workdir: Path) -> Poll:
+def poll_maildir(submissions: Sequence[Submission], workdir: Path, clerks: bool) -> Poll:
     folder = workdir / "maildir-run"
     mail = folder / "mail"
     for sub in ("new", "cur", "tmp"):
@@ -355,18 +362,18 @@ def poll_maildir(submissions: Sequence[Submission], workdir: Path) -> Poll:
     config = folder / "intake.toml"
     config.write_text(
         f'state_dir = "{folder / "state"}"\nown_address = "{OWN}"\n'
-        f'[source]\nkind = "maildir"\nmaildir = "{mail}"\n' + CLERKS
+        f'[source]\nkind = "maildir"\nmaildir = "{mail}"\n' + (CLERKS if clerks else "")
     )
     return poll_command("Maildir", config, submissions)
 
 
-def poll_imap(server: Any, submissions: Sequence[Submission], workdir: Path) -> Poll:
+def poll_imap(server: Any, submissions: Sequence[Submission], workdir: Path, clerks: bool) -> Poll:
     folder = workdir / "imap-run"
     folder.mkdir()
     mailbox = server.new_mailbox()
     mailbox.deliver_many(s.eml for s in submissions)
     config = mailbox.write_intake_config(folder, own_address=OWN, timeout_seconds=60)
-    config.write_text(config.read_text() + CLERKS)
+    config.write_text(config.read_text() + (CLERKS if clerks else ""))
     return poll_command("IMAP (Dovecot, loopback)", config, submissions)
 
 
@@ -475,6 +482,7 @@ def report(
     polls: Sequence[Poll],
     idle: Idle | None,
     load: UnderLoad | None,
+    clerks: bool = False,
 ) -> str:
     n = polls[0].submissions if polls else 0
     floor = readers.floor
@@ -518,6 +526,8 @@ def report(
             f"- {p.source}: {p.seconds:.2f} s for {p.submissions} requests; outcome {outcome};"
             f" peak RSS {p.maxrss_poll / MIB:.0f} MiB for the poll process,"
             f" {p.maxrss_readers / MIB:.0f} MiB for the largest reader process;"
+            f" CPU {p.cpu_poll / p.submissions * 1000:.0f} ms per request in the poll process,"
+            f" {p.cpu_readers / p.submissions * 1000:.0f} ms in the readers;"
             f" `{p.summary_line}`"
         )
     if readers.isolated_unreadable:
@@ -568,6 +578,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--submissions", type=int, default=140, help="backlog size (default 140)")
     parser.add_argument("--idle-messages", type=int, default=10_000, help="0: skip")
     parser.add_argument("--sources", default="maildir,imap", help="maildir, imap or both")
+    parser.add_argument(
+        "--clerks", action="store_true", help="clerk summaries and packets on (default: off)"
+    )
     parser.add_argument("--plumber-sample", type=int, default=20, help="requests pdfplumber reads")
     parser.add_argument(
         "--load-burners", type=int, default=0, help="busy loops for the under-load run (0: skip)"
@@ -597,19 +610,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         readers = run_readers(submissions, args.plumber_sample)
         print(f"floor: {readers.floor:.2f} s", file=sys.stderr)
         if "maildir" in sources:
-            polls.append(poll_maildir(submissions, workdir))
+            polls.append(poll_maildir(submissions, workdir, args.clerks))
             print(f"maildir poll: {polls[-1].seconds:.2f} s", file=sys.stderr)
         if "imap" in sources or args.idle_messages:
             with private_dovecot() as server:
                 if "imap" in sources:
-                    polls.append(poll_imap(server, submissions, workdir))
+                    polls.append(poll_imap(server, submissions, workdir, args.clerks))
                     print(f"imap poll: {polls[-1].seconds:.2f} s", file=sys.stderr)
                 if args.idle_messages:
                     idle = run_idle(server, args.idle_messages, workdir)
     load = None
     if args.load_burners:
         load = run_under_load(submissions, args.load_burners, args.load_seconds)
-    section = report(command, info, readers, polls, idle, load)
+    section = report(command, info, readers, polls, idle, load, args.clerks)
     print(section)
     if args.record:
         record(args.record, section)
