@@ -16,7 +16,8 @@ from pypdf import PdfReader
 from pypdf.errors import PdfReadError
 
 from fixtures.nef_corpus import NefCase, cases
-from fixtures.nef_corpus.corpus import _Builder, scans, several_in_one
+from fixtures.nef_corpus.builder import Builder
+from fixtures.nef_corpus.groups import scans, several_in_one
 from fixtures.nef_corpus.model import COURT_TYPES, KINDS, NOTICE_TYPES
 
 PACKAGE = Path(__file__).resolve().parents[2] / "fixtures" / "nef_corpus"
@@ -134,7 +135,7 @@ def test_generation_is_deterministic(corpus: list[NefCase]) -> None:
     """Building groups again gives the same bytes (scans and multi-notice prints included)."""
     by_id = {c.id.split("-", 2)[2]: c for c in corpus}
     for group in (scans, several_in_one):
-        again = _Builder()
+        again = Builder()
         group(again)
         for case in again.cases:
             slug = case.id.split("-", 2)[2]
