@@ -92,7 +92,7 @@ def test_older_output_with_nef_only_is_read(bench: ModuleType) -> None:
 
 def test_scans_are_expected_unreadable_without_ocr(bench: ModuleType) -> None:
     scan = next(c for c in cases() if c.label.scanned and c.label.kind == "nef")
-    unreadable = {"kind": "unreadable", "nef": None, "nefs": []}
+    unreadable: dict[str, Any] = {"kind": "unreadable", "nef": None, "nefs": []}
     assert _wrong(bench.assess(scan, unreadable, 0.0, ocr=False)) == []
     assert ("kind", None) in _wrong(bench.assess(scan, unreadable, 0.0, ocr=True))
     assert _wrong(bench.assess(scan, _perfect(scan), 0.0, ocr=True)) == []
