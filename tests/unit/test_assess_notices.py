@@ -197,3 +197,10 @@ def test_an_unreadable_scan_of_several_pages_may_hold_the_missing_notices(rules:
     )
     result = assess([letter(), scan], None, rules)
     assert result.status is Status.NEEDS_REVIEW
+
+
+def test_two_notices_on_one_page_are_two_filings(rules: Rules) -> None:
+    notices = [notice(c, f"25-2000{i}", (1 + i // 2, 1 + i // 2)) for i, c in enumerate(COURTS)]
+    result = assess([letter(), combined("NEFs 2-up.pdf", notices)], None, rules)
+    assert result.qualifying_nefs == 6
+    assert result.verdicts_for(1)[1].label == "NEFs 2-up.pdf, notice 2 of 6 (page 1)"

@@ -156,6 +156,8 @@ def test_each_fixture_gets_the_reply_its_outcome_calls_for(
         first, last = decision_window(dt.datetime.fromisoformat(completed))
         assert long_date(first) in text
         assert long_date(last) in text
+    elif expected_situation(submission) == "incomplete" and assessment["qualifying_nefs"] == 0:
+        assert "No Notice of Electronic Filing counts yet" in text
     elif expected_situation(submission) == "incomplete":
         assert (
             f"{assessment['qualifying_nefs']} of the {assessment['required_nefs']} required" in text

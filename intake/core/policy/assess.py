@@ -40,14 +40,14 @@ from intake.core.policy.rules import Rules
 class _Counted:
     """What the NEFs counted so far cover, to recognise the same filing again."""
 
-    # (sha256, the notice's pages) -> label: the same notice of the same file
-    files: dict[tuple[str, tuple[int, int] | None], str] = field(default_factory=dict)
+    # (sha256, the notice's place in it) -> label: the same notice of the same file
+    files: dict[tuple[str, int], str] = field(default_factory=dict)
     filings: dict[tuple[str, str, str], str] = field(default_factory=dict)  # court, case, doc
     file_numbers: dict[tuple[str, str], str] = field(default_factory=dict)  # court, FileNumber
 
     def original_of(self, doc: Document, nef: NefFacts) -> str | None:
-        if (doc.sha256, nef.pages) in self.files:
-            return self.files[(doc.sha256, nef.pages)]
+        if _notice_key(doc, nef) in self.files:
+            return self.files[_notice_key(doc, nef)]
         court = nef.court_id or ""
         for case in nef.cases:
             number = case.document_number or case.claim_number
@@ -60,7 +60,7 @@ class _Counted:
         return None
 
     def add(self, doc: Document, nef: NefFacts, label: str) -> None:
-        self.files[(doc.sha256, nef.pages)] = label
+        self.files[_notice_key(doc, nef)] = label
         court = nef.court_id or ""
         for case in nef.cases:
             number = case.document_number or case.claim_number
@@ -68,6 +68,11 @@ class _Counted:
                 self.filings[(court, _norm_case(case.case_number), number)] = label
         for file_number in nef.file_numbers:
             self.file_numbers[(court, file_number)] = label
+
+
+def _notice_key(doc: Document, nef: NefFacts) -> tuple[str, int]:
+    """The file and the notice's place in it (two notices may share a page)."""
+    return doc.sha256, doc.nefs.index(nef) if nef in doc.nefs else 0
 
 
 def _norm_case(case_number: str) -> str:

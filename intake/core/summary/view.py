@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from intake.core.clock import COURT_TIME_ZONE, person_time
 from intake.core.documents.courts import short_court_name
 from intake.core.model import Assessment, Document, DocumentKind, Evidence, Status
 from intake.core.policy.rules import Rules
 from intake.core.replies.headers import clean_text
-from intake.core.replies.situation import document_lines
+from intake.core.replies.situation import DocumentLine, Outcome, document_lines
 
 STATUS_LABELS = {
     Status.COMPLETE: "Complete: ready for a decision",
@@ -241,6 +241,22 @@ def _letters(
     return tuple(views)
 
 
+def _one_line_each(
+    lines: Sequence[DocumentLine], documents: Sequence[Document]
+) -> list[DocumentLine]:
+    out = []
+    for index, doc in enumerate(documents):
+        own = [line for line in lines if line.index == index]
+        if len(own) == 1:
+            out.append(own[0])
+            continue
+        counted = sum(line.outcome is Outcome.COUNTS for line in own)
+        reasons = tuple(r for line in own for r in line.reasons)
+        outcome = Outcome.COUNTS if counted == len(own) else Outcome.NOT_COUNTED
+        out.append(replace(own[0], filename=doc.filename, outcome=outcome, reasons=reasons))
+    return out
+
+
 def build_summary(
     request: RequestFacts,
     assessment: Assessment,
@@ -253,7 +269,9 @@ def build_summary(
     """The summary of one request; `rules` word what is still missing and the letter's
     affirmations."""
     descriptions = {a.id: a.description for a in rules.letter.affirmations}
-    lines = document_lines(assessment, documents)
+    # One line per document for its table (a PDF of several notices: its first notice's
+    # line, named by the file, with every notice's reasons); the notices' own rows are `nefs`.
+    lines = _one_line_each(document_lines(assessment, documents), documents)
     return SummaryView(
         request_id=request.request_id,
         status=assessment.status.value,
