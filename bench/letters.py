@@ -131,6 +131,7 @@ class Outcome:
     kind: DocumentKind
     status: Status
     states: dict[str, AffirmationState]
+    reasons: dict[str, str]  # affirmation id -> why it is unclear
     told_missing: list[str]  # affirmation ids the attorney is told are missing
     codes: list[str]  # the letter's finding codes
     read_seconds: float
@@ -154,6 +155,7 @@ def run_case(case: Case, rules: Rules) -> Outcome:
     filer = (letter.attorney_name if letter and letter.attorney_name else None) or case.sender_name
     assessment = assess([letter_doc, *_nefs(filer)], case.sender_name, rules)
     states = {a.id: a.state for a in letter.affirmations} if letter else {}
+    why = {a.id: a.reason or "" for a in letter.affirmations} if letter else {}
     told = [
         str(item.params.get("id"))
         for item in assessment.missing
@@ -165,6 +167,7 @@ def run_case(case: Case, rules: Rules) -> Outcome:
         kind,
         assessment.status,
         states,
+        why,
         told,
         codes,
         done - extracted,
@@ -233,6 +236,12 @@ def report(figures: Figures, show: bool) -> list[str]:
             if made == "made" and letter_states.get(aid) is AffirmationState.UNCLEAR:
                 reasons[aid] += 1
     lines.append(f"- made but unclear, by affirmation: {dict(reasons)}")
+    why: Counter[str] = Counter()
+    for o in outs:
+        for aid, made in o.case.affirmations.items():
+            if made == "made" and o.states.get(aid) is AffirmationState.UNCLEAR:
+                why[o.reasons.get(aid, "").split(":")[0]] += 1
+    lines.append(f"- made but unclear, by reason: {dict(why.most_common())}")
     letters_as_other = [o for o in outs if o.case.kind != "other" and o.kind is DocumentKind.OTHER]
     others_as_letter = [o for o in outs if o.case.kind == "other" and o.kind is DocumentKind.LETTER]
     lines.append(

@@ -293,6 +293,49 @@ def test_an_affirmation_nothing_touches_is_missing_and_told() -> None:
 # One sentence each: what a wording must accept, and what it must not take for an
 # affirmation (negations, questions, other courts, the State Bar, half a statement).
 PARAPHRASES = [
+    # Issue 9's classes: paraphrases outside any wording list, "not only ... but also",
+    # coordinated courts; and statements that only co-occur.
+    ("local_rules", True, "I am well acquainted with the Bankruptcy Local Rules."),
+    (
+        "login_responsibility",
+        True,
+        "My CM/ECF login and password are solely mine; nobody but me will use them, and any "
+        "filing made with them shall be deemed my signature.",
+    ),
+    (
+        "qualification",
+        True,
+        "I am counsel for a federal agency qualifying under Civil L.R. 11-2.",
+    ),
+    (
+        "ecf_procedures",
+        True,
+        "I have not only read the Electronic Case Filing (ECF) Procedures but also will comply "
+        "with them.",
+    ),
+    (
+        "qualification",
+        True,
+        "I am a member in good standing of the State Bar of California and of the United States "
+        "District Court for the Northern District of California.",
+    ),
+    (
+        "qualification",
+        False,
+        "I am admitted to the State Bar of California and practice in the Northern District of "
+        "California.",
+    ),
+    (
+        "qualification",
+        False,
+        "I am admitted to practice before the United States District Court for the District of "
+        "Arizona, and this request is made to the Northern District of California.",
+    ),
+    (
+        "qualification",
+        False,
+        "I qualify under Civil L.R. 11-1(a), although my admission is inactive.",
+    ),
     ("ecf_procedures", True, "Applicant has read and will comply with the ECF Procedures."),
     ("ecf_procedures", True, "I have read and will abide by the ECF procedures."),
     (

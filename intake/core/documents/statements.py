@@ -102,7 +102,7 @@ def _ties(form: StatementForm, text: str, previous_has_object: bool) -> list[Tie
                 lo, hi = obj.end(), predicate.start()
             else:
                 lo = hi = 0  # overlapping: "no one but me" both says and names
-            if _words_between(text, lo, hi) <= form.reach and not _has(blockers, text[lo:hi]):
+            if _words_between(text, lo, hi) <= form.reach and not _blocked(blockers, text[lo:hi]):
                 out.append(Tie(predicate, obj.start(), obj.end(), False))
                 break
         earlier_object = any(o.end() <= predicate.start() for o in objects)
@@ -118,6 +118,25 @@ def _ties(form: StatementForm, text: str, previous_has_object: bool) -> list[Tie
                     out.append(Tie(predicate, pronoun.start(), pronoun.end(), True))
                     break
     return out
+
+
+# A coordinated phrase: "admitted to the State Bar of California and to the bar of the
+# U.S. District Court for the Northern District of California".
+_COORDINATED = re.compile(
+    r"\b(?:and|as well as)\s+(?:also\s+)?(?:of|to|in|before|with|by)\s+", re.I
+)
+
+
+def _blocked(blockers: tuple[str, ...], between: str) -> bool:
+    """A blocker between predicate and object breaks the tie, unless it sits in a phrase
+    coordinated before the object's own ("... the State Bar of California and of the
+    District Court for ...")."""
+    if not _has(blockers, between):
+        return False
+    last = None
+    for last in _COORDINATED.finditer(between):
+        pass
+    return last is None or _has(blockers, between[last.end() :])
 
 
 def _strip(phrases: tuple[str, ...], text: str) -> str:
