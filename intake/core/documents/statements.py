@@ -133,10 +133,8 @@ def _blocked(blockers: tuple[str, ...], between: str) -> bool:
     District Court for ...")."""
     if not _has(blockers, between):
         return False
-    last = None
-    for last in _COORDINATED.finditer(between):
-        pass
-    return last is None or _has(blockers, between[last.end() :])
+    cuts = list(_COORDINATED.finditer(between))
+    return not cuts or _has(blockers, between[cuts[-1].end() :])
 
 
 def _strip(phrases: tuple[str, ...], text: str) -> str:
