@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from intake.commands import check, config_cmd, digest, outbox, poll, requests, run, status
+from intake.commands import check, config_cmd, digest, outbox, poll, requests, run, state, status
 from intake.commands.help_format import HelpFormatter
 from intake.errors import IntakeError
 
@@ -16,7 +16,7 @@ from intake.errors import IntakeError
 # `func` (args -> exit code) as the parser default. Every command registers at each start,
 # so a command module imports its heavy dependencies (PDF readers, the store, jinja2,
 # apscheduler, IMAP) inside the functions that run it (tests/unit/test_cli_startup.py).
-COMMANDS = [check, poll, requests, run, digest, outbox, status, config_cmd]
+COMMANDS = [check, poll, requests, run, digest, outbox, status, state, config_cmd]
 
 DESCRIPTION = """\
 Email intake for CM/ECF training-waiver requests (U.S. Bankruptcy Court, N.D. Cal.).

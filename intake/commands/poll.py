@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sqlite3
 import sys
@@ -28,6 +29,7 @@ EPILOG = """\
 examples:
   intake poll --once                       the configured source (default: Maildir ./var/mail)
   intake poll --once --config /etc/intake/intake.toml
+  intake poll --once --json                one JSON object on stdout, for scripts
 
 Settings come from --config, else $INTAKE_CONFIG, else config/intake.toml, else the
 embedded default (Maildir ./var/mail, state in ./var/state); INTAKE_* variables override
@@ -41,6 +43,15 @@ failed and listed by `intake requests retry`), 1 when the mailbox or the state c
 not be used, 2 for a configuration, rules or template error, 130 when interrupted
 (Ctrl-C; 143 for SIGTERM): each message handled so far is kept, the rest wait for the
 next poll, and `intake status` shows the poll as interrupted.
+
+With --json, stdout holds one JSON object (the progress and messages stay on stderr):
+after a cycle that ran, {"ok": true, "exit": 0, "fetched", "processed", "duplicates",
+"ignored", "failed", "actions_recovered", "uidvalidity_changed", "requests_updated"
+(ids), "summaries_rendered", "summary_error", "left_for_next", "owed_from_before",
+"outbox": {"sent", "retrying", "failed", "deferred", "taken_by_another_sender",
+"last_error"} or null with --no-send, "seconds"}; after a failure or an interruption,
+{"ok": false, "interrupted", "error", "exit"} with the exit status above. A
+configuration error (exit 2) prints no JSON.
 """
 
 
@@ -61,6 +72,11 @@ def register(sub: Any) -> None:
         action="store_true",
         help="queue replies and summaries but do not send them (see `intake outbox`)",
     )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the poll's result as one JSON object on stdout (see below)",
+    )
     add_config_argument(parser)
     parser.set_defaults(func=run)
 
@@ -73,6 +89,7 @@ def _combined(first: SendReport, second: SendReport) -> SendReport:
         retrying=first.retrying + second.retrying,
         failed=first.failed + second.failed,
         deferred=second.deferred,
+        taken=first.taken + second.taken,
         errors=first.errors + second.errors,
     )
 
@@ -168,7 +185,9 @@ def run(args: argparse.Namespace) -> int:
             "`intake outbox send` or the next poll",
             file=sys.stderr,
         )
-        return 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+        code = 128 + (signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+        _print_json(args, {"ok": False, "interrupted": True, "error": error, "exit": code})
+        return code
     except SourceError as exc:  # the daemon's words, in the same `polls` table
         error = f"the mail source is unreachable: {exc}"
     except (StoreError, sqlite3.Error) as exc:
@@ -188,12 +207,52 @@ def run(args: argparse.Namespace) -> int:
     if error is not None:
         print(f"intake poll: {error}", file=sys.stderr)
         record_poll(settings.state_dir, started_at, ok=False, result="failed", error=error)
+        _print_json(args, {"ok": False, "interrupted": False, "error": error, "exit": 1})
         return 1
     record_poll(settings.state_dir, started_at, ok=True, result=result.summary(), error=None)
     print(_summary(result, time.monotonic() - started), file=sys.stderr)
     if sent is not None:
         print(f"outbox: {sent.summary()}", file=sys.stderr)
+    _print_json(args, _result_json(result, sent, caught_up, time.monotonic() - started))
     return 0
+
+
+def _print_json(args: argparse.Namespace, data: dict[str, Any]) -> None:
+    if args.json:
+        print(json.dumps(data))
+
+
+def _result_json(
+    result: PollResult, sent: SendReport | None, caught_up: str | None, seconds: float
+) -> dict[str, Any]:
+    """The --json object of a poll that ran (its keys are listed in the help)."""
+    return {
+        "ok": True,
+        "exit": 0,
+        "fetched": result.fetched,
+        "processed": result.processed,
+        "duplicates": result.duplicates,
+        "ignored": result.ignored,
+        "failed": result.failed,
+        "actions_recovered": result.actions_recovered,
+        "uidvalidity_changed": result.uidvalidity_changed,
+        "requests_updated": sorted(result.request_ids),
+        "summaries_rendered": result.summaries_rendered,
+        "summary_error": result.summary_error,
+        "left_for_next": result.left_for_next,
+        "owed_from_before": caught_up,
+        "outbox": None
+        if sent is None
+        else {
+            "sent": len(sent.sent),
+            "retrying": len(sent.retrying),
+            "failed": len(sent.failed),
+            "deferred": sent.deferred,
+            "taken_by_another_sender": sent.taken,
+            "last_error": sent.errors[-1] if sent.errors else None,
+        },
+        "seconds": round(seconds, 3),
+    }
 
 
 def _summary(result: PollResult, seconds: float) -> str:

@@ -154,6 +154,15 @@ def _run_until_sigterm(w: World) -> int:
     return daemon.wait(timeout=60)
 
 
+def _failed_bytes_lost(w: World) -> int:
+    deliver(w.root / "mail", _email("boom.pdf"))
+    reader_fails_on(w.monkeypatch, "boom.pdf")
+    w.polled()
+    for kept in (w.root / "state" / "failed").glob("*.eml"):
+        kept.unlink()  # the message can never be retried now
+    return w.run("state", "check")
+
+
 def _proc_mem() -> str:
     if not Path("/proc/self/mem").exists():
         pytest.skip("needs Linux's /proc/self/mem: a file that exists and cannot be read")
@@ -208,6 +217,10 @@ CASES: dict[tuple[str, int], Case] = {
         w.run("poll", "--once"),
         w.run("status"),
     )[-1],
+    ("state check", 0): lambda w: w.polled().run("state", "check"),
+    ("state check", 1): lambda w: w.run("state", "check"),
+    ("state check", 2): lambda w: w.bad_config().run("state", "check"),
+    ("state check", 3): _failed_bytes_lost,
     ("config check", 0): lambda w: w.run("config", "check"),
     ("config check", 1): lambda w: (
         (w.root / "secret").write_text(""),

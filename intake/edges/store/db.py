@@ -128,5 +128,25 @@ class Store:
     def schema_version(self) -> int:
         return schema.current_version(self._db.sqlite)
 
+    def integrity_problems(self) -> list[str]:
+        """SQLite's own check of the file and of every foreign key; empty when sound."""
+        found = [
+            str(row[0])
+            for row in self._db.all("PRAGMA integrity_check")
+            if str(row[0]).lower() != "ok"
+        ]
+        for row in self._db.all("PRAGMA foreign_key_check"):
+            found.append(f"table {row[0]} row {row[1]} refers to a missing {row[2]} row")
+        return found
+
+    def referenced_hashes(self) -> tuple[set[str], set[str]]:
+        """(SHA-256 of every document recorded, SHA-256 of every message recorded failed):
+        the files under documents/ and failed/ that the state refers to."""
+        documents = {str(r[0]) for r in self._db.all("SELECT sha256 FROM documents")}
+        failed = {
+            str(r[0]) for r in self._db.all("SELECT sha256 FROM messages WHERE status = 'failed'")
+        }
+        return documents, failed
+
 
 __all__ = ["DB_FILENAME", "Store", "StoreError", "utc_now"]
