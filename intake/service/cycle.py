@@ -217,6 +217,36 @@ def follow_up_target(store: Store, attorney: str) -> RequestRow | None:
 # --------------------------------------------------------------- the cycle
 
 
+@dataclass
+class PollCycle:
+    """What every step of one poll shares: the mailbox, the state, the policy, where
+    replies go, and the tally. One is made per `poll_once`."""
+
+    source: MailSource
+    store: Store
+    rules: Rules
+    own_address: str | None = None
+    outgoing: Outgoing | None = None
+    result: PollResult = field(default_factory=PollResult)
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One fetched email as the state records it: where it sits and what its bytes are."""
+
+    raw: RawMessage
+    sha256: str
+    message_id: str | None
+
+    @property
+    def ref(self) -> MessageRef:
+        return self.raw.ref
+
+    @classmethod
+    def of(cls, raw: RawMessage) -> Arrival:
+        return cls(raw, sha256_hex(raw.data), header_message_id(raw.data))
+
+
 def poll_once(
     source: MailSource,
     store: Store,
@@ -239,7 +269,8 @@ def poll_once(
     is durable and the next poll continues from there. With `stop`, the poll looks at it
     before each message and ends there once it says True (`left_for_next` counts the rest).
     """
-    result = PollResult()
+    cycle = PollCycle(source, store, rules, own_address, outgoing)
+    result = cycle.result
     folder = source.folder
     uidvalidity = source.uidvalidity()
     known = store.cursors.uidvalidities(folder)
@@ -270,7 +301,7 @@ def poll_once(
             break  # what the read-ahead started is dropped by the reader pool
         result.fetched += 1
         _crash_point("after_fetch")
-        _handle(raw, source, store, rules, own_address, result, outgoing, envelope)
+        _handle(cycle, raw, envelope)
         done += 1
         if progress:
             progress(done, len(uids))
@@ -368,16 +399,8 @@ def _apply_action(
         store.messages.action_done(message_row_id)
 
 
-def _handle(
-    raw: RawMessage,
-    source: MailSource,
-    store: Store,
-    rules: Rules,
-    own_address: str | None,
-    result: PollResult,
-    outgoing: Outgoing | None = None,
-    envelope: Envelope | None = None,
-) -> None:
+def _handle(cycle: PollCycle, raw: RawMessage, envelope: Envelope | None = None) -> None:
+    source, store, result = cycle.source, cycle.store, cycle.result
     ref = raw.ref
     existing = store.messages.find(ref.folder, ref.uidvalidity, ref.uid)
     if existing is not None:
@@ -390,9 +413,9 @@ def _handle(
             _apply_action(source, store, existing.id, ref.uid, existing.mailbox_action)
         return
 
-    sha = sha256_hex(raw.data)
-    message_id = header_message_id(raw.data)
-    original = store.messages.find_copy(sha, message_id)
+    arrival = Arrival.of(raw)
+    message_id = arrival.message_id
+    original = store.messages.find_copy(arrival.sha256, message_id)
     why = "the same bytes and Message-ID"
     conflict: MessageRow | None = None
     if original is None and message_id is not None:
@@ -409,18 +432,16 @@ def _handle(
             elif key is not None:
                 conflict = earlier
     if original is not None:
-        row_id, action = _record_duplicate(store, raw, sha, message_id, original, why)
+        row_id, action = _record_duplicate(store, arrival, original, why)
         result.duplicates += 1
     else:
         try:
-            reading = read_message(raw.data, rules, own_address, envelope)
+            reading = read_message(raw.data, cycle.rules, cycle.own_address, envelope)
         except Exception as exc:
-            row_id, action = _record_failure(store, raw, sha, message_id, exc)
+            row_id, action = _record_failure(store, arrival, exc)
             result.failed += 1
         else:
-            row_id, action, status, request_id = _record_reading(
-                store, rules, raw, sha, message_id, reading, outgoing, conflict
-            )
+            row_id, action, status, request_id = _record_reading(cycle, arrival, reading, conflict)
             if status is MessageStatus.FAILED:
                 result.failed += 1
             elif status is MessageStatus.IGNORED:
@@ -436,9 +457,7 @@ def _handle(
 
 def _insert_message(
     store: Store,
-    raw: RawMessage,
-    sha: str,
-    message_id: str | None,
+    arrival: Arrival,
     *,
     sender: str | None,
     subject: str | None,
@@ -451,14 +470,14 @@ def _insert_message(
 ) -> int:
     """Inside a transaction: the message's row, keyed by where it stands in the mailbox
     and by what its bytes are."""
-    ref = raw.ref
+    ref = arrival.ref
     return store.messages.record(
         folder=ref.folder,
         uidvalidity=ref.uidvalidity,
         uid=ref.uid,
-        sha256=sha,
-        size=len(raw.data),
-        message_id=message_id,
+        sha256=arrival.sha256,
+        size=len(arrival.raw.data),
+        message_id=arrival.message_id,
         sender=sender,
         subject=subject,
         status=status,
@@ -494,23 +513,16 @@ def _parse_quietly(data: bytes) -> Envelope | None:
 
 
 def _record_duplicate(
-    store: Store,
-    raw: RawMessage,
-    sha: str,
-    message_id: str | None,
-    original: MessageRow,
-    why: str,
+    store: Store, arrival: Arrival, original: MessageRow, why: str
 ) -> tuple[int, MailboxAction]:
-    ref = raw.ref
+    ref = arrival.ref
     action = (
         MailboxAction.FAILED if original.status is MessageStatus.FAILED else MailboxAction.PROCESSED
     )
     with store.transaction():
         row_id = _insert_message(
             store,
-            raw,
-            sha,
-            message_id,
+            arrival,
             sender=original.sender,
             subject=original.subject,
             status=MessageStatus.DUPLICATE,
@@ -525,7 +537,7 @@ def _record_duplicate(
             of=original.id,
             uid=ref.uid,
             uidvalidity=ref.uidvalidity,
-            message_id=message_id,
+            message_id=arrival.message_id,
             reason=why,
         )
         _move_cursor_past(store, ref)
@@ -544,17 +556,15 @@ def failed_bytes_path(state_dir: Path, sha: str) -> Path:
 
 
 def _record_failure(
-    store: Store, raw: RawMessage, sha: str, message_id: str | None, exc: BaseException
+    store: Store, arrival: Arrival, exc: BaseException
 ) -> tuple[int, MailboxAction]:
-    ref = raw.ref
+    ref = arrival.ref
     error = describe_error(exc)
-    save_failed_bytes(store.state_dir, sha, raw.data)
+    save_failed_bytes(store.state_dir, arrival.sha256, arrival.raw.data)
     with store.transaction():
         row_id = _insert_message(
             store,
-            raw,
-            sha,
-            message_id,
+            arrival,
             sender=None,
             subject=None,
             status=MessageStatus.FAILED,
@@ -567,20 +577,16 @@ def _record_failure(
 
 
 def _record_reading(
-    store: Store,
-    rules: Rules,
-    raw: RawMessage,
-    sha: str,
-    message_id: str | None,
+    cycle: PollCycle,
+    arrival: Arrival,
     reading: EmailReading,
-    outgoing: Outgoing | None = None,
     conflict: MessageRow | None = None,
 ) -> tuple[int, MailboxAction, MessageStatus, int | None]:
     """Commit one read message and everything that follows from it, at once.
 
     `conflict`: an earlier email with this Message-ID and other documents. This one is
     handled as the email it is, and the conflict is put on record for the clerk."""
-    ref = raw.ref
+    store, ref = cycle.store, arrival.ref
     envelope = reading.envelope
     try:
         # Durable before the commit that refers to them; a crash leaves an orphan at most.
@@ -588,9 +594,7 @@ def _record_reading(
         with store.transaction():
             row_id = _insert_message(
                 store,
-                raw,
-                sha,
-                message_id,
+                arrival,
                 sender=envelope.sender_address,
                 subject=envelope.subject[:998],
                 status=MessageStatus.RECEIVED,
@@ -598,16 +602,16 @@ def _record_reading(
                 documents_key=documents_key(envelope),
             )
             status, request_id = apply_reading(
-                store, rules, row_id, reading, actor=ACTOR, outgoing=outgoing
+                store, cycle.rules, row_id, reading, actor=ACTOR, outgoing=cycle.outgoing
             )
             if conflict is not None:
-                _record_conflict(store, row_id, request_id, conflict, message_id)
+                _record_conflict(store, row_id, request_id, conflict, arrival.message_id)
             _move_cursor_past(store, ref)
     except sqlite3.Error:
         raise  # the state itself is in trouble: stop the poll, do not blame the message
     except Exception as exc:
         # The assessment raised (a bug in the pure core): fail this message alone.
-        row_id, action = _record_failure(store, raw, sha, message_id, exc)
+        row_id, action = _record_failure(store, arrival, exc)
         return row_id, action, MessageStatus.FAILED, None
     return row_id, MailboxAction.PROCESSED, status, request_id
 
