@@ -22,8 +22,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from intake.core.model import Envelope
 from intake.core.policy.assess import assess
 from intake.core.policy.rules import load_rules
-from intake.core.replies.compose import ReplySettings, compose_reply, to_email_message
+from intake.core.replies.compose import compose_reply, to_email_message
 from intake.edges.mail.smtp import SendError, SmtpConfig, send
+from tests.court import reply_settings
 
 pytestmark = pytest.mark.integration
 
@@ -121,13 +122,7 @@ def reply_message() -> EmailMessage:
         headers={"references": "<root@mail.example-law.com>"},
     )
     rules = load_rules()
-    settings = ReplySettings(
-        court_name="U.S. Bankruptcy Court, Northern District of California",
-        from_address=COURT,
-        clerk_mailbox=COURT,
-        registration_url="https://train-pacer.example.gov/",
-        rules=rules,
-    )
+    settings = reply_settings(rules, from_address=COURT, clerk_mailbox=COURT)
     reply = compose_reply(
         assess([], "Jane Doe", rules),
         [],

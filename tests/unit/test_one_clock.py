@@ -19,8 +19,9 @@ from intake.core.clock import at_court, machine_time, parse_stamp, person_time
 from intake.core.model import Envelope
 from intake.core.policy.assess import assess
 from intake.core.policy.rules import load_rules
-from intake.core.replies.compose import ReplySettings, compose_reply, to_email_message
+from intake.core.replies.compose import compose_reply, to_email_message
 from intake.edges.mail.maildir import deliver
+from tests.court import reply_settings
 
 COURT_TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d P[SD]T"
 UTC_STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00")
@@ -62,13 +63,7 @@ def test_the_replys_date_header_is_on_the_court_clock() -> None:
         sender_name="Jane Doe",
         subject="waiver",
     )
-    settings = ReplySettings(
-        court_name="U.S. Bankruptcy Court",
-        from_address="ecf-training@canb.example.gov",
-        clerk_mailbox="ecf-training@canb.example.gov",
-        registration_url="https://train.example.gov/",
-        rules=rules,
-    )
+    settings = reply_settings(rules)
     reply = compose_reply(
         assess([], "Jane Doe", rules),
         [],

@@ -12,8 +12,9 @@ import pytest
 from intake.core.model import Document, DocumentKind, Envelope
 from intake.core.policy.assess import assess
 from intake.core.policy.rules import Rules, load_rules
-from intake.core.replies.compose import ReplySettings, compose_reply
+from intake.core.replies.compose import compose_reply
 from intake.edges.pdf import judge
+from tests.court import reply_settings
 
 # Every reason the PDF reader gives (edges/pdf: judge, readers, pool), as it words them.
 READER_REASONS = [
@@ -65,13 +66,7 @@ def _unreadable(reason: str) -> Document:
 
 
 def _reply_text(rules: Rules, documents: list[Document]) -> str:
-    settings = ReplySettings(
-        court_name="U.S. Bankruptcy Court, Northern District of California",
-        from_address="ecf-training@canb.example.gov",
-        clerk_mailbox="ecf-training@canb.example.gov",
-        registration_url="https://train.example.gov/",
-        rules=rules,
-    )
+    settings = reply_settings(rules)
     envelope = Envelope(
         message_id="<a@example-law.test>",
         sender_address="jane@example-law.test",

@@ -27,8 +27,9 @@ from intake.core.model import (
 from intake.core.policy.assess import assess
 from intake.core.policy.codes import FINDING_CODES, MISSING_CODES
 from intake.core.policy.rules import DEFAULT_RULES_DIR, Rules, RulesError, load_rules
-from intake.core.replies.compose import Reply, ReplySettings, compose_reply
+from intake.core.replies.compose import Reply, compose_reply
 from intake.core.summary.view import RequestFacts, build_summary
+from tests.court import reply_settings
 
 NOW = dt.datetime(2026, 11, 20, 18, 0, tzinfo=dt.UTC)
 _serial = itertools.count(1)
@@ -85,13 +86,7 @@ def _letter(missing: tuple[str, ...] = (), signed: bool = True) -> Document:
 
 
 def _reply(documents: list[Document], rules: Rules) -> Reply:
-    settings = ReplySettings(
-        court_name="U.S. Bankruptcy Court, Northern District of California",
-        from_address="ecf-training@canb.example.gov",
-        clerk_mailbox="ecf-training@canb.example.gov",
-        registration_url="https://train-pacer.example.gov/",
-        rules=rules,
-    )
+    settings = reply_settings(rules)
     envelope = Envelope(
         message_id="<a1@example-law.com>",
         sender_address="jane@example-law.com",

@@ -33,24 +33,18 @@ from intake.core.policy.rules import Rules, load_rules
 from intake.core.replies.compose import (
     Reply,
     ReplyError,
-    ReplySettings,
     compose_reply,
     to_email_message,
 )
 from intake.core.replies.render import TemplateProblem, load_templates
 from intake.core.replies.situation import Situation, choose_situation
+from tests.court import reply_settings
 
 ATTORNEY = "Jane A. Doe"
 PACIFIC = ZoneInfo("America/Los_Angeles")
 NOW = dt.datetime(2026, 11, 20, 23, 30, tzinfo=PACIFIC)  # late Friday night, before Thanksgiving
 RULES = load_rules()
-SETTINGS = ReplySettings(
-    court_name="U.S. Bankruptcy Court, Northern District of California",
-    from_address="ecf-training@canb.example.gov",
-    clerk_mailbox="ecf-training@canb.example.gov",
-    registration_url="https://train-pacer.example.gov/register",
-    rules=RULES,
-)
+SETTINGS = reply_settings(RULES)
 _serial = itertools.count(1)
 
 

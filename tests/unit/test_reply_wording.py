@@ -23,6 +23,7 @@ from intake.core.replies.compose import Reply, ReplySettings, compose_reply
 from intake.core.replies.situation import DocumentLine, Outcome, Situation, without_repeated_reasons
 from intake.core.replies.wrap import TEXT_WIDTH, wrap_text
 from tests.conftest import FixtureEmails
+from tests.court import reply_settings
 
 EML_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "eml"
 NOW = dt.datetime(2026, 11, 20, 18, 0, tzinfo=dt.UTC)
@@ -36,12 +37,10 @@ def rules() -> Rules:
 
 
 def _settings(rules: Rules) -> ReplySettings:
-    return ReplySettings(
-        court_name="U.S. Bankruptcy Court, Northern District of California",
+    return reply_settings(
+        rules,
         from_address="ecf-training@canb.uscourts.gov",
         clerk_mailbox="ecf-training@canb.uscourts.gov",
-        registration_url="https://train.uscourts.gov/",
-        rules=rules,
     )
 
 

@@ -16,11 +16,12 @@ import pytest
 from intake.core.model import Envelope
 from intake.core.policy.assess import assess
 from intake.core.policy.rules import Rules, load_rules
-from intake.core.replies.compose import ReplySettings, compose_reply
+from intake.core.replies.compose import compose_reply
 from intake.core.replies.render import TemplateProblem, TemplateSet, load_templates
 from intake.service.daemon import Daemon
 from intake.service.runtime import load_runtime
 from intake.service.systemd import Notifier
+from tests.court import reply_settings
 
 PROJECT = Path(__file__).resolve().parents[2]
 TEMPLATE = "reply/nothing_usable.txt.j2"
@@ -34,13 +35,7 @@ def _reply_text(daemon: Daemon) -> str:
 
 
 def _nothing_usable(rules: Rules, templates: TemplateSet | None) -> str:
-    settings = ReplySettings(
-        court_name="U.S. Bankruptcy Court, Northern District of California",
-        from_address="ecf-training@canb.example.gov",
-        clerk_mailbox="ecf-training@canb.example.gov",
-        registration_url="https://train-pacer.example.gov/",
-        rules=rules,
-    )
+    settings = reply_settings(rules)
     reply = compose_reply(
         assess([], None, rules),
         [],

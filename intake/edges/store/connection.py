@@ -74,3 +74,8 @@ class Connection:
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return list(self.sqlite.execute(sql, params).fetchall())
+
+    def status_counts(self, table: str) -> dict[str, int]:
+        """How many rows of `table` (one of ours, never user input) have each status."""
+        rows = self.all(f"SELECT status, count(*) AS n FROM {table} GROUP BY status")
+        return {str(r["status"]): int(r["n"]) for r in rows}

@@ -155,8 +155,7 @@ class Messages:
         return [_message(r) for r in rows]
 
     def counts(self) -> dict[str, int]:
-        rows = self._db.all("SELECT status, count(*) AS n FROM messages GROUP BY status")
-        return {str(r["status"]): int(r["n"]) for r in rows}
+        return self._db.status_counts("messages")
 
 
 def _message(row: sqlite3.Row) -> MessageRow:

@@ -157,5 +157,4 @@ class Outbox:
         return int(row["n"]) if row else 0
 
     def counts(self) -> dict[str, int]:
-        rows = self._db.all("SELECT status, count(*) AS n FROM outbox GROUP BY status")
-        return {str(r["status"]): int(r["n"]) for r in rows}
+        return self._db.status_counts("outbox")

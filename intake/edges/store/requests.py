@@ -73,8 +73,7 @@ class Requests:
         )
 
     def counts(self) -> dict[str, int]:
-        rows = self._db.all("SELECT status, count(*) AS n FROM requests GROUP BY status")
-        return {str(r["status"]): int(r["n"]) for r in rows}
+        return self._db.status_counts("requests")
 
 
 def _request(row: sqlite3.Row) -> RequestRow:
