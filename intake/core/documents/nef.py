@@ -75,8 +75,12 @@ class _Print:
         return _Print(self.text[start:end], tuple(starts), links)
 
 
+# A notice quoted in a reply or a forward ("> U.S. Bankruptcy Court"): the marks go.
+_QUOTE_MARKS = re.compile(r"^(?:\s*>)+")
+
+
 def _clean_page(text: str) -> list[str]:
-    lines = [_SPACES.sub(" ", line).strip() for line in text.splitlines()]
+    lines = [_SPACES.sub(" ", _QUOTE_MARKS.sub("", line)).strip() for line in text.splitlines()]
     lines = [line for line in lines if line]
     edges = set(range(min(_EDGE_LINES, len(lines)))) | set(
         range(max(len(lines) - _EDGE_LINES, 0), len(lines))
@@ -280,6 +284,8 @@ def _body_end(text: str, anchor: int, stop: int, page_ends: list[int]) -> int:
         line = text[end + 1 : line_end]
         if "@" not in line and "on behalf of" not in line.lower():
             break
+        if _PREAMBLE.match(line) or _COURT_LINE.match(line):
+            break  # the next notice's own mail header ("From: cmecf@...")
         end = min(line_end, stop)
     return end
 
