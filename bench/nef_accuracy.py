@@ -300,6 +300,7 @@ class Outcome:
     doc: dict[str, Any]
     seconds: float
     checks: list[tuple[str, bool, str, str, int | None]]  # field, ok, want, got, notice
+    missed: frozenset[int] = frozenset()  # labelled notices the reader did not report at all
 
 
 def assess(case: NefCase, doc: dict[str, Any], seconds: float, ocr: bool) -> Outcome:
@@ -314,10 +315,13 @@ def assess(case: NefCase, doc: dict[str, Any], seconds: float, ocr: bool) -> Out
     # A kind the label allows besides "nef" holds no notices to compare.
     want = label.notices if want_kind == "nef" and kind not in also else ()
     checks.append(("notice count", len(got) == len(want), str(len(want)), str(len(got)), None))
+    missed = set()
     for n, (notice, reported) in enumerate(zip(want, match(want, got), strict=True), 1):
+        if reported is None:
+            missed.add(n)
         for name, (ok, expected, actual) in compare_notice(notice, reported).items():
             checks.append((name, ok, expected, actual, n))
-    return Outcome(case, doc, seconds, checks)
+    return Outcome(case, doc, seconds, checks, frozenset(missed))
 
 
 def score(outcomes: Iterable[Outcome]) -> Scores:
@@ -371,9 +375,17 @@ def report(outcomes: list[Outcome], ocr: bool, mode: str, elapsed: float) -> str
     misreads = [
         (o, name, want, got, n) for o in outcomes for name, ok, want, got, n in o.checks if not ok
     ]
-    lines.append(f"Misreads ({len(misreads)}):")
+    lines.append(
+        f"Misreads ({len(misreads)} field readings; a notice not found at all is one line, "
+        "its fields counted wrong above):"
+    )
     lines.append("")
     for o, name, want, got, n in misreads:
+        if n in o.missed:
+            if name == NOTICE_FIELDS[0]:
+                cases = " + ".join(c.case_number for c in o.case.label.notices[n - 1].cases)
+                lines.append(f"- `{o.case.id}` notice {n} ({cases}): not found")
+            continue
         where = f" notice {n}" if n else ""
         lines.append(f"- `{o.case.id}`{where} {name}: expected `{want}`, got `{got}`")
     if not misreads:
