@@ -22,7 +22,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Literal, Self, TypeGuard, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from intake.core.tomlfile import read_toml
 from intake.edges.state_layout import StateLayout
@@ -281,6 +288,22 @@ class ClerkConfig(_Section):
 
     addresses: tuple[str, ...] = ()
     summaries: bool = Field(default=True, description="A summary per complete/needs_review")
+    # Where state_dir/summaries/ is served (with state_dir/documents/ beside it), for the
+    # links of the digest and summary emails; without it an email carries no links,
+    # since a relative one goes nowhere in a mail client.
+    base_url: str | None = Field(
+        default=None, description="https://host/intake/summaries/ (the summaries folder)"
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_absolute(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        scheme, _, rest = url.partition("://")
+        if scheme.lower() not in ("https", "http") or not rest.strip("/"):
+            raise ValueError(f"{url!r} must be an absolute http(s) URL")
+        return url if url.endswith("/") else url + "/"
 
 
 class SmtpSettings(_ServerSection):

@@ -1,4 +1,5 @@
-"""`intake requests list|show|close|retry`: what the clerks and operators look at."""
+"""`intake requests list|show|decide|close|retry|summary`: what the clerks and operators
+look at, and the clerk's decisions."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ examples:
   intake requests list                      every request, newest last
   intake requests list --status incomplete
   intake requests show 12                   its emails, documents, facts and findings
+  intake requests decide 12 --accept-letter 1 --reason "read the scan: signed, in order"
   intake requests close 12 --reason "sent to the wrong court"
   intake requests retry                     read the failed messages again; those that
                                             now succeed leave the Failed folder
@@ -67,6 +69,27 @@ examples:
   intake requests show 12 --json
 
 Exit status: 0, 1 when there is no such request or the state cannot be used.
+"""
+
+DECIDE_EPILOG = """\
+examples:
+  intake requests show 12                     the documents, numbered, and what is unsure
+  intake requests decide 12 --accept-letter 1 --reason "read the scan: signed, all four statements"
+  intake requests decide 12 --accept-affirmation qualification --reason "admitted in N.D. Cal. 2019"
+  intake requests decide 12 --count 5 --reason "read the print: cob, filed by her"
+  intake requests decide 12 --count 3 --notice 2 --reason "..."   the 2nd notice of document 3
+  intake requests decide 12 --not-count 4 --by jdoe --reason "filed by her paralegal"
+
+One decision per command, about one document (its number in `intake requests show`):
+it is kept with the clerk's name and reason, applies to that document only (by its
+SHA-256) and stands in every later assessment of the request. The request is assessed
+again at once; when what the attorney was told changes (status, notices that count,
+letter), the reply for the new outcome is queued in the outbox as a poll would queue it.
+The audit (`requests show`), the clerk's page and the digest show who decided what.
+
+Exit status: 0 when recorded, 1 when there is no such request, it is closed, or the
+state cannot be used, 2 for a decision that does not fit (no such document, notice or
+affirmation; a document that cannot be the letter or a notice; an empty reason).
 """
 
 CLOSE_EPILOG = """\
@@ -140,6 +163,50 @@ def register(sub: Any) -> None:
     show.add_argument("--json", action="store_true", help="as one JSON object")
     add_config_argument(show)
     show.set_defaults(func=_with_store(show_request))
+
+    decide = actions.add_parser(
+        "decide",
+        help="record a clerk's decision on one document (letter, statement, notice)",
+        description="Settle what the machine could not: accept a letter or one of its "
+        "statements, count a notice or not. The request is assessed again and the "
+        "attorney told the new outcome.",
+        epilog=DECIDE_EPILOG,
+        formatter_class=HelpFormatter,
+    )
+    decide.add_argument("id", type=record_id, metavar="ID", help=REQUEST_ID)
+    what = decide.add_mutually_exclusive_group(required=True)
+    what.add_argument(
+        "--accept-letter",
+        type=record_id,
+        metavar="DOC",
+        help="document DOC is the attorney's letter, signed and in order",
+    )
+    what.add_argument(
+        "--accept-affirmation",
+        metavar="AFFIRMATION",
+        help="the letter makes this statement (an id of rules/letter.toml, e.g. qualification)",
+    )
+    what.add_argument("--count", type=record_id, metavar="DOC", help="document DOC's notice counts")
+    what.add_argument(
+        "--not-count", type=record_id, metavar="DOC", help="document DOC's notice does not count"
+    )
+    decide.add_argument(
+        "--document",
+        type=record_id,
+        metavar="DOC",
+        help="with --accept-affirmation: the letter's number (default: the request's letter)",
+    )
+    decide.add_argument(
+        "--notice",
+        type=record_id,
+        default=1,
+        metavar="N",
+        help="with --count/--not-count: which notice of a PDF holding several (default 1)",
+    )
+    decide.add_argument("--reason", required=True, help="why, in words kept with the decision")
+    decide.add_argument("--by", default=None, help="the clerk deciding (default: the login name)")
+    add_config_argument(decide)
+    decide.set_defaults(func=_with_store(decide_request))
 
     close = actions.add_parser(
         "close",
@@ -514,6 +581,57 @@ def _request_json(store: Store, request: RequestRow, rules: Rules | None = None)
             for r in store.audit.trail(f"request:{request.id}")
         ]
     return out
+
+
+# -------------------------------------------------------------------- decide
+
+
+def decide_request(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from intake.core.model import ClerkDecision, DecisionKind
+    from intake.core.policy.rules import load_rules
+    from intake.service.decide import choose_document, record_decision
+    from intake.service.enqueue import outgoing_from_settings
+
+    reason = args.reason.strip()
+    if not reason:
+        raise UsageError("--reason must say why: it is kept with the decision")
+    rules = load_rules(settings.rules_dir)
+    outgoing = outgoing_from_settings(settings, rules, load_command_templates(settings))
+    request = store.requests.get(args.id)
+    if request is None:
+        raise CommandError(f"no request {args.id} (see `intake requests list`)")
+    if args.accept_letter is not None:
+        kind, number = DecisionKind.LETTER_ACCEPTED, args.accept_letter
+    elif args.accept_affirmation is not None:
+        kind, number = DecisionKind.AFFIRMATION_ACCEPTED, args.document
+    elif args.count is not None:
+        kind, number = DecisionKind.COUNTED, args.count
+    else:
+        kind, number = DecisionKind.NOT_COUNTED, args.not_count
+    documents = [d for d, _ in store.documents.of_request(request.id)]
+    _, document = choose_document(documents, kind, number)
+    decision = ClerkDecision(
+        kind=kind,
+        sha256=document.sha256,
+        filename=document.filename,
+        affirmation=args.accept_affirmation,
+        notice=args.notice - 1,
+        clerk=args.by or _login_name(),
+        reason=reason,
+    )
+    decided = record_decision(store, rules, outgoing, request_id=request.id, decision=decision)
+    after, before = decided.after, decided.before
+    was = before.status.value if before else "not assessed"
+    print(
+        f"request {request.id}: {kind.value} for {document.filename} by {decision.clerk} "
+        f"recorded; now {after.status.value} (was {was}), {after.qualifying_nefs} of "
+        f"{after.required_nefs} NEFs count, letter {after.letter.value}"
+    )
+    if decided.reply_outbox is not None:
+        print(f"reply to {request.attorney} queued as outbox #{decided.reply_outbox}")
+    else:
+        print("no reply queued (see `intake requests show` for why)")
+    return 0
 
 
 # --------------------------------------------------------------------- close

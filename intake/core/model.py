@@ -207,6 +207,11 @@ class LetterFacts(Frozen):
     scanned: bool = Field(
         default=False, description="Read by OCR: a handwritten signature leaves no text"
     )
+    text: str | None = Field(
+        default=None,
+        description="The letter's text as read (bounded), for a clerk to judge a statement "
+        "the machine did not find",
+    )
 
     @property
     def missing(self) -> list[str]:
@@ -300,6 +305,7 @@ class NefVerdict(Frozen):
     label: str = Field(
         default="", description="How people are told which notice: 'NEFs.pdf, notice 3 of 6'"
     )
+    decided_by: str | None = Field(default=None, description="The clerk who counted it, or not")
 
 
 class MissingItem(Frozen):
@@ -313,6 +319,31 @@ class MissingItem(Frozen):
     params: Params = Field(default_factory=dict)
 
 
+class DecisionKind(StrEnum):
+    """What a clerk settled that the machine could not (`intake requests decide`)."""
+
+    LETTER_ACCEPTED = "letter_accepted"  # this PDF is the attorney's letter, in order
+    AFFIRMATION_ACCEPTED = "affirmation_accepted"  # the letter makes this statement
+    COUNTED = "counted"  # this notice counts toward the six
+    NOT_COUNTED = "not_counted"  # this notice does not count
+
+
+class ClerkDecision(Frozen):
+    """A clerk's decision about ONE document, by its SHA-256: an input of the policy.
+
+    Applied only to the document it names (never to another with the same name or
+    facts) and kept across every later assessment of its request."""
+
+    kind: DecisionKind
+    sha256: str
+    filename: str = Field(description="The document's name when decided, for the audit")
+    affirmation: str | None = Field(default=None, description="affirmation_accepted: its id")
+    notice: int = Field(default=0, description="counted/not_counted: which notice (0 = first)")
+    clerk: str
+    reason: str
+    at: str | None = Field(default=None, description="When (ISO 8601), as the store keeps it")
+
+
 class Assessment(Frozen):
     status: Status
     qualifying_nefs: int
@@ -322,6 +353,9 @@ class Assessment(Frozen):
     findings: tuple[Finding, ...] = ()
     nef_verdicts: tuple[NefVerdict, ...] = ()
     missing: tuple[MissingItem, ...] = Field(default=(), description="What is still needed")
+    decisions: tuple[ClerkDecision, ...] = Field(
+        default=(), description="The clerks' decisions this assessment applied"
+    )
 
     def verdict_for(self, index: int) -> NefVerdict | None:
         """The verdict of the NEF at `index` in the assessed documents (of its first

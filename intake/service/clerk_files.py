@@ -21,7 +21,8 @@ from pathlib import Path
 
 from intake.core.clock import at_court, parse_stamp
 from intake.core.model import Document, DocumentKind, Envelope
-from intake.core.replies.business_days import local_date
+from intake.core.policy.decisions import decision_params
+from intake.core.replies.business_days import decision_window, local_date, long_date
 from intake.core.summary.mail import digest_message, summary_message
 from intake.core.summary.packet import Packet, build_packet
 from intake.core.summary.pages import (
@@ -31,7 +32,13 @@ from intake.core.summary.pages import (
     render_index,
     render_request_html,
 )
-from intake.core.summary.view import RequestFacts, SummaryView, build_summary
+from intake.core.summary.view import (
+    LETTER_LABELS,
+    PageLinks,
+    RequestFacts,
+    SummaryView,
+    build_summary,
+)
 from intake.edges.durable import write_all_once, write_atomically
 from intake.edges.state_layout import StateLayout
 from intake.edges.store import RequestRow, RequestStatus, Store
@@ -78,6 +85,7 @@ class RenderedSummary:
     packet: Packet
     html_path: Path
     pdf_path: Path
+    email_html: str = ""  # the page as emailed: absolute links, or none
 
 
 def summary_paths(state_dir: Path, request_id: int) -> tuple[Path, Path]:
@@ -109,25 +117,73 @@ def render_summary(
     if request is None or assessment is None:
         return None
     documents = [d for d, _ in store.documents.of_request(request_id)]
-    view = build_summary(
-        _facts(request),
-        assessment,
-        documents,
-        generated_at=now,
-        rules=outgoing.reply.rules,
-        time_zone=outgoing.time_zone,
-    )
-    html = render_request_html(view, outgoing.templates)
-    packet = build_packet(view, documents, load_originals(store.state_dir, documents))
     html_path, pdf_path = summary_paths(store.state_dir, request_id)
+    kept = [d.sha256 for d in documents if original_path(store.state_dir, d.sha256).exists()]
+    facts = _facts(request)
+
+    def view_with(links: PageLinks) -> SummaryView:
+        return build_summary(
+            facts,
+            assessment,
+            documents,
+            generated_at=now,
+            rules=outgoing.reply.rules,
+            time_zone=outgoing.time_zone,
+            links=links,
+            decide_by=decide_by(request, outgoing),
+        )
+
+    # On disk the page sits beside its packet, and documents/ beside summaries/.
+    view = view_with(page_links(pdf_path.name, kept, base=None))
+    html = render_request_html(view, outgoing.templates)
+    # In an email a relative link goes nowhere: absolute from [clerks] base_url, or none.
+    mailed = view_with(page_links(pdf_path.name, kept, base=outgoing.base_url, relative=False))
+    email_html = render_request_html(mailed, outgoing.templates)
+    packet = build_packet(view, documents, load_originals(store.state_dir, documents))
     # Not synced: the state can always render them again (`intake requests summary`).
     write_atomically(html_path, html.encode("utf-8"), durable=False)
     write_atomically(pdf_path, packet.pdf, durable=False)
-    return RenderedSummary(view, html, packet, html_path, pdf_path)
+    return RenderedSummary(view, html, packet, html_path, pdf_path, email_html)
 
 
-def index_rows(store: Store, *, include_closed: bool = True) -> list[IndexEntry]:
-    """Every request as the index and the digest list it, linking its page if written."""
+def page_links(
+    packet_name: str, kept: Sequence[str], *, base: str | None, relative: bool = True
+) -> PageLinks:
+    """The packet's and the kept originals' links: relative to the page, absolute from
+    `base` (the URL of the summaries folder), or none (`relative=False` without `base`)."""
+    if base is None and not relative:
+        return PageLinks()
+    prefix = base or ""
+    return PageLinks(
+        packet=prefix + packet_name,
+        originals={sha: f"{prefix}../{StateLayout.DOCUMENTS}/{sha}.pdf" for sha in kept},
+    )
+
+
+def decide_by(request: RequestRow, outgoing: Outgoing) -> str | None:
+    """The last day of the decision window promised to the attorney, once complete."""
+    completed = parse_stamp(request.completed_at)
+    if completed is None:
+        return None
+    first, last = outgoing.reply.decision_days
+    window = decision_window(completed, time_zone=outgoing.time_zone, first=first, last=last)
+    return long_date(window[1])
+
+
+def index_rows(
+    store: Store,
+    outgoing: Outgoing,
+    *,
+    include_closed: bool = True,
+    base: str | None = None,
+    relative: bool = True,
+) -> list[IndexEntry]:
+    """Every request as the index and the digest list it, with what a clerk decides
+    from (notices that count, the letter, complete since, decide by, what is missing,
+    who decided what) and a link to its page if written: relative (the index beside
+    the pages), absolute from `base`, or none (`relative=False` without `base`)."""
+    rules = outgoing.reply.rules
+    descriptions = {a.id: a.description for a in rules.letter.affirmations}
     rows = []
     for request in store.requests.all():
         if request.status is RequestStatus.CLOSED and not include_closed:
@@ -135,13 +191,33 @@ def index_rows(store: Store, *, include_closed: bool = True) -> list[IndexEntry]
         html_path, _ = summary_paths(store.state_dir, request.id)
         updated = parse_stamp(request.updated_at)
         assert updated is not None
+        link = None
+        if html_path.exists() and (base or relative):
+            link = (base or "") + html_path.name
+        assessment = store.assessments.latest(request.id)
         rows.append(
             IndexEntry(
                 request_id=str(request.id),
                 attorney=request.attorney_name or request.attorney,
                 status=request.status.value,
                 updated_at=updated,
-                link=html_path.name if html_path.exists() else None,
+                link=link,
+                nefs=f"{assessment.qualifying_nefs} of {assessment.required_nefs}"
+                if assessment
+                else "-",
+                letter=LETTER_LABELS.get(assessment.letter.value, assessment.letter.value)
+                if assessment
+                else "-",
+                completed_at=parse_stamp(request.completed_at),
+                decide_by=decide_by(request, outgoing),
+                missing=tuple(rules.still_needed(m) for m in assessment.missing)
+                if assessment
+                else (),
+                decisions=tuple(
+                    f"{d.clerk}: {d.filename}: "
+                    + rules.decision_words(d.kind.value, decision_params(d, descriptions))
+                    for d in (assessment.decisions if assessment else ())
+                ),
             )
         )
     return rows
@@ -151,7 +227,7 @@ def write_index(store: Store, outgoing: Outgoing, *, now: dt.datetime) -> Path:
     """The static index page of every request, linking the summaries that exist."""
     path = store.layout.index_page
     page = render_index(
-        index_rows(store),
+        index_rows(store, outgoing),
         generated_at=now,
         time_zone=outgoing.time_zone,
         templates=outgoing.templates,
@@ -173,7 +249,7 @@ def render_owed_summaries(store: Store, outgoing: Outgoing, *, actor: str) -> se
             continue
         message = summary_message(
             summary.view,
-            summary.html,
+            summary.email_html,
             summary.packet,
             from_address=outgoing.reply.from_address,
             to_addresses=[a.strip() for a in row.to_address.split(",")],
@@ -245,7 +321,8 @@ def refresh_summaries(
 def build_digest(store: Store, outgoing: Outgoing, *, now: dt.datetime) -> Digest:
     """The clerks' digest of the court day `now` falls on: every request not closed."""
     return render_digest(
-        index_rows(store, include_closed=False),
+        # An email: absolute links from [clerks] base_url, or none at all.
+        index_rows(store, outgoing, include_closed=False, base=outgoing.base_url, relative=False),
         day=local_date(now, outgoing.time_zone),
         court_name=outgoing.reply.court_name,
         time_zone=outgoing.time_zone,

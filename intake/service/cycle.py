@@ -717,7 +717,8 @@ def apply_reading(
 
     held = [document for document, _ in store.documents.of_request(request_id)]
     name = envelope.sender_name or (request.attorney_name if request else None)
-    assessment = assess(held, name, rules)
+    # The clerks' decisions on this request's documents stand in every later assessment.
+    assessment = assess(held, name, rules, store.decisions.of_request(request_id))
     store.assessments.add(request_id, assessment, message_row_id)
     store.requests.update(
         request_id, status=RequestStatus(assessment.status.value), attorney_name=name

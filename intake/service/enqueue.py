@@ -51,6 +51,8 @@ class Outgoing:
     replies: bool = True
     # The court's templates, compiled whole (the runtime's set): replies and pages render with it.
     templates: TemplateSet | None = None
+    # Where the clerks' pages are served ([clerks] base_url): links in emails; None: none.
+    base_url: str | None = None
 
     @property
     def time_zone(self) -> str:
@@ -75,6 +77,7 @@ def outgoing_from_settings(
         summaries=settings.clerks.summaries,
         replies=reply.enabled,
         templates=templates,
+        base_url=settings.clerks.base_url,
     )
 
 

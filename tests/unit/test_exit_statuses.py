@@ -169,7 +169,8 @@ def _proc_mem() -> str:
     return "/proc/self/mem"
 
 
-FIXTURE = str(Path(__file__).resolve().parents[2] / "fixtures" / "eml" / "duplicates.eml")
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "eml"
+FIXTURE = str(FIXTURES / "duplicates.eml")
 
 Case = Callable[[World], int]
 CASES: dict[tuple[str, int], Case] = {
@@ -192,6 +193,17 @@ CASES: dict[tuple[str, int], Case] = {
     ("requests close", 0): lambda w: w.polled().run("requests", "close", "1", "--reason", "ok"),
     ("requests close", 1): lambda w: w.polled().run("requests", "close", "9", "--reason", "x"),
     ("requests close", 2): lambda w: w.polled().run("requests", "close", "1", "--reason", " "),
+    ("requests decide", 0): lambda w: (
+        deliver(w.root / "mail", (FIXTURES / "needs-review-image-letter.eml").read_bytes()),
+        w.polled(),
+        w.run("requests", "decide", "2", "--accept-letter", "1", "--reason", "read the scan"),
+    )[-1],
+    ("requests decide", 1): lambda w: w.polled().run(
+        "requests", "decide", "9", "--count", "1", "--reason", "x"
+    ),
+    ("requests decide", 2): lambda w: w.polled().run(
+        "requests", "decide", "1", "--count", "1", "--reason", "a not_pdf is no notice"
+    ),
     ("requests retry", 0): lambda w: w.polled().run("requests", "retry"),
     ("requests retry", 1): _still_failing,
     ("requests retry", 2): lambda w: w.bad_config().run("requests", "retry"),

@@ -95,5 +95,5 @@ def test_the_digest_text_has_no_double_colons_or_bare_numbers() -> None:
     ]
     text = render_digest(rows, day=NOW.date(), court_name="Court").text
     assert "Complete: ready for a decision (1)" in text
-    assert "  - Request 12: Jane Doe, updated" in text
+    assert "  - Request 12: Jane Doe\n" in text and "      updated " in text
     assert not re.search(r":\s*\d+\s*$", text, flags=re.M)

@@ -345,4 +345,17 @@ def read_letter(
         certain=recognised.kind == "letter",
         recognition=recognised.reason,
         scanned=any(page.source == "ocr" for page in pdf.pages),
+        text=letter_text(pdf),
     )
+
+
+# A letter is a page or three; this bounds what a crafted PDF can put on the clerk's page.
+LETTER_TEXT_LIMIT = 12_000
+
+
+def letter_text(pdf: PdfText) -> str | None:
+    """The letter's text as read, page by page, for the clerk's page (bounded)."""
+    text = "\n\n".join(page.text.strip() for page in pdf.pages if page.text.strip())
+    if not text:
+        return None
+    return text if len(text) <= LETTER_TEXT_LIMIT else text[:LETTER_TEXT_LIMIT] + " …"

@@ -18,7 +18,9 @@ from intake.core.documents.names import same_person
 from intake.core.model import (
     AffirmationState,
     Assessment,
+    ClerkDecision,
     CourtType,
+    DecisionKind,
     Document,
     DocumentKind,
     Evidence,
@@ -30,6 +32,13 @@ from intake.core.model import (
     NefVerdict,
     Params,
     Status,
+)
+from intake.core.policy.decisions import (
+    apply_letter_decisions,
+    decided_notices,
+    decision_params,
+    for_documents,
+    notice_decision,
 )
 from intake.core.policy.rules import Rules
 
@@ -226,20 +235,33 @@ def _finding(
 
 
 def judge_nefs(
-    documents: Sequence[Document], attorney: str | None, rules: Rules
+    documents: Sequence[Document],
+    attorney: str | None,
+    rules: Rules,
+    decisions: Sequence[ClerkDecision] = (),
 ) -> tuple[list[NefVerdict], list[Finding]]:
-    """Run every NEF check over the notices, in the order they were received."""
+    """Run every NEF check over the notices, in the order they were received; a notice
+    a clerk counted (or not) takes the clerk's verdict instead."""
     ctx = _NefContext(rules=rules, attorney=attorney, counted=_Counted())
     verdicts: list[NefVerdict] = []
     findings: list[Finding] = []
     for index, doc in enumerate(documents):
         if doc.kind is not DocumentKind.NEF or doc.nef is None:
+            # A print the machine could not read, counted (or not) by a clerk who did.
+            decided = notice_decision(decisions, doc.sha256, 0)
+            if decided is not None:
+                verdicts.append(_decided_verdict(index, doc, decided))
+                if decided.kind is DecisionKind.NOT_COUNTED:
+                    findings.append(_not_counted(rules, doc, doc.filename, decided))
             continue
         # Each notice of a PDF holding several counts, or not, on its own (SPEC 4.1).
         for number, nef in enumerate(doc.nefs or (doc.nef,)):
             label = notice_label(doc, number, rules)
             original = ctx.counted.original_of(doc, nef)
             reasons = [code for check in NEF_CHECKS if (code := check(doc, nef, ctx))]
+            decided = notice_decision(decisions, doc.sha256, number)
+            if decided is not None:
+                reasons = [] if decided.kind is DecisionKind.COUNTED else ["clerk_not_counted"]
             if not reasons:
                 ctx.counted.add(doc, nef, label)
             verdicts.append(
@@ -250,8 +272,14 @@ def judge_nefs(
                     reasons=tuple(reasons),
                     notice=number,
                     label=label,
+                    decided_by=decided.clerk if decided else None,
                 )
             )
+            if decided is not None:
+                if decided.kind is DecisionKind.NOT_COUNTED:
+                    finding = _not_counted(rules, doc, label, decided)
+                    findings.append(finding.model_copy(update={"notice": number}))
+                continue
             findings.extend(
                 _nef_finding(code, doc, nef, ctx, original, label).model_copy(
                     update={"notice": number}
@@ -259,6 +287,38 @@ def judge_nefs(
                 for code in reasons
             )
     return verdicts, findings
+
+
+def _decided_verdict(index: int, doc: Document, decision: ClerkDecision) -> NefVerdict:
+    counts = decision.kind is DecisionKind.COUNTED
+    return NefVerdict(
+        index=index,
+        sha256=doc.sha256,
+        counts=counts,
+        reasons=() if counts else ("clerk_not_counted",),
+        label=doc.filename,
+        decided_by=decision.clerk,
+    )
+
+
+def _not_counted(rules: Rules, doc: Document, label: str, decision: ClerkDecision) -> Finding:
+    params: Params = {"document": label, "clerk": decision.clerk, "reason": decision.reason}
+    return _finding(rules, "clerk_not_counted", params, doc)
+
+
+def decision_findings(
+    decisions: Sequence[ClerkDecision], documents: Sequence[Document], rules: Rules
+) -> list[Finding]:
+    """One finding per decision applied: who decided what about which document."""
+    by_sha = {d.sha256: d for d in documents}
+    descriptions = {a.id: a.description for a in rules.letter.affirmations}
+    findings = []
+    for decision in decisions:
+        doc = by_sha[decision.sha256]
+        params = decision_params(decision, descriptions)
+        params["decision"] = rules.decision_words(decision.kind.value, params)
+        findings.append(_finding(rules, "clerk_decision", params, doc))
+    return findings
 
 
 # ------------------------------------------------------------------ the letter
@@ -418,23 +478,44 @@ def _could_complete(letter: LetterStatus, counted: int, unreadable: int, require
     return counted + spare >= required
 
 
-def assess(documents: Sequence[Document], sender_name: str | None, rules: Rules) -> Assessment:
+def assess(
+    documents: Sequence[Document],
+    sender_name: str | None,
+    rules: Rules,
+    decisions: Sequence[ClerkDecision] = (),
+) -> Assessment:
     """Assess every document received so far from one attorney.
 
     `sender_name` is the From display name, used for the attorney's name when no letter
-    gives it.
+    gives it. `decisions` are the clerks' decisions on the request (policy/decisions.py):
+    each applies to the one document it names, if it is among `documents`.
     """
     required = rules.nef.required_nefs
+    decisions = for_documents(decisions, documents)
+    ids = [a.id for a in rules.letter.affirmations]
+    sender = sender_name.strip() if sender_name else None
+    documents = apply_letter_decisions(documents, decisions, sender, ids)
     chosen = best_letter(documents)
     letter_name = chosen[1].attorney_name if chosen else None
     attorney = letter_name or (sender_name.strip() if sender_name else None) or None
 
     letter_status, letter_findings, letter_missing = judge_letter(chosen, rules)
-    verdicts, nef_findings = judge_nefs(documents, attorney, rules)
-    findings = [*document_findings(documents, rules), *nef_findings, *letter_findings]
+    verdicts, nef_findings = judge_nefs(documents, attorney, rules, decisions)
+    settled = decided_notices(decisions)
+    findings = [
+        *document_findings([d for d in documents if d.sha256 not in settled], rules),
+        *nef_findings,
+        *letter_findings,
+        *decision_findings(decisions, documents, rules),
+    ]
     counted = sum(v.counts for v in verdicts)
-    # An unreadable PDF may hold a notice on every page (six NEFs scanned into one file).
-    unreadable = sum(max(d.page_count, 1) for d in documents if d.kind is DocumentKind.UNREADABLE)
+    # An unreadable PDF may hold a notice on every page (six NEFs scanned into one file);
+    # one a clerk has read and counted, or not, is settled.
+    unreadable = sum(
+        max(d.page_count, 1)
+        for d in documents
+        if d.kind is DocumentKind.UNREADABLE and d.sha256 not in settled
+    )
     # A notice OCR read unclearly may count once a clerk has read it.
     unreadable += sum("ocr_unclear" in v.reasons for v in verdicts)
 
@@ -464,6 +545,7 @@ def assess(documents: Sequence[Document], sender_name: str | None, rules: Rules)
         findings=tuple(findings),
         nef_verdicts=tuple(verdicts),
         missing=tuple(missing) if status is not Status.COMPLETE else (),
+        decisions=tuple(decisions),
     )
 
 

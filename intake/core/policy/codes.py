@@ -15,6 +15,7 @@ NEF_CODES = (
     "duplicate",
     "filer_mismatch",
     "ocr_unclear",
+    "clerk_not_counted",  # a clerk read it and decided it does not count
 )
 # What is wrong with a document as a whole.
 DOCUMENT_CODES = (
@@ -46,8 +47,12 @@ LETTER_REVIEW_CODES = (
 LETTER_CODES = ("letter_missing", "letter_deficient", *LETTER_DETAIL_CODES)
 # The request as a whole.
 REQUEST_CODES = ("too_few_nefs", "no_documents", "training_required", "needs_review")
+# A clerk's decision applied (`intake requests decide`): who decided what, and why.
+DECISION_CODES = ("clerk_decision",)
+# The decision kinds (model.DecisionKind), each worded in [decisions] of messages.toml.
+DECISION_KINDS = ("letter_accepted", "affirmation_accepted", "counted", "not_counted")
 
-FINDING_CODES = (*NEF_CODES, *DOCUMENT_CODES, *LETTER_CODES, *REQUEST_CODES)
+FINDING_CODES = (*NEF_CODES, *DOCUMENT_CODES, *LETTER_CODES, *REQUEST_CODES, *DECISION_CODES)
 
 # What a request still needs (Assessment.missing): the letter, its signature, a readable
 # name under it, one of its affirmations (params: id, description), more NEFs (params:

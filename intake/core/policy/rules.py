@@ -30,7 +30,7 @@ from intake.core.documents.courts import (
     short_court_name,
 )
 from intake.core.model import CourtType, Finding, MissingItem, NoticeType, Params
-from intake.core.policy.codes import FINDING_CODES, MISSING_CODES, NOTICE_WORDS
+from intake.core.policy.codes import DECISION_KINDS, FINDING_CODES, MISSING_CODES, NOTICE_WORDS
 from intake.core.tomlfile import read_toml
 from intake.errors import SetupError
 from intake.shipped import shipped_folder
@@ -225,6 +225,8 @@ class MessageWording(_Strict):
     not_pdf_advice: dict[str, str] = {}
     # How one notice of a PDF holding several is named, and a court no table knows.
     notice: dict[str, str]
+    # What each kind of clerk's decision is, in words (`intake requests decide`).
+    decisions: dict[str, str]
 
     @model_validator(mode="after")
     def _every_code_worded(self) -> MessageWording:
@@ -235,6 +237,7 @@ class MessageWording(_Strict):
                 ("still_needed", MISSING_CODES, self.still_needed),
                 ("still_needed_reply", MISSING_CODES, self.still_needed_reply),
                 ("notice", NOTICE_WORDS, self.notice),
+                ("decisions", DECISION_KINDS, self.decisions),
             )
             if (missing := [code for code in codes if code not in worded])
         ]
@@ -291,6 +294,10 @@ class Rules(_Strict):
         if printed:
             return _fill(self.messages.notice["printed_court"], {"printed": printed})
         return self.messages.notice["unnamed_court"]
+
+    def decision_words(self, kind: str, params: Params) -> str:
+        """What a clerk decided, in words ([decisions] of messages.toml)."""
+        return _fill(self.messages.decisions[kind], params)
 
     def word_for_attorney(self, finding: Finding) -> str:
         """`finding` as an attorney reads it: [findings_reply] when it words the code

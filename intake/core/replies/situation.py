@@ -17,6 +17,7 @@ from intake.core.model import (
     Status,
 )
 from intake.core.policy.codes import DOCUMENT_CODES, LETTER_DETAIL_CODES, LETTER_REVIEW_CODES
+from intake.core.policy.decisions import as_decided
 from intake.core.replies.headers import clean_text
 
 
@@ -107,6 +108,7 @@ def document_lines(
     `word` words a finding for the reader (`Rules.word_for_attorney` in replies), the
     finding's own message by default (the clerk's wording)."""
     say = word or (lambda finding: finding.message)
+    documents = as_decided(documents, assessment)
     lines = []
     for index, doc in enumerate(documents):
         verdicts = assessment.verdicts_for(index)

@@ -31,7 +31,14 @@ class IndexEntry:
     attorney: str
     status: str  # a Status value
     updated_at: dt.datetime
-    link: str | None = None  # relative to the page, e.g. "requests/42.html"
+    link: str | None = None  # relative to the page ("request-42.html"), or absolute
+    # What the clerk decides from, without opening the page:
+    nefs: str = ""  # "4 of 6 count"
+    letter: str = ""  # the letter's state in words
+    completed_at: dt.datetime | None = None
+    decide_by: str | None = None  # the decision window's last day, in words
+    missing: tuple[str, ...] = ()  # what is still missing, in words
+    decisions: tuple[str, ...] = ()  # who decided what ("mgarcia: NEF 6.pdf: counted")
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,12 @@ class _RowView:
     status_label: str
     updated: str
     link: str | None
+    nefs: str = ""
+    letter: str = ""
+    completed: str | None = None
+    decide_by: str | None = None
+    missing: tuple[str, ...] = ()
+    decisions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,6 +96,12 @@ def _rows(rows: Sequence[IndexEntry], time_zone: str) -> list[_RowView]:
             status_label=_label(r.status),
             updated=person_time(r.updated_at, time_zone),
             link=safe_link(r.link),
+            nefs=r.nefs,
+            letter=r.letter,
+            completed=person_time(r.completed_at, time_zone) if r.completed_at else None,
+            decide_by=r.decide_by,
+            missing=r.missing,
+            decisions=r.decisions,
         )
         for r in rows
     ]
@@ -138,6 +157,7 @@ def render_digest(
         "court_name": court_name,
         "groups": groups,
         "total": len(rows),
+        "linked": any(r.link for r in rows),
     }
     templates = templates or shipped_templates()
     counts = ", ".join(f"{len(g.rows)} {g.label.split(':')[0].lower()}" for g in groups)

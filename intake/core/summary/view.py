@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from intake.core.clock import COURT_TIME_ZONE, person_time
 from intake.core.documents.courts import short_court_name
 from intake.core.model import Assessment, Document, DocumentKind, Evidence, Status
+from intake.core.policy.decisions import as_decided, decision_params
 from intake.core.policy.rules import Rules
 from intake.core.replies.headers import clean_text
 from intake.core.replies.situation import DocumentLine, Outcome, document_lines
@@ -41,6 +42,20 @@ KIND_LABELS = {
 
 
 @dataclass(frozen=True)
+class PageLinks:
+    """Where the page links to: its PDF packet and each original PDF, by SHA-256.
+    Relative on disk (the page sits beside them), absolute from `[clerks] base_url` in
+    an email, or none (an email without a base URL has no link that could work)."""
+
+    packet: str | None = None
+    originals: Mapping[str, str] = field(default_factory=dict)
+
+
+# A docket text longer than this shows its start; the whole text is one click away.
+DOCKET_EXCERPT = 160
+
+
+@dataclass(frozen=True)
 class RequestFacts:
     """The request as the state database knows it (the caller fills this in)."""
 
@@ -60,6 +75,8 @@ class EvidenceLine:
 
     @property
     def where(self) -> str:
+        if self.source == "clerk":
+            return "a clerk's decision"
         place = f"page {self.page}" if self.page else "page unknown"
         return place if self.source == "text" else f"{place}, {self.source}"
 
@@ -77,6 +94,12 @@ class NefRow:
     counts: bool
     reasons: tuple[str, ...]
     court_evidence: tuple[EvidenceLine, ...]
+    case_names: tuple[str, ...] = ()
+    docket_text: str | None = None
+    docket_excerpt: str | None = None  # the start, when the whole is longer
+    pages: str | None = None  # where the notice is in its PDF: "page 3", "pages 3-4"
+    decided_by: str | None = None  # the clerk who counted it, or not
+    link: str | None = None  # its original PDF
 
 
 @dataclass(frozen=True)
@@ -112,6 +135,13 @@ class LetterView:
     own_letter_evidence: EvidenceLine | None = None
     certain: bool = True
     recognition: str | None = None
+    text: str | None = None  # the letter as read, for what the machine did not find
+    link: str | None = None
+
+    @property
+    def settled(self) -> bool:
+        """Every statement found: nothing for the clerk to read in the letter's text."""
+        return all(a.state == "found" for a in self.affirmations)
 
 
 @dataclass(frozen=True)
@@ -124,6 +154,18 @@ class DocumentRow:
     sha256: str
     outcome: str
     note: str
+    link: str | None = None  # the original PDF
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    """A clerk's decision, as the page and the digest show it."""
+
+    clerk: str
+    at: str
+    document: str
+    words: str
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -145,6 +187,9 @@ class SummaryView:
     letters: tuple[LetterView, ...]
     documents: tuple[DocumentRow, ...]
     missing: tuple[str, ...]
+    packet_link: str | None = None
+    decisions: tuple[DecisionView, ...] = ()
+    decide_by: str | None = None  # the last day of the court's decision window
 
     @property
     def nef_tally(self) -> str:
@@ -166,8 +211,29 @@ def _evidence(items: Sequence[Evidence]) -> tuple[EvidenceLine, ...]:
     return tuple(EvidenceLine(text=e.text, page=e.page, source=e.source) for e in items)
 
 
-def _nef_rows(assessment: Assessment, documents: Sequence[Document]) -> tuple[NefRow, ...]:
+def _excerpt(text: str | None) -> tuple[str | None, str | None]:
+    """(the whole docket text, its start when the whole is longer than an excerpt)."""
+    if not text:
+        return None, None
+    whole = " ".join(text.split())
+    if len(whole) <= DOCKET_EXCERPT:
+        return whole, None
+    cut = whole[:DOCKET_EXCERPT].rsplit(" ", 1)[0]
+    return whole, cut + " …"
+
+
+def _pages(pages: tuple[int, int] | None) -> str | None:
+    if pages is None:
+        return None
+    first, last = pages
+    return f"page {first}" if first == last else f"pages {first}-{last}"
+
+
+def _nef_rows(
+    assessment: Assessment, documents: Sequence[Document], links: PageLinks | None = None
+) -> tuple[NefRow, ...]:
     """A row for every notice: one per NEF, one per notice of a PDF that holds several."""
+    links = links or PageLinks()
     lines = {(line.index, line.notice): line for line in document_lines(assessment, documents)}
     rows = []
     for index, doc in enumerate(documents):
@@ -179,6 +245,7 @@ def _nef_rows(assessment: Assessment, documents: Sequence[Document]) -> tuple[Ne
             if nef is None or line is None:
                 continue
             filers = list(dict.fromkeys(n for n in (nef.filer, *nef.filed_by) if n))
+            docket, excerpt = _excerpt(nef.docket_text)
             rows.append(
                 NefRow(
                     index=index,
@@ -195,13 +262,19 @@ def _nef_rows(assessment: Assessment, documents: Sequence[Document]) -> tuple[Ne
                     counts=verdict.counts,
                     reasons=line.reasons,
                     court_evidence=_evidence(nef.court_evidence),
+                    case_names=tuple(c.case_name for c in nef.cases if c.case_name),
+                    docket_text=docket,
+                    docket_excerpt=excerpt,
+                    pages=_pages(nef.pages) if len(doc.nefs) > 1 else None,
+                    decided_by=verdict.decided_by,
+                    link=links.originals.get(doc.sha256),
                 )
             )
     return tuple(rows)
 
 
 def _letters(
-    documents: Sequence[Document], descriptions: Mapping[str, str]
+    documents: Sequence[Document], descriptions: Mapping[str, str], links: PageLinks
 ) -> tuple[LetterView, ...]:
     views = []
     for doc in documents:
@@ -236,6 +309,25 @@ def _letters(
                 else None,
                 certain=letter.certain,
                 recognition=letter.recognition,
+                text=letter.text,
+                link=links.originals.get(doc.sha256),
+            )
+        )
+    return tuple(views)
+
+
+def _decisions(assessment: Assessment, rules: Rules, time_zone: str) -> tuple[DecisionView, ...]:
+    descriptions = {a.id: a.description for a in rules.letter.affirmations}
+    views = []
+    for d in assessment.decisions:
+        params = decision_params(d, descriptions)
+        views.append(
+            DecisionView(
+                clerk=d.clerk,
+                at=person_time(d.at, time_zone),
+                document=d.filename,
+                words=rules.decision_words(d.kind.value, params),
+                reason=d.reason,
             )
         )
     return tuple(views)
@@ -265,10 +357,15 @@ def build_summary(
     generated_at: dt.datetime,
     rules: Rules,
     time_zone: str = COURT_TIME_ZONE,
+    links: PageLinks | None = None,
+    decide_by: str | None = None,
 ) -> SummaryView:
     """The summary of one request; `rules` word what is still missing and the letter's
-    affirmations."""
+    affirmations; `links` go to the packet and the original PDFs (none by default)."""
+    links = links or PageLinks()
     descriptions = {a.id: a.description for a in rules.letter.affirmations}
+    # As the policy judged them: a scan a clerk accepted shows as the letter.
+    documents = as_decided(documents, assessment, [a.id for a in rules.letter.affirmations])
     # One line per document for its table (a PDF of several notices: its first notice's
     # line, named by the file, with every notice's reasons); the notices' own rows are `nefs`.
     lines = _one_line_each(document_lines(assessment, documents), documents)
@@ -285,14 +382,14 @@ def build_summary(
         updated_at=person_time(request.updated_at, time_zone),
         completed_at=person_time(request.completed_at, time_zone) if request.completed_at else None,
         generated_at=person_time(generated_at, time_zone),
-        nefs=_nef_rows(assessment, documents),
+        nefs=_nef_rows(assessment, documents, links),
         findings=tuple(
             FindingView(
                 code=f.code, message=f.message, document=f.document, evidence=_evidence(f.evidence)
             )
             for f in assessment.findings
         ),
-        letters=_letters(documents, descriptions),
+        letters=_letters(documents, descriptions, links),
         documents=tuple(
             DocumentRow(
                 index=index,
@@ -303,8 +400,12 @@ def build_summary(
                 sha256=doc.sha256,
                 outcome=line.outcome.value.replace("_", " "),
                 note="; ".join(line.reasons) or (doc.reason or ""),
+                link=links.originals.get(doc.sha256),
             )
             for index, (doc, line) in enumerate(zip(documents, lines, strict=True))
         ),
         missing=tuple(rules.still_needed(m) for m in assessment.missing),
+        packet_link=links.packet,
+        decisions=_decisions(assessment, rules, time_zone),
+        decide_by=decide_by,
     )

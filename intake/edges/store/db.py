@@ -25,6 +25,7 @@ from intake.edges.store.assessments import Assessments
 from intake.edges.store.audit import Audit
 from intake.edges.store.connection import Clock, Connection, StoreError, utc_now
 from intake.edges.store.cursors import Cursors
+from intake.edges.store.decisions import Decisions
 from intake.edges.store.documents import Documents
 from intake.edges.store.messages import Messages
 from intake.edges.store.outbox import Outbox
@@ -46,6 +47,7 @@ class Store:
         self.requests = Requests(self._db)
         self.documents = Documents(self._db)
         self.assessments = Assessments(self._db)
+        self.decisions = Decisions(self._db)
         self.audit = Audit(self._db)
         self.outbox = Outbox(self._db)
         self.polls = Polls(self._db)

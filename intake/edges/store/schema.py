@@ -157,8 +157,27 @@ ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
 ALTER TABLE outbox ADD COLUMN claimed_until TEXT;
 """
 
+V6_DECISIONS = """
+-- A clerk's decision on one document of a request (`intake requests decide`): an input
+-- of every later assessment of that request, applied to that document (by its hash)
+-- only. kind: letter_accepted | affirmation_accepted | counted | not_counted.
+CREATE TABLE decisions (
+    id              INTEGER PRIMARY KEY,
+    request_id      INTEGER NOT NULL REFERENCES requests(id),
+    sha256          TEXT NOT NULL,
+    filename        TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    affirmation     TEXT,                   -- affirmation_accepted: its id
+    notice          INTEGER NOT NULL DEFAULT 0,
+    clerk           TEXT NOT NULL,
+    reason          TEXT NOT NULL,
+    at              TEXT NOT NULL
+);
+CREATE INDEX decisions_request ON decisions (request_id, id);
+"""
+
 # Version N is MIGRATIONS[N - 1].
-MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_OUTBOX, V3_POLLS, V4_SENDING, V5_ONCE)
+MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_OUTBOX, V3_POLLS, V4_SENDING, V5_ONCE, V6_DECISIONS)
 LATEST = len(MIGRATIONS)
 
 
