@@ -336,6 +336,19 @@ PARAPHRASES = [
         False,
         "I qualify under Civil L.R. 11-1(a), although my admission is inactive.",
     ),
+    ("ecf_procedures", False, "I have read most of the ECF Procedures and will comply with them."),
+    ("local_rules", False, "I am somewhat familiar with the Bankruptcy Local Rules."),
+    (
+        "qualification",
+        False,
+        "I am admitted to practice in the Northern District of California Bankruptcy Court.",
+    ),
+    (
+        "login_responsibility",
+        False,
+        "My login and password will be used only by me and my assistant, and any filing made "
+        "with them is my signature.",
+    ),
     ("ecf_procedures", True, "Applicant has read and will comply with the ECF Procedures."),
     ("ecf_procedures", True, "I have read and will abide by the ECF procedures."),
     (

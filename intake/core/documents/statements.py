@@ -38,6 +38,7 @@ UNSEEN_BOX = "a check-box form whose marks are not in the text: read the boxes"
 OCR = "read by OCR with low confidence"
 FOREIGN = "tied to another court"
 STATUS = "said with a doubt after it (pending, inactive, until, except...)"
+SHARED = "someone else is named with the attorney"
 
 
 @lru_cache(maxsize=8192)
@@ -102,7 +103,12 @@ def _ties(form: StatementForm, text: str, previous_has_object: bool) -> list[Tie
                 lo, hi = obj.end(), predicate.start()
             else:
                 lo = hi = 0  # overlapping: "no one but me" both says and names
-            if _words_between(text, lo, hi) <= form.reach and not _blocked(blockers, text[lo:hi]):
+            following = " ".join(text[obj.end() :].split()[:4])
+            if (
+                _words_between(text, lo, hi) <= form.reach
+                and not _blocked(blockers, text[lo:hi])
+                and not _has(form.not_after, following)
+            ):
                 out.append(Tie(predicate, obj.start(), obj.end(), False))
                 break
         earlier_object = any(o.end() <= predicate.start() for o in objects)
@@ -184,6 +190,12 @@ def _scope_problem(scope: Scope, reading: Reading, tie: Tie, hedges: tuple[str, 
     rest = whole[at + len(reading.clause.text) :] if at >= 0 else ""
     if _has(scope.after_hedges, after + " " + rest):
         return STATUS
+    # "... used only by me and my assistant": someone joined to the attorney.
+    window = " ".join(after.split()[:8])
+    for other in _matches(scope.others, window):
+        joined = window[: other.start()].lower().split()[-2:]
+        if {"and", "or", "with", "including", "plus"} & set(joined):
+            return SHARED
     # "... the Local Rules of the Central District", "... admitted in the Northern
     # District of California and in the District of Oregon": another court's.
     span = text[

@@ -118,6 +118,9 @@ class StatementForm(_Strict):
     object: Phrases = Field(min_length=1)
     reach: int = Field(default=12, ge=0, le=40)
     blockers: Phrases = ()
+    # Phrases that, right after the object, make it something else ("the Northern
+    # District of California Bankruptcy Court" is not the district court).
+    not_after: Phrases = ()
     pronoun: bool = True
 
 
