@@ -165,3 +165,79 @@ def test_summary_page_loads_cleanly_with_its_content() -> None:
     # The hostile file name is text on the page, not an element.
     assert "<script" not in dom.lower() and "<img" not in dom.lower()
     assert "&lt;script&gt;console.error" in dom
+
+
+# ------------------------------------------------- the page a clerk decides from
+
+
+def _state_with_pages(folder: Path) -> tuple[Path, Path]:
+    """A real state folder: three fixtures polled, a clerk's decision, every page written.
+    Returns (the page of the decided request, the page of the letter missing a statement)."""
+    from intake.commands.cli import main
+    from intake.edges.mail.maildir import deliver
+
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures" / "eml"
+    config = folder / "intake.toml"
+    config.write_text(
+        f'state_dir = "{folder / "state"}"\n[source]\nmaildir = "{folder / "mail"}"\n'
+    )
+    for name in ("needs-review-image-letter.eml", "incomplete-letter-missing-affirmation.eml"):
+        deliver(folder / "mail", (fixtures / name).read_bytes())
+    assert main(["poll", "--once", "--config", str(config)]) == 0
+    argv = ["requests", "decide", "1", "--accept-letter", "1", "--by", "mgarcia"]
+    assert main([*argv, "--reason", "read the scan: signed", "--config", str(config)]) == 0
+    assert main(["requests", "summary", "2", "--config", str(config)]) == 0
+    summaries = folder / "state" / "summaries"
+    return summaries / "request-1.html", summaries / "request-2.html"
+
+
+def _screenshot(browser: str, page: Path, shot: Path, profile: Path) -> None:
+    done = subprocess.run(
+        [browser, *FLAGS, f"--user-data-dir={profile}", f"--screenshot={shot}",
+         "--window-size=1300,2400", page.as_uri()],
+        capture_output=True, text=True, timeout=90, stdin=subprocess.DEVNULL,
+        env={**os.environ, "DBUS_SESSION_BUS_ADDRESS": "disabled:"},
+    )  # fmt: skip
+    assert done.returncode == 0 and shot.stat().st_size > 10_000, done.stderr[-2000:]
+
+
+def test_the_request_page_decides_in_a_browser() -> None:
+    browser = chromium()
+    folder = Path(tempfile.mkdtemp(prefix="intake-desk-", dir="/tmp"))
+    shots = Path(os.environ.get("INTAKE_SCREENSHOTS", folder / "shots"))
+    shots.mkdir(parents=True, exist_ok=True)
+    try:
+        decided, missing = _state_with_pages(folder)
+        runs = [
+            start(browser, p, folder / f"profile-{i}") for i, p in enumerate((decided, missing))
+        ]
+        (dom, console), (dom2, console2) = (finish(r) for r in runs)
+        _screenshot(browser, decided, shots / "request-decided.png", folder / "profile-s1")
+        _screenshot(
+            browser, missing, shots / "request-missing-statement.png", folder / "profile-s2"
+        )
+        # Every link of the page leads to a file that is there (packet, original PDFs).
+        for page, text in ((decided, dom), (missing, dom2)):
+            links = re.findall(r'href="([^"]+)"', text)
+            assert any(link.endswith(".pdf") and "documents/" in link for link in links)
+            assert any(re.fullmatch(r"request-\d+\.pdf", link) for link in links)
+            for link in links:
+                assert (page.parent / link).resolve().is_file(), link
+    finally:
+        shutil.rmtree(folder / "state", ignore_errors=True)
+    assert console == [] and console2 == []
+    # Who decided what, and the decision window.
+    assert "Clerks' decisions" in dom and "mgarcia" in dom and "read the scan: signed" in dom
+    assert 'id="decide-by"' in dom and "Complete: ready for a decision" in dom
+    # Per notice: the case name, the docket text (its start, the whole on expand), the
+    # filer, the date, each clue with its page.
+    assert 'class="case-name"' in dom and "Spokane Valley Orthodontics PLLC" in dom
+    details = re.findall(r"<details><summary>(.*?)</summary>(.*?)</details>", dom, flags=re.S)
+    assert details, "no docket text to expand"
+    for excerpt, whole in details:
+        assert excerpt.endswith("…") and whole.startswith(excerpt.removesuffix(" …"))
+        assert len(whole) > len(excerpt)
+    assert "page 1, stamp" in dom and "page 1, header" in dom
+    # A statement not found: the letter's own text is there for the clerk to judge.
+    assert "Nothing in the letter addresses it" in dom2
+    assert 'class="letter-text"' in dom2 and "<pre>" in dom2
