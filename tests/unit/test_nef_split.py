@@ -320,3 +320,30 @@ def test_a_filer_field_that_is_not_a_name_is_no_filer(filer: str) -> None:
 def test_a_filer_that_is_a_name_is_kept() -> None:
     (facts,) = read_nefs(pdf(notice(*SIX[0], filer="Delgado Ruiz, Rosa María")))
     assert facts.filer == "Delgado Ruiz, Rosa María"
+
+
+def test_the_letter_and_the_notices_in_one_pdf_are_both_read() -> None:
+    from fixtures.letters import example_letter
+    from fixtures.nefs import example_nef
+    from fixtures.pdfs import combined_pdf, letter_pdf, nef_pdf
+    from intake.core.documents.classify import read_document
+    from intake.core.model import Attachment, DocumentKind, Status
+    from intake.core.policy.assess import assess
+    from intake.core.policy.rules import load_rules
+
+    courts = ("cob", "njb", "txnb", "mab", "azb", "ilnb")
+    parts = [letter_pdf(example_letter())] + [
+        nef_pdf(example_nef(c, case_number=f"24-3{n}001", file_number=5000 + n))
+        for n, c in enumerate(courts)
+    ]
+    data = combined_pdf(parts)
+    rules = load_rules()
+    attachment = Attachment(
+        filename="Request.pdf", declared_type="application/pdf", data=data, size=len(data)
+    )
+    document = read_document(attachment, rules)
+    assert document.kind is DocumentKind.NEF
+    assert [n.pages for n in document.nefs] == [(p, p) for p in range(2, 8)]
+    assert document.letter is not None and document.letter.signed
+    result = assess([document], None, rules)
+    assert result.status is Status.COMPLETE

@@ -87,7 +87,18 @@ def classify_text(pdf: PdfText, rules: Rules) -> tuple[DocumentKind, dict[str, A
         # Several notices in one PDF are each read with their pages (SPEC 4.1); what
         # OCR read is marked as such, with the confidence of the page it came from.
         notices = tuple(_from_ocr(n, ocr) for n in notices)
-        return DocumentKind.NEF, {"nef": notices[0], "nefs": notices}
+        facts: dict[str, Any] = {"nef": notices[0], "nefs": notices}
+        # The letter and the notices printed into one PDF: the pages before the first
+        # notice are read as the letter, when they are one.
+        first = notices[0].pages[0] if notices[0].pages else 1
+        before = tuple(page for page in pdf.pages if page.number < first)
+        if before:
+            leading = pdf.model_copy(update={"pages": before, "page_count": len(before)})
+            recognised = recognise_letter(leading, rules.letter)
+            if recognised.kind != "other":
+                letter = read_letter(leading, rules.letter, recognised)
+                facts["letter"] = marked_ocr(letter, ocr)
+        return DocumentKind.NEF, facts
     recognised = recognise_letter(pdf, rules.letter)
     if recognised.kind != "other":
         # A PDF that may be the letter is kept as one, marked uncertain: a clerk reads it.

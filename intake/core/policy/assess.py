@@ -348,7 +348,8 @@ def _signed_with_text(letter: LetterFacts) -> bool:
 def best_letter(documents: Sequence[Document]) -> tuple[Document, LetterFacts] | None:
     """The letter to judge by: the last good one, else the last one surely a letter,
     else the last one received."""
-    letters = [(d, d.letter) for d in documents if d.kind is DocumentKind.LETTER and d.letter]
+    # A letter may also open a PDF of notices (the letter and the NEFs in one file).
+    letters = [(d, d.letter) for d in documents if d.letter is not None]
     if not letters:
         return None
     best = max(_letter_rank(lt) for _, lt in letters)
@@ -366,7 +367,7 @@ def other_signer(documents: Sequence[Document], attorney_name: str | None) -> st
         return None
     for document in documents:
         letter = document.letter
-        if document.kind is DocumentKind.LETTER and letter and _letter_ok(letter):
+        if letter and _letter_ok(letter):
             name = letter.attorney_name or ""
             if not same_person(name, attorney_name):
                 return name
