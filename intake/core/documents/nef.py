@@ -308,6 +308,9 @@ def _spans(doc: _Print) -> list[_Span]:
         start = _preamble_start(text, floor, anchor, page_starts)
         if index == 0 and text.count("\n", 0, start) <= _LEADING_LINES:
             start = 0  # a mail client's header above the notice belongs to it
+        top = max((at for at in page_starts if at <= start), default=0)
+        if index and top >= floor and text.count("\n", top, start) <= _LEADING_LINES:
+            start = top  # so does an unlabelled one above a notice that opens its page
         starts.append(start)
     spans = []
     for index, start in enumerate(starts):
