@@ -144,7 +144,7 @@ def child(call: str, path: Path, traced: bool) -> dict[str, float]:
         envelope = parse_message(data)
         assert envelope.attachments, envelope.problems  # the message was read
     else:
-        envelope = read_message(data, rules, None).envelope
+        envelope = read_message(data, rules, ()).envelope
         assert envelope.attachments, envelope.problems
     seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1] if traced else 0

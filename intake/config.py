@@ -270,6 +270,10 @@ class ReplyConfig(_Section):
     # At most this many replies to one sender per court day: two auto-responders that
     # slip through every header check still stop.
     daily_limit_per_sender: int = Field(default=5, ge=1, le=1000)
+    # Backscatter bounds: forged senders can claim any address of a domain, or many
+    # domains. 0 turns a cap off. An authenticated submission is answered regardless.
+    daily_limit_per_domain: int = Field(default=50, ge=0, le=100_000)
+    daily_limit_overall: int = Field(default=1000, ge=0, le=1_000_000)
     message_id_domain: str | None = Field(
         default=None, description="Right-hand side of our Message-IDs; default: from_address's"
     )
@@ -281,6 +285,19 @@ class ReplyConfig(_Section):
 
         court_zone(self.time_zone)  # a ValueError naming the zone
         return self
+
+
+class SenderCheckConfig(_Section):
+    """Sender authentication from the court's own mail server (RFC 8601)."""
+
+    # The authserv-id(s) the court's inbound mail server writes in Authentication-Results
+    # (the first word of its header, e.g. "mx.canb.uscourts.gov"). Empty: the check is
+    # off, every From address is taken at its word (the embedded default, offline).
+    authserv_ids: tuple[str, ...] = ()
+
+    @property
+    def gate_on(self) -> bool:
+        return any(i.strip() for i in self.authserv_ids)
 
 
 class ClerkConfig(_Section):
@@ -369,6 +386,7 @@ class Settings(_Section):
     )
     # replies, clerks and sending (issue 4)
     reply: ReplyConfig = ReplyConfig()
+    sender_check: SenderCheckConfig = SenderCheckConfig()
     clerks: ClerkConfig = ClerkConfig()
     outbox: OutboxSettings = OutboxSettings()
     smtp: SmtpSettings | None = None

@@ -113,8 +113,8 @@ def read_file(
     """One file's documents: a PDF alone, or else an email and its attachments."""
     from intake.core.documents.classify import ReadOptions, read_document, read_documents
     from intake.core.documents.sniff import is_pdf
-    from intake.core.model import Attachment
-    from intake.edges.mail.message import parse_message
+    from intake.core.model import Attachment, Envelope
+    from intake.edges.mail.isolated import UnreadableMessage, parse_isolated
 
     options = ReadOptions()
     if name.lower().endswith(".pdf") or is_pdf(data):
@@ -126,7 +126,15 @@ def read_file(
             truncated=len(data) > limits.max_attachment_bytes,
         )
         return None, [read_document(attachment, rules, options)]
-    envelope = parse_message(data, limits)
+    try:
+        envelope = parse_isolated(data, limits)  # bounded, as in a poll
+    except UnreadableMessage as exc:
+        envelope = Envelope(
+            message_id=None,
+            sender_address=None,
+            sender_name=None,
+            problems=(f"The message could not be read: {exc}.",),
+        )
     return envelope, read_documents(envelope, rules, options)
 
 
@@ -230,21 +238,22 @@ def _print(
     json_lines: bool,
     sources: list[str] | None = None,
 ) -> None:
+    from intake.core.display import displayable_data, displayable_lines
     from intake.core.report import check_json, render_table
 
+    # What the files hold is a stranger's: shown without terminal controls or bidi tricks.
     if json_lines:
         line = check_json(source, checked.envelope, checked.documents, checked.assessment, rules)
         if sources is not None:
             line["sources"] = sources
-        print(json.dumps(line, ensure_ascii=False))
+        print(json.dumps(displayable_data(line), ensure_ascii=False))
     else:
-        print(
-            render_table(
-                source,
-                checked.envelope,
-                checked.documents,
-                checked.assessment,
-                rules,
-                width=table_width(),
-            )
+        table = render_table(
+            source,
+            checked.envelope,
+            checked.documents,
+            checked.assessment,
+            rules,
+            width=table_width(),
         )
+        print(displayable_lines(table))

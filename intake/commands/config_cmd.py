@@ -115,6 +115,7 @@ def checks(settings: Settings, *, offline: bool) -> Iterator[Check]:
     yield Check("templates", not problems, "; ".join(problems) or rendered)
     yield state_check(settings.state_dir)
     yield ocr_check()
+    yield sender_check(settings)
     yield from _source_checks(settings, offline)
     yield from _sink_checks(settings, offline)
 
@@ -129,6 +130,28 @@ def ocr_check() -> Check:
         return Check("ocr", True, status.detail)
     detail = f"off, scanned pages go to a clerk unread: {status.detail}"
     return Check("ocr", True, detail, warning=True)
+
+
+def sender_check(settings: Settings) -> Check:
+    """Whether senders are authenticated (issue 10), and what it means when they are not."""
+    ids = [i.strip() for i in settings.sender_check.authserv_ids if i.strip()]
+    if ids:
+        return Check(
+            "sender check",
+            True,
+            f"on: Authentication-Results from {', '.join(ids)} are read; a request can be "
+            "complete and a reply sent only for a sender with an aligned DMARC, DKIM or "
+            "SPF pass",
+        )
+    return Check(
+        "sender check",
+        True,
+        "off (no [sender_check] authserv_ids): every From address is believed, so forged "
+        "mail is answered (within the reply caps per address, per domain and per day) and "
+        "can make a request complete; set authserv_ids to the id your inbound mail server "
+        "writes in its Authentication-Results header",
+        warning=True,
+    )
 
 
 def state_check(state_dir: Path) -> Check:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from intake.commands.arguments import record_id
 from intake.commands.common import add_config_argument
 from intake.commands.help_format import HelpFormatter
+from intake.core.display import displayable
 
 if TYPE_CHECKING:
     from intake.edges.store import OutboxRow
@@ -153,8 +154,10 @@ def run(args: argparse.Namespace) -> int:
                         when = f"next {person_time(due, tz) if due else 'now'}"
                     error = f"  [{row.last_error}]" if row.last_error else ""
                     print(
-                        f"#{row.id}  {row.status:<6}  {row.kind:<7}  {row.to_address}  "
-                        f"{row.subject}  ({row.attempts} attempt(s), {when}){error}"
+                        displayable(
+                            f"#{row.id}  {row.status:<6}  {row.kind:<7}  {row.to_address}  "
+                            f"{row.subject}  ({row.attempts} attempt(s), {when}){error}"
+                        )
                     )
                 return 0
             if args.action == "requeue":

@@ -158,6 +158,7 @@ def run(args: argparse.Namespace) -> int:
                     batch_size=settings.source.batch_size,
                     outgoing=outgoing,
                     render_summaries=False,
+                    authserv_ids=settings.sender_check.authserv_ids,
                 )
             # After the poll, in the same lock: the attorneys' replies go out first, then
             # the clerks' summaries are rendered (their packets cost the most) and sent.

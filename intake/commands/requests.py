@@ -22,6 +22,7 @@ from intake.commands.common import (
 )
 from intake.commands.help_format import HelpFormatter
 from intake.core.clock import COURT_TIME_ZONE
+from intake.core.display import displayable_lines
 from intake.errors import IntakeError
 
 # Heavy modules are imported in the functions that use them: building the parser
@@ -352,7 +353,8 @@ def show_request(args: argparse.Namespace, settings: Settings, store: Store) -> 
     if args.json:
         print(json.dumps(_request_json(store, request, rules), indent=2))
         return 0
-    print("\n".join(render_request(store, request, rules, time_zone=settings.court_time_zone)))
+    lines = render_request(store, request, rules, time_zone=settings.court_time_zone)
+    print(displayable_lines("\n".join(lines)))
     return 0
 
 
@@ -687,7 +689,13 @@ def retry_messages(args: argparse.Namespace, settings: Settings, store: Store) -
     outgoing = outgoing_from_settings(settings, rules, load_command_templates(settings))
     try:
         with poll_lock(settings.state_dir):
-            result = retry_failed(store, rules, own_address=settings.own_address, outgoing=outgoing)
+            result = retry_failed(
+                store,
+                rules,
+                own_address=settings.own_address,
+                outgoing=outgoing,
+                authserv_ids=settings.sender_check.authserv_ids,
+            )
             render_owed_summaries(store, outgoing, actor="retry")
             _print_retried(result, store)
             # The database work above is committed; the mailbox only follows it.

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from intake.commands.common import add_config_argument
 from intake.commands.help_format import HelpFormatter
 from intake.core.clock import COURT_TIME_ZONE
+from intake.core.display import displayable_lines
 
 # Heavy modules are imported in the functions that use them: building the parser
 # (every `intake` command, `intake --help`) must stay quick (see intake/commands/cli.py).
@@ -157,5 +158,6 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(status, indent=None))
     else:
-        print(render(status, settings.court_time_zone))
+        # Errors quote what came in (a sender, a subject): shown without its controls.
+        print(displayable_lines(render(status, settings.court_time_zone)))
     return NEEDS_ATTENTION if status["problems"] else 0

@@ -56,6 +56,10 @@ class Envelope(Frozen):
     problems: tuple[str, ...] = Field(
         default=(), description="What was wrong with the message itself (defects, bad parts)"
     )
+    authentication_results: tuple[str, ...] = Field(
+        default=(),
+        description="Every Authentication-Results header, topmost first (RFC 8601)",
+    )
 
 
 # ---------------------------------------------------------------------- documents

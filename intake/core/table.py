@@ -11,6 +11,8 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
+from intake.core.display import displayable
+
 NO_BREAK = "\u00a0"  # textwrap splits on ASCII whitespace only
 GAP = "  "
 
@@ -54,9 +56,13 @@ def _wrap(cell: str, width: int) -> list[str]:
 
 
 def format_table(rows: Sequence[Sequence[str]], width: int = 100, *, indent: int = 2) -> str:
-    """The rows (the first is the header) as aligned text within `width` columns."""
+    """The rows (the first is the header) as aligned text within `width` columns.
+
+    Cells hold what strangers wrote (names, subjects, file names): they are shown without
+    terminal controls or bidi overrides, and measured as shown."""
     if not rows:
         return ""
+    rows = [[displayable(cell) for cell in row] for row in rows]
     widths = column_widths(rows, width, indent=indent)
     out: list[str] = []
     for row in rows:

@@ -15,6 +15,7 @@ no bytes yet; `render_owed_summaries` fills them in (and runs again after a cras
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +25,7 @@ from intake.core.model import Document, DocumentKind, Envelope
 from intake.core.policy.decisions import decision_params
 from intake.core.replies.business_days import decision_window, local_date, long_date
 from intake.core.summary.mail import digest_message, summary_message
-from intake.core.summary.packet import Packet, build_packet
+from intake.core.summary.packet import Packet
 from intake.core.summary.pages import (
     Digest,
     IndexEntry,
@@ -40,8 +41,10 @@ from intake.core.summary.view import (
     build_summary,
 )
 from intake.edges.durable import write_all_once, write_atomically
+from intake.edges.sandbox import Bounds, Done, failure, run_once
 from intake.edges.state_layout import StateLayout
 from intake.edges.store import RequestRow, RequestStatus, Store
+from intake.errors import IntakeError
 from intake.service.enqueue import DIGEST, Outgoing, new_message_id
 
 # Kinds a packet merges: the PDFs a clerk may want to read.
@@ -139,11 +142,38 @@ def render_summary(
     # In an email a relative link goes nowhere: absolute from [clerks] base_url, or none.
     mailed = view_with(page_links(pdf_path.name, kept, base=outgoing.base_url, relative=False))
     email_html = render_request_html(mailed, outgoing.templates)
-    packet = build_packet(view, documents, load_originals(store.state_dir, documents))
+    packet = build_packet_isolated(view, documents, load_originals(store.state_dir, documents))
     # Not synced: the state can always render them again (`intake requests summary`).
     write_atomically(html_path, html.encode("utf-8"), durable=False)
     write_atomically(pdf_path, packet.pdf, durable=False)
     return RenderedSummary(view, html, packet, html_path, pdf_path, email_html)
+
+
+# Merging PDFs that came by email is pypdf work on attacker bytes: a kilobyte can
+# declare 100,000 pages. Bounded like the MIME parse; the cover alone when it fails.
+PACKET_TASK = "intake.core.summary.packet:packet_task"
+PACKET_BOUNDS = Bounds(cpu_seconds=30.0, max_memory_bytes=768 * 1024 * 1024, timeout_seconds=120)
+COVER_BOUNDS = Bounds(cpu_seconds=20.0, max_memory_bytes=512 * 1024 * 1024, timeout_seconds=60)
+
+
+class PacketError(IntakeError):
+    """Not even the packet's cover sheet could be made within its bounds."""
+
+
+def build_packet_isolated(
+    view: SummaryView, documents: Sequence[Document], originals: dict[str, bytes]
+) -> Packet:
+    """`build_packet` in a bounded child; when the documents make it fail, the cover
+    alone (each document listed as left out, with the reason)."""
+    outcome = run_once(PACKET_TASK, (view, documents, originals, None), PACKET_BOUNDS)
+    if isinstance(outcome, Done) and isinstance(outcome.value, Packet):
+        return outcome.value
+    why = failure("merging the PDFs", outcome, PACKET_BOUNDS)
+    reason = f"the packet could not be assembled ({why})"
+    cover = run_once(PACKET_TASK, (view, documents, {}, reason), COVER_BOUNDS)
+    if isinstance(cover, Done) and isinstance(cover.value, Packet):
+        return cover.value
+    raise PacketError(failure("the cover sheet", cover, COVER_BOUNDS) or "no cover sheet")
 
 
 def page_links(
@@ -236,15 +266,27 @@ def write_index(store: Store, outgoing: Outgoing, *, now: dt.datetime) -> Path:
     return path
 
 
+# Rendering a summary is optional work: tried at this many polls, then the row is
+# marked failed (with the reason, in `intake outbox list` and the audit) and left alone.
+MAX_RENDER_ATTEMPTS = 3
+
+
 def render_owed_summaries(store: Store, outgoing: Outgoing, *, actor: str) -> set[int]:
     """Give every queued clerk summary without bytes its page, packet and message;
-    returns the requests rendered."""
+    returns the requests rendered. One that fails is retried at the next calls, at
+    most `MAX_RENDER_ATTEMPTS` times in all, then marked failed; the others go on."""
     rendered: set[int] = set()
     for row in store.outbox.unrendered():
         if row.request_id is None:
             continue
         now = store.now()
-        summary = render_summary(store, outgoing, row.request_id, now=now)
+        try:
+            summary = render_summary(store, outgoing, row.request_id, now=now)
+        except sqlite3.Error:
+            raise
+        except Exception as exc:
+            _render_failed(store, row.id, row.request_id, row.attempts + 1, exc, actor=actor)
+            continue
         if summary is None:
             continue
         message = summary_message(
@@ -268,6 +310,50 @@ def render_owed_summaries(store: Store, outgoing: Outgoing, *, actor: str) -> se
             )
         rendered.add(row.request_id)
     return rendered
+
+
+def _render_failed(
+    store: Store, outbox_id: int, request_id: int, attempts: int, exc: Exception, *, actor: str
+) -> None:
+    error = f"the summary could not be rendered: {type(exc).__name__}: {exc}"[:1000]
+    with store.transaction():
+        if attempts >= MAX_RENDER_ATTEMPTS:
+            store.outbox.mark_failed(outbox_id, error)
+            store.audit.record(
+                actor, "summary_failed", f"request:{request_id}", outbox=outbox_id, error=error,
+                attempts=attempts,
+            )  # fmt: skip
+        else:
+            store.outbox.mark_retry(outbox_id, error, store.now())
+            store.audit.record(
+                actor, "summary_render_retry", f"request:{request_id}", outbox=outbox_id,
+                error=error, attempts=attempts,
+            )  # fmt: skip
+
+
+def _draw_page(store: Store, outgoing: Outgoing, request_id: int, *, actor: str) -> None:
+    """A request's page and packet, owed; one that keeps failing is tried at
+    `MAX_RENDER_ATTEMPTS` polls after the request last changed, then left (audited)."""
+    request = store.requests.get(request_id)
+    if request is None:
+        return
+    failures = [
+        a
+        for a in store.audit.trail(f"request:{request_id}")
+        if a.action == "summary_files_failed" and a.at >= request.updated_at
+    ]
+    if len(failures) >= MAX_RENDER_ATTEMPTS:
+        return
+    try:
+        render_summary(store, outgoing, request_id, now=store.now())
+    except sqlite3.Error:
+        raise
+    except Exception as exc:  # the page waits for the next poll, a bounded number of times
+        with store.transaction():
+            store.audit.record(
+                actor, "summary_files_failed", f"request:{request_id}",
+                error=f"{type(exc).__name__}: {exc}"[:1000], attempts=len(failures) + 1,
+            )  # fmt: skip
 
 
 def owed_pages(store: Store) -> list[int]:
@@ -295,7 +381,7 @@ def draw_owed(store: Store, outgoing: Outgoing, *, actor: str) -> tuple[int, int
     rendered = render_owed_summaries(store, outgoing, actor=actor)
     pages = [r for r in owed_pages(store) if r not in rendered]
     for request_id in pages:
-        render_summary(store, outgoing, request_id, now=store.now())
+        _draw_page(store, outgoing, request_id, actor=actor)
     index = store.layout.index_page
     if rendered or pages or not index.exists():
         write_index(store, outgoing, now=store.now())
@@ -311,7 +397,7 @@ def refresh_summaries(
     for request_id in sorted(request_ids - rendered):
         request = store.requests.get(request_id)
         if request is not None and request.status in SUMMARY_STATUSES:
-            render_summary(store, outgoing, request_id, now=store.now())
+            _draw_page(store, outgoing, request_id, actor=actor)
     index = store.layout.index_page
     if rendered or request_ids or not index.exists():  # an idle poll rewrites nothing
         write_index(store, outgoing, now=store.now())

@@ -23,6 +23,13 @@ SHA-256 of the bytes (with the Message-ID) keeps a message from being handled tw
 
 A message whose reading raises is recorded `failed` with the error, its bytes kept in
 `state_dir/failed/<sha256>.eml` for `intake requests retry`, and the poll goes on.
+
+No crash loop: the MIME parse and each PDF read run in bounded children, so hostile
+bytes cannot take the poll down; for anything else that could (a bug in C code, the
+OOM killer, an operator's kill), an attempt mark is committed before a message is
+handled and removed in the transaction that records it. A message whose handling was
+interrupted `MAX_INTERRUPTED` times is recorded failed with that reason and set aside,
+and the mail behind it flows.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ import logging
 import os
 import sqlite3
 import traceback
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -40,10 +47,14 @@ from pathlib import Path
 
 from intake.core.documents.classify import pdfs_to_read, read_documents
 from intake.core.model import Document, Envelope, Status
-from intake.core.policy.assess import assess, other_signer
+from intake.core.policy.assess import assess, other_signer, with_unverified_sender
 from intake.core.policy.rules import Rules
+from intake.core.replies.screen import Screening, Verdict, screen
+from intake.core.sender_check import GATE_OFF, SenderCheck, check_sender
 from intake.edges.durable import write_once
-from intake.edges.mail.message import header_block, parse_message
+from intake.edges.mail.header_caps import cap_headers
+from intake.edges.mail.isolated import parse_isolated
+from intake.edges.mail.message import header_block
 from intake.edges.mail.source import MailSource, MessageRef, RawMessage
 from intake.edges.pdf.reader import prefetch_pdfs
 from intake.edges.state_layout import StateLayout
@@ -74,14 +85,17 @@ Stop = Callable[[], bool]
 
 # ------------------------------------------------------------------ test hook
 
-CRASH_POINTS = ("after_fetch", "before_commit", "after_commit", "after_action")
+CRASH_POINTS = ("after_fetch", "while_reading", "before_commit", "after_commit", "after_action")
+# Handling interrupted this many times (the attempt marks say so): set the message aside.
+MAX_INTERRUPTED = 2
 
 
 def _crash_point(name: str) -> None:
     """TEST HOOK (see `intake.service.crash_hook`). The poll's points: after_fetch (bytes
-    in hand, nothing recorded), before_commit (inside the message's transaction),
-    after_commit (work durable, mailbox action not applied), after_action (mailbox
-    action applied, not yet noted)."""
+    in hand, nothing recorded), while_reading (the attempt is marked, the message is
+    being read: a message that kills the process every time), before_commit (inside the
+    message's transaction), after_commit (work durable, mailbox action not applied),
+    after_action (mailbox action applied, not yet noted)."""
     crash_point(name)
 
 
@@ -133,55 +147,44 @@ class EmailReading:
 
     envelope: Envelope
     documents: tuple[Document, ...]
-    ignored: str | None  # why it starts no request, or None
+    screening: Verdict
+    sender_check: SenderCheck = GATE_OFF
+
+    @property
+    def ignored(self) -> str | None:
+        """Why it starts no request (the screen said IGNORE), or None."""
+        return self.screening.reason if self.screening.action is Screening.IGNORE else None
 
 
 # ------------------------------------------------------------ pure decisions
 
-AUTO_SENDERS = ("mailer-daemon", "postmaster", "noreply", "no-reply", "do-not-reply")
-BULK_PRECEDENCE = ("bulk", "list", "junk", "auto_reply")
-
-
-def ignore_reason(envelope: Envelope, own_address: str | None) -> str | None:
-    """Why an email must not become part of any request, or None when it should.
-
-    Mail from our own mailbox, bounces and auto-replies are recorded and left alone:
-    answering them would start a loop with an auto-responder.
-    """
-    sender = envelope.sender_address
-    if not sender:
-        return "no sender address"
-    if own_address and sender == own_address.strip().lower():
-        return "sent from our own mailbox"
-    local = sender.partition("@")[0]
-    if local in AUTO_SENDERS:
-        return f"automatic sender {sender}"
-    auto = envelope.headers.get("auto-submitted", "").strip().lower()
-    if auto and auto != "no":
-        return f"Auto-Submitted: {auto}"
-    precedence = envelope.headers.get("precedence", "").strip().lower()
-    if precedence in BULK_PRECEDENCE:
-        return f"Precedence: {precedence}"
-    return None
-
 
 def read_message(
-    data: bytes, rules: Rules, own_address: str | None, envelope: Envelope | None = None
+    data: bytes,
+    rules: Rules,
+    own_addresses: Collection[str],
+    authserv_ids: Collection[str] = (),
+    envelope: Envelope | None = None,
 ) -> EmailReading:
-    """MIME bytes → envelope and documents. Pure; an exception here fails the message.
+    """MIME bytes → envelope, screening and documents, without touching any state; an
+    exception here fails the message. The MIME parse runs in a bounded child
+    (`parse_isolated`), and so does the reading of each PDF.
 
     `envelope` is the bytes' envelope when already parsed (by the read-ahead).
     """
-    envelope = envelope if envelope is not None else parse_message(data)
-    reason = ignore_reason(envelope, own_address)
-    documents = () if reason else tuple(read_documents(envelope, rules))
-    return EmailReading(envelope, documents, reason)
+    envelope = envelope if envelope is not None else parse_isolated(data)
+    check = check_sender(envelope.sender_address, envelope.authentication_results, authserv_ids)
+    verdict = screen(envelope, own_addresses=own_addresses, sender_check=check)
+    ignored = verdict.action is Screening.IGNORE
+    documents = () if ignored else tuple(read_documents(envelope, rules))
+    return EmailReading(envelope, documents, verdict, check)
 
 
 def header_message_id(data: bytes) -> str | None:
     """The Message-ID header, read from the header block only (cheap, never raises)."""
     try:
-        headers = BytesHeaderParser(policy=compat32).parsebytes(header_block(data))
+        capped, _ = cap_headers(header_block(data))
+        headers = BytesHeaderParser(policy=compat32).parsebytes(capped)
         value = headers.get("Message-ID")
     except Exception:  # a header block so broken that even compat32 gives up
         return None
@@ -225,8 +228,9 @@ class PollCycle:
     source: MailSource
     store: Store
     rules: Rules
-    own_address: str | None = None
+    own_addresses: tuple[str, ...] = ()
     outgoing: Outgoing | None = None
+    authserv_ids: tuple[str, ...] = ()
     result: PollResult = field(default_factory=PollResult)
 
 
@@ -258,18 +262,22 @@ def poll_once(
     outgoing: Outgoing | None = None,
     stop: Stop | None = None,
     render_summaries: bool = True,
+    authserv_ids: Collection[str] = (),
 ) -> PollResult:
     """Handle every message above the cursor of the source's folder. See the module doc.
 
     With `render_summaries=False` the clerks' pages and packets are left for the caller
     to render (`finish_summaries`), after it has sent the attorneys' replies: a packet
     costs more than the rest of a message's handling, and the attorneys are waiting.
+    `authserv_ids`: the court's mail servers whose Authentication-Results are believed
+    (none: the sender check is off).
 
     Raises `SourceError` when the mailbox fails mid-way; all work finished before that
     is durable and the next poll continues from there. With `stop`, the poll looks at it
     before each message and ends there once it says True (`left_for_next` counts the rest).
     """
-    cycle = PollCycle(source, store, rules, own_address, outgoing)
+    own = own_addresses(own_address, outgoing)
+    cycle = PollCycle(source, store, rules, own, outgoing, tuple(authserv_ids))
     result = cycle.result
     folder = source.folder
     uidvalidity = source.uidvalidity()
@@ -296,7 +304,7 @@ def poll_once(
         progress(0, len(uids))
     fetched = _fetch_in_batches(source, uids, batch_size, stop)
     done = 0
-    for raw, envelope in _read_ahead(fetched, own_address):
+    for raw, envelope in _read_ahead(fetched, own):
         if stop is not None and stop():
             break  # what the read-ahead started is dropped by the reader pool
         result.fetched += 1
@@ -311,6 +319,12 @@ def poll_once(
     elif outgoing is not None and render_summaries:
         finish_summaries(store, outgoing, result)
     return result
+
+
+def own_addresses(own_address: str | None, outgoing: Outgoing | None) -> tuple[str, ...]:
+    """Every address of ours: mail from them (or naming them in X-Loop) is never answered."""
+    found = [own_address or "", *(outgoing.own_addresses if outgoing else ())]
+    return tuple(dict.fromkeys(a.strip().lower() for a in found if a and a.strip()))
 
 
 def _fetch_in_batches(
@@ -328,7 +342,7 @@ READ_AHEAD_MAX_BYTES = 8 * 1024 * 1024
 
 
 def _read_ahead(
-    raws: Iterable[RawMessage], own_address: str | None
+    raws: Iterable[RawMessage], own: Collection[str]
 ) -> Iterator[tuple[RawMessage, Envelope | None]]:
     """Each message with its envelope, once the reading of the NEXT one has started.
 
@@ -339,7 +353,7 @@ def _read_ahead(
     """
     previous: tuple[RawMessage, Envelope | None] | None = None
     for raw in raws:
-        current = (raw, _start_reading(raw, own_address))
+        current = (raw, _start_reading(raw, own))
         if previous is not None:
             yield previous
         previous = current
@@ -347,14 +361,14 @@ def _read_ahead(
         yield previous
 
 
-def _start_reading(raw: RawMessage, own_address: str | None) -> Envelope | None:
+def _start_reading(raw: RawMessage, own: Collection[str]) -> Envelope | None:
     if len(raw.data) > READ_AHEAD_MAX_BYTES:
         return None
     try:
-        envelope = parse_message(raw.data)
+        envelope = parse_isolated(raw.data)  # bounded, like every parse of mail
     except Exception:  # reported at the message's own turn
         return None
-    if ignore_reason(envelope, own_address) is None:
+    if screen(envelope, own_addresses=own).action is not Screening.IGNORE:
         prefetch_pdfs(a.data for a in pdfs_to_read(envelope))
     return envelope
 
@@ -434,14 +448,38 @@ def _handle(cycle: PollCycle, raw: RawMessage, envelope: Envelope | None = None)
     if original is not None:
         row_id, action = _record_duplicate(store, arrival, original, why)
         result.duplicates += 1
+    elif (
+        interrupted := store.attempts.begin(ref.folder, ref.uidvalidity, ref.uid, arrival.sha256)
+    ) >= (MAX_INTERRUPTED):
+        # Killed, out of memory or crashed in C code twice while handling this very
+        # message: a third try would most likely do it again and stop the mail behind it.
+        reason = (
+            f"its handling was interrupted {interrupted} times (the process was killed, "
+            "ran out of memory or crashed); set aside so that the mail behind it flows"
+        )
+        row_id, action = _record_failure(store, arrival, reason)
+        result.failed += 1
     else:
         try:
-            reading = read_message(raw.data, cycle.rules, cycle.own_address, envelope)
+            _crash_point("while_reading")
+            reading = read_message(
+                raw.data, cycle.rules, cycle.own_addresses, cycle.authserv_ids, envelope
+            )
+        except KeyboardInterrupt:
+            # Ctrl-C or SIGTERM (`poll --once`): a stop, not this message's doing.
+            _forget_attempt(store, ref)
+            raise
         except Exception as exc:
             row_id, action = _record_failure(store, arrival, exc)
             result.failed += 1
         else:
-            row_id, action, status, request_id = _record_reading(cycle, arrival, reading, conflict)
+            try:
+                row_id, action, status, request_id = _record_reading(
+                    cycle, arrival, reading, conflict
+                )
+            except KeyboardInterrupt:
+                _forget_attempt(store, ref)
+                raise
             if status is MessageStatus.FAILED:
                 result.failed += 1
             elif status is MessageStatus.IGNORED:
@@ -453,6 +491,12 @@ def _handle(cycle: PollCycle, raw: RawMessage, envelope: Envelope | None = None)
     log_message(store, row_id)
     _crash_point("after_commit")
     _apply_action(source, store, row_id, ref.uid, action)
+
+
+def _forget_attempt(store: Store, ref: MessageRef) -> None:
+    """The attempt was stopped on purpose: it does not count as an interrupted one."""
+    with store.transaction():
+        store.attempts.end(ref.folder, ref.uidvalidity, ref.uid)
 
 
 def _insert_message(
@@ -507,7 +551,7 @@ def documents_key(envelope: Envelope) -> str:
 
 def _parse_quietly(data: bytes) -> Envelope | None:
     try:
-        return parse_message(data)
+        return parse_isolated(data)  # bounded, like every parse of mail
     except Exception:  # its own turn reports it (the message fails there)
         return None
 
@@ -556,10 +600,11 @@ def failed_bytes_path(state_dir: Path, sha: str) -> Path:
 
 
 def _record_failure(
-    store: Store, arrival: Arrival, exc: BaseException
+    store: Store, arrival: Arrival, exc: BaseException | str
 ) -> tuple[int, MailboxAction]:
+    """`exc`: what went wrong, or why the message is set aside."""
     ref = arrival.ref
-    error = describe_error(exc)
+    error = exc if isinstance(exc, str) else describe_error(exc)
     save_failed_bytes(store.state_dir, arrival.sha256, arrival.raw.data)
     with store.transaction():
         row_id = _insert_message(
@@ -572,6 +617,7 @@ def _record_failure(
             mailbox_action=MailboxAction.FAILED,
         )
         store.audit.record(ACTOR, "failed", f"message:{row_id}", uid=ref.uid, error=error)
+        store.attempts.end(ref.folder, ref.uidvalidity, ref.uid)
         _move_cursor_past(store, ref)
     return row_id, MailboxAction.FAILED
 
@@ -606,6 +652,7 @@ def _record_reading(
             )
             if conflict is not None:
                 _record_conflict(store, row_id, request_id, conflict, arrival.message_id)
+            store.attempts.end(ref.folder, ref.uidvalidity, ref.uid)
             _move_cursor_past(store, ref)
     except sqlite3.Error:
         raise  # the state itself is in trouble: stop the poll, do not blame the message
@@ -653,6 +700,17 @@ def apply_reading(
     and assess the request; with `outgoing`, queue the reply and the clerks' summary.
     Returns the message's status and the request it joined."""
     envelope = reading.envelope
+    check = reading.sender_check
+    store.messages.set_sender_check(message_row_id, check.state, check.summary)
+    store.audit.record(
+        actor,
+        "screened",
+        f"message:{message_row_id}",
+        answer=reading.screening.action.value,
+        reason=reading.screening.reason,
+        sender_check=check.state,
+        sender_check_detail=check.summary,
+    )
     if reading.ignored is not None:
         store.messages.update(
             message_row_id,
@@ -665,10 +723,7 @@ def apply_reading(
         store.audit.record(actor, "ignored", f"message:{message_row_id}", reason=reading.ignored)
         if outgoing is not None:
             store.audit.record(
-                actor,
-                "no_reply",
-                f"message:{message_row_id}",
-                reason=f"No reply: {reading.ignored}.",
+                actor, "no_reply", f"message:{message_row_id}", reason=reading.ignored
             )
         return MessageStatus.IGNORED, None
 
@@ -719,6 +774,10 @@ def apply_reading(
     name = envelope.sender_name or (request.attorney_name if request else None)
     # The clerks' decisions on this request's documents stand in every later assessment.
     assessment = assess(held, name, rules, store.decisions.of_request(request_id))
+    unverified = store.messages.unverified_senders(request_id)
+    if unverified:
+        # The sender check is on and some of this request's mail may be forged.
+        assessment = with_unverified_sender(assessment, unverified, rules)
     store.assessments.add(request_id, assessment, message_row_id)
     store.requests.update(
         request_id, status=RequestStatus(assessment.status.value), attorney_name=name
@@ -745,7 +804,15 @@ def apply_reading(
     # A follow-up cannot undo a completion (assess: the good letter and the counted NEFs
     # stay); a good letter naming another attorney opened a request of its own above.
     still_complete = follow_up and assessment.status is Status.COMPLETE
-    if outgoing is not None:
+    if outgoing is not None and reading.screening.action is not Screening.ANSWER:
+        store.audit.record(
+            actor,
+            "no_reply",
+            f"message:{message_row_id}",
+            reason=reading.screening.reason,
+            request=request_id,
+        )
+    elif outgoing is not None:
         queue_reply(
             store,
             outgoing,
@@ -756,6 +823,7 @@ def apply_reading(
             documents=held,
             actor=actor,
             follow_up_to=reading.documents if still_complete else None,
+            authenticated_submission=check.gate_on and check.verified and bool(reading.documents),
         )
         # The clerks already have this request's summary; its page and packet on disk
         # are re-rendered after the poll (refresh_summaries, for every request touched).

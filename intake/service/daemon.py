@@ -53,7 +53,7 @@ from intake.service.alerts import (
 )
 from intake.service.clerk_files import queue_digest
 from intake.service.cycle import ACTOR as POLL_ACTOR
-from intake.service.cycle import poll_once
+from intake.service.cycle import finish_summaries, poll_once
 from intake.service.enqueue import outgoing_from_settings
 from intake.service.health import OUTBOX_SUBJECT, SEND_ALERT, SEND_ALL_CLEAR, outbox_state
 from intake.service.logs import LogFormat, register_secret, setup_logging
@@ -290,6 +290,7 @@ class Daemon:
         started = utc_now()
         self.step.begin(POLL_JOB)
         error: str | None = None
+        sent: SendReport | None = None
         try:
             source = self.open_source(runtime)
             outgoing = outgoing_from_settings(settings, runtime.rules, runtime.templates)
@@ -307,7 +308,14 @@ class Daemon:
                         batch_size=settings.source.batch_size,
                         outgoing=outgoing,
                         stop=self.stopping,
+                        authserv_ids=settings.sender_check.authserv_ids,
+                        render_summaries=False,
                     )
+                # The attorneys' replies go out first, then the clerks' pages are drawn
+                # (their packets cost the most); `poll_and_send` sends those after.
+                sent = self._send_round()
+                if not self.stopping():
+                    finish_summaries(store, outgoing, result)
             summary = result.summary()
         except PollBusy as exc:
             log.warning("poll skipped: %s", exc)
@@ -326,6 +334,8 @@ class Daemon:
             error = f"{type(exc).__name__}: {exc}"
         finally:
             self.step.end()
+        if sent is not None:
+            self._after_send(sent)
         if error is None:
             self._poll_succeeded(runtime, started, summary)
         else:
@@ -402,24 +412,34 @@ class Daemon:
         """One send round; `now`: every queued message, whatever its back-off (the
         server answers again)."""
         self.step.begin("send")
+        try:
+            report = self._send_round(now=now)
+        finally:
+            self.step.end()
+        if report is not None:
+            self._after_send(report)
+
+    def _send_round(self, *, now: bool = False) -> SendReport | None:
+        """The sending itself, inside a step (its own, or the poll's before the clerks'
+        pages); None when it could not run (logged)."""
         runtime = self.runtime
         try:
-            report = send_outbox_now(
+            return send_outbox_now(
                 runtime.settings, tokens=runtime.tokens, stop=self.stopping, ignore_backoff=now
             )
         except (ConfigError, StoreError, sqlite3.Error) as exc:
             log.error("cannot send the outbox: %s", exc)
-            return
         except Exception:  # the next cycle tries again; a bug must not stop the daemon
             log.exception("sending the outbox failed")
-            return
-        finally:
-            self.step.end()
+        return None
+
+    def _after_send(self, report: SendReport) -> None:
+        """Outside any step (an all-clear may send again)."""
         if report.sent or report.retrying or report.failed:
             log.info("outbox: %s", report.summary())
         if report.failed:
             log.error("outbox: %d message(s) failed for good", len(report.failed))
-        self._watch_sends(runtime, report)
+        self._watch_sends(self.runtime, report)
         self.notifier.status(self.status_line())
 
     def _watch_sends(self, runtime: Runtime, report: SendReport) -> None:

@@ -1,6 +1,6 @@
 """What the poll queues for sending, inside the transaction of each assessment.
 
-`queue_reply` decides (should_reply, audited either way), composes the reply with a
+`queue_reply` checks the day's reply caps (audited either way), composes the reply with a
 Message-ID fixed now and inserts its full bytes in the outbox; `queue_summary` inserts
 the clerks' summary row (its page and packet are rendered just after the commit, see
 `intake.service.clerk_files`). Both run inside the message's transaction, so a crash keeps the
@@ -28,8 +28,8 @@ from intake.core.replies.compose import (
     compose_reply,
     to_email_message,
 )
-from intake.core.replies.loop import should_reply
 from intake.core.replies.render import TemplateSet, load_templates
+from intake.core.replies.screen import ReplyCaps, SentToday, within_caps
 from intake.edges.store import Store
 from intake.service.runtime import templates_dir
 
@@ -44,7 +44,7 @@ class Outgoing:
 
     reply: ReplySettings
     own_addresses: tuple[str, ...]
-    daily_limit: int
+    caps: ReplyCaps
     message_id_domain: str
     clerk_addresses: tuple[str, ...] = ()
     summaries: bool = True
@@ -71,7 +71,11 @@ def outgoing_from_settings(
     return Outgoing(
         reply=reply_settings(settings, rules),
         own_addresses=tuple(dict.fromkeys([settings.own_address.lower(), from_address])),
-        daily_limit=reply.daily_limit_per_sender,
+        caps=ReplyCaps(
+            per_address=reply.daily_limit_per_sender,
+            per_domain=reply.daily_limit_per_domain,
+            overall=reply.daily_limit_overall,
+        ),
         message_id_domain=reply.message_id_domain or from_address.rpartition("@")[2],
         clerk_addresses=settings.clerks.addresses,
         summaries=settings.clerks.summaries,
@@ -116,23 +120,29 @@ def queue_reply(
     documents: Sequence[Document],
     actor: str,
     follow_up_to: Sequence[Document] | None = None,
+    authenticated_submission: bool = False,
 ) -> int | None:
     """Inside a transaction: the reply to `envelope` in the outbox, or None (audited why).
 
-    `follow_up_to`: the email's own documents when it joined an already complete request
-    (see `compose_reply`)."""
+    The sender screen has already said ANSWER (`intake.core.replies.screen`); what is
+    left to decide here is the day's reply caps. `follow_up_to`: the email's own
+    documents when it joined an already complete request (see `compose_reply`).
+    `authenticated_submission`: documents from a sender the court's mail server
+    authenticated, answered whatever the caps."""
     subject = f"message:{message_row_id}"
     if not outgoing.replies:
         store.audit.record(actor, "no_reply", subject, reason="No reply: replies are turned off.")
         return None
     now = store.now()
     sender = (envelope.sender_address or "").strip().lower()
-    sent_today = store.outbox.replies_since(sender, court_day_start(now, outgoing.time_zone))
-    allowed, why = should_reply(
-        envelope,
-        own_addresses=outgoing.own_addresses,
-        sent_today=sent_today,
-        daily_limit=outgoing.daily_limit,
+    day = court_day_start(now, outgoing.time_zone)
+    sent = SentToday(
+        address=store.outbox.replies_since(sender, day),
+        domain=store.outbox.replies_to_domain_since(sender.rpartition("@")[2], day),
+        overall=store.outbox.replies_overall_since(day),
+    )
+    allowed, why = within_caps(
+        sender, sent, outgoing.caps, authenticated_submission=authenticated_submission
     )
     if not allowed:
         store.audit.record(actor, "no_reply", subject, reason=why, request=request_id)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from intake.core.policy.rules import Rules
@@ -30,6 +30,7 @@ from intake.service.cycle import (
     describe_error,
     failed_bytes_path,
     header_message_id,
+    own_addresses,
     read_message,
 )
 from intake.service.enqueue import Outgoing
@@ -64,6 +65,7 @@ def retry_failed(
     own_address: str | None = None,
     actor: str = "retry",
     outgoing: Outgoing | None = None,
+    authserv_ids: Collection[str] = (),
 ) -> RetryResult:
     """Run the failed messages again from their saved bytes.
 
@@ -80,7 +82,7 @@ def retry_failed(
             continue
         result.retried += 1
         try:
-            reading = read_message(data, rules, own_address)
+            reading = read_message(data, rules, own_addresses(own_address, outgoing), authserv_ids)
             save_originals(store.state_dir, reading.envelope, reading.documents)
             with store.transaction():
                 status, _ = apply_reading(

@@ -315,7 +315,10 @@ def test_sigterm_stops_a_long_poll_between_messages_and_the_next_start_takes_the
     count = 400
     for n in range(count):
         deliver(mail, _email(f"attorney{n}@example.com", f"nef{n}.pdf"))
-    config = f'[source]\nkind = "maildir"\nmaildir = "{mail}"\n'
+    # 400 attorneys of one domain: the per-domain reply cap (50 a day) is turned off.
+    config = (
+        f'[source]\nkind = "maildir"\nmaildir = "{mail}"\n[reply]\ndaily_limit_per_domain = 0\n'
+    )
     slow = "poll_interval_seconds = 600\ndigest_cron = ''\n"
     daemon = start(workdir, config, daemon=slow)
     daemon.read_until(lambda d: "READY=1" in d)

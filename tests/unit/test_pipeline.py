@@ -22,10 +22,11 @@ import intake.service.cycle as pipeline
 import intake.service.polls as polls
 from intake.core.model import Envelope
 from intake.core.policy.rules import Rules, load_rules
+from intake.core.replies.screen import Screening, screen
 from intake.edges.mail.maildir import MaildirSource, seed_maildir
 from intake.edges.mail.source import MessageRef, RawMessage, SourceError
 from intake.edges.store import DB_FILENAME, MessageStatus, RequestStatus, Store
-from intake.service.cycle import ignore_reason, poll_once
+from intake.service.cycle import poll_once
 from intake.service.reprocess import retry_failed
 from tests.faults import reader_fails_on
 
@@ -427,8 +428,9 @@ def _envelope(sender: str | None, **headers: str) -> Envelope:
         (_envelope("jane@example.com", precedence="first-class"), False),
     ],
 )
-def test_ignore_reason(envelope: Envelope, ignored: bool) -> None:
-    assert (ignore_reason(envelope, OWN) is not None) is ignored
+def test_the_screen_ignores(envelope: Envelope, ignored: bool) -> None:
+    verdict = screen(envelope, own_addresses=[OWN])
+    assert (verdict.action is Screening.IGNORE) is ignored
 
 
 def test_header_message_id_survives_garbage() -> None:

@@ -573,3 +573,17 @@ def _decide(
         if bankruptcy and all(n and rules.nef.excluded(n.court_id) for n in bankruptcy):
             return Status.TRAINING_REQUIRED
     return Status.INCOMPLETE
+
+
+def with_unverified_sender(
+    assessment: Assessment, results: Sequence[str], rules: Rules
+) -> Assessment:
+    """The assessment of a request holding mail whose sender was not authenticated
+    (the sender check is on): it cannot be complete, since anyone may have sent it, so a
+    complete one goes to a clerk; every outcome carries the finding with the results."""
+    evidence = tuple(Evidence(text=text, source="authentication-results") for text in results)
+    finding = _finding(rules, "sender_not_verified", {}, evidence=evidence)
+    status = Status.NEEDS_REVIEW if assessment.status is Status.COMPLETE else assessment.status
+    return assessment.model_copy(
+        update={"status": status, "findings": (*assessment.findings, finding)}
+    )

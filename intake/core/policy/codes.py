@@ -46,7 +46,14 @@ LETTER_REVIEW_CODES = (
 )
 LETTER_CODES = ("letter_missing", "letter_deficient", *LETTER_DETAIL_CODES)
 # The request as a whole.
-REQUEST_CODES = ("too_few_nefs", "no_documents", "training_required", "needs_review")
+REQUEST_CODES = (
+    "too_few_nefs",
+    "no_documents",
+    "training_required",
+    "needs_review",
+    # The sender check is on and some of the request's mail is not authenticated.
+    "sender_not_verified",
+)
 # A clerk's decision applied (`intake requests decide`): who decided what, and why.
 DECISION_CODES = ("clerk_decision",)
 # The decision kinds (model.DecisionKind), each worded in [decisions] of messages.toml.

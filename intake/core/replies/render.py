@@ -26,6 +26,7 @@ from typing import Any
 
 import jinja2
 
+from intake.core.display import displayable
 from intake.core.replies.business_days import long_date
 from intake.errors import SetupError
 from intake.shipped import shipped_folder
@@ -110,6 +111,13 @@ class TemplateSet:
         return f"template {found[0]}, line {found[1]}"
 
 
+def _displayable_value(value: Any) -> Any:
+    # Markup (already escaped, has __html__) is the templates' own: left as it is.
+    if isinstance(value, str) and not hasattr(value, "__html__"):
+        return displayable(value, multiline=True)
+    return value
+
+
 def new_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
     """An environment with our filters and escaping rules; it never re-reads a file."""
     env = jinja2.Environment(
@@ -126,6 +134,8 @@ def new_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
         keep_trailing_newline=True,
         auto_reload=False,
         cache_size=-1,  # every compiled template stays: nothing is compiled twice
+        # Every value a template shows loses terminal controls and bidi overrides.
+        finalize=_displayable_value,
     )
     env.filters["number_words"] = number_words
     env.filters["long_date"] = long_date

@@ -16,18 +16,22 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from intake.core.display import displayable
 from intake.core.model import Document, DocumentKind
 from intake.core.replies.headers import clean_text
 from intake.core.summary.view import SummaryView
 
 # pypdf reports damaged files through the logging module; the cover says it instead.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
+
+MAX_PAGES_PER_DOCUMENT = 60
 
 _MERGE_ORDER = {
     DocumentKind.LETTER: 0,
@@ -40,7 +44,8 @@ _MERGE_ORDER = {
 @dataclass(frozen=True)
 class Merged:
     filename: str
-    pages: int
+    pages: int  # merged into the packet
+    total_pages: int = 0  # the document has (more than `pages` when cut)
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class Packet:
     cover_pages: int
     merged: tuple[Merged, ...]
     skipped: tuple[Skipped, ...]
+    active_content_removed: int = 0  # scripts, launch actions... taken out
 
 
 def _open(data: bytes) -> PdfReader:
@@ -102,7 +108,7 @@ def _readers(
 def _t(value: object) -> str:
     """Text for a reportlab Paragraph: markup escaped, characters the built-in fonts
     lack replaced (they would print as black boxes)."""
-    text = escape(clean_text(str(value), limit=4000))
+    text = escape(displayable(clean_text(str(value), limit=4000)))
     return text.encode("cp1252", "replace").decode("cp1252")
 
 
@@ -215,7 +221,8 @@ def cover_sheet(view: SummaryView, merged: Sequence[Merged], skipped: Sequence[S
 
     story.append(Paragraph("In this packet", st["h2"]))
     for m in merged:
-        story.append(Paragraph(_t(f"{m.filename}: {m.pages} page(s)"), st["body"]))
+        cut = f" (the first {m.pages} of {m.total_pages})" if m.total_pages > m.pages else ""
+        story.append(Paragraph(_t(f"{m.filename}: {m.pages} page(s){cut}"), st["body"]))
     if not merged:
         story.append(Paragraph("No documents could be attached.", st["body"]))
     for s in skipped:
@@ -242,29 +249,143 @@ def cover_sheet(view: SummaryView, merged: Sequence[Merged], skipped: Sequence[S
 
 
 def _copyable(reader: PdfReader) -> int:
-    """The page count of a PDF whose pages pypdf can copy; raises when it cannot."""
+    """The pages of a PDF that pypdf can copy, up to the cap; raises when it cannot."""
+    keep = _pages_kept(reader)
     scratch = PdfWriter()
-    scratch.append(reader)
+    scratch.append(reader, pages=(0, keep), import_outline=False)
     scratch.write(io.BytesIO())
-    return len(scratch.pages)
+    return keep
+
+
+def _pages_kept(reader: PdfReader) -> int:
+    """A document is merged up to `MAX_PAGES_PER_DOCUMENT` pages: a page tree can declare
+    100,000 pages in a kilobyte, and a clerk reads a notice, not a book."""
+    return min(len(reader.pages), MAX_PAGES_PER_DOCUMENT)
+
+
+# Actions a PDF viewer runs or follows by itself, or that leave the document: none of
+# them belongs in a packet a clerk opens (ISO 32000-1, 12.6.4).
+_ACTIVE_ACTIONS = frozenset(
+    {
+        "/JavaScript",
+        "/Launch",
+        "/SubmitForm",
+        "/ImportData",
+        "/ResetForm",
+        "/GoToE",
+        "/GoToR",
+        "/Rendition",
+        "/RichMediaExecute",
+        "/Movie",
+        "/Sound",
+        "/SetOCGState",
+        "/Hide",
+        "/Named",
+    }
+)
+_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def _safe_action(action: object) -> DictionaryObject | None:
+    """The action a link may keep: a plain web or mail link, nothing chained after it."""
+    if not isinstance(action, DictionaryObject):
+        return None
+    if action.get("/S") != "/URI":
+        return None
+    uri = str(action.get("/URI", "")).strip()
+    if not uri.lower().startswith(_SAFE_SCHEMES) or any(ord(c) < 33 for c in uri):
+        return None
+    clean = DictionaryObject()
+    clean[NameObject("/S")] = NameObject("/URI")
+    clean[NameObject("/URI")] = TextStringObject(uri)
+    return clean
+
+
+def strip_active_content(writer: PdfWriter) -> int:
+    """Remove from `writer` everything a viewer would run or launch; returns how many.
+
+    Document level: the opening action, the document's additional actions, named
+    scripts, embedded files, forms (XFA included). Page level: page actions, and of each
+    annotation its actions (a link keeps a plain http(s) or mailto target), file
+    attachments, sounds, movies and rich media. What stays is text, images and links.
+    """
+    removed = 0
+    root = writer._root_object
+    for key in ("/OpenAction", "/AA", "/AcroForm", "/JavaScript"):
+        if key in root:
+            del root[key]
+            removed += 1
+    names = root.get("/Names")
+    if names is not None:
+        names = names.get_object()
+        for key in ("/JavaScript", "/EmbeddedFiles"):
+            if isinstance(names, DictionaryObject) and key in names:
+                del names[key]
+                removed += 1
+    for page in writer.pages:
+        if "/AA" in page:
+            del page["/AA"]
+            removed += 1
+        annotations = page.get("/Annots")
+        if annotations is None:
+            continue
+        kept = ArrayObject()
+        for ref in annotations.get_object():
+            annotation = ref.get_object()
+            if not isinstance(annotation, DictionaryObject):
+                continue
+            subtype = annotation.get("/Subtype")
+            if subtype in ("/FileAttachment", "/Sound", "/Movie", "/RichMedia", "/Screen"):
+                removed += 1
+                continue
+            if "/AA" in annotation:
+                del annotation["/AA"]
+                removed += 1
+            if "/A" in annotation:
+                action = annotation["/A"].get_object()
+                safe = _safe_action(action)
+                if safe is None:
+                    del annotation["/A"]
+                    removed += 1
+                else:
+                    if isinstance(action, DictionaryObject) and (
+                        "/Next" in action or action.get("/S") in _ACTIVE_ACTIONS
+                    ):
+                        removed += 1
+                    annotation[NameObject("/A")] = safe
+            kept.append(ref)
+        page[NameObject("/Annots")] = kept
+    return removed
 
 
 def build_packet(
-    view: SummaryView, documents: Sequence[Document], originals: Mapping[str, bytes]
+    view: SummaryView,
+    documents: Sequence[Document],
+    originals: Mapping[str, bytes],
+    unavailable: str | None = None,
 ) -> Packet:
     """Cover sheet + the request's PDFs; `originals` maps sha256 to the file's bytes.
 
     Each PDF is copied once, into the packet: only when that fails (a page tree that
     opens may still fail to copy) is each one tried alone, to leave out the ones that
-    cannot be copied and say so on the cover.
+    cannot be copied and say so on the cover. `unavailable`: why no document can be
+    merged this time (the cover alone is made, listing each document as left out).
     """
+    if unavailable is not None:
+        left_out = [
+            Skipped(clean_text(d.filename, limit=200) or "(unnamed)", unavailable)
+            for d in documents
+            if d.kind in _MERGE_ORDER
+        ]
+        return _assemble(view, [], [], left_out)
     readers, skipped = _readers(documents, originals)
     try:
-        return _assemble(view, readers, [Merged(n, len(r.pages)) for n, r in readers], skipped)
+        merged = [Merged(n, _pages_kept(r), len(r.pages)) for n, r in readers]
+        return _assemble(view, readers, merged, skipped)
     except Exception:  # pypdf raises many kinds on damaged files: find which one
         pass
     good: list[tuple[str, PdfReader]] = []
-    merged: list[Merged] = []
+    merged = []
     for name, reader in readers:
         try:
             pages = _copyable(reader)
@@ -272,7 +393,7 @@ def build_packet(
             skipped.append(Skipped(name, f"it cannot be copied ({type(exc).__name__})"))
             continue
         good.append((name, reader))
-        merged.append(Merged(name, pages))
+        merged.append(Merged(name, pages, len(reader.pages)))
     return _assemble(view, good, merged, skipped)
 
 
@@ -285,8 +406,16 @@ def _assemble(
     cover = PdfReader(io.BytesIO(cover_sheet(view, merged, skipped)))
     packet = PdfWriter()
     packet.append(cover, outline_item="Summary")
-    for name, reader in readers:
-        packet.append(reader, outline_item=name)
+    for (name, reader), kept in zip(readers, merged, strict=True):
+        # The documents' own bookmarks are left out: they can carry actions too.
+        packet.append(reader, outline_item=name, pages=(0, kept.pages), import_outline=False)
+    removed = strip_active_content(packet)
+    # The objects the removed entries pointed to are still in the writer: drop every
+    # object nothing refers to any more, so that no script is even present as bytes.
+    try:
+        packet.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+    except TypeError:  # pypdf before 7 names it remove_orphans
+        packet.compress_identical_objects(remove_identicals=False, remove_orphans=True)
     out = io.BytesIO()
     packet.write(out)
     return Packet(
@@ -294,4 +423,13 @@ def _assemble(
         cover_pages=len(cover.pages),
         merged=tuple(merged),
         skipped=tuple(skipped),
+        active_content_removed=removed,
     )
+
+
+def packet_task(
+    payload: tuple[SummaryView, Sequence[Document], Mapping[str, bytes], str | None],
+) -> Packet:
+    """`build_packet` as the bounded child runs it (by this name; see clerk_files)."""
+    view, documents, originals, unavailable = payload
+    return build_packet(view, documents, originals, unavailable)

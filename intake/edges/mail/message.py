@@ -36,6 +36,7 @@ from typing import Any, TypeGuard
 
 from intake.core.documents.sniff import is_pdf
 from intake.core.model import Attachment, Envelope
+from intake.edges.mail.header_caps import cap_headers
 from intake.edges.mail.tnef import unpack_tnef
 
 # Headers the reply logic needs later (auto-responder and list detection, threading).
@@ -43,13 +44,22 @@ REPLY_HEADERS = (
     "auto-submitted",
     "precedence",
     "list-id",
+    "list-post",
     "list-unsubscribe",
     "x-auto-response-suppress",
+    "x-autoreply",
+    "x-autorespond",
+    "x-autoresponder",
+    "x-failed-recipients",
+    "content-type",
     "return-path",
     "x-loop",
     "in-reply-to",
     "references",
 )
+# Authentication-Results headers kept (topmost first): the court's server adds one.
+_MAX_AUTH_RESULTS = 10
+_MAX_AUTH_RESULT_CHARS = 4096
 
 # Detached signatures are proof of who sent the mail, not documents: naming them
 # "not a PDF" in a reply would only confuse an attorney whose firm signs its mail.
@@ -228,6 +238,11 @@ class _Reader:
     # ------------------------------------------------------------- the message
 
     def read(self, data: bytes) -> Envelope:
+        # Bounds first: the header parser must never see a header that could cost it
+        # more than a few milliseconds (see header_caps).
+        data, trimmed = cap_headers(data)
+        for note in trimmed:
+            self.problem(note)
         msg, complete = self._parse(data)
         if msg is None:
             return Envelope(
@@ -246,6 +261,7 @@ class _Reader:
             "subject": self._header_text(msg, "subject") or "",
             "date": self._date(msg),
             "headers": self._reply_headers(msg),
+            "authentication_results": _authentication_results(msg),
         }
         if complete:
             self.referenced_cids = self._cids_referenced_from_html(msg)
@@ -679,6 +695,17 @@ def _raw_header(msg: email.message.Message, name: str) -> str | None:
         if key.lower() == name:
             return str(value)
     return None
+
+
+def _authentication_results(msg: email.message.Message) -> tuple[str, ...]:
+    """Every Authentication-Results value as written, on one clean line each."""
+    found = []
+    for key, value in msg.raw_items():
+        if key.lower() == "authentication-results":
+            found.append(clean_line(_unsurrogate(str(value)))[:_MAX_AUTH_RESULT_CHARS])
+            if len(found) == _MAX_AUTH_RESULTS:
+                break
+    return tuple(found)
 
 
 def _text_as_received(msg: email.message.Message) -> str:

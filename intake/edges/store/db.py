@@ -2,7 +2,7 @@
 
 `Store` opens it and holds one class per kind of record, all on one connection:
 `store.messages`, `store.requests`, `store.documents`, `store.assessments`,
-`store.audit`, `store.outbox`, `store.polls` and `store.cursors` (each in its own
+`store.audit`, `store.outbox`, `store.polls`, `store.cursors` and `store.attempts` (each in its own
 module). Every write happens inside `Store.transaction()` (BEGIN IMMEDIATE … COMMIT),
 kept short: the pipeline reads and assesses outside it where it can, then writes one
 message's consequences, across kinds, at once. WAL lets `intake requests list` read
@@ -22,6 +22,7 @@ from typing import Self
 from intake.edges.state_layout import StateLayout
 from intake.edges.store import schema
 from intake.edges.store.assessments import Assessments
+from intake.edges.store.attempts import Attempts
 from intake.edges.store.audit import Audit
 from intake.edges.store.connection import Clock, Connection, StoreError, utc_now
 from intake.edges.store.cursors import Cursors
@@ -44,6 +45,7 @@ class Store:
         self.path = path
         self.cursors = Cursors(self._db)
         self.messages = Messages(self._db)
+        self.attempts = Attempts(self._db)
         self.requests = Requests(self._db)
         self.documents = Documents(self._db)
         self.assessments = Assessments(self._db)

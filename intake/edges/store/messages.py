@@ -124,6 +124,22 @@ class Messages:
             ),
         )
 
+    def set_sender_check(self, message_row_id: int, state: str, detail: str) -> None:
+        """What the sender check found ('off' | 'verified' | 'not_verified', and why)."""
+        self._db.write(
+            "UPDATE messages SET sender_check = ?, sender_check_detail = ? WHERE id = ?",
+            (state, detail, message_row_id),
+        )
+
+    def unverified_senders(self, request_id: int) -> list[str]:
+        """What the sender check found for each of the request's unauthenticated emails."""
+        rows = self._db.all(
+            "SELECT sender_check_detail FROM messages WHERE request_id = ?"
+            " AND sender_check = 'not_verified' ORDER BY id",
+            (request_id,),
+        )
+        return [str(r["sender_check_detail"] or "") for r in rows]
+
     def pending_actions(self, folder: str, uidvalidity: int) -> list[MessageRow]:
         """Messages whose work is committed but whose mailbox action is not known done."""
         rows = self._db.all(

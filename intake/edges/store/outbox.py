@@ -156,5 +156,26 @@ class Outbox:
         )
         return int(row["n"]) if row else 0
 
+    def replies_to_domain_since(self, domain: str, since: dt.datetime) -> int:
+        """Replies queued since `since` to any address at `domain` (the per-domain cap)."""
+        row = self._db.one(
+            "SELECT count(*) AS n FROM outbox WHERE kind = 'reply' AND created_at >= ?"
+            " AND to_address LIKE ? ESCAPE '\\'",
+            (stamp(since), "%@" + _like_escape(domain.strip().lower())),
+        )
+        return int(row["n"]) if row else 0
+
+    def replies_overall_since(self, since: dt.datetime) -> int:
+        """Replies queued since `since` to anyone (the overall cap)."""
+        row = self._db.one(
+            "SELECT count(*) AS n FROM outbox WHERE kind = 'reply' AND created_at >= ?",
+            (stamp(since),),
+        )
+        return int(row["n"]) if row else 0
+
     def counts(self) -> dict[str, int]:
         return self._db.status_counts("outbox")
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -60,6 +60,8 @@ class MessageRow:
     updated_at: str
     # What the email carried (see schema V5); None for rows recorded before it.
     documents_key: str | None = None
+    sender_check: str | None = None  # 'off' | 'verified' | 'not_verified'
+    sender_check_detail: str | None = None
 
 
 @dataclass(frozen=True)

@@ -176,8 +176,36 @@ CREATE TABLE decisions (
 CREATE INDEX decisions_request ON decisions (request_id, id);
 """
 
+V7_HOSTILE = """
+-- Whether the court's mail server authenticated the sender (issue 10): 'off' (no
+-- sender check configured), 'verified' or 'not_verified', with what it found.
+ALTER TABLE messages ADD COLUMN sender_check TEXT;
+ALTER TABLE messages ADD COLUMN sender_check_detail TEXT;
+-- Marks made (and committed) before a message is handled; deleted in the transaction
+-- that records it. A mark still there at the next poll means that handling was
+-- interrupted (killed, out of memory, a crash in C code): after two, the message is
+-- recorded failed and set aside instead of being tried again forever.
+CREATE TABLE message_attempts (
+    folder          TEXT NOT NULL,
+    uidvalidity     INTEGER NOT NULL,
+    uid             INTEGER NOT NULL,
+    sha256          TEXT NOT NULL,
+    attempts        INTEGER NOT NULL,
+    last_started_at TEXT NOT NULL,
+    PRIMARY KEY (folder, uidvalidity, uid)
+);
+"""
+
 # Version N is MIGRATIONS[N - 1].
-MIGRATIONS: tuple[str, ...] = (V1_CORE, V2_OUTBOX, V3_POLLS, V4_SENDING, V5_ONCE, V6_DECISIONS)
+MIGRATIONS: tuple[str, ...] = (
+    V1_CORE,
+    V2_OUTBOX,
+    V3_POLLS,
+    V4_SENDING,
+    V5_ONCE,
+    V6_DECISIONS,
+    V7_HOSTILE,
+)
 LATEST = len(MIGRATIONS)
 
 
