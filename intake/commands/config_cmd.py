@@ -201,7 +201,7 @@ def _source_checks(settings: Settings, offline: bool) -> Iterator[Check]:
     from intake.config import ConfigError
     from intake.edges.mail.source import SourceError
     from intake.edges.oauth import OAuthError, token_source
-    from intake.service.logs import register_secret
+    from intake.secrets import register_secret
     from intake.service.sources import open_source
 
     source = settings.source
@@ -253,7 +253,7 @@ def _source_checks(settings: Settings, offline: bool) -> Iterator[Check]:
 def _sink_checks(settings: Settings, offline: bool) -> Iterator[Check]:
     from intake.config import ConfigError
     from intake.edges.mail.smtp import SendError, SmtpSink, verify_login
-    from intake.service.logs import register_secret
+    from intake.secrets import register_secret
     from intake.service.send import sink_from_settings
 
     if not settings.outbox.wants_smtp:

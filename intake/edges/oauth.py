@@ -39,7 +39,7 @@ from intake.edges.durable import write_atomically
 from intake.edges.mail.source import SourceError
 from intake.edges.state_layout import StateLayout
 from intake.edges.store import utc_now
-from intake.service.logs import register_secret
+from intake.secrets import register_secret
 
 log = logging.getLogger(__name__)
 

@@ -44,6 +44,7 @@ from intake.edges.mail.source import MailSource, SourceError
 from intake.edges.oauth import TokenSource
 from intake.edges.pdf.ocr import ocr_status
 from intake.edges.store import Store, StoreError, utc_now
+from intake.secrets import register_secret
 from intake.service.alerts import (
     ACTOR,
     FailureStreak,
@@ -56,7 +57,7 @@ from intake.service.cycle import ACTOR as POLL_ACTOR
 from intake.service.cycle import finish_summaries, poll_once
 from intake.service.enqueue import outgoing_from_settings
 from intake.service.health import OUTBOX_SUBJECT, SEND_ALERT, SEND_ALL_CLEAR, outbox_state
-from intake.service.logs import LogFormat, register_secret, setup_logging
+from intake.service.logs import LogFormat, setup_logging
 from intake.service.owed import catch_up
 from intake.service.polls import PollBusy, poll_lock, record_poll
 from intake.service.runtime import Runtime, RuntimeProblem, load_runtime

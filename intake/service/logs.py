@@ -21,17 +21,15 @@ import logging
 import os
 import re
 import sys
-import threading
 from collections.abc import Mapping
 from typing import Literal, TextIO
+
+from intake.secrets import known_secrets
 
 LogFormat = Literal["text", "json"]
 REDACTED = "[redacted]"
 
 # Shorter values are not registered: redacting every "a" would garble the logs.
-_MIN_SECRET = 4
-_secrets: set[str] = set()
-_secrets_lock = threading.Lock()
 
 # The usual names of secrets, as a key of its own: "password", "smtp_password",
 # "client-secret". Not when the name is part of a path or file name
@@ -74,17 +72,8 @@ _SYSLOG_PRIORITY = {
 }
 
 
-def register_secret(value: str | None) -> None:
-    """Never let `value` reach a log line (called wherever a secret is read)."""
-    if value and len(value) >= _MIN_SECRET:
-        with _secrets_lock:
-            _secrets.add(value)
-
-
 def redact(text: str) -> str:
-    with _secrets_lock:
-        known = sorted(_secrets, key=len, reverse=True)
-    for secret in known:
+    for secret in known_secrets():
         text = text.replace(secret, REDACTED)
     for pattern in _SHAPED:
         text = pattern.sub(lambda m: m.group(1) + REDACTED, text)

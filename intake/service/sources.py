@@ -62,7 +62,7 @@ def open_configured_source(settings: Settings, tokens: TokenSource | None) -> Ma
     """The configured source as the daemon opens it: with [oauth], IMAP logs in by XOAUTH2
     with a token asked for now (an unreachable provider raises OAuthError, a SourceError).
     A password read here is registered, so that no log line can show it."""
-    from intake.service.logs import register_secret
+    from intake.secrets import register_secret
 
     if settings.source.kind == "imap" and tokens is not None:
         return open_source(settings, access_token=tokens.access_token())

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from intake.service.logs import REDACTED, redact, register_secret, setup_logging
+from intake.secrets import register_secret
+from intake.service.logs import REDACTED, redact, setup_logging
 
 
 @pytest.fixture

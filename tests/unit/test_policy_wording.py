@@ -248,3 +248,23 @@ def test_a_misspelt_court_id_gets_a_suggestion(tmp_path: Path) -> None:
     _edit(folder, "nef.toml", 'id = "caeb"', 'id = "caebb"')
     with pytest.raises(RulesError, match=r"did you mean 'caeb'"):
         load_rules(folder)
+
+
+def test_config_check_reports_a_misspelt_court_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from intake.commands.cli import main
+
+    folder = _rules_folder(tmp_path)
+    _edit(folder, "nef.toml", 'id = "caeb"', 'id = "caebb"')
+    config = tmp_path / "intake.toml"
+    config.write_text(
+        f'state_dir = "{tmp_path / "state"}"\nrules_dir = "{folder}"\n'
+        f'[source]\nmaildir = "{tmp_path / "mail"}"\n'
+    )
+    assert main(["config", "check", "--config", str(config)]) != 0
+    out = capsys.readouterr()
+    said = " ".join((out.out + out.err).split())
+    assert "FAIL rules:" in said
+    assert "excluded_courts.0.id: 'caebb' is not a bankruptcy court id of CM/ECF" in said
+    assert "(did you mean 'caeb'" in said

@@ -342,7 +342,8 @@ def _describe(exc: ValidationError, path: Path) -> str:
         ):
             continue
         key = ".".join(str(p) for p in loc) or "(top level)"
-        lines.append(f"  {key}: {err['msg']}")
+        # A validator's own sentence, without pydantic's "Value error, " before it.
+        lines.append(f"  {key}: {err['msg'].removeprefix('Value error, ')}")
     return "\n".join(lines)
 
 
