@@ -348,6 +348,28 @@ class ClerkDecision(Frozen):
     at: str | None = Field(default=None, description="When (ISO 8601), as the store keeps it")
 
 
+# How releases before typed missing items wrote them (policy/assess.py then).
+_STORED_WORDS = {
+    "the letter of acknowledgment": "letter",
+    "the attorney's signature": "signature",
+    "a readable attorney name in the signature": "attorney_name",
+}
+
+
+def _stored_item(words: str) -> MissingItem:
+    """A missing item as an older release stored it, typed again."""
+    if words in _STORED_WORDS:
+        return MissingItem(code=_STORED_WORDS[words])
+    if words.startswith("the statement that "):
+        description = words.removeprefix("the statement that ")
+        return MissingItem(code="affirmation", params={"id": "", "description": description})
+    needed = words.split(" ", 1)[0]
+    if needed.isdigit():
+        count = int(needed)
+        return MissingItem(code="nefs", params={"needed": count, "plural": "s" * (count > 1)})
+    raise ValueError(f"a stored missing item intake cannot read: {words!r}")
+
+
 class Assessment(Frozen):
     status: Status
     qualifying_nefs: int
@@ -360,6 +382,17 @@ class Assessment(Frozen):
     decisions: tuple[ClerkDecision, ...] = Field(
         default=(), description="The clerks' decisions this assessment applied"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_stored_words(cls, data: Any) -> Any:
+        # Assessments stored before missing items were typed listed them in English.
+        if isinstance(data, dict) and any(isinstance(m, str) for m in data.get("missing", ())):
+            data = dict(data)
+            data["missing"] = [
+                _stored_item(m) if isinstance(m, str) else m for m in data["missing"]
+            ]
+        return data
 
     def verdict_for(self, index: int) -> NefVerdict | None:
         """The verdict of the NEF at `index` in the assessed documents (of its first

@@ -16,6 +16,7 @@ from intake.core.model import (
     LetterStatus,
     Status,
 )
+from intake.core.policy.rules import load_rules
 from intake.edges.store import (
     DB_FILENAME,
     SCHEMA_VERSION,
@@ -356,3 +357,51 @@ def test_a_write_outside_a_transaction_is_refused_for_every_kind(store: Store) -
         store.requests.create("jane@example.com", None)
     with pytest.raises(RuntimeError, match=r"inside Store\.transaction"):
         store.polls.record(_clock(), ok=True, result="0 fetched")
+
+
+def test_an_assessment_stored_before_missing_items_were_typed_still_reads(store: Store) -> None:
+    """An older release stored what is still needed in English; it reads back typed."""
+    message = _record(store, 1)
+    with store.transaction():
+        request = store.requests.create("jane@example.com", "Jane Doe")
+        store.assessments.add(request, _assessment(Status.INCOMPLETE), message)
+    old = [
+        "the letter of acknowledgment",
+        "the statement that is familiar with the Bankruptcy Local Rules",
+        "the attorney's signature",
+        "a readable attorney name in the signature",
+        "1 more qualifying Notice of Electronic Filing",
+        "4 more qualifying Notices of Electronic Filing",
+    ]
+    conn = sqlite3.connect(store.path)
+    (stored,) = conn.execute("SELECT assessment FROM assessments").fetchone()
+    conn.execute(
+        "UPDATE assessments SET assessment = ?",
+        (json.dumps({**json.loads(stored), "missing": old}),),
+    )
+    conn.commit()
+    conn.close()
+    latest = store.assessments.latest(request)
+    assert latest is not None
+    assert [m.code for m in latest.missing] == [
+        "letter", "affirmation", "signature", "attorney_name", "nefs", "nefs"
+    ]  # fmt: skip
+    assert latest.missing[1].params["description"] == "is familiar with the Bankruptcy Local Rules"
+    assert latest.missing[5].params == {"needed": 4, "plural": "s"}
+    rules = load_rules()
+    assert [rules.still_needed(m) for m in latest.missing][4:] == old[4:]
+
+
+def test_a_stored_missing_item_no_release_wrote_is_a_store_error(store: Store) -> None:
+    message = _record(store, 1)
+    with store.transaction():
+        request = store.requests.create("jane@example.com", "Jane Doe")
+        store.assessments.add(request, _assessment(Status.INCOMPLETE), message)
+    conn = sqlite3.connect(store.path)
+    (stored,) = conn.execute("SELECT assessment FROM assessments").fetchone()
+    edited = {**json.loads(stored), "missing": ["a pony"]}
+    conn.execute("UPDATE assessments SET assessment = ?", (json.dumps(edited),))
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="a pony"):
+        store.assessments.latest(request)
