@@ -461,6 +461,10 @@ def _document_lines(
         lines.append(f"     {document.reason}")
     by_notice = {v.notice: v for v in verdicts}
     notices = document.nefs or ((document.nef,) if document.nef else ())
+    if not notices and verdicts:  # a print the machine could not read, judged by a clerk
+        judged = verdicts[0]
+        counts = "counts" if judged.counts else "does not count: " + ", ".join(judged.reasons)
+        lines.append(f"     => {counts} (decided by {judged.decided_by or '?'})")
     for position, nef in enumerate(notices):
         court = nef.court_id or "unknown court"
         if len(notices) > 1:
@@ -492,7 +496,8 @@ def _document_lines(
         verdict = by_notice.get(position)
         if verdict is not None:
             counts = "counts" if verdict.counts else "does not count: " + ", ".join(verdict.reasons)
-            lines.append(f"       => {counts}")
+            decided = f" (decided by {verdict.decided_by})" if verdict.decided_by else ""
+            lines.append(f"       => {counts}{decided}")
     letter = document.letter
     if letter is not None:
         lines.append(

@@ -269,6 +269,8 @@ def test_decisions_survive_the_next_email_of_the_request(
             == 0
         )
     capsys.readouterr()
+    assert main(["requests", "show", "1", "--config", str(config)]) == 0
+    assert "(decided by " in capsys.readouterr().out
     with Store.open(tmp_path / "state") as store:
         decided = store.assessments.latest(1)
     assert decided is not None and len(decided.decisions) == len(unreadable)
