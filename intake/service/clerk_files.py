@@ -14,7 +14,9 @@ no bytes yet; `render_owed_summaries` fills them in (and runs again after a cras
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ from intake.core.summary.pages import (
 )
 from intake.core.summary.view import (
     LETTER_LABELS,
+    ConflictView,
     PageLinks,
     RequestFacts,
     SummaryView,
@@ -111,6 +114,23 @@ def _facts(request: RequestRow) -> RequestFacts:
     )
 
 
+def _conflicts(store: Store, request_id: int) -> tuple[ConflictView, ...]:
+    """The request's Message-ID conflicts, as the poll put them in its audit trail."""
+    found = []
+    for row in store.audit.trail(f"request:{request_id}"):
+        if row.action != "message_id_conflict":
+            continue
+        detail = json.loads(row.detail)
+        found.append(
+            ConflictView(
+                message=int(detail.get("message") or 0),
+                earlier_message=int(detail.get("earlier_message") or 0),
+                message_id=str(detail.get("message_id") or ""),
+            )
+        )
+    return tuple(found)
+
+
 def render_summary(
     store: Store, outgoing: Outgoing, request_id: int, *, now: dt.datetime
 ) -> RenderedSummary | None:
@@ -124,8 +144,10 @@ def render_summary(
     kept = [d.sha256 for d in documents if original_path(store.state_dir, d.sha256).exists()]
     facts = _facts(request)
 
+    conflicts = _conflicts(store, request_id)
+
     def view_with(links: PageLinks) -> SummaryView:
-        return build_summary(
+        view = build_summary(
             facts,
             assessment,
             documents,
@@ -135,6 +157,7 @@ def render_summary(
             links=links,
             decide_by=decide_by(request, outgoing),
         )
+        return dataclasses.replace(view, conflicts=conflicts)
 
     # On disk the page sits beside its packet, and documents/ beside summaries/.
     view = view_with(page_links(pdf_path.name, kept, base=None))

@@ -448,3 +448,30 @@ def test_sigterm_ends_the_idle_session_with_logout(workdir: Path, dovecot: Dovec
     disconnects = _dovecot_disconnects(dovecot, 2)
     assert len(disconnects) == 2, disconnects
     assert all("Logged out" in line for line in disconnects), disconnects
+
+
+def test_sighup_refuses_a_template_that_compiles_but_cannot_render(workdir: Path) -> None:
+    templates = workdir / "templates"
+    shutil.copytree(PROJECT / "templates", templates)
+    extra = f'[reply]\ntemplates_dir = "{templates}"\n'
+    daemon = start(workdir, "", extra=_maildir_config(workdir) + extra)
+    daemon.read_until(lambda d: "READY=1" in d)
+    daemon.read_until(lambda d: d.startswith("STATUS=last poll"))
+
+    broken = templates / "reply" / "incomplete.txt.j2"
+    lines = broken.read_text().splitlines(keepends=True)
+    lines.insert(3, "{{ attorney_nmae }}\n")  # line 4: compiles, cannot render
+    broken.write_text("".join(lines))
+    daemon.process.send_signal(signal.SIGHUP)
+    after = daemon.read_until(lambda d: "READY=1" in d and "reload" in d)
+    assert "reload failed, running with the previous configuration" in after
+    # Still answering with the previous set.
+    deliver(workdir / "mail", _email("bob@example.com", "nef2.pdf"))
+    daemon.read_until(lambda d: "1 fetched, 1 processed" in d)
+    daemon.process.send_signal(signal.SIGTERM)
+    assert daemon.process.wait(timeout=10) == 0
+    log = daemon.stop_and_log()
+    assert f"template {broken}, line 4: 'attorney_nmae' is undefined" in log
+    with sqlite3.connect(daemon.state / DB) as db:
+        replies = db.execute("SELECT count(*) FROM outbox WHERE kind = 'reply'").fetchone()[0]
+    assert replies == 3  # the two first emails and bob's: none lost

@@ -96,5 +96,15 @@ def test_the_same_message_id_with_other_documents_is_a_conflict_for_the_clerk(
     shown = "\n".join(render_request(store, request, rules))
     assert "Conflicts (1)" in shown
     assert f"email #{two.id} has the Message-ID <part-1.{JANE}> of email #{one.id}" in shown
+    from intake.config import Settings
+    from intake.service.clerk_files import render_summary
+    from intake.service.enqueue import outgoing_from_settings
+
+    outgoing = outgoing_from_settings(Settings(state_dir=store.state_dir), rules)
+    page = render_summary(store, outgoing, request.id, now=store.now())
+    assert page is not None
+    assert f"Email #{two.id} has the Message-ID &lt;part-1.{JANE}&gt; of email #{one.id}" in (
+        page.html
+    )
     (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert "CONFLICT: email 1 had this Message-ID with other documents" in warning.getMessage()

@@ -11,6 +11,7 @@ reported as 'template FILE, line N: what'. A set with any failure is refused.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hashlib
@@ -35,7 +36,7 @@ from intake.core.policy.rules import Rules
 from intake.core.replies.compose import ReplyError, ReplySettings, compose_reply
 from intake.core.replies.render import TemplateProblem, TemplateSet
 from intake.core.summary.pages import IndexEntry, render_digest, render_index, render_request_html
-from intake.core.summary.view import RequestFacts, build_summary
+from intake.core.summary.view import ConflictView, RequestFacts, build_summary
 
 ATTORNEY = "Jane Q. Sample"
 ADDRESS = "jane.sample@example-law.test"
@@ -186,6 +187,8 @@ def rehearse(templates: TemplateSet, settings: ReplySettings) -> list[str]:
             rules=rules,
             time_zone=settings.time_zone,
         )
+        if number == 1:  # one page shows the conflict section too
+            view = dataclasses.replace(view, conflicts=(ConflictView(2, 1, "<a@b.test>"),))
         attempt(
             f"the clerk's page of a {sample.name} request",
             functools.partial(render_request_html, view, templates),

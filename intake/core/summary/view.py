@@ -169,6 +169,15 @@ class DecisionView:
 
 
 @dataclass(frozen=True)
+class ConflictView:
+    """An email that reuses an earlier email's Message-ID with other documents."""
+
+    message: int
+    earlier_message: int
+    message_id: str
+
+
+@dataclass(frozen=True)
 class SummaryView:
     request_id: str
     status: str
@@ -190,6 +199,9 @@ class SummaryView:
     packet_link: str | None = None
     decisions: tuple[DecisionView, ...] = ()
     decide_by: str | None = None  # the last day of the court's decision window
+    # Emails of this request that reuse an earlier email's Message-ID with other
+    # documents: kept apart, for the clerk to check (filled by the caller from the audit).
+    conflicts: tuple[ConflictView, ...] = ()
 
     @property
     def nef_tally(self) -> str:
