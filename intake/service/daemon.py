@@ -133,6 +133,8 @@ class Daemon:
         self._stop = threading.Event()
         self._reload = threading.Event()
         self._poll_again = threading.Event()
+        # Set while poll_and_send runs: mail announced then is polled by that same run.
+        self._cycle_running = threading.Event()
         self.scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -265,7 +267,7 @@ class Daemon:
         skip a second instance of the job).
         """
         self._poll_again.set()
-        if self.step.name is not None:
+        if self._cycle_running.is_set():
             return
         job = self.scheduler.get_job(POLL_JOB)
         if job is not None:
@@ -278,12 +280,16 @@ class Daemon:
     # --------------------------------------------------------------------- steps
 
     def poll_and_send(self) -> None:
-        while True:
-            self._poll_again.clear()
-            self.poll()
-            self.send_outbox()
-            if self.stopping() or not self._poll_again.is_set():
-                return
+        self._cycle_running.set()
+        try:
+            while True:
+                self._poll_again.clear()
+                self.poll()
+                self.send_outbox()
+                if self.stopping() or not self._poll_again.is_set():
+                    return
+        finally:
+            self._cycle_running.clear()
 
     def poll(self) -> None:
         runtime = self.runtime  # one reference for the whole step, whatever SIGHUP does

@@ -117,6 +117,7 @@ def test_two_senders_at_once_send_each_reply_once(
     tmp_path: Path, server: tuple[SlowInbox, int]
 ) -> None:
     inbox, port = server
+    inbox.delay = 0.1  # 4 s for all: the two start-ups overlap even on a busy machine
     ids = _queue(tmp_path / "state", 40)
     config = _config(tmp_path, port)
     first, second = _sender(config), _sender(config)

@@ -162,9 +162,7 @@ def test_mail_announced_during_a_poll_gets_a_second_poll(tmp_path: Path) -> None
     def poll() -> None:
         polls.append(len(polls))
         if len(polls) == 1:
-            daemon.step.begin("poll")
             daemon.poll_soon()  # IDLE announces mail while this poll runs
-            daemon.step.end()
 
     daemon.poll = poll  # type: ignore[method-assign]
 
@@ -175,5 +173,19 @@ def test_mail_announced_during_a_poll_gets_a_second_poll(tmp_path: Path) -> None
     try:
         daemon.poll_and_send()
         assert polls == [0, 1]
+    finally:
+        daemon.scheduler.shutdown(wait=False)
+
+
+def test_mail_announced_during_another_step_brings_the_poll_forward(tmp_path: Path) -> None:
+    daemon = _daemon(_config(tmp_path, "poll_interval_seconds = 3600\n"))
+    try:
+        job = daemon.scheduler.get_job(POLL_JOB)
+        job.modify(next_run_time=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+        daemon.step.begin("digest")  # not a poll: nothing would poll again by itself
+        daemon.poll_soon()
+        daemon.step.end()
+        due = daemon.scheduler.get_job(POLL_JOB).next_run_time
+        assert due - dt.datetime.now(dt.UTC) < dt.timedelta(seconds=5)
     finally:
         daemon.scheduler.shutdown(wait=False)
