@@ -174,3 +174,30 @@ def test_the_window_left_a_kill_between_the_250_and_the_commit_resends_once(
     assert killed.returncode == -signal.SIGKILL
     _sender(config).communicate(timeout=60)
     assert inbox.message_ids.count(second_id) == 1
+
+
+def test_outbox_send_now_sends_what_waits_out_a_back_off(
+    tmp_path: Path, server: tuple[SlowInbox, int]
+) -> None:
+    import datetime as dt
+
+    inbox, port = server
+    (message_id,) = _queue(tmp_path / "state", 1)
+    with Store.open(tmp_path / "state") as store, store.transaction():
+        later = store.now() + dt.timedelta(hours=1)
+        store.outbox.mark_retry(1, "421 try again later", later)  # as after an outage
+    config = _config(tmp_path, port)
+    waiting = _sender(config)
+    out, _ = waiting.communicate(timeout=60)
+    assert waiting.returncode == 1 and inbox.message_ids == []
+    assert "1 still queued (next attempt" in out
+    now = subprocess.run(
+        [sys.executable, "-m", "intake", "outbox", "send", "--now", "--config", str(config)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert now.returncode == 0, now.stdout + now.stderr
+    assert inbox.message_ids == [message_id]
+    assert _statuses(tmp_path / "state") == Counter({"sent": 1})
