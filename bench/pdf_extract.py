@@ -8,7 +8,8 @@ Measures, on this machine:
    environment variable INTAKE_NEF_PDF_SAMPLES) names a folder of them; without one,
    that part is skipped. The samples are only read, never copied;
 2. whether the lines the NEF reader depends on survive each library intact;
-3. the cost of `read_pdf_isolated` over `read_pdf`, and of fork / forkserver / spawn;
+3. the cost of `read_pdf_isolated` over `read_pdf`, and what the fallback readers add
+   on damaged copies;
 4. bounded time on a 2,000-page PDF and on a hostile one.
 
 The results, with the machine and the decisions, are in bench/pdf_extract.md.
@@ -19,7 +20,6 @@ from __future__ import annotations
 import argparse
 import difflib
 import io
-import multiprocessing
 import os
 import platform
 import re
@@ -41,7 +41,6 @@ from reportlab.pdfgen import canvas
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fixtures.pdfs import raw_pdf
-from intake.core.documents import pdf as pdf_module
 from intake.edges.pdf.reader import PdfLimits, read_pdf, read_pdf_isolated
 
 Extractor = Callable[[bytes], list[str]]
@@ -308,27 +307,43 @@ def isolation_rows(corpus: dict[str, bytes], repeat: int) -> list[str]:
     return rows
 
 
-def start_method_rows(data: bytes, repeat: int) -> list[str]:
-    """Per-document cost of each start method, on one small document."""
-    rows = ["| start method | first call ms | median ms |", "|---|---:|---:|"]
-    plain = median_seconds(lambda: read_pdf(data), repeat)
-    rows.append(f"| none (read_pdf in process) | - | {plain * 1000:.1f} |")
-    saved = pdf_module._START_METHOD
-    try:
-        # The fork server gets the readers preloaded, as it would in production.
-        multiprocessing.get_context("forkserver").set_forkserver_preload(
-            ["__main__", "intake.edges.pdf.reader", "pypdf", "pdfplumber"]
-        )
-        for method in ("fork", "forkserver", "spawn"):
-            pdf_module._START_METHOD = method
-            started = time.perf_counter()
-            read_pdf_isolated(data)
-            first = time.perf_counter() - started
-            median = median_seconds(lambda: read_pdf_isolated(data), max(3, repeat // 2))
-            rows.append(f"| {method} | {first * 1000:.0f} | {median * 1000:.1f} |")
-    finally:
-        pdf_module._START_METHOD = saved
-    return rows
+def fallback_rows(corpus: dict[str, bytes], copies: int = 34) -> list[str]:
+    """Damaged copies (truncations, random byte flips) read by PDFium alone and by the
+    whole chain (PDFium, then pypdf, repaired pypdf, pdfplumber): what the fallbacks add."""
+    import random
+
+    from intake.edges.pdf import judge, pdfium_reader
+    from intake.edges.pdf.interface import DEFAULT_LIMITS, pdf_body
+
+    def pdfium_alone(data: bytes) -> bool:
+        body = pdf_body(data)
+        try:
+            return body is not None and judge.verdict([pdfium_reader.read(body, DEFAULT_LIMITS)]).ok
+        except Exception:
+            return False
+
+    rng = random.Random(1)
+    counts = {"both": 0, "fallbacks only": 0, "PDFium only": 0, "neither": 0}
+    for data in corpus.values():
+        damaged = [data[: len(data) * k // 20] for k in range(1, 20)]
+        for _ in range(copies - len(damaged)):
+            flipped = bytearray(data)
+            for _ in range(rng.randint(1, 20)):
+                flipped[rng.randrange(len(flipped))] = rng.randrange(256)
+            damaged.append(bytes(flipped))
+        for copy in damaged:
+            alone, chain = pdfium_alone(copy), read_pdf(copy).ok
+            key = {(True, True): "both", (False, True): "fallbacks only"}.get(
+                (alone, chain), "PDFium only" if alone else "neither"
+            )
+            counts[key] += 1
+    total = sum(counts.values())
+    return [
+        f"- {total} damaged copies of {len(corpus)} PDFs (19 truncations and"
+        f" {copies - 19} random byte flips each): read by PDFium alone and the chain"
+        f" {counts['both']}, by the fallbacks only {counts['fallbacks only']}, by PDFium"
+        f" only {counts['PDFium only']}, by neither {counts['neither']}."
+    ]
 
 
 def bounded_rows() -> list[str]:
@@ -426,8 +441,8 @@ def main() -> None:
                 isolation_corpus[name] = samples[name]
         out += ["", "## Cost of isolation per document"]
         out += isolation_rows(isolation_corpus, args.repeat)
-        small = corpus["nef-like, 1 page x 40 lines"]
-        out += ["", "## Start methods (nef-like page)", *start_method_rows(small, args.repeat)]
+        out += ["", "## What the fallback readers add (damaged files)"]
+        out += fallback_rows(isolation_corpus)
     if "bounded" in parts:
         out += ["", "## Bounded time and memory", *bounded_rows()]
     print("\n".join(out))
