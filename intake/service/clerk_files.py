@@ -18,9 +18,11 @@ import dataclasses
 import datetime as dt
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from intake.core.clock import at_court, parse_stamp
 from intake.core.model import Document, DocumentKind, Envelope
@@ -44,7 +46,7 @@ from intake.core.summary.view import (
     build_summary,
 )
 from intake.edges.durable import write_all_once, write_atomically
-from intake.edges.sandbox import Bounds, Done, failure, run_once
+from intake.edges.sandbox import Bounds, Done, Outcome, Sandboxed, failure
 from intake.edges.state_layout import StateLayout
 from intake.edges.store import RequestRow, RequestStatus, Store
 from intake.errors import IntakeError
@@ -179,6 +181,18 @@ PACKET_BOUNDS = Bounds(cpu_seconds=30.0, max_memory_bytes=768 * 1024 * 1024, tim
 COVER_BOUNDS = Bounds(cpu_seconds=20.0, max_memory_bytes=512 * 1024 * 1024, timeout_seconds=60)
 
 
+# One long-lived packet child, replaced after a stop or 50 packets (Sandboxed does that):
+# a fresh interpreter per packet cost ~0.3-0.5 s of CPU each (reportlab and pypdf
+# imported again), more than the rest of a backlogged request's handling.
+_packets = Sandboxed(PACKET_TASK, max_tasks=50)
+_packets_lock = threading.Lock()
+
+
+def _run_packet(payload: tuple[Any, ...], bounds: Bounds) -> Outcome:
+    with _packets_lock:  # one caller at a time (the daemon's steps, a command)
+        return _packets.run(payload, bounds)
+
+
 class PacketError(IntakeError):
     """Not even the packet's cover sheet could be made within its bounds."""
 
@@ -188,12 +202,12 @@ def build_packet_isolated(
 ) -> Packet:
     """`build_packet` in a bounded child; when the documents make it fail, the cover
     alone (each document listed as left out, with the reason)."""
-    outcome = run_once(PACKET_TASK, (view, documents, originals, None), PACKET_BOUNDS)
+    outcome = _run_packet((view, documents, originals, None), PACKET_BOUNDS)
     if isinstance(outcome, Done) and isinstance(outcome.value, Packet):
         return outcome.value
     why = failure("merging the PDFs", outcome, PACKET_BOUNDS)
     reason = f"the packet could not be assembled ({why})"
-    cover = run_once(PACKET_TASK, (view, documents, {}, reason), COVER_BOUNDS)
+    cover = _run_packet((view, documents, {}, reason), COVER_BOUNDS)
     if isinstance(cover, Done) and isinstance(cover.value, Packet):
         return cover.value
     raise PacketError(failure("the cover sheet", cover, COVER_BOUNDS) or "no cover sheet")
