@@ -16,8 +16,8 @@ from pypdf import PdfReader
 from fixtures import letter_corpus
 from fixtures.letter_corpus import AFFIRMATIONS, LetterCase
 
-SPLITS = ("dev", "holdout")
-MINIMUM = {"dev": 90, "holdout": 50}
+SPLITS = ("dev", "holdout", "holdout2")
+MINIMUM = {"dev": 90, "holdout": 50, "holdout2": 100}
 
 
 @pytest.fixture(scope="module")
@@ -87,14 +87,49 @@ def test_pdfs_open_with_expected_pages_and_text_layer(
                 assert c.label.signer.casefold() in flat, c.id
 
 
-def test_holdout_attorneys_differ_from_dev(corpus: dict[str, list[LetterCase]]) -> None:
+@pytest.mark.parametrize(
+    ("one", "other"), [("dev", "holdout"), ("dev", "holdout2"), ("holdout", "holdout2")]
+)
+def test_splits_have_different_attorneys(
+    corpus: dict[str, list[LetterCase]], one: str, other: str
+) -> None:
     def signers(split: str) -> set[str]:
         return {c.label.signer for c in corpus[split] if c.label.signer}
 
-    assert not signers("dev") & signers("holdout")
-    assert not {c.sender_address for c in corpus["dev"]} & {
-        c.sender_address for c in corpus["holdout"]
-    }
+    def senders(split: str) -> set[str]:
+        return {c.sender_address for c in corpus[split]}
+
+    assert not signers(one) & signers(other)
+    assert not senders(one) & senders(other)
+
+
+def test_second_holdout_covers_the_styles_and_traps_it_promises(
+    corpus: dict[str, list[LetterCase]],
+) -> None:
+    cases = corpus["holdout2"]
+    verdicts = Counter(c.label.verdict for c in cases)
+    assert verdicts["good"] >= 60 and verdicts["bad"] >= 40, verdicts
+    good_styles = Counter(s for c in cases if c.label.verdict == "good" for s in c.styles)
+    for style in (
+        "formal", "terse", "declaration", "numbered", "full-sentence-bullets", "bulleted-text",
+        "bulleted-drawn", "table", "checkbox-drawn", "checkbox-text", "checkbox-glyph",
+        "two-column", "letterhead", "footer", "two-page", "continuation-header",
+        "long-sentence", "hand-signed", "slash-signature", "e-signature", "us-government",
+        "pro-hac-vice", "third-person", "scanned",
+    ):  # fmt: skip
+        assert good_styles[style] >= 1, style
+    assert good_styles["us-government"] >= 10
+    bad_styles = Counter(s for c in cases if c.label.verdict == "bad" for s in c.styles)
+    for style in (
+        "omission", "negation-near", "negation-far", "hedge", "future-intention",
+        "other-district", "state-government", "on-behalf", "unsigned", "placeholder-signature",
+        "checkbox-unchecked", "scanned",
+    ):  # fmt: skip
+        assert bad_styles[style] >= 1, style
+    for affirmation in AFFIRMATIONS:
+        assert sum(c.label.missing == (affirmation,) for c in cases) >= 5, affirmation
+    other = Counter(s for c in cases if c.label.verdict == "other" for s in c.styles)
+    assert other["training-certificate"] >= 1 and other["letter-to-other-court"] >= 1
 
 
 def test_generation_is_deterministic_and_fast(corpus: dict[str, list[LetterCase]]) -> None:
@@ -108,13 +143,14 @@ def test_generation_is_deterministic_and_fast(corpus: dict[str, list[LetterCase]
             assert a.label == b.label
 
 
-def test_write_outputs_pdfs_and_labels(tmp_path: Path) -> None:
-    letter_corpus.write(tmp_path, "holdout")
+@pytest.mark.parametrize("split", ["holdout", "holdout2"])
+def test_write_outputs_pdfs_and_labels(tmp_path: Path, split: str) -> None:
+    letter_corpus.write(tmp_path, split)
     entries = json.loads((tmp_path / "labels.json").read_text(encoding="utf-8"))
     assert len(entries) == len(list(tmp_path.glob("*.pdf")))
     for entry in entries:
         assert (tmp_path / entry["file"]).read_bytes().startswith(b"%PDF-")
         assert set(entry["label"]["affirmations"]) == set(AFFIRMATIONS)
-        assert entry["split"] == "holdout"
+        assert entry["split"] == split
     with pytest.raises(ValueError):
         letter_corpus.cases("train")
