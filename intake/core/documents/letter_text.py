@@ -461,12 +461,23 @@ class Clause:
     head: str  # the sentence up to this clause (it supplies a subject the clause lacks)
 
 
+# A clause left open before a break: its verb or preposition still waits for the object
+# both halves share ("I have carefully read, and I agree to comply with, the ECF ...").
+_OPEN_END = re.compile(
+    r"\b(?:read|reviewed|studied|examined|understood|understand|know|with|to|by|of|on|"
+    r"under|for|before)\W*$",
+    re.I,
+)
+
+
 def clauses_of(sentence: Sentence) -> list[Clause]:
     """A sentence cut into clauses; the whole sentence when it has one."""
     text = sentence.text
     out: list[Clause] = []
     start = 0
     for cut in _CLAUSE_BREAK.finditer(text):
+        if _OPEN_END.search(text[start : cut.start()]) and text[cut.start()] == ",":
+            continue
         if cut.start() > start:
             out.append(Clause(text[start : cut.start()], sentence, text[:start]))
         start = cut.end()

@@ -21,9 +21,21 @@ from intake.core.model import Affirmation, AffirmationState, Evidence
 from intake.core.policy.rules import AffirmationRule, LetterPolicy, Scope, StatementForm
 
 _WORD = re.compile(r"[\w'./()-]+")
+# What stands for the object of the clause before: a pronoun, or the defined term a
+# letter gives it ("the Electronic Case Filing Procedures (the "Procedures")" ... "I will
+# comply with the Procedures").
 _PRONOUN = re.compile(
-    r"\b(?:them|it|its|they|their|these|those|the same|such (?:procedures|rules|credentials)|"
-    r"said \w+)\b",
+    r"\b(?:them|it|its|they|their|these|those|both|the same|"
+    r"(?:such|said|the|these|those|the said|the above|the foregoing) (?:procedures|rules|"
+    r"guidelines|requirements|credentials|password|login)|said \w+)\b",
+    re.I,
+)
+# A predicate that ends its clause stands for itself and the object before it ("I have
+# read the ECF Procedures; I will comply."): nothing after it but manner words.
+_CLAUSE_END = re.compile(
+    r"^\W*(?:(?:fully|completely|strictly|faithfully|always|accordingly|at all times|"
+    r"in (?:all|every) respects?|in full|as well|too|also|with (?:each|all|every one) "
+    r"of (?:them|it))\W*)*$",
     re.I,
 )
 
@@ -112,6 +124,9 @@ def _ties(form: StatementForm, text: str, previous_has_object: bool) -> list[Tie
                 out.append(Tie(predicate, obj.start(), obj.end(), False))
                 break
         earlier_object = any(o.end() <= predicate.start() for o in objects)
+        if form.ellipsis and previous_has_object and _CLAUSE_END.match(text[predicate.end() :]):
+            out.append(Tie(predicate, predicate.start(), predicate.end(), True))
+            continue
         if form.pronoun and (previous_has_object or earlier_object):
             for pronoun in _PRONOUN.finditer(text):
                 if pronoun.start() >= predicate.end():
@@ -148,11 +163,59 @@ def _strip(phrases: tuple[str, ...], text: str) -> str:
     return pattern.sub(" ", text) if pattern else text
 
 
-def _speaker(scope: Scope, before: str, whole: str) -> str | None:
+_SUBJECT_SELF = re.compile(r"(?-i:\bI\b)|\bwe\b|\bthe undersigned\b", re.I)
+# A relative pronoun, with its preposition: "whom I supervise", "on whom I rely".
+_RELATIVE = re.compile(r"\b(?:who|whom|whose|which|that|where)\s+(?:\w+\s+)?$", re.I)
+_DETERMINER = (
+    r"(?:(?:my|our|the|a|an|this|that|his|her|their|one of (?:my|our|the))\s+(?:[\w'-]+\s+)?)?"
+)
+_OPENING = re.compile(r"^\W*(?:(?:and|but|also|further|moreover|in addition),?\s+)*", re.I)
+
+
+def _someone_else(others: tuple[str, ...]) -> re.Pattern[str] | None:
+    """Someone other than the attorney, with the determiner before: "my paralegal"."""
+    return _pattern((_DETERMINER + "(?:" + "|".join(others) + ")",)) if others else None
+
+
+def _other_subject(scope: Scope, own_before: str) -> bool:
+    """The clause's subject is someone else, however far from the predicate: "My
+    paralegal, whom I have trained for years, is familiar with ...". The "I" of a
+    relative clause is not the subject; an "I" of its own is ("My associate and I")."""
+    start = _OPENING.match(own_before)
+    rest = own_before[start.end() if start else 0 :]
+    pattern = _someone_else(scope.others)
+    subject = pattern.match(rest) if pattern else None
+    # "their use constitutes my signature": a pronoun may stand for the speaker or a thing.
+    if subject is None or _has(scope.pronouns, subject.group(0)):
+        return False
+    after = rest[subject.end() :]
+    return not any(not _RELATIVE.search(after[: m.start()]) for m in _SUBJECT_SELF.finditer(after))
+
+
+_AGENT = re.compile(r"^\s*(?:to|by)\s+", re.I)
+
+
+def _other_agent(scope: Scope, after: str) -> bool:
+    """Someone else named right after the predicate as who knows or did it: "are
+    familiar to my associate", "have been reviewed by my paralegal"."""
+    agent = _AGENT.match(after)
+    if agent is None:
+        return False
+    pattern = _someone_else(scope.others)
+    return bool(pattern and pattern.match(after[agent.end() :]))
+
+
+def _speaker(scope: Scope, before: str, whole: str, own: str) -> str | None:
     """None when the attorney speaks; else why not. `before` is the text before the
-    predicate (lead-in and sentence head included), `whole` the entire reading."""
+    predicate (lead-in and sentence head included), `whole` the entire reading, `own`
+    the item's or sentence's own words (without its lead-in)."""
     selves = [(m.start(), "self") for m in _matches(scope.speaker, before)]
-    others = [(m.start(), "other") for m in _matches(scope.others, before)]
+    # "I am an attorney with ...", "as counsel for ...": what the speaker is.
+    others = [
+        (m.start(), "other")
+        for m in _matches(scope.others, before)
+        if not _has(scope.complement, before[max(0, m.start() - 16) : m.start()])
+    ]
     people = sorted(selves + others)
     if people:
         position, who = people[-1]
@@ -165,10 +228,18 @@ def _speaker(scope: Scope, before: str, whole: str) -> str | None:
         return SPEAKER
     if _has(scope.speaker, whole):
         return None  # "The ECF Procedures have been read by me", "... is my signature"
+    if _has(scope.subjectless, own.lstrip()):
+        return None  # "Have read and understand the Local Rules" on the attorney's form
     return NO_SPEAKER
 
 
-def _scope_problem(scope: Scope, reading: Reading, tie: Tie, hedges: tuple[str, ...]) -> str | None:
+def _scope_problem(
+    scope: Scope,
+    reading: Reading,
+    tie: Tie,
+    hedges: tuple[str, ...],
+    part_not_hedges: tuple[str, ...] = (),
+) -> str | None:
     text = reading.text
     sentence = reading.clause.sentence
     before = text[: tie.predicate.start()]
@@ -180,7 +251,7 @@ def _scope_problem(scope: Scope, reading: Reading, tie: Tie, hedges: tuple[str, 
     near += tie.predicate.group(0)
     if _has(scope.negations, _strip(scope.not_negations, near)):
         return NEGATED
-    if _has(scope.hedges, _strip(scope.not_hedges, near)) or _has(hedges, near):
+    if _has(scope.hedges, _strip(scope.not_hedges + part_not_hedges, near)) or _has(hedges, near):
         return DOUBT
     after = text[max(tie.predicate.end(), tie.object_end) :]
     # The rest of the sentence too: "I qualify under Civil L.R. 11-1(a), although my
@@ -192,23 +263,32 @@ def _scope_problem(scope: Scope, reading: Reading, tie: Tie, hedges: tuple[str, 
         return STATUS
     # "... used only by me and my assistant": someone joined to the attorney.
     window = " ".join(after.split()[:8])
+    # Not "... shared with anyone, including my staff": the sharing is denied.
+    denied = _has(scope.negations, tie.predicate.group(0))
     for other in _matches(scope.others, window):
         joined = window[: other.start()].lower().split()[-2:]
-        if {"and", "or", "with", "including", "plus"} & set(joined):
+        if {"and", "or", "with", "including", "plus"} & set(joined) and not denied:
             return SHARED
     # "... the Local Rules of the Central District", "... admitted in the Northern
     # District of California and in the District of Oregon": another court's.
     span = text[
         min(tie.predicate.start(), tie.object_start) : max(tie.predicate.end(), tie.object_end)
     ]
-    if _has(scope.foreign_courts, span) or _has(scope.foreign_courts, " ".join(after.split()[:10])):
+    if _blocked(scope.foreign_courts, span) or _has(
+        scope.foreign_courts, " ".join(after.split()[:10])
+    ):
         return FOREIGN
     if sentence.text.rstrip().endswith("?") or (
         sentence.lead_in and sentence.lead_in.rstrip().endswith("?")
     ):
         return QUESTION
     head = reading.clause.head
-    problem = _speaker(scope, head + " " + before, head + " " + text)
+    own = head or text[reading.own_start :]
+    if _other_subject(scope, text[reading.own_start : tie.predicate.start()]) or _other_agent(
+        scope, text[tie.predicate.end() :]
+    ):
+        return SPEAKER
+    problem = _speaker(scope, head + " " + before, head + " " + text, own)
     if problem:
         return problem
     if sentence.box is False:
@@ -260,7 +340,7 @@ def read_affirmation(rule: AffirmationRule, clauses: Sequence[Clause], scope: Sc
                 # tie's problem is why it does not.
                 problems = []
                 for tie in ties:
-                    found = _scope_problem(scope, reading, tie, part.hedges)
+                    found = _scope_problem(scope, reading, tie, part.hedges, part.not_hedges)
                     if tie.through_pronoun and previous_problem and found is None:
                         found = previous_problem
                     problems.append(found)

@@ -122,6 +122,9 @@ class StatementForm(_Strict):
     # District of California Bankruptcy Court" is not the district court).
     not_after: Phrases = ()
     pronoun: bool = True
+    # The predicate may end its clause, its object the one of the clause before ("I have
+    # read the ECF Procedures; I will comply."): for a verb whose object is understood.
+    ellipsis: bool = False
 
 
 class StatementPart(_Strict):
@@ -132,6 +135,9 @@ class StatementPart(_Strict):
     # Words that, just before this part's predicate, leave it not yet done ("I will
     # read" is not "I have read").
     hedges: Phrases = ()
+    # Words that are doubt elsewhere but are this part's own statement: a promise to
+    # comply may be an intention ("I intend to comply with them").
+    not_hedges: Phrases = ()
 
 
 class AffirmationRule(_Strict):
@@ -167,6 +173,13 @@ class Scope(_Strict):
     form_lead_ins: Phrases = ()
     # Another court: a statement tied to another court's rules, procedures or bar.
     foreign_courts: Phrases = ()
+    # The start of an item or sentence said without its subject, in a form or a list
+    # ("Have read and understand the Local Rules", "Is admitted to practice ..."): the
+    # signing attorney speaks, as on a form the attorney fills in and signs.
+    subjectless: Phrases = ()
+    # A person named as what the speaker is ("I am an attorney with ..."), not as
+    # someone else: the words just before such a name.
+    complement: Phrases = ()
 
 
 class OtherKind(_Strict):
@@ -192,13 +205,53 @@ class Recognition(_Strict):
     staff_titles: Phrases = ()
 
 
+_LEXICON_NAME = re.compile(r"\{([a-z][a-z_]*)\}")
+
+
+def _expand(value: object, lexicon: dict[str, str]) -> object:
+    """`{name}` in a phrase stands for the lexicon's entry `name` (a synonym list, as
+    one alternation); numeric braces (`{0,2}`) are regular expressions' own."""
+    if isinstance(value, str):
+
+        def word(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name not in lexicon:
+                raise ValueError(f"{{{name}}} is not a [lexicon] entry")
+            return lexicon[name]
+
+        return _LEXICON_NAME.sub(word, value)
+    if isinstance(value, list):
+        return [_expand(v, lexicon) for v in value]
+    if isinstance(value, dict):
+        return {k: _expand(v, lexicon) for k, v in value.items()}
+    return value
+
+
 class LetterPolicy(_Strict):
     recognition: Recognition
     scope: Scope
     affirmations: tuple[AffirmationRule, ...] = Field(min_length=0)
+    # Synonym lists that phrases name as `{name}` ("{login}": login, password, user
+    # name, credentials...), so that one list of words serves every form.
+    lexicon: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     # OCR text of a scanned letter with less confidence than this cannot confirm a
     # statement: it is `unclear`.
     ocr_min_confidence: float = Field(default=0.9, ge=0, le=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _lexicon(cls, data: object) -> object:
+        """Every `{name}` in the policy's phrases replaced by its lexicon entry."""
+        if not isinstance(data, dict) or not isinstance(data.get("lexicon"), dict):
+            return data
+        raw = data["lexicon"]
+        lexicon = {
+            str(name): "(?:" + "|".join(f"(?:{w})" for w in words) + ")"
+            for name, words in raw.items()
+            if isinstance(words, list) and words
+        }
+        rest = {k: _expand(v, lexicon) for k, v in data.items() if k != "lexicon"}
+        return {**rest, "lexicon": raw}
 
     @field_validator("affirmations")
     @classmethod

@@ -1,0 +1,183 @@
+"""Classes of sentence shape the statement reader must read (or refuse) whatever the words.
+
+Each case is one sentence (or two) in a short signed letter; the expectation is the
+affirmation's state. They are grouped by the class of shape, not by wording: passive
+voice, a subject left out, a defined term standing for the object, a verb whose object
+is understood, two verbs sharing one object across commas, a subject far from its
+predicate, someone else named as who knows, synonyms from the lexicon.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from intake.core.documents.letter import read_letter
+from intake.core.model import AffirmationState, PageText, PdfText
+from intake.core.policy.rules import DEFAULT_RULES_DIR, LetterPolicy, RulesError, load_file
+
+POLICY = load_file(DEFAULT_RULES_DIR / "letter.toml", LetterPolicy)
+FOUND, UNCLEAR = AffirmationState.FOUND, AffirmationState.UNCLEAR
+
+
+def state(affirmation: str, body: str) -> AffirmationState:
+    text = f"Dear Clerk:\n\n{body}\n\nSincerely,\n/s/ Jane Q. Doe\nJane Q. Doe"
+    facts = read_letter(
+        PdfText(ok=True, page_count=1, pages=(PageText(number=1, text=text),)), POLICY
+    )
+    return next(a.state for a in facts.affirmations if a.id == affirmation)
+
+
+ECF, LOCAL, QUAL, LOGIN = "ecf_procedures", "local_rules", "qualification", "login_responsibility"
+
+MADE = [
+    # passive voice and the object first
+    (LOCAL, "The Local Rules of this Court have been reviewed by me."),
+    (ECF, "The ECF Procedures have been reviewed by me and I agree to be bound by them."),
+    # the subject left out, on a form or in a list
+    (LOCAL, "Have read and understand the Bankruptcy Local Rules."),
+    (ECF, "Have read the Court's Electronic Case Filing Procedures and will abide by them."),
+    (
+        ECF,
+        "Attorney statements\n- Has read the ECF Procedures and agrees to follow them\n"
+        "- Is familiar with the Bankruptcy Local Rules",
+    ),
+    # a defined term, "both", and a verb whose object is understood
+    (
+        ECF,
+        'I have read the Court\'s Electronic Case Filing Procedures (the "Procedures"). '
+        "I will comply with the Procedures.",
+    ),
+    (
+        ECF,
+        "I have read the CM/ECF User's Manual and the ECF Procedures, and I will comply with both.",
+    ),
+    (ECF, "I have read the ECF Procedures; I will comply."),
+    (
+        ECF,
+        "I have read the Court's Electronic Case Filing Procedures and I intend to comply with "
+        "them fully.",
+    ),
+    # two verbs sharing one object across commas
+    (
+        ECF,
+        "I have carefully read, and I agree to comply with, the Electronic Case Filing Procedures "
+        "of this Court.",
+    ),
+    # the Procedures' other names
+    (
+        ECF,
+        "I have read the Administrative Procedures for Electronically Filed Cases and will comply "
+        "with them.",
+    ),
+    (ECF, "I have read the electronic-filing procedures of this Court and agree to follow them."),
+    (ECF, "I have read the Court's Electronic Case Filing Procedures and will be guided by them."),
+    # the district and the bar, however named
+    (QUAL, "I am an active member of the Northern District of California bar."),
+    (
+        QUAL,
+        "I belong to the bar of the United States District Court for the Northern District of "
+        "California.",
+    ),
+    (QUAL, "I am an active member of the bar of this District's District Court."),
+    (
+        QUAL,
+        "I am admitted to practice in bankruptcy matters before the U.S. District Court for the "
+        "Northern District of California.",
+    ),
+    (
+        QUAL,
+        "I am admitted to practice in California state courts and in the United States District "
+        "Court for the Northern District of California.",
+    ),
+    (
+        QUAL,
+        "I am an attorney licensed in California and a member of the bar of the United States "
+        "District Court for the Northern District of California.",
+    ),
+    # the login's other names, the signature's other wordings
+    (
+        LOGIN,
+        "Nobody but me will use my passcode, and any filing made with my login constitutes my "
+        "signature.",
+    ),
+    (
+        LOGIN,
+        "My ECF credentials will not be shared with anyone, including my staff. Any filing made "
+        "under my credentials shall serve as my signature.",
+    ),
+    (
+        LOGIN,
+        "My login and password are for my use alone, and everything filed with them carries my "
+        "e-signature.",
+    ),
+    (
+        LOGIN,
+        "My login and password are limited to my own use, and any filing made with them "
+        "constitutes my signature.",
+    ),
+]
+
+REFUSED = [
+    # someone else is the subject, however far from the predicate
+    (
+        LOCAL,
+        "My paralegal, who I have trained for many years and whom I trust completely, is familiar "
+        "with the Bankruptcy Local Rules.",
+    ),
+    (
+        LOCAL,
+        "The associate who handles my bankruptcy filings, and on whom I rely, has read the "
+        "Bankruptcy Local Rules.",
+    ),
+    (LOCAL, "Ms. Tran, whom I supervise, is familiar with the Local Rules."),
+    (LOCAL, "The lawyer who will use my account is familiar with the Bankruptcy Local Rules."),
+    # someone else named as who knows it
+    (LOCAL, "The Bankruptcy Local Rules, which I keep on my desk, are familiar to my associate."),
+    (LOCAL, "The Bankruptcy Local Rules have been reviewed by my paralegal."),
+    (LOCAL, "In my office, the Bankruptcy Local Rules are familiar to everyone on my staff."),
+    # a weak degree said after the statement
+    (
+        LOCAL,
+        "My familiarity with the Bankruptcy Local Rules, as my colleagues would confirm, is "
+        "limited.",
+    ),
+    # an intention to read is not having read, even where an intention to comply is a promise
+    (ECF, "I intend to read the ECF Procedures next week, and I will comply with them."),
+    # a signature sentence that does not speak of the login, after an own-use one
+    (LOGIN, "My password is mine alone. Every pleading I file will bear my signature."),
+    # another district's court, coordinated or not
+    (
+        QUAL,
+        "I am admitted to practice before the United States District Court for the District of "
+        "Nevada, and I am requesting access to this Court in the Northern District of California.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("affirmation", "body"), MADE)
+def test_statement_shapes_are_read(affirmation: str, body: str) -> None:
+    assert state(affirmation, body) is FOUND
+
+
+@pytest.mark.parametrize(("affirmation", "body"), REFUSED)
+def test_statement_shapes_that_are_not_the_attorneys_are_refused(
+    affirmation: str, body: str
+) -> None:
+    assert state(affirmation, body) is UNCLEAR
+
+
+def test_the_lexicon_serves_every_phrase_that_names_it() -> None:
+    ecf = POLICY.affirmations[0]
+    read, comply = (part.forms[0].object for part in ecf.parts)
+    assert read == comply  # one list of names for both parts
+    assert "{ecf_procedures}" not in read[0] and "electronic(?:ally)?" in read[0]
+
+
+def test_an_unknown_lexicon_name_is_refused_at_load(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    text = (DEFAULT_RULES_DIR / "letter.toml").read_text(encoding="utf-8")
+    bad = tmp_path / "letter.toml"
+    bad.write_text(
+        text.replace("object = ['{login}']", "object = ['{logins}']", 1), encoding="utf-8"
+    )
+    with pytest.raises(RulesError, match="logins"):
+        load_file(bad, LetterPolicy)
