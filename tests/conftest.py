@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from intake.core.documents.classify import read_documents
 from intake.core.model import Document, Envelope
 from intake.core.policy.rules import Rules, load_rules
 from intake.edges.mail.message import parse_message
+from intake.service.documents import read_documents
 
 EML_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "eml"
 

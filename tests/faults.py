@@ -7,14 +7,14 @@ from typing import Any
 import pytest
 
 import intake.service.cycle as pipeline
-from intake.core.documents import classify
 from intake.core.model import Envelope
 from intake.core.policy.rules import Rules
+from intake.service import documents
 
 
 def reader_fails_on(monkeypatch: pytest.MonkeyPatch, filename: str) -> None:
     """Make the (pure) document reader raise for one file, as a bug in it would."""
-    real = classify.read_documents
+    real = documents.read_documents
 
     def reader(envelope: Envelope, rules: Rules) -> list[Any]:
         if any(a.filename == filename for a in envelope.attachments):

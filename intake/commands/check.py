@@ -111,10 +111,10 @@ def read_file(
     name: str, data: bytes, rules: Rules, limits: MessageLimits
 ) -> tuple[Envelope | None, list[Document]]:
     """One file's documents: a PDF alone, or else an email and its attachments."""
-    from intake.core.documents.classify import ReadOptions, read_document, read_documents
     from intake.core.documents.sniff import is_pdf
     from intake.core.model import Attachment, Envelope
     from intake.edges.mail.isolated import UnreadableMessage, parse_isolated
+    from intake.service.documents import ReadOptions, read_document, read_documents
 
     options = ReadOptions()
     if name.lower().endswith(".pdf") or is_pdf(data):

@@ -45,7 +45,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
 
-from intake.core.documents.classify import pdfs_to_read, read_documents
+from intake.core.documents.classify import pdfs_to_read
 from intake.core.model import Document, Envelope, Status
 from intake.core.policy.assess import assess, other_signer, with_unverified_sender
 from intake.core.policy.rules import Rules
@@ -68,6 +68,7 @@ from intake.edges.store import (
 )
 from intake.service.clerk_files import SUMMARY_STATUSES, refresh_summaries, save_originals
 from intake.service.crash_hook import crash_point
+from intake.service.documents import read_documents
 from intake.service.enqueue import Outgoing, queue_reply, queue_summary
 from intake.service.journal import log_message
 

@@ -10,12 +10,6 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "intake"
 ORDER = ["core", "edges", "service", "commands"]
-# Known and left on purpose, each with its reason:
-EXCEPTIONS = {
-    # Classifying an attachment reads its PDF through the sandboxed reader; the reader's
-    # interface moving into the core's hands is the PDF reader's rewrite (issue 13).
-    ("core/documents/classify.py", "edges"),
-}
 
 
 def _layer(module: str) -> str | None:
@@ -43,7 +37,7 @@ def _upward_imports() -> list[str]:
         for module in _imports(path):
             target = _layer(module)
             upward = target is not None and ORDER.index(target) > ORDER.index(own)
-            if upward and (relative, target) not in EXCEPTIONS:
+            if upward:
                 wrong.append(f"{relative} imports {module}")
     return wrong
 

@@ -326,10 +326,10 @@ def test_the_letter_and_the_notices_in_one_pdf_are_both_read() -> None:
     from fixtures.letters import example_letter
     from fixtures.nefs import example_nef
     from fixtures.pdfs import combined_pdf, letter_pdf, nef_pdf
-    from intake.core.documents.classify import read_document
     from intake.core.model import Attachment, DocumentKind, Status
     from intake.core.policy.assess import assess
     from intake.core.policy.rules import load_rules
+    from intake.service.documents import read_document
 
     courts = ("cob", "njb", "txnb", "mab", "azb", "ilnb")
     parts = [letter_pdf(example_letter())] + [

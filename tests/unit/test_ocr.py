@@ -14,13 +14,14 @@ import pytest
 from fixtures.letters import example_letter
 from fixtures.nefs import EXAMPLE_ATTORNEY, example_nef
 from fixtures.pdfs import combined_pdf, letter_pdf, nef_pdf, scan_of, scanned_pdf
-from intake.core.documents.classify import read_document
+from intake.core.documents.classify import document_of
 from intake.core.model import Attachment, DocumentKind, Status
 from intake.core.policy.assess import assess
 from intake.core.policy.rules import Rules, load_rules
 from intake.edges.pdf.interface import PdfLimits
 from intake.edges.pdf.ocr import ocr_status
 from intake.edges.pdf.reader import read_pdf, read_pdf_isolated
+from intake.service.documents import read_document
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -48,7 +49,7 @@ def test_a_scanned_nef_is_read_by_ocr_in_the_sandbox_and_counts(rules: Rules) ->
     assert pdf.ok
     assert [p.source for p in pdf.pages] == ["ocr"]
     assert (pdf.pages[0].confidence or 0) >= rules.nef.ocr_min_confidence
-    document = read_document(attach("scan.pdf", scan), rules, pdf=pdf)
+    document = document_of(attach("scan.pdf", scan), rules, pdf)
     assert document.kind is DocumentKind.NEF
     nef = document.nefs[0]
     assert (nef.court_id, nef.cases[0].case_number, nef.cases[0].document_number) == (

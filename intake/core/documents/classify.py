@@ -1,4 +1,7 @@
-"""Attachment → `Document`: sniff the bytes, read the PDF's text, decide its kind, read its facts.
+"""Attachment + its PDF's text → `Document`: decide its kind, read its facts.
+
+Pure: the text comes in already read (`intake.service.documents` reads it in the
+sandboxed reader pool), so this module decides on bytes and text alone.
 
 The NEF test runs before the letter test: a notice is the more specific shape, and a
 printed NEF mentions electronic filing often enough to look like a letter about it.
@@ -7,7 +10,6 @@ printed NEF mentions electronic filing often enough to look like a letter about 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
@@ -25,15 +27,9 @@ from intake.core.model import (
     PdfText,
 )
 from intake.core.policy.rules import Rules
-from intake.edges.pdf.reader import PdfLimits, read_pdf_isolated, read_pdfs_isolated
 
 # The reason given for a scan whose text OCR could not read with confidence.
 UNCLEAR_SCAN = "unclear scan: OCR could not read its text with confidence"
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    pdf: PdfLimits = field(default_factory=PdfLimits)
 
 
 def human_size(size: int) -> str:
@@ -45,17 +41,22 @@ def human_size(size: int) -> str:
     return f"{value:.1f} GB"
 
 
-def read_document(
-    attachment: Attachment,
-    rules: Rules,
-    options: ReadOptions | None = None,
-    pdf: PdfText | None = None,
-) -> Document:
-    """Read one attachment. Never raises for bad input: the kind and reason say what it is.
+def needs_text(attachment: Attachment) -> bool:
+    """Whether `document_of` needs the attachment's PDF text: a PDF within the size bound."""
+    return not attachment.truncated and is_pdf(attachment.data)
 
-    `pdf` is its text when already read (`read_documents` reads an email's PDFs at once).
+
+def pdfs_to_read(envelope: Envelope) -> list[Attachment]:
+    """The attachments of an email whose text must be read: its PDFs within the size bound."""
+    return [a for a in envelope.attachments if needs_text(a)]
+
+
+def document_of(attachment: Attachment, rules: Rules, pdf: PdfText | None) -> Document:
+    """One attachment as a `Document`. Never raises for bad input: the kind and reason
+    say what it is.
+
+    `pdf` is its text, read by the caller when `needs_text(attachment)`, else None.
     """
-    options = options or ReadOptions()
 
     def document(kind: DocumentKind, **facts: Any) -> Document:
         return Document(
@@ -72,7 +73,7 @@ def read_document(
     if not is_pdf(attachment.data):
         return document(DocumentKind.NOT_PDF, reason=describe_bytes(attachment.data))
     if pdf is None:
-        pdf = read_pdf_isolated(attachment.data, options.pdf)
+        raise ValueError(f"{attachment.filename}: a PDF's text must be read first")
     if not pdf.ok:
         reason = pdf.reason or "unreadable"
         return document(DocumentKind.UNREADABLE, reason=reason, page_count=pdf.page_count)
@@ -151,22 +152,3 @@ def marked_ocr(value: M, ocr: dict[int, float]) -> M:
         same = all(a is b for a, b in zip(items, value, strict=True))
         return value if same else cast(M, items)
     return value
-
-
-def read_documents(
-    envelope: Envelope, rules: Rules, options: ReadOptions | None = None
-) -> list[Document]:
-    """Every attachment of an email, read, in the order the email carries them.
-
-    Its PDFs are read in parallel, each in a sandboxed reader process.
-    """
-    options = options or ReadOptions()
-    wanted = pdfs_to_read(envelope)
-    texts = read_pdfs_isolated([a.data for a in wanted], options.pdf)
-    read = {id(attachment): text for attachment, text in zip(wanted, texts, strict=True)}
-    return [read_document(a, rules, options, read.get(id(a))) for a in envelope.attachments]
-
-
-def pdfs_to_read(envelope: Envelope) -> list[Attachment]:
-    """The attachments whose text `read_documents` reads: PDFs within the size bound."""
-    return [a for a in envelope.attachments if not a.truncated and is_pdf(a.data)]
