@@ -16,7 +16,7 @@ import pytest
 
 from intake.edges.pdf.interface import PdfLimits
 from intake.edges.pdf.pool import ReaderPool
-from intake.edges.pdf.sandbox import Bounds, Done, Sandboxed, Stopped
+from intake.edges.sandbox import Bounds, Done, Sandboxed, Stopped
 from tests.unit.test_pdf import NEF_LINES, make_pdf
 
 GENEROUS = Bounds(cpu_seconds=20, max_memory_bytes=512 * 1024 * 1024, timeout_seconds=60)

@@ -30,7 +30,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 from intake.edges.pdf.interface import DEFAULT_LIMITS, PdfLimits
-from intake.edges.pdf.sandbox import Bounds, Done, Sandboxed, Stopped
+from intake.edges.sandbox import Bounds, Done, Sandboxed, Stopped
 
 if TYPE_CHECKING:  # imported where used: a command starts its pool before pydantic loads
     from intake.core.model import PdfText
