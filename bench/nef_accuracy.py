@@ -69,7 +69,7 @@ def read_in_process(corpus: Sequence[NefCase]) -> Iterable[tuple[NefCase, dict[s
     from intake.commands.check import check_bytes
     from intake.core.policy.rules import load_rules
     from intake.core.report import check_json
-    from intake.edges.mail.message import MessageLimits
+    from intake.edges.mail.limits import MessageLimits
 
     rules = load_rules(None)
     limits = MessageLimits()

@@ -120,14 +120,12 @@ class Sandboxed:
             self.close(kill=True)
             return Stopped("crash", "an unreadable answer")
         self._served += 1
-        if kind == "memory":
+        outcome = outcome_of((kind, value))
+        if isinstance(outcome, Stopped):
             self.close(kill=True)  # its heap may be left in pieces: start afresh
-            return Stopped("memory")
-        if self._served >= self._max_tasks:
+        elif self._served >= self._max_tasks:
             self.close()
-        if kind == "error":
-            return Done(error=str(value))
-        return Done(value=value)
+        return outcome
 
     def close(self, kill: bool = False) -> None:
         """End the child (ask it to leave, or kill it) and reap it."""
@@ -250,11 +248,7 @@ def child_main() -> None:
 
 def _serve(conn: Connection, task: Callable[[Any], Any]) -> None:
     """The child's loop: one payload at a time, each under its own bounds."""
-    # Ctrl-C reaches the whole process group: the parent handles it and ends us.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGXCPU, signal.SIGABRT):
-        signal.signal(number, signal.SIG_DFL)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a stopped read leaves no core file
+    become_child()
     while True:
         try:
             request = conn.recv()
@@ -263,15 +257,8 @@ def _serve(conn: Connection, task: Callable[[Any], Any]) -> None:
         if request is None:
             return
         payload, bounds = request
-        _cap_address_space(bounds.max_memory_bytes)
-        _cap_cpu_time(bounds.cpu_seconds)
-        answer: tuple[str, Any]
-        try:
-            answer = ("ok", task(payload))
-        except MemoryError:
-            answer = ("memory", None)
-        except Exception as error:  # a bug of the task's, reported rather than lost
-            answer = ("error", " ".join(str(error).split())[:160] or type(error).__name__)
+        enter_bounds(bounds)
+        answer = answer_of(task, payload)
         del payload, request
         try:
             conn.send(answer)
@@ -279,6 +266,42 @@ def _serve(conn: Connection, task: Callable[[Any], Any]) -> None:
             conn.send(("memory", None))
         if answer[0] == "memory":
             return
+
+
+def become_child() -> None:
+    """What every bounded child sets once: the signals that end it, no core file."""
+    # Ctrl-C reaches the whole process group: the parent handles it and ends us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    for number in (signal.SIGTERM, signal.SIGHUP, signal.SIGXCPU, signal.SIGABRT):
+        signal.signal(number, signal.SIG_DFL)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a stopped read leaves no core file
+
+
+def enter_bounds(bounds: Bounds) -> None:
+    """The CPU-time limit and the address-space cap of one task, counted from now."""
+    _cap_address_space(bounds.max_memory_bytes)
+    _cap_cpu_time(bounds.cpu_seconds)
+
+
+def answer_of(task: Callable[[Any], Any], payload: Any) -> tuple[str, Any]:
+    """The task's answer as the parent reads it: ("ok", value), ("memory", None) or
+    ("error", a one-line reason)."""
+    try:
+        return ("ok", task(payload))
+    except MemoryError:
+        return ("memory", None)
+    except Exception as error:  # a bug of the task's, reported rather than lost
+        return ("error", " ".join(str(error).split())[:160] or type(error).__name__)
+
+
+def outcome_of(answer: tuple[str, Any]) -> Outcome:
+    """The parent's reading of a child's answer (`answer_of`)."""
+    kind, value = answer
+    if kind == "memory":
+        return Stopped("memory")
+    if kind == "error":
+        return Done(error=str(value))
+    return Done(value=value)
 
 
 def _cap_address_space(allowance: int) -> None:

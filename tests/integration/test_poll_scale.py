@@ -32,7 +32,8 @@ from fixtures.pdfs import letter_pdf, nef_pdf
 from intake.core.model import DocumentKind
 from intake.core.policy.rules import Rules, load_rules
 from intake.edges.mail.imap import ImapSource
-from intake.edges.mail.message import MessageLimits, parse_message
+from intake.edges.mail.limits import MessageLimits
+from intake.edges.mail.message import parse_message
 from intake.edges.store import MessageStatus, Store
 from intake.service.cycle import PollResult, header_message_id, poll_once
 from tests.integration.dovecot import DovecotMailbox, imap_commands_sent

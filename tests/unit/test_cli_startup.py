@@ -37,6 +37,8 @@ HEAVY = [
     "intake.service.cycle",
     "intake.service.daemon",
     "intake.config",
+    "intake.edges.pdf.pool",
+    "intake.edges.mail.message",
 ]
 
 
@@ -73,6 +75,32 @@ def test_check_imports_neither_the_store_nor_the_daemon_nor_imap() -> None:
         "imap_tools",
     }
     assert not unused & set(loaded)
+
+
+def test_check_of_a_few_files_starts_no_reader_process_and_a_pdf_no_mime_parser(
+    tmp_path: pathlib.Path,
+) -> None:
+    # A few files are read in forks of the command (intake/edges/forked.py): the pool of
+    # reader interpreters (~0.3 s of CPU each to start) is never loaded.
+    from tests.unit.test_pdf import NEF_LINES, make_pdf
+
+    pdf = tmp_path / "nef.pdf"
+    pdf.write_bytes(make_pdf([list(NEF_LINES)]))
+    code, loaded = loaded_by("check", str(pdf))
+    assert code == 0
+    assert "intake.edges.pdf.pool" not in loaded
+    assert "intake.edges.mail.message" not in loaded
+    eml = sorted((ROOT / "fixtures" / "eml").glob("*.eml"))[0]
+    code, loaded = loaded_by("check", str(eml), str(pdf))
+    assert code == 0
+    assert "intake.edges.mail.message" in loaded and "intake.edges.pdf.pool" not in loaded
+
+
+def test_check_of_many_files_reads_with_the_reader_pool() -> None:
+    emls = sorted((ROOT / "fixtures" / "eml").glob("*.eml"))[:4]
+    code, loaded = loaded_by("check", *map(str, emls))
+    assert code == 0
+    assert "intake.edges.pdf.pool" in loaded
 
 
 def test_the_requests_parser_offers_every_request_status() -> None:

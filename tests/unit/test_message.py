@@ -21,7 +21,8 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from intake.core.model import Envelope
-from intake.edges.mail.message import MessageLimits, clean_filename, parse_message
+from intake.edges.mail.limits import MessageLimits
+from intake.edges.mail.message import clean_filename, parse_message
 from intake.edges.mail.tnef import unpack_tnef
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

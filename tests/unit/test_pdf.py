@@ -109,6 +109,10 @@ def long_pdf() -> bytes:
 
 @pytest.fixture(scope="module")
 def heavy_pdf() -> bytes:
+    return heavy_pdf_bytes()
+
+
+def heavy_pdf_bytes() -> bytes:
     """Twelve pages sharing one content stream that inflates from ~150 kB to 150 MB of blanks.
 
     Reading it needs far more memory than its size suggests, and takes CPU time on

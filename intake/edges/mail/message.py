@@ -37,6 +37,7 @@ from typing import Any, TypeGuard
 from intake.core.documents.sniff import is_pdf
 from intake.core.model import Attachment, Envelope
 from intake.edges.mail.header_caps import cap_headers
+from intake.edges.mail.limits import MessageLimits
 from intake.edges.mail.tnef import unpack_tnef
 
 # Headers the reply logic needs later (auto-responder and list detection, threading).
@@ -90,14 +91,6 @@ _BASE64_DEFECTS = (
     email.errors.InvalidBase64PaddingDefect,
     email.errors.InvalidBase64LengthDefect,
 )
-
-
-@dataclass(frozen=True)
-class MessageLimits:
-    max_attachment_bytes: int = 25 * 1024 * 1024
-    max_attachments: int = 50
-    max_depth: int = 30  # MIME nesting levels read (multiparts and forwarded messages)
-    max_signature_image_bytes: int = 100 * 1024  # larger inline images may be scans
 
 
 def parse_message(data: bytes, limits: MessageLimits | None = None) -> Envelope:

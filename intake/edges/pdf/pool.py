@@ -29,13 +29,13 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
+from intake.edges.pdf.bounded import bounds_of, default_workers, text_of
 from intake.edges.pdf.interface import DEFAULT_LIMITS, PdfLimits
-from intake.edges.sandbox import Bounds, Done, Sandboxed, Stopped
+from intake.edges.sandbox import Sandboxed
 
 if TYPE_CHECKING:  # imported where used: a command starts its pool before pydantic loads
     from intake.core.model import PdfText
 
-_MIB = 1024 * 1024
 # Prefetched reads nobody claimed (a duplicate email, a failed one) are dropped past this.
 _MAX_PREFETCHED = 64
 
@@ -152,60 +152,16 @@ class ReaderPool:
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                outcome = slot.run(None if data is None else (data, limits), _bounds(limits))
-                future.set_result(_pdf_text(outcome, limits))
+                outcome = slot.run(None if data is None else (data, limits), bounds_of(limits))
+                future.set_result(text_of(outcome, limits))
             except BaseException as error:  # no reader process could be started
                 from intake.core.model import PdfText
 
                 future.set_result(PdfText(ok=False, reason=f"the PDF reader failed: {error}"))
 
 
-def default_workers() -> int:
-    """One reader per core this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1
-
-
 def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def _bounds(limits: PdfLimits) -> Bounds:
-    return Bounds(limits.cpu_seconds, limits.max_memory_bytes, limits.timeout_seconds)
-
-
-def _pdf_text(outcome: Done | Stopped, limits: PdfLimits) -> PdfText:
-    """The reader's answer, or the reason (in the attorney's and clerk's words) it has none."""
-    from intake.core.model import PdfText
-    from intake.edges.pdf.judge import OUT_OF_MEMORY
-
-    if isinstance(outcome, Done):
-        if outcome.error is not None:
-            return PdfText(ok=False, reason=f"the PDF reader failed: {outcome.error}")
-        if isinstance(outcome.value, PdfText):
-            if outcome.value.reason == OUT_OF_MEMORY:
-                return outcome.value.model_copy(update={"reason": memory_reason(limits)})
-            return outcome.value
-        return PdfText(ok=False, reason="the PDF reader returned nothing usable")
-    if outcome.why == "cpu":
-        return PdfText(ok=False, reason=cpu_reason(limits))
-    if outcome.why == "memory":
-        return PdfText(ok=False, reason=memory_reason(limits))
-    if outcome.why == "timeout":
-        return PdfText(ok=False, reason=f"took longer than {limits.timeout_seconds:g} s")
-    return PdfText(ok=False, reason=f"the PDF reader crashed ({outcome.detail})")
-
-
-def cpu_reason(limits: PdfLimits) -> str:
-    import math
-
-    return f"took longer than {math.ceil(limits.cpu_seconds)} s of CPU time"
-
-
-def memory_reason(limits: PdfLimits) -> str:
-    return f"ran out of memory (limit {limits.max_memory_bytes / _MIB:g} MiB)"
 
 
 # ------------------------------------------------------------- the process's pool

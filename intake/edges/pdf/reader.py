@@ -49,6 +49,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 
 from intake.core.model import PdfText
+from intake.edges import forked
 from intake.edges.pdf import judge
 from intake.edges.pdf.interface import DEFAULT_LIMITS, PageReader, PdfLimits, is_pdf, pdf_body
 from intake.edges.pdf.judge import Reading, Unreadable
@@ -121,7 +122,15 @@ def read_pdf_isolated(data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> PdfTex
 
 
 def read_pdfs_isolated(datas: Sequence[bytes], limits: PdfLimits = DEFAULT_LIMITS) -> list[PdfText]:
-    """Several PDFs, each read as `read_pdf_isolated`, in parallel; in the order given."""
+    """Several PDFs, each read as `read_pdf_isolated`, in parallel; in the order given.
+
+    In the reader pool's processes; in forks of this process when it allowed them
+    (`intake.edges.forked`: a short single-threaded command), under the same bounds.
+    """
+    if forked.usable():
+        from intake.edges.pdf import forks
+
+        return forks.read_all(datas, limits)
     from intake.edges.pdf.pool import shared_pool
 
     return shared_pool().read_all(datas, limits)
@@ -129,7 +138,10 @@ def read_pdfs_isolated(datas: Sequence[bytes], limits: PdfLimits = DEFAULT_LIMIT
 
 def warm_up_readers() -> None:
     """Start the sandboxed reader processes now, so that they load PDFium while the
-    caller is still starting up (a command calls this before loading its rules)."""
+    caller is still starting up (a command calls this before loading its rules).
+    Nothing to start when reads run in forks."""
+    if forked.usable():
+        return
     from intake.edges.pdf.pool import shared_pool
 
     shared_pool().warm_up()
@@ -138,6 +150,11 @@ def warm_up_readers() -> None:
 def prefetch_pdfs(datas: Iterable[bytes], limits: PdfLimits = DEFAULT_LIMITS) -> None:
     """Start sandboxed reads now that a later `read_pdfs_isolated` of the same bytes
     takes over (the next email's PDFs, while the current one is committed)."""
+    if forked.usable():
+        from intake.edges.pdf import forks
+
+        forks.prefetch(datas, limits)
+        return
     from intake.edges.pdf.pool import shared_pool
 
     pool = shared_pool()
