@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from intake.commands import check, config_cmd, digest, outbox, poll, requests, run, state, status
 from intake.commands.help_format import HelpFormatter
 from intake.errors import IntakeError
 
-# Each command module offers `register(subparsers)`, which adds its parser and sets
-# `func` (args -> exit code) as the parser default. Every command registers at each start,
-# so a command module imports its heavy dependencies (PDF readers, the store, jinja2,
-# apscheduler, IMAP) inside the functions that run it (tests/unit/test_cli_startup.py).
-COMMANDS = [check, poll, requests, run, digest, outbox, status, state, config_cmd]
+# Each command's module (in intake/commands/) offers `register(subparsers)`, which adds
+# its parser and sets `func` (args -> exit code) as the parser default. A command named
+# on the command line registers alone (`intake check` loads no other command's module);
+# the overview (`intake --help`, a misspelt command) registers them all, so a command
+# module imports its heavy dependencies (PDF readers, the store, jinja2, apscheduler,
+# IMAP) inside the functions that run it (tests/unit/test_cli_startup.py).
+COMMANDS = {
+    "check": "check",
+    "poll": "poll",
+    "requests": "requests",
+    "run": "run",
+    "digest": "digest",
+    "outbox": "outbox",
+    "status": "status",
+    "state": "state",
+    "config": "config_cmd",
+}
 
 DESCRIPTION = """\
 Email intake for CM/ECF training-waiver requests (U.S. Bankruptcy Court, N.D. Cal.).
@@ -45,7 +57,8 @@ when the last poll failed. `intake COMMAND --help` says more about each command.
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of `command` alone when it is one of them."""
     parser = argparse.ArgumentParser(
         prog="intake",
         description=DESCRIPTION,
@@ -62,13 +75,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="settings file, for every command (also accepted after the command)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMANDS:
-        module.register(sub)
+    for name in [command] if command in COMMANDS else COMMANDS:
+        importlib.import_module(f"intake.commands.{COMMANDS[name]}").register(sub)
     return parser
 
 
+def named_command(argv: Sequence[str]) -> str | None:
+    """The command word of `argv` (after the options before it), if there is one."""
+    words = iter(argv)
+    for word in words:
+        if word == "--config":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+        elif word in ("-h", "--help", "--"):
+            return None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(named_command(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

@@ -96,6 +96,26 @@ def test_check_of_a_few_files_starts_no_reader_process_and_a_pdf_no_mime_parser(
     assert "intake.edges.mail.message" in loaded and "intake.edges.pdf.pool" not in loaded
 
 
+def test_a_named_command_loads_no_other_command_s_module() -> None:
+    watched = [f"intake.commands.{name}" for name in ("check", "poll", "requests", "status")]
+    for argv, expected in [
+        (["check", "--help"], ["intake.commands.check"]),
+        (["--config", "x.toml", "status", "--help"], ["intake.commands.status"]),
+        (["--help"], watched),
+    ]:
+        code = PROBE.replace("WATCHED", repr(watched))
+        out = subprocess.run(
+            [sys.executable, "-c", code, *argv],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        loaded = json.loads(out.stdout.strip().splitlines()[-1])["loaded"]
+        assert loaded == expected
+
+
 def test_check_of_many_files_reads_with_the_reader_pool() -> None:
     emls = sorted((ROOT / "fixtures" / "eml").glob("*.eml"))[:4]
     code, loaded = loaded_by("check", *map(str, emls))
