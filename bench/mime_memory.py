@@ -22,8 +22,10 @@ figures are that call's alone: peak RSS of the whole process (VmHWM, see `status
 and RSS before the call, wall-clock time, and in a second fresh interpreter the
 tracemalloc peak of the Python allocations made during the call (the input bytes,
 allocated before, are not in it; the ratio "x size" adds them back: what the process
-holds at the peak, in units of the message). The PDF readers run in child processes
-of their own (`read_pdf_isolated`), which are not counted: this measures the poll process.
+holds at the peak, in units of the message). `read_message` is what the poll process
+does: the MIME parse runs in its bounded child (`parse_isolated`) and the PDFs in the
+reader pool's processes; their peaks (VmHWM, read while they still run) are columns of
+their own, not in the process's.
 """
 
 from __future__ import annotations
@@ -110,14 +112,15 @@ def message(shape: str, size_mb: int) -> bytes:
 # ------------------------------------------------------------- measurement
 
 
-def status_kib(field: str) -> int:
-    """A field of /proc/self/status in bytes: VmRSS (now) or VmHWM (peak of this image).
+def status_kib(field: str, pid: int | None = None) -> int:
+    """A field of /proc/self/status (or of process `pid`) in bytes: VmRSS (now) or VmHWM
+    (peak of this image).
 
     Not `ru_maxrss`: Linux carries it over exec from the parent's memory (subprocess
     starts children with vfork, so a child's `ru_maxrss` starts at its parent's peak,
     here the process that built the 50 MB messages). VmHWM starts afresh at exec.
     """
-    with open("/proc/self/status") as status:
+    with open(f"/proc/{pid or 'self'}/status") as status:
         for line in status:
             if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
@@ -150,6 +153,13 @@ def child(call: str, path: Path, traced: bool) -> dict[str, float]:
     peak = tracemalloc.get_traced_memory()[1] if traced else 0
     tracemalloc.stop()
     maxrss = status_kib("VmHWM")
+    # The bounded children of `read_message` (the MIME parse, the PDF readers) are
+    # long-lived: their own peaks are read while they still run.
+    from intake.edges.mail import isolated
+    from intake.edges.pdf import pool
+
+    mime_child = isolated.parser_pid() if call == "read_message" else None
+    readers = pool.shared_pool().reader_pids() if call == "read_message" else []
     return {
         "size": len(data),
         "seconds": seconds,
@@ -158,6 +168,8 @@ def child(call: str, path: Path, traced: bool) -> dict[str, float]:
         "traced_peak": peak,
         "attachments": len(envelope.attachments),
         "truncated": sum(a.truncated for a in envelope.attachments),
+        "mime_child": status_kib("VmHWM", mime_child) if mime_child else 0,
+        "reader": max((status_kib("VmHWM", pid) for pid in readers), default=0),
     }
 
 
@@ -208,9 +220,9 @@ def main() -> None:
     print("\n".join(machine()) + "\n")
     print(
         "| shape | size | call | attachments (not decoded) | time | peak RSS | RSS growth"
-        " | tracemalloc peak | peak x size |"
+        " | tracemalloc peak | peak x size | MIME child peak RSS | largest reader peak RSS |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     with tempfile.TemporaryDirectory(prefix="mime-memory-") as tmp:
         for size_mb in args.sizes:
             for shape in args.shapes:
@@ -226,10 +238,15 @@ def main() -> None:
                         f" {plain['attachments']:.0f} ({plain['truncated']:.0f}) |"
                         f" {plain['seconds']:.2f} s | {plain['maxrss'] / MIB:.0f} MiB |"
                         f" {growth / MIB:.0f} MiB | {traced['traced_peak'] / MIB:.0f} MiB |"
-                        f" {(traced['traced_peak'] + size) / size:.2f} |",
+                        f" {(traced['traced_peak'] + size) / size:.2f} |"
+                        f" {_mib(plain['mime_child'])} | {_mib(plain['reader'])} |",
                         flush=True,
                     )
                 path.unlink()
+
+
+def _mib(size: float) -> str:
+    return f"{size / MIB:.0f} MiB" if size else "-"
 
 
 if __name__ == "__main__":

@@ -58,6 +58,11 @@ def parse_isolated(
     raise UnreadableMessage(failure("reading the email", outcome, bounds) or "no envelope")
 
 
+def parser_pid() -> int | None:
+    """The parsing child's process id while it runs (for benchmarks and tests)."""
+    return _parser.pid
+
+
 def close_parser() -> None:
     """End the parsing child (tests, and a process about to exit)."""
     with _lock:
