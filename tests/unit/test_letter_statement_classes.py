@@ -145,6 +145,18 @@ REFUSED = [
     (ECF, "I intend to read the ECF Procedures next week, and I will comply with them."),
     # a signature sentence that does not speak of the login, after an own-use one
     (LOGIN, "My password is mine alone. Every pleading I file will bear my signature."),
+    # a future or conditional reading, however the condition is placed
+    (ECF, "I will read and comply with the Court's Electronic Case Filing Procedures."),
+    (ECF, "I'll read the Court's ECF Procedures this week and comply with them."),
+    (ECF, "Provided my request is granted, I have read and will comply with the ECF Procedures."),
+    (ECF, "Should the Court grant my request, I will review and follow the ECF Procedures."),
+    (
+        ECF,
+        "I have read the ECF Procedures and will comply with them, provided that my request is "
+        "granted.",
+    ),
+    (ECF, "I have read the ECF Procedures and will comply with them when my account is activated."),
+    (ECF, "Upon activation of my account, I will read the ECF Procedures and comply with them."),
     # another district's court, coordinated or not
     (
         QUAL,
@@ -181,3 +193,73 @@ def test_an_unknown_lexicon_name_is_refused_at_load(tmp_path) -> None:  # type: 
     )
     with pytest.raises(RulesError, match="logins"):
         load_file(bad, LetterPolicy)
+
+
+FORM_ITEMS = (
+    "I have read the Court's Electronic Case Filing Procedures and will comply with them.",
+    "I am familiar with the Bankruptcy Local Rules.",
+    "I am a member of the bar of the U.S. District Court for the Northern District of California.",
+    "My login and password are for my use only, and a filing made with them is my signature.",
+)
+
+
+def form_states(instruction: str, marks: tuple[str, ...], where: str = "start") -> list[str]:
+    """A form: its instruction, then one line per item with its mark as the text shows it."""
+    rows = []
+    for mark, item in zip(marks, FORM_ITEMS, strict=True):
+        if where == "start":
+            rows.append(f"{mark} {item}".strip())
+        elif where == "end":
+            rows.append(f"{item} {mark}".rstrip())
+        else:  # an initials column read as a line of its own under the item
+            rows += [item, mark] if mark else [item]
+    text = "\n".join(
+        [
+            "CM/ECF ATTORNEY ACKNOWLEDGMENT",
+            "Attorney name: Jane Q. Doe",
+            "",
+            instruction,
+            *rows,
+            "",
+            "Signature: /s/ Jane Q. Doe   Date: 03/03/2026",
+        ]
+    )
+    facts = read_letter(
+        PdfText(ok=True, page_count=1, pages=(PageText(number=1, text=text),)), POLICY
+    )
+    return [a.state.value for a in facts.affirmations]
+
+
+@pytest.mark.parametrize(
+    "instruction",
+    [
+        "Place an X in the box beside each statement that applies.",
+        "Fill in the box next to each statement you affirm:",
+        "Please confirm the following (mark all that apply)",
+        "Initial each line below.",
+    ],
+)
+def test_a_form_whose_marks_are_not_in_the_text_goes_to_a_clerk(instruction: str) -> None:
+    # Boxes drawn as shapes leave nothing in the text: empty or ticked, it reads the same.
+    assert form_states(instruction, ("", "", "", "")) == ["unclear"] * 4
+
+
+def test_a_form_read_item_by_item_by_its_glyph_marks() -> None:
+    marks = ("[X]", "\u2612", "[ ]", "\u2714")
+    assert form_states("Check each box that applies:", marks) == [
+        "found",
+        "found",
+        "unclear",
+        "found",
+    ]
+
+
+@pytest.mark.parametrize("where", ["start", "end", "column"])
+def test_typed_initials_mark_their_items_and_a_blank_one_does_not(where: str) -> None:
+    states = form_states("Initial each statement below.", ("JQD", "JQD", "", "J.Q.D."), where)
+    assert states == ["found", "found", "unclear", "found"]
+
+
+def test_a_letter_that_only_mentions_checking_is_not_a_form() -> None:
+    body = "I will check the docket every day. " + " ".join(FORM_ITEMS)
+    assert {state(a, body) for a in (ECF, LOCAL, QUAL, LOGIN)} == {FOUND}

@@ -192,6 +192,7 @@ _CONTINUING_END = re.compile(
     r"have|has|am|is|are|be|been|not|this|these|its|their|our|your|any|all|each|on|at|from))$",
     re.I,
 )
+_ENDS_WITH_INITIALS = re.compile(r"[.;]\s+(?:[A-Z]\.?){2,4}$")
 _ANSWER = re.compile(r"^(?:yes|no|agreed|confirmed|true|false)\.?$", re.I)
 _TRAILING_ANSWER = re.compile(r"^(.*[.;])\s+(yes|no)$", re.I)
 _STARTS_STATEMENT = re.compile(r"^(?:I|My|We|The undersigned)\b")
@@ -313,8 +314,10 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
                 )
             )
             and not (_CLOSING_START.match(text) and previous.endswith((".", ";", ":")))
-            # A line ending in ";" ends a list item, whether its bullet was drawn or not.
+            # A line ending in ";" ends a list item, whether its bullet was drawn or not;
+            # so does a form's row ending in the attorney's typed initials ("... JQD").
             and not re.search(r";(?:\s+(?:and|or))?$", previous)
+            and not _ENDS_WITH_INITIALS.search(previous)
         )
         if current is not None and continues:
             current.lines.append(text)
@@ -365,6 +368,9 @@ class Sentence:
     ocr_doubt: bool = False
     index: int = 0  # position in the letter, to find the sentence before
     block: int = 0  # the paragraph or item it belongs to
+    # An item of a check-box form whose mark is not in the text (drawn as a shape): it
+    # cannot be read as ticked (`forms.mark_forms` sets it, letter-wide).
+    unseen_box: bool = False
 
 
 def _is_abbreviation(text: str, period: int) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from intake.core.documents.forms import mark_forms
 from intake.core.documents.letter_text import Clause, Sentence, clauses_of
 from intake.core.model import Affirmation, AffirmationState, Evidence
 from intake.core.policy.rules import AffirmationRule, LetterPolicy, Scope, StatementForm
@@ -248,10 +249,15 @@ def _scope_problem(
     restart = list(re.finditer(r",\s+(?=(?:I|we|the undersigned)\b)", before))
     near = before[restart[-1].end() :] if restart else before
     # The predicate itself too: "may not be shared" is one phrase, not doubt + negation.
-    near += tie.predicate.group(0)
-    if _has(scope.negations, _strip(scope.not_negations, near)):
+    said = tie.predicate.group(0)
+    if _has(scope.negations, _strip(scope.not_negations, near + said)):
         return NEGATED
-    if _has(scope.hedges, _strip(scope.not_hedges + part_not_hedges, near)) or _has(hedges, near):
+    # A condition before the comma still governs what follows it ("Provided my request
+    # is granted, I have read ..."); the part's own hedges sit just before its predicate
+    # ("I will read", "I'll read").
+    if _has(scope.hedges, _strip(scope.not_hedges + part_not_hedges, before + said)) or _has(
+        hedges, near
+    ):
         return DOUBT
     after = text[max(tie.predicate.end(), tie.object_end) :]
     # The rest of the sentence too: "I qualify under Civil L.R. 11-1(a), although my
@@ -293,8 +299,7 @@ def _scope_problem(
         return problem
     if sentence.box is False:
         return EMPTY_BOX
-    lead = sentence.lead_in or ""
-    if sentence.box is None and lead and _has(scope.form_lead_ins, lead):
+    if sentence.box is None and sentence.unseen_box:
         return UNSEEN_BOX
     if sentence.ocr_doubt:
         return OCR
@@ -395,5 +400,5 @@ def read_affirmation(rule: AffirmationRule, clauses: Sequence[Clause], scope: Sc
 
 
 def read_affirmations(sentences: Sequence[Sentence], policy: LetterPolicy) -> list[Affirmation]:
-    clauses = [c for s in sentences for c in clauses_of(s)]
+    clauses = [c for s in mark_forms(sentences, policy.scope) for c in clauses_of(s)]
     return [read_affirmation(rule, clauses, policy.scope) for rule in policy.affirmations]

@@ -167,10 +167,12 @@ class Scope(_Strict):
     not_hedges: Phrases = ()
     # Doubt after the predicate ("my application ... is pending").
     after_hedges: Phrases = ()
-    # A lead-in that makes the items under it a check-box form ("Check each statement
-    # that applies"): an item whose box is not in the text (drawn as a shape) cannot be
-    # read as ticked.
-    form_lead_ins: Phrases = ()
+    # What shows, anywhere in the letter, that it is a check-box form ("Check each
+    # statement that applies", "Place an X in the box", an "Initials" column): an item
+    # whose mark is not in the text (a box drawn as a shape) cannot be read as ticked.
+    form_signals: Phrases = ()
+    # Upper-case words that are not a form's typed initials ("ECF", "USA").
+    not_initials: Phrases = ()
     # Another court: a statement tied to another court's rules, procedures or bar.
     foreign_courts: Phrases = ()
     # The start of an item or sentence said without its subject, in a form or a list
