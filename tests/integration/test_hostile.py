@@ -132,6 +132,7 @@ def gate_off_run(
         "relays": attacks.relays(),
         "automatic": attacks.automatic(),
         "escapes": attacks.escapes(),
+        "zips": attacks.zip_attacks(),
         "good": [("good", good_with_hostile_pdfs())],
     }
     for group, messages in groups.items():
@@ -210,6 +211,28 @@ def test_the_header_and_pdf_bombs_are_read_and_the_packet_is_bounded(
     assert len(reader.pages) < 200
     cover = reader.pages[0].extract_text() + reader.pages[1].extract_text()
     assert "bomb-1.pdf" in cover and "bomb-2.pdf" in cover
+
+
+def test_each_hostile_zip_is_named_and_answered_asking_for_the_pdfs(
+    gate_off_run: tuple[Path, dict[str, float]],
+) -> None:
+    tmp_path, seconds = gate_off_run
+    senders = {f"{name}@archives.test" for name, _ in attacks.hostile_zips()}
+    with Store.open(tmp_path / "state") as store:
+        rows = [r for r in store.messages.all() if r.sender in senders]
+        assert {r.sender for r in rows} == senders
+        for row in rows:
+            assert row.status is MessageStatus.PROCESSED and row.request_id is not None, row
+            ((document, _),) = store.documents.of_request(row.request_id)
+            assert document.filename == "documents.zip"
+            assert document.kind.value == "not_pdf" and document.reason, document
+            assert document.reason.startswith("a ZIP archive"), document.reason
+    answered = {recipients(m)[0]: m for m in sent_replies(tmp_path / "state")}
+    for sender in senders:
+        body = answered[sender].get_body(preferencelist=("plain",))
+        assert body is not None
+        assert "attach the PDFs themselves" in " ".join(body.get_content().split()), sender
+    assert seconds["zips"] < POLL_SECONDS
 
 
 def test_active_content_never_reaches_the_clerks_packet(

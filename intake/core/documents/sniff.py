@@ -6,17 +6,18 @@ ZIP. The one tolerance is the PDF reader's own: text before "%PDF-" (a mail gate
 stray header line), which Acrobat and PDFium accept within the first 1024 bytes; binary
 bytes there are another format's, never a PDF's.
 
-A ZIP archive is named with what it holds, read from its central directory only (no
-member is decompressed, so a ZIP bomb costs nothing here): "a ZIP archive holding 7 PDF
-files". The PDFs inside are not read: SPEC 1 asks for PDFs, and the reply asks for the
-PDFs themselves (README: why).
+A ZIP archive is named with what it holds, read from its central directory only, within
+explicit caps (`zip_listing`: no member is decompressed, at most 1,000 entries and ~1 MB
+examined, so a ZIP bomb or a directory declaring a million entries costs nothing here):
+"a ZIP archive holding 7 PDF files". The PDFs inside are not read: SPEC 1 asks for
+PDFs, and the reply asks for the PDFs themselves (README: why).
 """
 
 from __future__ import annotations
 
 import re
-import zipfile
-from io import BytesIO
+
+from intake.core.documents.zip_listing import MAX_ENTRIES, list_zip
 
 PDF_HEADER = b"%PDF-"
 HEADER_WINDOW = 1024  # where readers look for the header
@@ -44,8 +45,6 @@ _ZIP_KINDS = (
     ("xl/", "an Excel workbook (.xlsx)"),
     ("ppt/", "a PowerPoint presentation (.pptx)"),
 )
-# A central directory lists at most this many names before we stop counting.
-_MAX_ZIP_NAMES = 1000
 
 # The header fields that open an email saved as a file (.eml) or forwarded as one.
 _MAIL_HEADER = re.compile(
@@ -83,19 +82,20 @@ def is_pdf(data: bytes) -> bool:
 
 
 def _zip_kind(data: bytes) -> str:
-    try:
-        with zipfile.ZipFile(BytesIO(data)) as archive:
-            infos = archive.infolist()[:_MAX_ZIP_NAMES]
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
-        return "a ZIP archive"
-    names = [info.filename for info in infos]
+    listing = list_zip(data)
+    if listing.damaged:
+        return "a ZIP archive that cannot be opened (damaged)"
+    names = listing.names
     for prefix, kind in _ZIP_KINDS:
         if any(name.startswith(prefix) for name in names):
             return kind
     if "mimetype" in names:
         return "an OpenDocument file"
-    files = [info for info in infos if not info.is_dir()]
-    pdfs = [info for info in files if info.filename.lower().endswith(".pdf")]
+    files = [name for name in names if not name.endswith("/")]
+    pdfs = [name for name in files if name.lower().endswith(".pdf")]
+    if not listing.complete:
+        # Only the first entries are examined: what they are, and that there are more.
+        return f"a ZIP archive holding more than {MAX_ENTRIES:,} files"
     if not files:
         return "a ZIP archive (empty)"
     if len(pdfs) == len(files):
