@@ -191,9 +191,34 @@ class Affirmation(Frozen):
         return self.state is AffirmationState.FOUND
 
 
+class FactState(StrEnum):
+    """What the reader can say of the letter's signature and of its authorship."""
+
+    FOUND = "found"  # signed by the attorney / the attorney's own letter
+    UNCLEAR = "unclear"  # the text cannot confirm it either way: a clerk reads the letter
+    ABSENT = "absent"  # surely not: no signature at all / written by someone else
+
+
 class LetterFacts(Frozen):
     attorney_name: str | None
-    signed: bool
+    signed: bool = Field(description="The signature is found (`signature` is found)")
+    signature: FactState = Field(
+        default=FactState.FOUND,
+        description="found (a /s/ or typed name at the signature place), unclear (a pen "
+        "signature the text cannot show, a name that does not read as one), absent (no "
+        "signature place or name at all, a blank line, a placeholder)",
+    )
+    signature_reason: str | None = Field(
+        default=None, description="Why the signature is unclear or absent, in plain words"
+    )
+    authorship: FactState = Field(
+        default=FactState.FOUND,
+        description="found (the attorney's own letter), unclear (someone else may have "
+        "written it), absent (written on the attorney's behalf and signed by another person)",
+    )
+    authorship_reason: str | None = Field(
+        default=None, description="Why the authorship is unclear or absent, in plain words"
+    )
     signature_evidence: Evidence | None = None
     bar_number: str | None = None
     affirmations: tuple[Affirmation, ...] = ()
@@ -217,11 +242,32 @@ class LetterFacts(Frozen):
         "the machine did not find",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _states_from_flags(cls, data: Any) -> Any:
+        # Facts stored before the three states had only `signed` and `own_letter`.
+        if isinstance(data, dict) and ("signature" not in data or "authorship" not in data):
+            data = dict(data)
+            if "signature" not in data:
+                scanned = bool(data.get("scanned"))
+                data["signature"] = (
+                    FactState.FOUND
+                    if data.get("signed")
+                    else FactState.UNCLEAR
+                    if scanned
+                    else FactState.ABSENT
+                )
+            if "authorship" not in data:
+                own = data.get("own_letter", True)
+                data["authorship"] = FactState.FOUND if own else FactState.ABSENT
+        return data
+
     @property
     def missing(self) -> list[str]:
-        """Affirmation ids that nothing addresses, plus 'signature' when unsigned (SPEC 5)."""
+        """Affirmation ids that nothing addresses, plus 'signature' when surely unsigned
+        (SPEC 5): a signature the text cannot confirm is `unclear`, not missing."""
         out = [a.id for a in self.affirmations if a.state is AffirmationState.MISSING]
-        if not self.signed:
+        if self.signature is FactState.ABSENT:
             out.append("signature")
         return out
 

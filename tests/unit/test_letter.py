@@ -15,7 +15,7 @@ from intake.core.documents.letter import (
     recognise_letter,
     split_sentences,
 )
-from intake.core.model import AffirmationState, LetterFacts, PageText, PdfText
+from intake.core.model import AffirmationState, FactState, LetterFacts, PageText, PdfText
 from intake.core.policy.rules import DEFAULT_RULES_DIR, LetterPolicy, load_file
 
 POLICY = load_file(DEFAULT_RULES_DIR / "letter.toml", LetterPolicy)
@@ -540,13 +540,16 @@ def test_not_qualified_is_not_qualification() -> None:
 # ------------------------------------------------------------------ signature and name
 
 
-def test_unsigned_letter_still_names_the_attorney_from_a_name_field() -> None:
+def test_a_name_field_without_a_signature_mark_is_unclear_and_names_the_attorney() -> None:
+    # A form ending with "Name: Jane A. Doe" may be signed by hand above it: a clerk
+    # looks; the attorney is not told the letter is unsigned.
     text = numbered_letter().split("Sincerely,")[0] + "Name: Jane A. Doe\n"
     facts = read_letter(pdf(text), POLICY)
     assert not facts.signed
+    assert facts.signature is FactState.UNCLEAR
     assert facts.signature_evidence is None
     assert facts.attorney_name == "Jane A. Doe"
-    assert facts.missing == ["signature"]
+    assert facts.missing == []
 
 
 def test_unsigned_letter_names_the_attorney_from_i_comma_name() -> None:

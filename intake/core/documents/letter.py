@@ -32,10 +32,10 @@ from intake.core.documents.letter_text import (
     sentences_of,
     split_sentences,
 )
-from intake.core.documents.names import same_person
+from intake.core.documents.names import PARTICLES, same_person
 from intake.core.documents.recognition import Recognised, recognise
 from intake.core.documents.statements import read_affirmations
-from intake.core.model import Evidence, LetterFacts, PdfText
+from intake.core.model import Evidence, FactState, LetterFacts, PdfText
 from intake.core.policy.rules import LetterPolicy
 
 __all__ = [
@@ -55,7 +55,11 @@ def _word_set(words: str) -> frozenset[str]:
 
 # ------------------------------------------------------------------ signature and name
 
-_NAME_PARTICLES = _word_set("de del della da di van von der den la le du dos das bin al y st")
+# Surname particles (names.PARTICLES: "de los Santos", "ter Horst", "Nuno e Silva"), and
+# the Irish "Ní" / "Nic" / "Ó".
+_NAME_PARTICLES = PARTICLES | _word_set("ní nic ó ua")
+# An elided particle written in lower case: "d'Alessandro", "dell'Orto", "l'Estrange".
+_ELIDED = re.compile(r"^(?:d|l|dell|dall|degli)['’][A-Z]")
 # Words that show a line is a firm, an address, a court or a title, not a person.
 _NOT_NAME_WORDS = _word_set(
     """attorney attorneys law lawyer office offices court clerk bankruptcy district llp llc
@@ -66,15 +70,22 @@ _NOT_NAME_WORDS = _word_set(
     partner associate esq esquire signature by name thank thanks you yours truly very
     debtor debtors creditor creditors plaintiff defendant trustee"""
 )
+# Words of _NOT_NAME_WORDS that are also surnames ("Jude Law", "Ellen Page"): after "/s/",
+# where a name is expected, they do not make a line a firm's or an address.
+_SURNAME_TOO = _word_set("law page court street bar box best")
 _NAME_TOKEN = re.compile(r"^(?:[^\W\d_]\.|[^\W\d_](?:[^\W\d_]|['\-])*\.?)$")
 
+# "/s/ Name", "Electronically signed: Name", and the stamps of signing software:
+# "Digitally signed by Name Date: 2026.03.03", "DocuSigned by:", "Signed by: Name".
 _SLASH_S = re.compile(
-    r"(?:(?:^|(?<=[\s:]))/?s/|\b(?:electronically|digitally|e-)\s?signed(?:\s+by)?\s*:)\s*(.*)$",
+    r"(?:(?:^|(?<=[\s:]))/?s/|\b(?:electronically|digitally|e-)\s?signed(?:\s+by)?\s*:|"
+    r"\b(?:digitally|electronically) signed by\b|\bdocu-?signed by\s*:?|^signed by\s*:)\s*(.*)$",
     re.I,
 )
 # What may follow the name on a signature line: a separator and a role, a date.
 _AFTER_NAME = re.compile(
-    r"\s+(?:[|\u2013\u2014]|-{1,2})\s+.*$|\s+\d{1,2}/\d{1,2}/\d{2,4}.*$|"
+    r"\s+(?:[|\u2013\u2014]|-{1,2})\s+.*$|\s+\d{1,2}/\d{1,2}/\d{2,4}.*$|\s+\d{4}[.-]\d\d[.-]\d\d.*$|"
+    r"\s+(?:jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b.*$|"
     r"\s+(?:attorney|counsel|trustee|partner|associate)\b.*$",
     re.I,
 )
@@ -137,18 +148,25 @@ def clean_signed_name(text: str) -> str:
     return " ".join(name.split()).strip(" ,;-")
 
 
-def looks_like_name(text: str) -> bool:
-    """A person's name: two to six words, capitalized (or particles), no firm/address words."""
+def looks_like_name(text: str, *, signed: bool = False) -> bool:
+    """A person's name: two to six words, capitalized (or particles), no firm/address words.
+
+    `signed`: the text follows "/s/", where a name is expected, so a word that is a
+    surname as often as a firm's or an address's ("Law", "Page") does not disqualify it."""
     words = text.replace(",", " ").split()
     if not 2 <= len(words) <= 6:
         return False
     if not words[0][:1].isupper():
         return False
-    for word in words:
+    for position, word in enumerate(words):
         bare = word.lower().rstrip(".")
-        if bare in _NOT_NAME_WORDS:
+        if bare == "st" and word[:1].isupper() and position < len(words) - 1:
+            continue  # "Mary St. Clair", not "Main St"
+        if bare in _NAME_PARTICLES and position > 0:
+            continue
+        if bare in _NOT_NAME_WORDS and not (signed and bare in _SURNAME_TOO and position > 0):
             return False
-        if bare in _NAME_PARTICLES:
+        if _ELIDED.match(word):
             continue
         if not _NAME_TOKEN.match(word) or not word[:1].isupper():
             return False
@@ -157,10 +175,15 @@ def looks_like_name(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Signature:
-    signed: bool
+    state: FactState
     name: str | None
     evidence: Evidence | None
     line_index: int | None  # where the signature starts, to find its bar number
+    reason: str | None = None  # why it is unclear or absent, for the clerk
+
+    @property
+    def signed(self) -> bool:
+        return self.state is FactState.FOUND
 
 
 def _name_after(lines: Sequence[Line], start: int, reach: int) -> tuple[int, str] | None:
@@ -178,31 +201,78 @@ def _name_after(lines: Sequence[Line], start: int, reach: int) -> tuple[int, str
     return None
 
 
-def find_signature(lines: Sequence[Line]) -> Signature:
-    """The last `/s/` line, else the last closing or signature rule followed by a name."""
+# What stands where a name should be in a template nobody filled in: "[Name]",
+# "<Attorney Name>", "Your Name", "NAME OF ATTORNEY", "XXXX", "____".
+_PLACEHOLDER = re.compile(
+    r"^\W*(?:(?:your|attorney(?:'s)?|typed|printed|print|full|signer(?:'s)?)\s+)?"
+    r"(?:full\s+)?name(?:\s+of\s+(?:the\s+)?(?:attorney|signer|counsel))?\W*$|"
+    r"^\W*(?:attorney|signature|signer|counsel|name here|sign here)\W*$|"
+    r"^\W*x{3,}\W*$|^[\s_.\-]{3,}$|^\[[^\]]*\]$|^<[^>]*>$",
+    re.I,
+)
+# A signature line left blank: "Signature: ________   Date: ______", "By: ______".
+_BLANK_LINE = re.compile(r"^(?:(?:attorney(?:'s)?\s+)?signature|signed|by)\s*:?\s*_{3,}", re.I)
+# A form's labelled field under a signature line ("Name: Jane Doe", "Date: ...").
+_FIELD = re.compile(
+    r"^(?:(?:attorney(?:'s)?\s+|printed\s+|print\s+|full\s+|typed\s+)?name|date[d]?|title|firm|"
+    r"bar\s+(?:no|number)|e-?mail|phone)\s*:",
+    re.I,
+)
+# A line that is prose, not part of a signature block: the letter's body ends with it.
+_PROSE_WORDS = 7
+# Lines that may follow a closing and are no signature: copies, enclosures, page numbers.
+_AFTER_CLOSE = re.compile(
+    r"^(?:cc|bcc|c:|enc(?:l(?:osures?)?)?\.?|attachments?|page \d+(?: of \d+)?|\d+)\b.*$|"
+    r"^-\s*\d+\s*-$|^$",
+    re.I,
+)
+# Closing words anywhere in a line: a two-column page may put the closing beside other text.
+_CLOSING_INSIDE = re.compile(rf"(?:^|\s){_CLOSING_WORDS}\s*,", re.I)
+
+
+def _is_placeholder(text: str) -> bool:
+    return bool(_PLACEHOLDER.match(text.strip()))
+
+
+def _found_signature(lines: Sequence[Line]) -> Signature | None:
+    """A signature found (`/s/ Name`, a closing over a typed name, a rule over a typed
+    name) or, where something other than a name stands at the signature place, one
+    that is unclear or a placeholder."""
+    doubt: Signature | None = None
     for index in range(len(lines) - 1, -1, -1):
         match = _SLASH_S.search(lines[index].text)
         if not match:
             continue
-        rest = clean_signed_name(_signed_rest(match.group(1)))
-        name: str | None = rest if looks_like_name(rest) else None
+        raw = _signed_rest(match.group(1))
+        rest = clean_signed_name(raw)
+        name: str | None = rest if looks_like_name(rest, signed=True) else None
         if name is None:
             # "/s/" alone, or followed by what is no name: the typed name may be below.
             after = _name_after(lines, index + 1, 1)
             name = after[1] if after else None
-        if rest or name:
+        if name:
             text = lines[index].text if rest else f"{lines[index].text} {name}"
             evidence = Evidence(text=text, page=lines[index].page)
-            return Signature(True, name, evidence, index)
+            return Signature(FactState.FOUND, name, evidence, index)
+        if doubt is None and raw and _is_placeholder(raw):
+            doubt = Signature(
+                FactState.ABSENT, None, None, index,
+                f"the signature line is a template's placeholder: “{lines[index].text}”",
+            )  # fmt: skip
+        elif (doubt is None or doubt.state is FactState.ABSENT) and rest:
+            doubt = Signature(
+                FactState.UNCLEAR, None, None, index,
+                f"signed “{lines[index].text}”, which does not read as a name",
+            )  # fmt: skip
     for index in range(len(lines) - 1, -1, -1):
         text = lines[index].text
         same_line = _CLOSING_AND_NAME.match(text)
         if same_line and looks_like_name(name := clean_signed_name(same_line.group(1))):
             evidence = Evidence(text=text, page=lines[index].page)
-            return Signature(True, name, evidence, index)
+            return Signature(FactState.FOUND, name, evidence, index)
         if _CLOSING.match(text):
             found = _name_after(lines, index + 1, _CLOSING_REACH)
-        elif _RULE.match(text):
+        elif _RULE.match(text) or _BLANK_LINE.match(text):
             found = _name_after(lines, index + 1, _RULE_REACH)
         else:
             continue
@@ -216,8 +286,120 @@ def find_signature(lines: Sequence[Line]) -> Signature:
             evidence = Evidence(
                 text=f"{lines[start].text} {lines[at].text}", page=lines[start].page
             )
-            return Signature(True, name, evidence, start)
-    return Signature(False, None, None, None)
+            return Signature(FactState.FOUND, name, evidence, start)
+    return doubt
+
+
+def _signature_place(lines: Sequence[Line], scanned: bool) -> Signature:
+    """No signature was found: is it surely absent, or may the text just not show it?
+
+    Absent only when nothing stands where the attorney signs: a closing with nothing
+    under it, a blank signature line, a placeholder, or a letter that ends with no name
+    at all. A pen signature leaves only the typed name, or nothing, in the text: a
+    closing over a firm's name, a typed name with no closing, a "Name:" field, a closing
+    set beside other text (two columns) may all be a pen-signed letter, and a clerk looks."""
+    if scanned:
+        return Signature(
+            FactState.UNCLEAR, None, None, None,
+            "the letter is a scan: a handwritten signature leaves no text to read",
+        )  # fmt: skip
+    texts = [line.text for line in lines]
+    for index in range(len(texts) - 1, -1, -1):
+        if _BLANK_LINE.match(texts[index]) or _RULE.match(texts[index]):
+            typed = next((t for t in texts[index + 1 :] if t), "")
+            if typed and not (_FIELD.match(typed) or _is_placeholder(typed)):
+                # Something typed under the line that is no name we can read.
+                return Signature(
+                    FactState.UNCLEAR, None, None, index,
+                    f"under the signature line stands “{typed}”, which does not read as a name",
+                )  # fmt: skip
+            return Signature(
+                FactState.ABSENT, None, None, index,
+                f"the signature line is blank: “{texts[index]}”",
+            )  # fmt: skip
+        if _CLOSING.match(texts[index]):
+            under = [t for t in texts[index + 1 :] if not _AFTER_CLOSE.match(t)]
+            if not under:
+                return Signature(
+                    FactState.ABSENT, None, None, index,
+                    f"nothing is written under the closing “{texts[index]}”",
+                )  # fmt: skip
+            if all(_is_placeholder(t) for t in under[:2]):
+                return Signature(
+                    FactState.ABSENT, None, None, index,
+                    f"under the closing stands a placeholder: “{under[0]}”",
+                )  # fmt: skip
+            return Signature(
+                FactState.UNCLEAR, None, None, index,
+                f"under the closing “{texts[index]}” no name reads as a signature "
+                f"(“{under[0]}”): the letter may be signed by hand",
+            )  # fmt: skip
+    prose = [i for i, t in enumerate(texts) if len(t.split()) >= _PROSE_WORDS]
+    tail = texts[prose[-1] + 1 :] if prose else texts
+    tail = [t for t in tail if t]
+    if any(_CLOSING_INSIDE.search(t) for t in texts[-12:]):
+        return Signature(
+            FactState.UNCLEAR, None, None, None,
+            "a closing is set beside other text (columns?): the signature under it cannot be read",
+        )  # fmt: skip
+    named = [t for t in tail if looks_like_name(clean_signed_name(_NAME_FIELD.sub(r"\1", t)))]
+    if named:
+        return Signature(
+            FactState.UNCLEAR, None, None, None,
+            f"the letter ends with the name “{named[-1]}” but no closing, /s/ or signature "
+            "line: it may be signed by hand",
+        )  # fmt: skip
+    hint = _block_hint(texts[-12:])
+    if hint:
+        return Signature(
+            FactState.UNCLEAR, None, None, None,
+            f"the letter ends with what may be a signature block (“{hint}”) but no closing, "
+            "/s/ or name that reads as a signature",
+        )  # fmt: skip
+    if tail and all(_is_placeholder(t) for t in tail[-1:]):
+        return Signature(
+            FactState.ABSENT, None, None, None, f"the letter ends with a placeholder: “{tail[-1]}”"
+        )
+    return Signature(
+        FactState.ABSENT, None, None, None,
+        "the letter ends with no signature: no closing, no /s/, no name",
+    )  # fmt: skip
+
+
+# What a signature block holds besides the name: a bar number, "Esq.", a title, contacts.
+_BLOCK_MARK = re.compile(
+    r"\besq\.?(?:uire)?\b|\b(?:trial |staff |senior |assistant |deputy |special )?"
+    r"(?:attorney|counsel)\b(?! general)|@[\w-]+\.\w|"
+    r"\(\d{3}\)\s?\d{3}-\d{4}|\b\d{3}[.-]\d{3}[.-]\d{4}\b",
+    re.I,
+)
+
+
+def _block_hint(texts: Sequence[str]) -> str | None:
+    """A line near the end that shows a signature block (a bar number, "Esq.", a short
+    title line, an email or a phone), or that begins or ends with a name: a two-column
+    page may run the name into the other column's text."""
+    for text in reversed(texts):
+        if not text:
+            continue
+        words = text.split()
+        if _BAR_NUMBER.search(text) or (len(words) < _PROSE_WORDS and _BLOCK_MARK.search(text)):
+            return text
+        for size in (4, 3, 2):
+            if len(words) > size and (
+                looks_like_name(" ".join(words[:size])) or looks_like_name(" ".join(words[-size:]))
+            ):
+                return text
+    return None
+
+
+def find_signature(lines: Sequence[Line], scanned: bool = False) -> Signature:
+    """The signature: found (the last `/s/ Name`, else the last closing or signature
+    rule over a typed name), unclear, or absent (see `_signature_place`)."""
+    found = _found_signature(lines)
+    if found is not None:
+        return found
+    return _signature_place(lines, scanned)
 
 
 def name_without_signature(lines: Sequence[Line], sentences: Sequence[Sentence]) -> str | None:
@@ -260,15 +442,39 @@ def find_bar_number(lines: Sequence[Line], after: int | None) -> str | None:
 
 @dataclass(frozen=True)
 class Authorship:
-    own: bool
+    state: FactState
     attorney: str | None = None  # the attorney a letter on someone's behalf names
     evidence: Evidence | None = None
+    reason: str | None = None
+
+    @property
+    def own(self) -> bool:
+        """Taken for the attorney's own (found, or unclear and left to a clerk)."""
+        return self.state is not FactState.ABSENT
 
 
-_ON_BEHALF_NAME = re.compile(
-    r"\bon behalf of\s+(?:(?:my|our)\s+(?:employer|supervising attorney|attorney),?\s+)?"
-    r"(?:attorney\s+|counsel\s+|(?:Mr|Ms|Mrs|Dr)\.?\s+)?((?:[A-Z][\w.'-]*\s+){1,3}[A-Z][\w'-]+)"
+_PERSON = r"((?:[A-Z][\w.'-]*\s+){1,3}[A-Z][\w'-]+)"
+# The attorney a writer acts for: "on behalf of (attorney) Jane Roe", "for attorney Jane
+# Roe", "at the request of Jane Roe", "Paralegal to Jane Roe".
+_FOR_NAME = (
+    re.compile(
+        r"\bon behalf of\s+(?:(?:my|our)\s+(?:employer|supervising attorney|attorney|boss),?\s+)?"
+        rf"(?:attorney\s+|counsel\s+|(?:Mr|Ms|Mrs|Dr)\.?\s+)?{_PERSON}"
+    ),
+    re.compile(rf"\bfor\s+(?:attorney|counsel|(?:Mr|Ms|Mrs|Dr)\.?)\s+{_PERSON}"),
+    re.compile(rf"\b(?:request|direction) of\s+(?:attorney\s+|(?:Mr|Ms|Mrs|Dr)\.?\s+)?{_PERSON}"),
+    re.compile(rf"\b(?:to|for)\s+(?:attorney\s+)?{_PERSON}"),
 )
+
+
+def _acting_for(text: str, patterns: Sequence[re.Pattern[str]]) -> str | None:
+    """The person `text` says the writer acts for, if it names one."""
+    for pattern in patterns:
+        for match in pattern.finditer(text):
+            name = clean_signed_name(match.group(1))
+            if looks_like_name(name):
+                return name
+    return None
 
 
 def authorship(
@@ -278,29 +484,71 @@ def authorship(
     policy: LetterPolicy,
     signer: str | None = None,
 ) -> Authorship:
-    """Whether the letter is the attorney's own: not written "on behalf of" the attorney,
-    nor signed by a paralegal or an assistant."""
+    """Whether the letter is the attorney's own.
+
+    Absent (not the attorney's own, told to the attorney) only when it is plain: a letter
+    written for the attorney ("on behalf of", "for attorney X", "at the request of") and
+    signed by someone else: a signer who is not the attorney it names, or who signs as
+    staff (a paralegal, a legal assistant, an office manager). Any sign of it that falls
+    short of that (a mention of acting for someone, a staff title under the signature
+    with no one named) is unclear: a clerk reads the letter."""
     rec = policy.recognition
     pattern = (
         re.compile("|".join(f"(?:{p})" for p in rec.on_behalf), re.I) if rec.on_behalf else None
     )
+    titles = (
+        re.compile("|".join(f"(?:{p})" for p in rec.staff_titles), re.I)
+        if rec.staff_titles
+        else None
+    )
+    acting: Sentence | None = None
+    named: str | None = None
     for sentence in sentences:
         if pattern and pattern.search(sentence.text):
-            named = _ON_BEHALF_NAME.search(sentence.text)
-            attorney = clean_signed_name(named.group(1)) if named else None
+            attorney = _acting_for(sentence.text, _FOR_NAME[:3])
             if attorney and signer and same_person(attorney, signer):
                 continue  # "a waiver for attorney Jane Roe", signed by Jane Roe: her own
-            return Authorship(
-                False,
-                attorney if attorney and looks_like_name(attorney) else None,
-                Evidence(text=sentence.text, page=sentence.page),
-            )
-    if signature_at is not None and rec.staff_titles:
-        titles = re.compile("|".join(f"(?:{p})" for p in rec.staff_titles), re.I)
-        for line in lines[signature_at : signature_at + 5]:
-            if titles.search(line.text):
-                return Authorship(False, None, Evidence(text=line.text, page=line.page))
-    return Authorship(True)
+            acting, named = sentence, attorney
+            break
+    staff: Line | None = None
+    if signature_at is not None and titles:
+        block = lines[signature_at : signature_at + 6]
+        staff = next((line for line in block if titles.search(line.text)), None)
+    if staff is not None:
+        named = named or _acting_for(staff.text, _FOR_NAME)
+    says_staff = bool(acting and titles and titles.search(acting.text))
+    other_signer = bool(named and signer and not same_person(named, signer))
+    if acting is not None and (other_signer or staff is not None or says_staff):
+        as_staff = staff is not None or says_staff
+        who = "signed by a member of staff" if as_staff else f"signed by {signer}"
+        return Authorship(
+            FactState.ABSENT,
+            named,
+            Evidence(text=acting.text, page=acting.page),
+            f"written for {named or 'the attorney'} and {who}",
+        )
+    if staff is not None and named and not (signer and same_person(named, signer)):
+        return Authorship(
+            FactState.ABSENT,
+            named,
+            Evidence(text=staff.text, page=staff.page),
+            f"signed by a member of staff for {named}",
+        )
+    if acting is not None:
+        return Authorship(
+            FactState.UNCLEAR,
+            None,
+            Evidence(text=acting.text, page=acting.page),
+            "the letter speaks of writing for someone, but is not plainly signed by another person",
+        )
+    if staff is not None:
+        return Authorship(
+            FactState.UNCLEAR,
+            None,
+            Evidence(text=staff.text, page=staff.page),
+            "a staff title stands in the signature block",
+        )
+    return Authorship(FactState.FOUND)
 
 
 # ------------------------------------------------------------------ the letter
@@ -330,12 +578,17 @@ def read_letter(
     affirmations = read_affirmations(sentences, policy)
     if recognised is None:
         recognised = recognise(lines, sentences, affirmations, policy)
-    signature = find_signature(lines)
+    scanned = any(page.source == "ocr" for page in pdf.pages)
+    signature = find_signature(lines, scanned)
     name = signature.name or name_without_signature(lines, sentences)
     own = authorship(lines, sentences, signature.line_index, policy, signature.name)
     return LetterFacts(
         attorney_name=name if own.own else own.attorney,
         signed=signature.signed,
+        signature=signature.state,
+        signature_reason=signature.reason,
+        authorship=own.state,
+        authorship_reason=own.reason,
         signature_evidence=signature.evidence,
         bar_number=find_bar_number(lines, signature.line_index),
         affirmations=tuple(affirmations),
@@ -344,7 +597,7 @@ def read_letter(
         own_letter_evidence=own.evidence,
         certain=recognised.kind == "letter",
         recognition=recognised.reason,
-        scanned=any(page.source == "ocr" for page in pdf.pages),
+        scanned=scanned,
         text=letter_text(pdf),
     )
 

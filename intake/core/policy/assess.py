@@ -9,7 +9,6 @@ Every check's failure becomes a `Finding` with a code, a plain-English message f
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -24,6 +23,7 @@ from intake.core.model import (
     Document,
     DocumentKind,
     Evidence,
+    FactState,
     Finding,
     LetterFacts,
     LetterStatus,
@@ -327,9 +327,9 @@ def decision_findings(
 def _letter_ok(letter: LetterFacts) -> bool:
     """Surely the attorney's own letter, signed, named, every affirmation found."""
     return (
-        letter.signed
+        letter.signature is FactState.FOUND
         and bool(letter.attorney_name)
-        and letter.own_letter
+        and letter.authorship is FactState.FOUND
         and letter.certain
         and all(a.found for a in letter.affirmations)
     )
@@ -337,12 +337,6 @@ def _letter_ok(letter: LetterFacts) -> bool:
 
 def _letter_rank(letter: LetterFacts) -> tuple[bool, bool, bool]:
     return (_letter_ok(letter), letter.certain, letter.own_letter)
-
-
-def _signed_with_text(letter: LetterFacts) -> bool:
-    """The signature line holds more than "/s/" (a name the reader could not read)."""
-    evidence = letter.signature_evidence
-    return bool(evidence and re.sub(r"/?s/|[\W\d_]", "", evidence.text, flags=re.I))
 
 
 def best_letter(documents: Sequence[Document]) -> tuple[Document, LetterFacts] | None:
@@ -401,7 +395,8 @@ def judge_letter(
     if not letter.certain:
         reason = letter.recognition or "it does not read plainly as the letter"
         return LetterStatus.UNCLEAR, [finding("letter_uncertain", reason=reason)], []
-    if not letter.own_letter:
+    if letter.authorship is FactState.ABSENT:
+        # Plainly written for the attorney and signed by someone else (SPEC 4.3).
         evidence = (letter.own_letter_evidence,) if letter.own_letter_evidence else ()
         writer = f" by {letter.writer}" if letter.writer else ""
         add("not_own_letter", MissingItem(code="own_letter", params={"writer": writer}), evidence)
@@ -411,19 +406,22 @@ def judge_letter(
                 description = descriptions.get(affirmation.id, affirmation.id)
                 params = {"id": affirmation.id, "description": description}
                 add("affirmation_missing", MissingItem(code="affirmation", params=params))
-        if not letter.signed and letter.scanned:
-            # A scan's handwritten signature is a picture, not text: a clerk looks.
-            findings.append(finding("signature_unclear"))
-        elif not letter.signed:
+        # Doubt goes to the clerk: only a signature surely absent is told to the attorney.
+        if letter.signature is FactState.ABSENT:
             add("letter_unsigned", MissingItem(code="signature"))
-        elif not letter.attorney_name and _signed_with_text(letter):
+        elif letter.signature is FactState.UNCLEAR:
+            reason = letter.signature_reason or "the signature cannot be read by machine"
+            findings.append(finding("signature_unclear", reason=reason))
+        elif not letter.attorney_name:
             # Something is written where the name goes, but it does not read as a name:
             # a clerk reads it rather than the attorney being told to type it.
             findings.append(finding("attorney_name_unclear"))
-        elif not letter.attorney_name:
-            add("attorney_name_unreadable", MissingItem(code="attorney_name"))
+        if letter.authorship is FactState.UNCLEAR:
+            evidence = (letter.own_letter_evidence,) if letter.own_letter_evidence else ()
+            reason = letter.authorship_reason or "someone else may have written it"
+            findings.append(finding("authorship_unclear", evidence, reason=reason))
     unclear = [a for a in letter.affirmations if a.state is AffirmationState.UNCLEAR]
-    if unclear and letter.own_letter:
+    if unclear and letter.authorship is not FactState.ABSENT:
         findings.append(
             finding(
                 "letter_unclear",

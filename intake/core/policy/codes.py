@@ -29,12 +29,12 @@ DOCUMENT_CODES = (
 LETTER_DETAIL_CODES = (
     "letter_unsigned",
     "affirmation_missing",
-    "attorney_name_unreadable",
     "not_own_letter",
     "letter_unclear",
     "letter_uncertain",
     "signature_unclear",
     "attorney_name_unclear",
+    "authorship_unclear",
 )
 # Letter findings that send the letter to a clerk (SPEC 4.3: unclear), not back to the
 # attorney: nothing in them is missing.
@@ -43,6 +43,7 @@ LETTER_REVIEW_CODES = (
     "letter_uncertain",
     "signature_unclear",
     "attorney_name_unclear",
+    "authorship_unclear",
 )
 LETTER_CODES = ("letter_missing", "letter_deficient", *LETTER_DETAIL_CODES)
 # The request as a whole.

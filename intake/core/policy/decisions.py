@@ -28,6 +28,7 @@ from intake.core.model import (
     Document,
     DocumentKind,
     Evidence,
+    FactState,
     LetterFacts,
     Params,
 )
@@ -137,8 +138,12 @@ def _accepted_letter(
         update={
             "attorney_name": name,
             "signed": True,
+            "signature": FactState.FOUND,
+            "signature_reason": None,
             "signature_evidence": letter.signature_evidence or evidence,
             "own_letter": True,
+            "authorship": FactState.FOUND,
+            "authorship_reason": None,
             "certain": True,
             "affirmations": affirmations,
         }
