@@ -239,11 +239,21 @@ def _found_signature(lines: Sequence[Line]) -> Signature | None:
     name) or, where something other than a name stands at the signature place, one
     that is unclear or a placeholder."""
     doubt: Signature | None = None
+    blank: set[int] = set()  # "/s/ ______": an e-signature left unfilled
     for index in range(len(lines) - 1, -1, -1):
         match = _SLASH_S.search(lines[index].text)
         if not match:
             continue
         raw = _signed_rest(match.group(1))
+        if raw and _is_placeholder(raw):
+            # A typed name under it is the template's printed name, not a signature.
+            blank.add(index)
+            if doubt is None:
+                doubt = Signature(
+                    FactState.ABSENT, None, None, index,
+                    f"the signature line is not filled in: “{lines[index].text}”",
+                )  # fmt: skip
+            continue
         rest = clean_signed_name(raw)
         name: str | None = rest if looks_like_name(rest, signed=True) else None
         if name is None:
@@ -254,12 +264,7 @@ def _found_signature(lines: Sequence[Line]) -> Signature | None:
             text = lines[index].text if rest else f"{lines[index].text} {name}"
             evidence = Evidence(text=text, page=lines[index].page)
             return Signature(FactState.FOUND, name, evidence, index)
-        if doubt is None and raw and _is_placeholder(raw):
-            doubt = Signature(
-                FactState.ABSENT, None, None, index,
-                f"the signature line is a template's placeholder: “{lines[index].text}”",
-            )  # fmt: skip
-        elif (doubt is None or doubt.state is FactState.ABSENT) and rest:
+        if (doubt is None or doubt.state is FactState.ABSENT) and rest:
             doubt = Signature(
                 FactState.UNCLEAR, None, None, index,
                 f"signed “{lines[index].text}”, which does not read as a name",
@@ -276,7 +281,7 @@ def _found_signature(lines: Sequence[Line]) -> Signature | None:
             found = _name_after(lines, index + 1, _RULE_REACH)
         else:
             continue
-        if found:
+        if found and not any(index < b <= found[0] for b in blank):
             at, name = found
             # Show "Very truly yours, Jane Doe" rather than the rule between them.
             start = next(

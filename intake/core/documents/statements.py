@@ -327,11 +327,23 @@ def _candidates(sentences: Iterable[Sentence]) -> tuple[Evidence, ...]:
     return tuple(Evidence(text=s.text, page=s.page) for s in ordered[:5])
 
 
+def _doubted(form: StatementForm, reading: Reading) -> bool:
+    """The form's doubt phrases in the sentence (or lead-in) that says it."""
+    sentence = reading.clause.sentence
+    return bool(form.doubts) and (
+        _has(form.doubts, reading.text)
+        or _has(form.doubts, sentence.text)
+        or _has(form.doubts, sentence.lead_in or "")
+    )
+
+
 def read_affirmation(rule: AffirmationRule, clauses: Sequence[Clause], scope: Scope) -> Affirmation:
     """One affirmation's state, with the sentences it rests on."""
     said: list[_Said] = []
+    letter = " \n ".join(c.sentence.text for c in clauses) if clauses else ""
     for part in rule.parts:
         for form_number, form in enumerate(part.forms):
+            doubted_letter = _has(form.doubts_in_letter, letter)
             # The object seen in the clause before, and whether that clause was negated:
             # "I have yet to study the Local Rules. I will follow them." stays negated.
             previous_object = False
@@ -346,6 +358,8 @@ def read_affirmation(rule: AffirmationRule, clauses: Sequence[Clause], scope: Sc
                 problems = []
                 for tie in ties:
                     found = _scope_problem(scope, reading, tie, part.hedges, part.not_hedges)
+                    if found is None and (doubted_letter or _doubted(form, reading)):
+                        found = form.doubt_reason
                     if tie.through_pronoun and previous_problem and found is None:
                         found = previous_problem
                     problems.append(found)

@@ -125,6 +125,16 @@ class StatementForm(_Strict):
     # The predicate may end its clause, its object the one of the clause before ("I have
     # read the ECF Procedures; I will comply."): for a verb whose object is understood.
     ellipsis: bool = False
+    # Phrases that leave a statement said in this form unclear (a clerk reads it): in
+    # the sentence that says it (`doubts`: "a Deputy Attorney General of the State of
+    # Nevada"), or anywhere in the letter (`doubts_in_letter`: a state attorney
+    # general's letterhead under "I qualify under Civil L.R. 11-2"). `doubt_reason`
+    # tells the clerk why.
+    doubts: Phrases = ()
+    doubts_in_letter: Phrases = ()
+    doubt_reason: str = Field(
+        default="the letter says something that casts doubt on it", min_length=1
+    )
 
 
 class StatementPart(_Strict):
