@@ -24,6 +24,7 @@ The results are recorded in bench/README.md.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from collections import Counter
@@ -89,6 +90,7 @@ def corpus_cases(split: str) -> list[Case]:
 
 def own_cases() -> list[Case]:
     from fixtures.letter_cases import letter_cases
+    from fixtures.letter_cases_stranger import stranger_cases
 
     return [
         Case(
@@ -102,7 +104,7 @@ def own_cases() -> list[Case]:
             c.scanned,
             c.styles,
         )
-        for c in letter_cases()
+        for c in [*letter_cases(), *stranger_cases()]
     ]
 
 
@@ -204,6 +206,11 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "n/a"
 
 
+def _unquoted(reason: str, held_out: bool) -> str:
+    """A held-out letter's words are never printed: a reason that quotes it loses the quote."""
+    return re.sub("\u201c.*?\u201d", "\u201c\u2026\u201d", reason) if held_out else reason
+
+
 def report(figures: Figures, show: bool) -> list[str]:
     outs = figures.outcomes
     good = figures.good()
@@ -279,11 +286,13 @@ def report(figures: Figures, show: bool) -> list[str]:
         or (o.case.verdict != "good" and o.status is Status.COMPLETE)
     ]
     if show:
+        held_out = figures.split.startswith("holdout")
         for o in problems:
             states = " ".join(f"{k[:5]}={v.value[:5]}" for k, v in o.states.items())
             lines.append(
                 f"  - {o.case.id} [{o.case.verdict}] -> {o.status.value} ({o.kind.value}) "
-                f"{states} told={o.told_missing} {o.reason[:90]} styles={','.join(o.case.styles)}"
+                f"{states} told={o.told_missing} {_unquoted(o.reason, held_out)[:90]} "
+                f"styles={','.join(o.case.styles)}"
             )
     lines.append("")
     return lines
