@@ -7,13 +7,25 @@ configured authserv-ids count (RFC 8601 section 5: the server removes forged cop
 its own), and of those only the topmost, the one the last hop added.
 
 The sender is verified when that header shows, for the domain of the From address:
-- `dmarc=pass` with `header.from` that domain; or
+- `dmarc=pass` with `header.from` that domain; or, when the server reports no DMARC
+  verdict for it (the domain publishes no policy: `dmarc=none`, or no `dmarc` result):
 - `dkim=pass` with `header.d` (or `header.i`) aligned with it; or
 - `spf=pass` with `smtp.mailfrom` (or `smtp.helo` never: a host name proves nothing)
   aligned with it.
-Aligned is relaxed DMARC alignment: the same organizational domain. Without the Public
-Suffix List, the organizational domain is the last two labels, or three when the
-second-level label is a short registry label under a country code ("example.co.uk").
+A `dmarc=fail` (or other non-pass verdict) for the From domain is final: the server
+applied the domain's own policy, with its `adkim`/`aspf` modes, which this module does
+not see (it reads no DNS). So a domain asking for strict alignment (`adkim=s`) is not
+verified here by a relaxed match its policy refuses.
+
+Aligned is relaxed DMARC alignment (RFC 7489 3.1, the default mode): the same
+organizational domain. The organizational domain is found as RFC 7489 3.2 says: the
+public suffix of the domain by the Public Suffix List, plus one more label
+(`mail.example.co.uk` -> `example.co.uk`, `a.b.example.com` -> `example.com`). The
+whole list counts, its private section included (RFC 7489 uses the list as published):
+`alice.github.io` and `bob.github.io` are different owners' and do not align. A domain
+that is itself a public suffix is its own organizational domain (it aligns only with
+itself). The list is the one shipped inside the `publicsuffixlist` package, read once
+from the package on first use; nothing is downloaded.
 
 Without configured authserv-ids the check is off (`gate_on=False`): every sender counts
 as it always did, and `intake config check` says so.
@@ -21,11 +33,15 @@ as it always did, and `intake config check` says so.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from publicsuffixlist import PublicSuffixList
+
 _MAX_HEADER_CHARS = 8192
+_NO_POLICY = frozenset({"none", "bestguesspass"})
 _MAX_COMMENT_DEPTH = 8
 _TOKEN = re.compile(r'(?:[^\s;"]|"(?:[^"\\]|\\.)*")+')
 
@@ -108,11 +124,19 @@ def parse_authentication_results(header: str) -> tuple[str, list[MethodResult]] 
     return authserv_id, results
 
 
+@functools.cache
+def _public_suffixes() -> PublicSuffixList:
+    """The Public Suffix List shipped with the package (ICANN and private sections)."""
+    return PublicSuffixList()
+
+
 def organizational_domain(domain: str) -> str:
-    labels = [label for label in domain.lower().strip(".").split(".") if label]
-    if len(labels) >= 3 and len(labels[-1]) == 2 and len(labels[-2]) <= 3:
-        return ".".join(labels[-3:])
-    return ".".join(labels[-2:])
+    """RFC 7489 3.2: the domain's public suffix plus one label; a public suffix itself
+    (or a name the list cannot place) stands for itself."""
+    name = ".".join(label for label in domain.lower().strip().strip(".").split(".") if label)
+    if not name:
+        return ""
+    return _public_suffixes().privatesuffix(name) or name
 
 
 def aligned(domain: str, other: str) -> bool:
@@ -122,9 +146,17 @@ def aligned(domain: str, other: str) -> bool:
 
 
 def _aligned_pass(results: Sequence[MethodResult], domain: str) -> str | None:
-    for r in results:
-        if (r.method, r.result) == ("dmarc", "pass") and r.properties.get("header.from") == domain:
-            return f"dmarc=pass header.from={domain}"
+    verdicts = [
+        r.result
+        for r in results
+        if r.method == "dmarc" and r.properties.get("header.from") == domain
+    ]
+    if "pass" in verdicts:
+        return f"dmarc=pass header.from={domain}"
+    # "none": no policy published (Microsoft's "bestguesspass" says the same, with a
+    # guess); anything else (fail, quarantine, temperror...) is the policy's refusal.
+    if any(verdict not in _NO_POLICY for verdict in verdicts):
+        return None
     for r in results:
         if r.method == "dkim" and r.result == "pass":
             signer = r.properties.get("header.d") or r.properties.get("header.i", "")
