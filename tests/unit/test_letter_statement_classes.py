@@ -117,6 +117,37 @@ MADE = [
     ),
 ]
 
+# Denying that anyone else may use the login is the statement, not its negation.
+MADE += [
+    (LOGIN, s)
+    for s in (
+        "I will not reveal my password to anyone, and any filing made with my login is my "
+        "signature.",
+        "I will not, under any circumstances, share my password; a filing made with my login "
+        "is my signature.",
+        "My password will never be disclosed to my staff, and any filing made with my login is "
+        "my signature.",
+        "I will not make my login available to anyone else; a filing made with it is my signature.",
+        "I will neither share my password nor permit anyone else to use my login, and any "
+        "filing made with them is my signature.",
+        "My login and password will be used by me and by no other person, and any filing made "
+        "with them is my signature.",
+        "A filing made with my login, whether or not I personally submit it, is my signature, "
+        "and my login and password are for my use only.",
+        "Declarant's login and password are for Declarant's exclusive use, and any filing made "
+        "with them is Declarant's signature.",
+        "The undersigned understands that the login and password are for his/her use only and "
+        "that any filing made with them constitutes his/her signature.",
+    )
+] + [
+    (
+        LOCAL,
+        "While I do not practice regularly in this District, I have become familiar with "
+        "the Bankruptcy Local Rules.",
+    ),
+    (LOCAL, "I have no doubt that I am familiar with the Bankruptcy Local Rules."),
+]
+
 REFUSED = [
     # someone else is the subject, however far from the predicate
     (
@@ -157,6 +188,13 @@ REFUSED = [
     ),
     (ECF, "I have read the ECF Procedures and will comply with them when my account is activated."),
     (ECF, "Upon activation of my account, I will read the ECF Procedures and comply with them."),
+    # a real negation near a login word is still one
+    (
+        LOGIN,
+        "I have not kept my password to myself, and a filing made with my login is my signature.",
+    ),
+    (LOCAL, "I have not given the Bankruptcy Local Rules much attention."),
+    (LOCAL, "I am becoming familiar with the Bankruptcy Local Rules."),
     # another district's court, coordinated or not
     (
         QUAL,

@@ -159,6 +159,12 @@ def _blocked(blockers: tuple[str, ...], between: str) -> bool:
     return not cuts or _has(blockers, between[cuts[-1].end() :])
 
 
+def _blank(phrases: tuple[str, ...], text: str) -> str:
+    """`text` with each phrase's matches made spaces, every position kept."""
+    pattern = _pattern(phrases)
+    return pattern.sub(lambda m: " " * len(m.group(0)), text) if pattern else text
+
+
 def _strip(phrases: tuple[str, ...], text: str) -> str:
     pattern = _pattern(phrases)
     return pattern.sub(" ", text) if pattern else text
@@ -250,7 +256,11 @@ def _scope_problem(
     near = before[restart[-1].end() :] if restart else before
     # The predicate itself too: "may not be shared" is one phrase, not doubt + negation.
     said = tie.predicate.group(0)
-    if _has(scope.negations, _strip(scope.not_negations, near + said)):
+    # What only looks like a negation is blanked in the whole reading first, so that a
+    # phrase may see the words after the predicate ("I will not divulge my password").
+    blank = _blank(scope.not_negations, text)
+    end = tie.predicate.end()
+    if _has(scope.negations, blank[end - len(near) - len(said) : end]):
         return NEGATED
     # A condition before the comma still governs what follows it ("Provided my request
     # is granted, I have read ..."); the part's own hedges sit just before its predicate
@@ -290,8 +300,10 @@ def _scope_problem(
         return QUESTION
     head = reading.clause.head
     own = head or text[reading.own_start :]
-    if _other_subject(scope, text[reading.own_start : tie.predicate.start()]) or _other_agent(
-        scope, text[tie.predicate.end() :]
+    # Not "... never be disclosed to my staff": the agent of a denial is who is kept out.
+    denial = _has(scope.negations, tie.predicate.group(0))
+    if _other_subject(scope, text[reading.own_start : tie.predicate.start()]) or (
+        not denial and _other_agent(scope, text[tie.predicate.end() :])
     ):
         return SPEAKER
     problem = _speaker(scope, head + " " + before, head + " " + text, own)

@@ -257,11 +257,13 @@ class LetterPolicy(_Strict):
         if not isinstance(data, dict) or not isinstance(data.get("lexicon"), dict):
             return data
         raw = data["lexicon"]
-        lexicon = {
-            str(name): "(?:" + "|".join(f"(?:{w})" for w in words) + ")"
-            for name, words in raw.items()
-            if isinstance(words, list) and words
-        }
+        lexicon: dict[str, str] = {}
+        # An entry may name the entries above it ("{login}" in "denied_sharing").
+        for name, words in raw.items():
+            if isinstance(words, list) and words:
+                expanded = _expand(words, lexicon)
+                assert isinstance(expanded, list)
+                lexicon[str(name)] = "(?:" + "|".join(f"(?:{w})" for w in expanded) + ")"
         rest = {k: _expand(v, lexicon) for k, v in data.items() if k != "lexicon"}
         return {**rest, "lexicon": raw}
 
