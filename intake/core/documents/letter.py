@@ -195,7 +195,7 @@ def _name_after(lines: Sequence[Line], start: int, reach: int) -> tuple[int, str
         seen += 1
         if seen > reach:
             return None
-        name = clean_signed_name(text)
+        name = clean_signed_name(_AFTER_NAME.sub("", text))
         if looks_like_name(name):
             return index, name
     return None
@@ -329,7 +329,7 @@ def _signature_place(lines: Sequence[Line], scanned: bool) -> Signature:
                     FactState.ABSENT, None, None, index,
                     f"nothing is written under the closing “{texts[index]}”",
                 )  # fmt: skip
-            if all(_is_placeholder(t) for t in under[:2]):
+            if _is_placeholder(under[0]):
                 return Signature(
                     FactState.ABSENT, None, None, index,
                     f"under the closing stands a placeholder: “{under[0]}”",
