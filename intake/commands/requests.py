@@ -808,7 +808,8 @@ def summarize_request(args: argparse.Namespace, settings: Settings, store: Store
             )
         render_owed_summaries(store, outgoing, actor="requests")
         print(f"queued to {', '.join(outgoing.clerk_addresses)} as outbox #{outbox_id}")
-    rendered = render_summary(store, outgoing, request.id, now=store.now())
+    # Asked for: the packet is drawn even when the poll draws none (no clerk receives it).
+    rendered = render_summary(store, outgoing, request.id, now=store.now(), packet=True)
     if rendered is None:
         raise CommandError(f"request {args.id} has no assessment yet: nothing to summarize")
     write_index(store, outgoing, now=store.now())

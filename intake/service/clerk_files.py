@@ -14,6 +14,7 @@ no bytes yet; `render_owed_summaries` fills them in (and runs again after a cras
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -90,7 +91,7 @@ def load_originals(state_dir: Path, documents: Iterable[Document]) -> dict[str, 
 class RenderedSummary:
     view: SummaryView
     html: str
-    packet: Packet
+    packet: Packet | None  # None: not drawn (nobody receives it; see `Outgoing.draws_packets`)
     html_path: Path
     pdf_path: Path
     email_html: str = ""  # the page as emailed: absolute links, or none
@@ -134,9 +135,19 @@ def _conflicts(store: Store, request_id: int) -> tuple[ConflictView, ...]:
 
 
 def render_summary(
-    store: Store, outgoing: Outgoing, request_id: int, *, now: dt.datetime
+    store: Store,
+    outgoing: Outgoing,
+    request_id: int,
+    *,
+    now: dt.datetime,
+    packet: bool | None = None,
 ) -> RenderedSummary | None:
-    """Render the request's page and packet and write both; None when not assessed yet."""
+    """Render the request's page and packet and write both; None when not assessed yet.
+
+    `packet`: draw the PDF packet (default: when someone receives it,
+    `Outgoing.draws_packets`). A page drawn without one removes the packet an earlier
+    drawing left, which no longer shows the request as it is."""
+    with_packet = outgoing.draws_packets if packet is None else packet
     request = store.requests.get(request_id)
     assessment = store.assessments.latest(request_id)
     if request is None or assessment is None:
@@ -162,16 +173,23 @@ def render_summary(
         return dataclasses.replace(view, conflicts=conflicts)
 
     # On disk the page sits beside its packet, and documents/ beside summaries/.
-    view = view_with(page_links(pdf_path.name, kept, base=None))
+    packet_name = pdf_path.name if with_packet else None
+    view = view_with(page_links(packet_name, kept, base=None))
     html = render_request_html(view, outgoing.templates)
     # In an email a relative link goes nowhere: absolute from [clerks] base_url, or none.
-    mailed = view_with(page_links(pdf_path.name, kept, base=outgoing.base_url, relative=False))
+    mailed = view_with(page_links(packet_name, kept, base=outgoing.base_url, relative=False))
     email_html = render_request_html(mailed, outgoing.templates)
-    packet = build_packet_isolated(view, documents, load_originals(store.state_dir, documents))
+    drawn = None
+    if with_packet:
+        drawn = build_packet_isolated(view, documents, load_originals(store.state_dir, documents))
     # Not synced: the state can always render them again (`intake requests summary`).
+    # The packet first: a page newer than its request is what says "drawn" (owed_pages).
+    if drawn is not None:
+        write_atomically(pdf_path, drawn.pdf, durable=False)
+    else:
+        pdf_path.unlink(missing_ok=True)
     write_atomically(html_path, html.encode("utf-8"), durable=False)
-    write_atomically(pdf_path, packet.pdf, durable=False)
-    return RenderedSummary(view, html, packet, html_path, pdf_path, email_html)
+    return RenderedSummary(view, html, drawn, html_path, pdf_path, email_html)
 
 
 # Merging PDFs that came by email is pypdf work on attacker bytes: a kilobyte can
@@ -214,15 +232,17 @@ def build_packet_isolated(
 
 
 def page_links(
-    packet_name: str, kept: Sequence[str], *, base: str | None, relative: bool = True
+    packet_name: str | None, kept: Sequence[str], *, base: str | None, relative: bool = True
 ) -> PageLinks:
     """The packet's and the kept originals' links: relative to the page, absolute from
-    `base` (the URL of the summaries folder), or none (`relative=False` without `base`)."""
+    `base` (the URL of the summaries folder), or none (`relative=False` without `base`).
+    `packet_name` None: the packet was not drawn (the page says how to draw it)."""
     if base is None and not relative:
-        return PageLinks()
+        return PageLinks(packet_drawn=packet_name is not None)
     prefix = base or ""
     return PageLinks(
-        packet=prefix + packet_name,
+        packet=None if packet_name is None else prefix + packet_name,
+        packet_drawn=packet_name is not None,
         originals={sha: f"{prefix}../{StateLayout.DOCUMENTS}/{sha}.pdf" for sha in kept},
     )
 
@@ -318,13 +338,14 @@ def render_owed_summaries(store: Store, outgoing: Outgoing, *, actor: str) -> se
             continue
         now = store.now()
         try:
-            summary = render_summary(store, outgoing, row.request_id, now=now)
+            # The email carries the packet, whatever the poll draws for the page.
+            summary = render_summary(store, outgoing, row.request_id, now=now, packet=True)
         except sqlite3.Error:
             raise
         except Exception as exc:
             _render_failed(store, row.id, row.request_id, row.attempts + 1, exc, actor=actor)
             continue
-        if summary is None:
+        if summary is None or summary.packet is None:
             continue
         message = summary_message(
             summary.view,
@@ -394,18 +415,24 @@ def _draw_page(store: Store, outgoing: Outgoing, request_id: int, *, actor: str)
 
 
 def owed_pages(store: Store) -> list[int]:
-    """Complete and needs-review requests whose page or packet was never drawn, or was
-    drawn before the request last changed (a poll interrupted before its pages)."""
+    """Complete and needs-review requests whose page was never drawn, or whose page or
+    packet was drawn before the request last changed (a poll interrupted before its
+    pages)."""
     owed = []
     for status in sorted(SUMMARY_STATUSES, key=lambda s: s.value):
         for request in store.requests.all(status):
             updated = parse_stamp(request.updated_at)
             assert updated is not None
+            page, packet = summary_paths(store.state_dir, request.id)
             try:
-                drawn = min(p.stat().st_mtime for p in summary_paths(store.state_dir, request.id))
+                drawn = page.stat().st_mtime
             except FileNotFoundError:
                 owed.append(request.id)
                 continue
+            # No packet: none was drawn (nobody receives it, `Outgoing.draws_packets`).
+            # One that is there must be as new as its request.
+            with contextlib.suppress(FileNotFoundError):
+                drawn = min(drawn, packet.stat().st_mtime)
             # The stamp is to the second: a page drawn within that second may be older.
             if drawn < updated.timestamp() + 1:
                 owed.append(request.id)

@@ -58,6 +58,14 @@ class Outgoing:
     def time_zone(self) -> str:
         return self.reply.time_zone
 
+    @property
+    def draws_packets(self) -> bool:
+        """Whether a poll draws each summary's PDF packet: only when someone receives
+        it (the clerks by email, or the served summaries folder of `base_url`). A packet
+        costs more than the rest of a request's handling (bench/poll_throughput.py);
+        otherwise `intake requests summary N` draws it when a clerk asks."""
+        return bool(self.clerk_addresses) or self.base_url is not None
+
 
 def outgoing_from_settings(
     settings: Settings, rules: Rules, templates: TemplateSet | None = None

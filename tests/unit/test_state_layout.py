@@ -31,7 +31,11 @@ def test_a_poll_leaves_files_only_where_the_layout_says(tmp_path: Path) -> None:
     deliver(mail, (FIXTURES / "complete-mixed-courts.eml").read_bytes())
     deliver(mail, b"From: a@example-law.test\r\nContent-Type: multipart/mixed\r\n\r\n" + b"\0" * 64)
     config = tmp_path / "intake.toml"
-    config.write_text(f'state_dir = "{tmp_path / "state"}"\n[source]\nmaildir = "{mail}"\n')
+    # With a clerks' address, so that the poll draws the packet too.
+    config.write_text(
+        f'state_dir = "{tmp_path / "state"}"\n[source]\nmaildir = "{mail}"\n'
+        '[clerks]\naddresses = ["clerks@canb.test"]\n'
+    )
     assert main(["poll", "--once", "--config", str(config)]) == 0
     layout = StateLayout(tmp_path / "state")
     named_files = {layout.database, layout.poll_lock, layout.index_page}

@@ -49,6 +49,8 @@ class PageLinks:
 
     packet: str | None = None
     originals: Mapping[str, str] = field(default_factory=dict)
+    # False: no packet was drawn (nobody receives one); `intake requests summary` draws it.
+    packet_drawn: bool = True
 
 
 # A docket text longer than this shows its start; the whole text is one click away.
@@ -197,6 +199,7 @@ class SummaryView:
     documents: tuple[DocumentRow, ...]
     missing: tuple[str, ...]
     packet_link: str | None = None
+    packet_drawn: bool = True  # False: drawn on demand only (the page says how)
     decisions: tuple[DecisionView, ...] = ()
     decide_by: str | None = None  # the last day of the court's decision window
     # Emails of this request that reuse an earlier email's Message-ID with other
@@ -418,6 +421,7 @@ def build_summary(
         ),
         missing=tuple(rules.still_needed(m) for m in assessment.missing),
         packet_link=links.packet,
+        packet_drawn=links.packet_drawn,
         decisions=_decisions(assessment, rules, time_zone),
         decide_by=decide_by,
     )
