@@ -141,12 +141,14 @@ def render_summary(
     *,
     now: dt.datetime,
     packet: bool | None = None,
+    for_email: bool = False,
 ) -> RenderedSummary | None:
     """Render the request's page and packet and write both; None when not assessed yet.
 
     `packet`: draw the PDF packet (default: when someone receives it,
     `Outgoing.draws_packets`). A page drawn without one removes the packet an earlier
-    drawing left, which no longer shows the request as it is."""
+    drawing left, which no longer shows the request as it is. `for_email`: also the
+    page as the clerks' email carries it (`email_html`)."""
     with_packet = outgoing.draws_packets if packet is None else packet
     request = store.requests.get(request_id)
     assessment = store.assessments.latest(request_id)
@@ -176,9 +178,11 @@ def render_summary(
     packet_name = pdf_path.name if with_packet else None
     view = view_with(page_links(packet_name, kept, base=None))
     html = render_request_html(view, outgoing.templates)
-    # In an email a relative link goes nowhere: absolute from [clerks] base_url, or none.
-    mailed = view_with(page_links(packet_name, kept, base=outgoing.base_url, relative=False))
-    email_html = render_request_html(mailed, outgoing.templates)
+    email_html = ""
+    if for_email:
+        # In an email a relative link goes nowhere: absolute from [clerks] base_url, or none.
+        mailed = view_with(page_links(packet_name, kept, base=outgoing.base_url, relative=False))
+        email_html = render_request_html(mailed, outgoing.templates)
     drawn = None
     if with_packet:
         drawn = build_packet_isolated(view, documents, load_originals(store.state_dir, documents))
@@ -339,7 +343,9 @@ def render_owed_summaries(store: Store, outgoing: Outgoing, *, actor: str) -> se
         now = store.now()
         try:
             # The email carries the packet, whatever the poll draws for the page.
-            summary = render_summary(store, outgoing, row.request_id, now=now, packet=True)
+            summary = render_summary(
+                store, outgoing, row.request_id, now=now, packet=True, for_email=True
+            )
         except sqlite3.Error:
             raise
         except Exception as exc:

@@ -34,12 +34,17 @@ and the mail behind it flows.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
+import queue
 import sqlite3
+import threading
 import traceback
+from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -233,6 +238,8 @@ class PollCycle:
     outgoing: Outgoing | None = None
     authserv_ids: tuple[str, ...] = ()
     result: PollResult = field(default_factory=PollResult)
+    # Messages whose mailbox action is applied and not yet noted done (`_apply_action`).
+    notes: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -298,22 +305,27 @@ def poll_once(
                     current=uidvalidity,
                 )
 
-    result.actions_recovered = _apply_owed_actions(source, store, folder, uidvalidity)
-
-    uids = source.uids_above(store.cursors.last_uid(folder, uidvalidity))
-    if progress:
-        progress(0, len(uids))
-    fetched = _fetch_in_batches(source, uids, batch_size, stop)
-    done = 0
-    for raw, envelope in _read_ahead(fetched, own):
-        if stop is not None and stop():
-            break  # what the read-ahead started is dropped by the reader pool
-        result.fetched += 1
-        _crash_point("after_fetch")
-        _handle(cycle, raw, envelope)
-        done += 1
+    try:
+        result.actions_recovered = _apply_owed_actions(cycle, folder, uidvalidity)
+        uids = source.uids_above(store.cursors.last_uid(folder, uidvalidity))
         if progress:
-            progress(done, len(uids))
+            progress(0, len(uids))
+        fetched = _fetch_in_batches(source, uids, batch_size, stop)
+        done = 0
+        for raw, envelope in _read_ahead(fetched, own):
+            if stop is not None and stop():
+                break  # what the read-ahead started is dropped by the reader pool
+            result.fetched += 1
+            _crash_point("after_fetch")
+            _handle(cycle, raw, envelope)
+            done += 1
+            if progress:
+                progress(done, len(uids))
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):  # the error on its way out says more
+            _note_done(store, cycle.notes)
+        raise
+    _note_done(store, cycle.notes)
     if stop is not None and stop():
         # The clerks' pages of this poll are owed, and drawn at the next start.
         result.left_for_next = len(uids) - done
@@ -340,26 +352,76 @@ def _fetch_in_batches(
 
 # Emails larger than this are read at their turn only: reading ahead holds two in memory.
 READ_AHEAD_MAX_BYTES = 8 * 1024 * 1024
+# How many messages past the current one are being read (MIME and PDFs) at any time.
+READ_AHEAD_DEPTH = 2
 
 
 def _read_ahead(
     raws: Iterable[RawMessage], own: Collection[str]
 ) -> Iterator[tuple[RawMessage, Envelope | None]]:
-    """Each message with its envelope, once the reading of the NEXT one has started.
+    """Each message with its envelope, once the reading of the NEXT ones has started.
 
-    The reader pool reads the next email's PDFs on the other core while this process
-    commits the current one; `read_documents` then takes those reads over. Only a
-    head start: a message whose MIME cannot be parsed here is parsed (and fails) again
-    at its turn, and what a skipped duplicate started is dropped by the pool.
+    A thread of this process hands the next `READ_AHEAD_DEPTH` messages to the MIME
+    parsing child and their PDFs to the reader pool, while this thread commits the
+    current one: the children work on the other core instead of waiting for this
+    process, which then only collects (`read_documents` takes the pool's reads over).
+    Only a head start: a message whose MIME cannot be parsed ahead is parsed (and
+    fails) again at its turn, and what a skipped duplicate started is dropped by the
+    pool. The next messages are fetched as before; what the thread holds is at most
+    `READ_AHEAD_DEPTH` messages of up to `READ_AHEAD_MAX_BYTES` each.
     """
-    previous: tuple[RawMessage, Envelope | None] | None = None
-    for raw in raws:
-        current = (raw, _start_reading(raw, own))
-        if previous is not None:
-            yield previous
-        previous = current
-    if previous is not None:
-        yield previous
+    ahead = _Ahead(own)
+    pending: deque[tuple[RawMessage, Future[Envelope | None]]] = deque()
+    try:
+        for raw in raws:
+            pending.append((raw, ahead.start(raw)))
+            if len(pending) > READ_AHEAD_DEPTH:
+                first, envelope = pending.popleft()
+                yield first, envelope.result()
+        while pending:
+            first, envelope = pending.popleft()
+            yield first, envelope.result()
+    finally:  # stopped, or done: what was not started yet is not read
+        for _, envelope in pending:
+            envelope.cancel()
+        ahead.close()
+
+
+class _Ahead:
+    """One daemon thread reading messages ahead, in the order given.
+
+    A daemon thread rather than an executor: a stopped poll (SIGTERM) does not wait at
+    exit for a parse still within its bounds; the parsing child is ended with it.
+    """
+
+    def __init__(self, own: Collection[str]) -> None:
+        self._own = own
+        self._jobs: queue.SimpleQueue[tuple[RawMessage, Future[Envelope | None]] | None] = (
+            queue.SimpleQueue()
+        )
+        self._thread: threading.Thread | None = None
+
+    def start(self, raw: RawMessage) -> Future[Envelope | None]:
+        future: Future[Envelope | None] = Future()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="read-ahead", daemon=True)
+            self._thread.start()
+        self._jobs.put((raw, future))
+        return future
+
+    def close(self) -> None:
+        """No new work; what was queued and not started is cancelled."""
+        self._jobs.put(None)
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            raw, future = job
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(_start_reading(raw, self._own))
+            except BaseException:  # never: `_start_reading` catches what a parse raises
+                future.set_result(None)
 
 
 def _start_reading(raw: RawMessage, own: Collection[str]) -> Envelope | None:
@@ -388,34 +450,47 @@ def finish_summaries(store: Store, outgoing: Outgoing, result: PollResult) -> No
         result.summary_error = describe_error(exc)
 
 
-def _apply_owed_actions(source: MailSource, store: Store, folder: str, uidvalidity: int) -> int:
+def _apply_owed_actions(cycle: PollCycle, folder: str, uidvalidity: int) -> int:
     """Finish the mailbox actions that a killed poll committed but did not apply."""
-    owed = store.messages.pending_actions(folder, uidvalidity)
+    owed = cycle.store.messages.pending_actions(folder, uidvalidity)
     for row in owed:
-        _apply_action(source, store, row.id, row.uid, row.mailbox_action)
+        _apply_action(cycle, row.id, row.uid, row.mailbox_action)
     return len(owed)
 
 
+# Mailbox actions applied are noted done this many at a time (and at the poll's end):
+# one commit for them all rather than one per message. A note that a crash loses only
+# makes the next poll apply that action again, which is harmless (see `_apply_action`).
+ACTION_NOTES_BATCH = 25
+
+
 def _apply_action(
-    source: MailSource,
-    store: Store,
-    message_row_id: int,
-    uid: int,
-    action: MailboxAction | None,
+    cycle: PollCycle, message_row_id: int, uid: int, action: MailboxAction | None
 ) -> None:
     # Moving a UID that is already gone (moved before a crash) is a no-op on IMAP
     # servers and in the Maildir source, so applying an owed action twice is harmless.
     if action is MailboxAction.PROCESSED:
-        source.mark_processed(uid)
+        cycle.source.mark_processed(uid)
     elif action is MailboxAction.FAILED:
-        source.mark_failed(uid)
+        cycle.source.mark_failed(uid)
     _crash_point("after_action")
+    cycle.notes.append(message_row_id)
+    if len(cycle.notes) >= ACTION_NOTES_BATCH:
+        _note_done(cycle.store, cycle.notes)
+
+
+def _note_done(store: Store, notes: list[int]) -> None:
+    """Note the applied mailbox actions of `notes` done, in one transaction; empties it."""
+    if not notes:
+        return
     with store.transaction():
-        store.messages.action_done(message_row_id)
+        for message_row_id in notes:
+            store.messages.action_done(message_row_id)
+    notes.clear()
 
 
 def _handle(cycle: PollCycle, raw: RawMessage, envelope: Envelope | None = None) -> None:
-    source, store, result = cycle.source, cycle.store, cycle.result
+    store, result = cycle.store, cycle.result
     ref = raw.ref
     existing = store.messages.find(ref.folder, ref.uidvalidity, ref.uid)
     if existing is not None:
@@ -425,7 +500,7 @@ def _handle(cycle: PollCycle, raw: RawMessage, envelope: Envelope | None = None)
         with store.transaction():
             store.cursors.advance(ref.folder, ref.uidvalidity, ref.uid)
         if existing.mailbox_action and existing.action_done_at is None:
-            _apply_action(source, store, existing.id, ref.uid, existing.mailbox_action)
+            _apply_action(cycle, existing.id, ref.uid, existing.mailbox_action)
         return
 
     arrival = Arrival.of(raw)
@@ -491,7 +566,7 @@ def _handle(cycle: PollCycle, raw: RawMessage, envelope: Envelope | None = None)
                 result.request_ids.add(request_id)
     log_message(store, row_id)
     _crash_point("after_commit")
-    _apply_action(source, store, row_id, ref.uid, action)
+    _apply_action(cycle, row_id, ref.uid, action)
 
 
 def _forget_attempt(store: Store, ref: MessageRef) -> None:

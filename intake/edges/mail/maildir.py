@@ -195,6 +195,9 @@ class MaildirSource:
         self.failed_folder = failed_folder
         # The last UIDVALIDITY this instance saw: a rebuilt list must move past it.
         self._known_uidvalidity: int | None = None
+        # UID -> file as the last read of the list found them: a move renames the file
+        # fetched as that UID without reading the whole folder again (`_move`).
+        self._paths: dict[int, str] = {}
         for name in (processed_folder, failed_folder):
             if folder_path(self.root, name) == self.path:
                 raise ValueError("the processed/failed folder must differ from the polled folder")
@@ -262,6 +265,13 @@ class MaildirSource:
     # ------------------------------------------------------------------ private
 
     def _move(self, uid: int, folder: str) -> None:
+        # The file where the last read of the folder saw it: moved at once. The list
+        # drops its key at the next read (a gone file's key is forgotten there), so a
+        # backlog costs one rename per message instead of a folder scan and a rewrite
+        # of the list. Gone meanwhile (another hand moved it on): looked up afresh.
+        known = self._paths.pop(uid, None)
+        if known is not None and self._move_file(Path(known), folder, f"move UID {uid}"):
+            return
         state, files = self._sync()
         key = next((k for k, u in state.uids.items() if u == uid), None)
         if key is None:
@@ -311,6 +321,7 @@ class MaildirSource:
             if changed or not (self.path / UIDLIST_NAME).exists():
                 self._write(state)
             self._known_uidvalidity = state.uidvalidity
+            self._paths = {uid: files[key] for key, uid in state.uids.items()}
             return state, files
 
     def _scan(self) -> dict[str, str]:
