@@ -50,7 +50,6 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
 
-from intake.core.documents.classify import pdfs_to_read
 from intake.core.model import Document, Envelope, Status
 from intake.core.policy.assess import assess, other_signer, with_unverified_sender
 from intake.core.policy.rules import Rules
@@ -61,7 +60,6 @@ from intake.edges.mail.header_caps import cap_headers
 from intake.edges.mail.isolated import parse_isolated
 from intake.edges.mail.message import header_block
 from intake.edges.mail.source import MailSource, MessageRef, RawMessage
-from intake.edges.pdf.reader import prefetch_pdfs
 from intake.edges.state_layout import StateLayout
 from intake.edges.store import (
     MailboxAction,
@@ -73,7 +71,7 @@ from intake.edges.store import (
 )
 from intake.service.clerk_files import SUMMARY_STATUSES, refresh_summaries, save_originals
 from intake.service.crash_hook import crash_point
-from intake.service.documents import read_documents
+from intake.service.documents import prefetch_documents, read_documents
 from intake.service.enqueue import Outgoing, queue_reply, queue_summary
 from intake.service.journal import log_message
 
@@ -312,7 +310,7 @@ def poll_once(
             progress(0, len(uids))
         fetched = _fetch_in_batches(source, uids, batch_size, stop)
         done = 0
-        for raw, envelope in _read_ahead(fetched, own):
+        for raw, envelope in _read_ahead(fetched, own, rules):
             if stop is not None and stop():
                 break  # what the read-ahead started is dropped by the reader pool
             result.fetched += 1
@@ -357,7 +355,7 @@ READ_AHEAD_DEPTH = 2
 
 
 def _read_ahead(
-    raws: Iterable[RawMessage], own: Collection[str]
+    raws: Iterable[RawMessage], own: Collection[str], rules: Rules
 ) -> Iterator[tuple[RawMessage, Envelope | None]]:
     """Each message with its envelope, once the reading of the NEXT ones has started.
 
@@ -370,7 +368,7 @@ def _read_ahead(
     pool. The next messages are fetched as before; what the thread holds is at most
     `READ_AHEAD_DEPTH` messages of up to `READ_AHEAD_MAX_BYTES` each.
     """
-    ahead = _Ahead(own)
+    ahead = _Ahead(own, rules)
     pending: deque[tuple[RawMessage, Future[Envelope | None]]] = deque()
     try:
         for raw in raws:
@@ -394,8 +392,9 @@ class _Ahead:
     exit for a parse still within its bounds; the parsing child is ended with it.
     """
 
-    def __init__(self, own: Collection[str]) -> None:
+    def __init__(self, own: Collection[str], rules: Rules) -> None:
         self._own = own
+        self._rules = rules
         self._jobs: queue.SimpleQueue[tuple[RawMessage, Future[Envelope | None]] | None] = (
             queue.SimpleQueue()
         )
@@ -419,12 +418,12 @@ class _Ahead:
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                future.set_result(_start_reading(raw, self._own))
+                future.set_result(_start_reading(raw, self._own, self._rules))
             except BaseException:  # never: `_start_reading` catches what a parse raises
                 future.set_result(None)
 
 
-def _start_reading(raw: RawMessage, own: Collection[str]) -> Envelope | None:
+def _start_reading(raw: RawMessage, own: Collection[str], rules: Rules) -> Envelope | None:
     if len(raw.data) > READ_AHEAD_MAX_BYTES:
         return None
     try:
@@ -432,7 +431,7 @@ def _start_reading(raw: RawMessage, own: Collection[str]) -> Envelope | None:
     except Exception:  # reported at the message's own turn
         return None
     if screen(envelope, own_addresses=own).action is not Screening.IGNORE:
-        prefetch_pdfs(a.data for a in pdfs_to_read(envelope))
+        prefetch_documents(envelope.attachments, rules)
     return envelope
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from intake.edges.pdf.interface import PdfLimits
-from intake.edges.pdf.pool import ReaderPool
+from intake.edges.pdf.pool import ReaderPool, derive
 from intake.edges.sandbox import Bounds, Done, Sandboxed, Stopped
 from tests.unit.test_pdf import NEF_LINES, make_pdf
 
@@ -175,3 +175,50 @@ def test_a_closed_pool_leaves_no_reader_behind() -> None:
     for pid in pids:
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
+
+
+# ------------------------------------------------------------- derived reads
+
+
+def derived(text: Any, context: dict[str, str]) -> Any:
+    """A `Derive` function: what the reader process makes of the text it read."""
+    order = context["order"]
+    if order == "raise":
+        raise ValueError("a bug in the derived function")
+    if order == "spin":
+        while True:
+            pass
+    return (os.getpid(), context["tag"], "Debtor 3 LLC" in text.text)
+
+
+def test_a_derived_read_runs_the_function_in_the_reader_process(pool: ReaderPool) -> None:
+    how = derive("tests.unit.test_pdf_pool:derived", {"order": "tag", "tag": "rules v1"})
+    read = pool.submit_derived(_nef(3), PdfLimits(), how).result()
+    assert read.text.ok and read.error is None
+    pid, tag, found = read.value
+    assert pid in pool.reader_pids() and pid != os.getpid()
+    assert (tag, found) == ("rules v1", True)
+
+
+def test_a_derived_function_that_raises_leaves_the_text_and_says_why(pool: ReaderPool) -> None:
+    how = derive("tests.unit.test_pdf_pool:derived", {"order": "raise"})
+    read = pool.submit_derived(_nef(1), PdfLimits(), how).result()
+    assert read.text.ok and read.value is None
+    assert read.error == "a bug in the derived function"
+
+
+def test_a_derived_function_is_bounded_like_the_read(pool: ReaderPool) -> None:
+    how = derive("tests.unit.test_pdf_pool:derived", {"order": "spin"})
+    read = pool.submit_derived(_nef(1), PdfLimits(cpu_seconds=1), how).result()
+    assert not read.text.ok and read.text.reason == "took longer than 1 s of CPU time"
+    assert pool.read(_nef(2)).ok  # the stopped reader was replaced
+
+
+def test_a_prefetch_is_taken_over_by_the_same_derive_only(pool: ReaderPool) -> None:
+    data = _nef(4)
+    first = derive("tests.unit.test_pdf_pool:derived", {"order": "tag", "tag": "a"})
+    second = derive("tests.unit.test_pdf_pool:derived", {"order": "tag", "tag": "b"})
+    pool.prefetch(data, PdfLimits(), first)
+    other = pool.submit_derived(data, PdfLimits(), second).result()
+    same = pool.submit_derived(data, PdfLimits(), first).result()
+    assert other.value[1] == "b" and same.value[1] == "a"

@@ -51,11 +51,22 @@ def pdfs_to_read(envelope: Envelope) -> list[Attachment]:
     return [a for a in envelope.attachments if needs_text(a)]
 
 
-def document_of(attachment: Attachment, rules: Rules, pdf: PdfText | None) -> Document:
+# What `classify_text` decides: the kind and the facts read.
+Classified = tuple[DocumentKind, dict[str, Any]]
+
+
+def document_of(
+    attachment: Attachment,
+    rules: Rules,
+    pdf: PdfText | None,
+    classified: Classified | None = None,
+) -> Document:
     """One attachment as a `Document`. Never raises for bad input: the kind and reason
     say what it is.
 
     `pdf` is its text, read by the caller when `needs_text(attachment)`, else None.
+    `classified`: `classify_text(pdf, rules)` when the caller had it done already (the
+    reader process that read the text does it).
     """
 
     def document(kind: DocumentKind, **facts: Any) -> Document:
@@ -77,11 +88,11 @@ def document_of(attachment: Attachment, rules: Rules, pdf: PdfText | None) -> Do
     if not pdf.ok:
         reason = pdf.reason or "unreadable"
         return document(DocumentKind.UNREADABLE, reason=reason, page_count=pdf.page_count)
-    kind, facts = classify_text(pdf, rules)
+    kind, facts = classified if classified is not None else classify_text(pdf, rules)
     return document(kind, page_count=pdf.page_count, **facts)
 
 
-def classify_text(pdf: PdfText, rules: Rules) -> tuple[DocumentKind, dict[str, Any]]:
+def classify_text(pdf: PdfText, rules: Rules) -> Classified:
     """The kind of a readable PDF and the facts read from it."""
     ocr = {p.number: p.confidence or 0.0 for p in pdf.pages if p.source == "ocr"}
     if notices := read_nefs(pdf):

@@ -13,6 +13,11 @@ bytes and limits takes over: the poll reads the next email's PDFs while it commi
 the current one (`intake.service.cycle`). Unclaimed prefetches are bounded in number
 and dropped oldest first.
 
+`submit_derived(data, limits, derive)` also runs a pure function on the text in the
+same reader process (`Derive`: the poll classifies each PDF there, on every core,
+instead of in its own process one PDF after another); the future's `Read` carries the
+text and what the function made of it.
+
 `shared_pool()` is the process's pool (started on first use, ended at exit; a
 process forked from this one starts its own).
 """
@@ -21,17 +26,20 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import importlib
 import os
+import pickle
 import queue
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import Future
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from intake.edges.pdf.bounded import bounds_of, default_workers, text_of
 from intake.edges.pdf.interface import DEFAULT_LIMITS, PdfLimits
-from intake.edges.sandbox import Sandboxed
+from intake.edges.sandbox import Done, Sandboxed
 
 if TYPE_CHECKING:  # imported where used: a command starts its pool before pydantic loads
     from intake.core.model import PdfText
@@ -43,7 +51,42 @@ _MAX_PREFETCHED = 64
 _TASK = "intake.edges.pdf.pool:read_in_child"
 
 
-def read_in_child(payload: tuple[bytes, PdfLimits] | None) -> PdfText | None:
+@dataclass(frozen=True)
+class Derive:
+    """A pure function run on a read's text inside the reader process, with a context:
+    ``function(text, context)``, named by its import path ("package.module:function").
+
+    The context is pickled once here (`derive`), sent with each read and unpickled once
+    per reader process. The function runs under the read's own bounds, after it.
+    """
+
+    task: str
+    context: bytes
+    key: str  # what tells two derives apart (a prefetch is taken over by the same)
+
+
+def derive(task: str, context: Any) -> Derive:
+    blob = pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL)
+    return Derive(task, blob, hashlib.sha256(task.encode() + b"\0" + blob).hexdigest())
+
+
+@dataclass(frozen=True)
+class Read:
+    """A PDF's text and what `Derive`'s function made of it (`value`), or why it
+    raised (`error`); neither when the text was not readable."""
+
+    text: PdfText
+    value: Any = None
+    error: str | None = None
+
+
+# In a reader process: the contexts unpickled so far, by key (a few: rules reloaded).
+_contexts: OrderedDict[str, Any] = OrderedDict()
+
+
+def read_in_child(
+    payload: tuple[bytes, PdfLimits] | tuple[bytes, PdfLimits, Derive] | None,
+) -> PdfText | Read | None:
     """The task every reader process runs; None only loads the reader (`warm_up`)."""
     from intake.edges.pdf.reader import read_pdf
 
@@ -51,19 +94,35 @@ def read_in_child(payload: tuple[bytes, PdfLimits] | None) -> PdfText | None:
         from intake.edges.pdf import pdfium_reader  # noqa: F401  (PDFium's ~40 ms of imports)
 
         return None
-    data, limits = payload
-    return read_pdf(data, limits)
+    if len(payload) == 2:
+        data, limits = payload
+        return read_pdf(data, limits)
+    data, limits, how = payload
+    text = read_pdf(data, limits)
+    if not text.ok:
+        return Read(text)
+    try:
+        module, _, name = how.task.partition(":")
+        function = getattr(importlib.import_module(module), name)
+        context = _contexts.get(how.key)
+        if context is None:
+            context = _contexts[how.key] = pickle.loads(how.context)
+            while len(_contexts) > 4:
+                _contexts.popitem(last=False)
+        return Read(text, function(text, context))
+    except MemoryError:
+        raise  # the sandbox's answer: this process is replaced
+    except Exception as error:  # the caller runs the function itself, and sees it raise
+        return Read(text, error=" ".join(str(error).split())[:160] or type(error).__name__)
 
 
 class ReaderPool:
     def __init__(self, workers: int | None = None, max_documents: int = 200) -> None:
         self.workers = max(1, workers if workers is not None else default_workers())
-        self._jobs: queue.SimpleQueue[tuple[Future[PdfText], bytes | None, PdfLimits] | None] = (
-            queue.SimpleQueue()
-        )
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._slots = [Sandboxed(_TASK, max_documents) for _ in range(self.workers)]
         self._threads: list[threading.Thread] = []
-        self._prefetched: OrderedDict[tuple[str, PdfLimits], Future[PdfText]] = OrderedDict()
+        self._prefetched: OrderedDict[_Key, Future[Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._closed = False
 
@@ -71,18 +130,29 @@ class ReaderPool:
 
     def submit(self, data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> Future[PdfText]:
         """Queue one PDF; the future's result is its `PdfText` (never an exception)."""
-        key = (_digest(data), limits)
+        return self._submit(data, limits, None)
+
+    def submit_derived(self, data: bytes, limits: PdfLimits, how: Derive) -> Future[Read]:
+        """Queue one PDF and `how`'s function on its text; the future's result is a
+        `Read` (never an exception)."""
+        return self._submit(data, limits, how)
+
+    def _submit(self, data: bytes, limits: PdfLimits, how: Derive | None) -> Future[Any]:
+        key = (_digest(data), limits, how.key if how else None)
         with self._lock:
             ahead = self._prefetched.pop(key, None)
-        return ahead if ahead is not None else self._queue(data, limits)
+        return ahead if ahead is not None else self._queue(data, limits, how)
 
-    def prefetch(self, data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> None:
-        """Start reading `data` now for a `submit` of the same bytes and limits later."""
-        key = (_digest(data), limits)
+    def prefetch(
+        self, data: bytes, limits: PdfLimits = DEFAULT_LIMITS, how: Derive | None = None
+    ) -> None:
+        """Start reading `data` now for a `submit` (with `how`: a `submit_derived`) of
+        the same bytes, limits and derive later."""
+        key = (_digest(data), limits, how.key if how else None)
         with self._lock:
             if key in self._prefetched:
                 return
-        future = self._queue(data, limits)
+        future = self._queue(data, limits, how)
         with self._lock:
             self._prefetched[key] = future
             while len(self._prefetched) > _MAX_PREFETCHED:
@@ -93,7 +163,7 @@ class ReaderPool:
         """Start the reader processes now: they load PDFium while the caller goes on
         with its own start-up (on the other core)."""
         for _ in self._slots:
-            self._queue(None, DEFAULT_LIMITS)
+            self._queue(None, DEFAULT_LIMITS, None)
 
     def read(self, data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> PdfText:
         return self.submit(data, limits).result()
@@ -125,14 +195,14 @@ class ReaderPool:
 
     # ------------------------------------------------------------------- internals
 
-    def _queue(self, data: bytes | None, limits: PdfLimits) -> Future[PdfText]:
-        future: Future[PdfText] = Future()
+    def _queue(self, data: bytes | None, limits: PdfLimits, how: Derive | None) -> Future[Any]:
+        future: Future[Any] = Future()
         with self._lock:
             if self._closed:
                 raise RuntimeError("the reader pool is closed")
             if not self._threads:
                 self._start_threads()
-        self._jobs.put((future, data, limits))
+        self._jobs.put((future, data, limits, how))
         return future
 
     def _start_threads(self) -> None:
@@ -148,16 +218,34 @@ class ReaderPool:
             job = self._jobs.get()
             if job is None:
                 return
-            future, data, limits = job
+            future, data, limits, how = job
             if not future.set_running_or_notify_cancel():
                 continue
             try:
-                outcome = slot.run(None if data is None else (data, limits), bounds_of(limits))
-                future.set_result(text_of(outcome, limits))
+                payload = (
+                    None if data is None else (data, limits) if how is None else (data, limits, how)
+                )
+                outcome = slot.run(payload, bounds_of(limits))
+                if how is None:
+                    future.set_result(text_of(outcome, limits))
+                    continue
+                read = outcome.value if isinstance(outcome, Done) else None
+                if isinstance(read, Read):  # the text in the same words as a plain read's
+                    text = text_of(Done(value=read.text), limits)
+                    future.set_result(Read(text, read.value, read.error))
+                else:
+                    future.set_result(Read(text_of(outcome, limits)))
             except BaseException as error:  # no reader process could be started
                 from intake.core.model import PdfText
 
-                future.set_result(PdfText(ok=False, reason=f"the PDF reader failed: {error}"))
+                failed = PdfText(ok=False, reason=f"the PDF reader failed: {error}")
+                future.set_result(Read(failed) if how is not None else failed)
+
+
+# A queued read: its future, the bytes (None: only start the process), limits, derive.
+_Job = tuple["Future[Any]", bytes | None, PdfLimits, Derive | None]
+# A prefetched read is taken over by a submit of the same bytes, limits and derive.
+_Key = tuple[str, PdfLimits, str | None]
 
 
 def _digest(data: bytes) -> str:

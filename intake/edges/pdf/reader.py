@@ -47,6 +47,7 @@ mail-client prints keep their links only as annotations: see `PageText.links`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from intake.core.model import PdfText
 from intake.edges import forked
@@ -54,12 +55,16 @@ from intake.edges.pdf import judge
 from intake.edges.pdf.interface import DEFAULT_LIMITS, PageReader, PdfLimits, is_pdf, pdf_body
 from intake.edges.pdf.judge import Reading, Unreadable
 
+if TYPE_CHECKING:
+    from intake.edges.pdf.pool import Derive, Read
+
 __all__ = [
     "PdfLimits",
     "is_pdf",
     "prefetch_pdfs",
     "read_pdf",
     "read_pdf_isolated",
+    "read_pdfs_derived",
     "read_pdfs_isolated",
     "warm_up_readers",
 ]
@@ -136,6 +141,20 @@ def read_pdfs_isolated(datas: Sequence[bytes], limits: PdfLimits = DEFAULT_LIMIT
     return shared_pool().read_all(datas, limits)
 
 
+def read_pdfs_derived(datas: Sequence[bytes], limits: PdfLimits, how: Derive) -> list[Read]:
+    """`read_pdfs_isolated`, and `how`'s function run on each readable text in the same
+    sandboxed reader process (see `pool.Derive`); in the order given."""
+    from intake.edges.pdf.pool import Read, shared_pool
+
+    if forked.usable():  # reads only, in forks: the caller runs the function itself
+        from intake.edges.pdf import forks
+
+        return [Read(text) for text in forks.read_all(datas, limits)]
+    pool = shared_pool()
+    futures = [pool.submit_derived(data, limits, how) for data in datas]
+    return [future.result() for future in futures]
+
+
 def warm_up_readers() -> None:
     """Start the sandboxed reader processes now, so that they load PDFium while the
     caller is still starting up (a command calls this before loading its rules).
@@ -147,16 +166,19 @@ def warm_up_readers() -> None:
     shared_pool().warm_up()
 
 
-def prefetch_pdfs(datas: Iterable[bytes], limits: PdfLimits = DEFAULT_LIMITS) -> None:
-    """Start sandboxed reads now that a later `read_pdfs_isolated` of the same bytes
-    takes over (the next email's PDFs, while the current one is committed)."""
+def prefetch_pdfs(
+    datas: Iterable[bytes], limits: PdfLimits = DEFAULT_LIMITS, how: Derive | None = None
+) -> None:
+    """Start sandboxed reads now that a later `read_pdfs_isolated` (with `how`:
+    `read_pdfs_derived`) of the same bytes takes over (the next email's PDFs, while the
+    current one is committed)."""
     if forked.usable():
         from intake.edges.pdf import forks
 
-        forks.prefetch(datas, limits)
+        forks.prefetch(datas, limits)  # a fork reads only: `read_pdfs_derived` says so
         return
     from intake.edges.pdf.pool import shared_pool
 
     pool = shared_pool()
     for data in datas:
-        pool.prefetch(data, limits)
+        pool.prefetch(data, limits, how)
