@@ -12,8 +12,9 @@ whose server class it reuses (tests/integration/dovecot.py). Measures, on this m
    worker processes, by pypdf and by pdfplumber in one process, and by intake's
    sandboxed reader pool (`read_pdfs_isolated`, one email's PDFs at a time);
 2. the backlog through `intake poll --once` (the command itself, start-up included, in
-   a fresh interpreter; SQLite state, replies into the folder outbox, clerk summaries
-   and packets on): over a Maildir, and over IMAP on loopback (a private Dovecot):
+   a fresh interpreter; SQLite state, replies into the folder outbox, the clerks'
+   pages; with --clerks a clerks' address too, so that every complete request's PDF
+   packet is drawn and mailed): over a Maildir, and over IMAP on loopback (a private Dovecot):
    requests per second, the ratio of the poll's time to the floor, the outcome of every
    request, and the peak memory of the poll process and of its reader processes;
 3. an empty poll over M old messages behind the cursor: seconds and IMAP commands;
@@ -579,7 +580,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--idle-messages", type=int, default=10_000, help="0: skip")
     parser.add_argument("--sources", default="maildir,imap", help="maildir, imap or both")
     parser.add_argument(
-        "--clerks", action="store_true", help="clerk summaries and packets on (default: off)"
+        "--clerks",
+        action="store_true",
+        help="a clerks' address: summary emails with PDF packets (default: pages only)",
     )
     parser.add_argument("--plumber-sample", type=int, default=20, help="requests pdfplumber reads")
     parser.add_argument(
