@@ -61,7 +61,9 @@ def test_pages_owed_by_a_killed_poll_are_drawn_by_the_next_even_without_the_mail
     assert down.returncode == 1, down.stderr  # the mailbox cannot be reached...
     assert "mail source is unreachable" in down.stderr
     assert page.exists()  # ...and the clerks' page is drawn anyway
-    assert (state / "summaries" / f"request-{request.id}.pdf").exists()
+    # No clerks' address: nobody receives a packet, so none is drawn (nor owed).
+    assert not (state / "summaries" / f"request-{request.id}.pdf").exists()
+    assert f"intake requests summary {request.id}" in page.read_text()
     assert "1 clerk page(s) drawn" in down.stderr
     assert not stray_reply.exists() and not stray_pdf.exists()
     assert "1 stray temporary file(s) removed" in down.stderr  # the outbox's own: by its sink
