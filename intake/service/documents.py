@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from intake.core.documents.classify import Classified, document_of, needs_text, pdfs_to_read
 from intake.core.model import Attachment, Document, Envelope
 from intake.core.policy.rules import Rules
-from intake.edges.pdf.pool import Derive, Read, derive
+from intake.edges.pdf.derived import Derive, Read, derive
 from intake.edges.pdf.reader import (
     PdfLimits,
     prefetch_pdfs,

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from intake.edges.pdf.derived import derive
 from intake.edges.pdf.interface import PdfLimits
-from intake.edges.pdf.pool import ReaderPool, derive
+from intake.edges.pdf.pool import ReaderPool
 from intake.edges.sandbox import Bounds, Done, Sandboxed, Stopped
 from tests.unit.test_pdf import NEF_LINES, make_pdf
 

@@ -11,7 +11,7 @@ import pytest
 from intake.core.documents.classify import document_of, needs_text, pdfs_to_read
 from intake.core.policy.rules import Rules, load_rules
 from intake.edges.mail.message import parse_message
-from intake.edges.pdf.pool import Read
+from intake.edges.pdf.derived import Read
 from intake.edges.pdf.reader import read_pdf
 from intake.service import documents
 from intake.service.documents import classifier, read_documents

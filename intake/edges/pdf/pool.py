@@ -34,10 +34,10 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from intake.edges.pdf.bounded import bounds_of, default_workers, text_of
+from intake.edges.pdf.derived import Derive, Read
 from intake.edges.pdf.interface import DEFAULT_LIMITS, PdfLimits
 from intake.edges.sandbox import Done, Sandboxed
 
@@ -49,35 +49,6 @@ _MAX_PREFETCHED = 64
 
 
 _TASK = "intake.edges.pdf.pool:read_in_child"
-
-
-@dataclass(frozen=True)
-class Derive:
-    """A pure function run on a read's text inside the reader process, with a context:
-    ``function(text, context)``, named by its import path ("package.module:function").
-
-    The context is pickled once here (`derive`), sent with each read and unpickled once
-    per reader process. The function runs under the read's own bounds, after it.
-    """
-
-    task: str
-    context: bytes
-    key: str  # what tells two derives apart (a prefetch is taken over by the same)
-
-
-def derive(task: str, context: Any) -> Derive:
-    blob = pickle.dumps(context, protocol=pickle.HIGHEST_PROTOCOL)
-    return Derive(task, blob, hashlib.sha256(task.encode() + b"\0" + blob).hexdigest())
-
-
-@dataclass(frozen=True)
-class Read:
-    """A PDF's text and what `Derive`'s function made of it (`value`), or why it
-    raised (`error`); neither when the text was not readable."""
-
-    text: PdfText
-    value: Any = None
-    error: str | None = None
 
 
 # In a reader process: the contexts unpickled so far, by key (a few: rules reloaded).

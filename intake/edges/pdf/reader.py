@@ -56,7 +56,7 @@ from intake.edges.pdf.interface import DEFAULT_LIMITS, PageReader, PdfLimits, is
 from intake.edges.pdf.judge import Reading, Unreadable
 
 if TYPE_CHECKING:
-    from intake.edges.pdf.pool import Derive, Read
+    from intake.edges.pdf.derived import Derive, Read
 
 __all__ = [
     "PdfLimits",
@@ -143,13 +143,14 @@ def read_pdfs_isolated(datas: Sequence[bytes], limits: PdfLimits = DEFAULT_LIMIT
 
 def read_pdfs_derived(datas: Sequence[bytes], limits: PdfLimits, how: Derive) -> list[Read]:
     """`read_pdfs_isolated`, and `how`'s function run on each readable text in the same
-    sandboxed reader process (see `pool.Derive`); in the order given."""
-    from intake.edges.pdf.pool import Read, shared_pool
-
+    sandboxed reader process (see `derived.Derive`); in the order given."""
     if forked.usable():  # reads only, in forks: the caller runs the function itself
         from intake.edges.pdf import forks
+        from intake.edges.pdf.derived import Read
 
         return [Read(text) for text in forks.read_all(datas, limits)]
+    from intake.edges.pdf.pool import shared_pool
+
     pool = shared_pool()
     futures = [pool.submit_derived(data, limits, how) for data in datas]
     return [future.result() for future in futures]
