@@ -68,9 +68,13 @@ class Notifier:
                 self._socket = socket.socket(
                     socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC
                 )
-            self._socket.sendto(payload, self.address)
+            # Never wait: when systemd does not read (stopped, hung, or a test's socket
+            # nobody drains) the socket's queue fills and a blocking send would stop the
+            # daemon; a notification that cannot go now is dropped (the next one says more).
+            self._socket.sendto(payload, socket.MSG_DONTWAIT, self.address)
         except OSError as exc:
-            # systemd gone, or a socket we may not write: the daemon keeps working.
+            # systemd gone, a full queue, or a socket we may not write: the daemon keeps
+            # working.
             log.warning("cannot notify systemd at %s: %s", self.address, exc)
             return False
         return True

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -66,6 +67,28 @@ def test_a_vanished_socket_is_logged_not_raised(caplog: pytest.LogCaptureFixture
     notifier = Notifier({"NOTIFY_SOCKET": "/tmp/no-such-intake-socket"})
     assert notifier.watchdog() is False
     assert "cannot notify systemd" in caplog.text
+
+
+def test_a_socket_nobody_reads_never_blocks_the_daemon(
+    listener: tuple[socket.socket, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The kernel queues a few datagrams for a reader that never reads (10 by default,
+    net.unix.max_dgram_qlen); a blocking send past them would hang the daemon."""
+    sock, path = listener
+    notifier = Notifier({"NOTIFY_SOCKET": path})
+    sent: list[bool] = []
+
+    def ping() -> None:
+        sent.extend(notifier.watchdog() for _ in range(200))
+
+    pinger = threading.Thread(target=ping, daemon=True)
+    pinger.start()
+    pinger.join(timeout=20)
+    assert not pinger.is_alive(), "a notification blocked"
+    assert len(sent) == 200 and sent[0] and not all(sent)
+    assert "cannot notify systemd" in caplog.text
+    assert sock.recv(4096) == b"WATCHDOG=1"  # what was queued is still there
+    notifier.close()
 
 
 def test_socket_address() -> None:
