@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
 from intake.core.clock import COURT_TIME_ZONE, at_court, person_time
+from intake.core.replies.headers import OUTGOING_POLICY
 from intake.edges.store import Store
 
 ALERT = "alert"
@@ -63,7 +64,7 @@ def alert_message(
     now: dt.datetime,
     time_zone: str = COURT_TIME_ZONE,
 ) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=OUTGOING_POLICY)
     message["From"] = from_address
     message["To"] = to_address
     message["Subject"] = f"intake: {streak.count} polls of the court mailbox failed in a row"
@@ -93,7 +94,7 @@ def all_clear_message(
 ) -> EmailMessage:
     """The email that follows an alert once the thing works again (call before the
     streak is reset: it says how long it lasted)."""
-    message = EmailMessage()
+    message = EmailMessage(policy=OUTGOING_POLICY)
     message["From"] = from_address
     message["To"] = to_address
     message["Subject"] = f"intake: all clear, {streak.what} work again"

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import email
-import email.policy
 import logging
 import os
 import re
@@ -32,6 +31,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from intake.config import ConfigError, Settings
+from intake.core.replies.headers import OUTGOING_POLICY
 from intake.edges.durable import process_alive
 from intake.edges.mail.folder_sink import OutboxFolder, OutboxFolderError
 from intake.edges.mail.smtp import AccessTokens, SendError, SmtpConfig, SmtpSink, verify_login
@@ -96,7 +96,7 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def parse_raw(raw: bytes) -> EmailMessage:
-    message = email.message_from_bytes(raw, policy=email.policy.SMTP)
+    message = email.message_from_bytes(raw, policy=OUTGOING_POLICY)
     assert isinstance(message, EmailMessage)
     return message
 

@@ -38,6 +38,7 @@ from intake.core.replies.compose import (
 )
 from intake.core.replies.render import TemplateProblem, load_templates
 from intake.core.replies.situation import Situation, choose_situation
+from intake.service.send import parse_raw
 from tests.court import reply_settings
 
 ATTORNEY = "Jane A. Doe"
@@ -353,6 +354,29 @@ def test_reply_threads_under_the_attorneys_email(rules: Rules) -> None:
 def test_subject_keeps_theirs_without_stacking(theirs: str, ours: str, rules: Rules) -> None:
     reply, _ = reply_for([], rules, envelope(subject=theirs))
     assert parsed(reply)["Subject"] == ours
+
+
+@pytest.mark.parametrize(
+    "theirs",
+    [
+        "[EXT] " + "Request-for-waiver-of-CM-ECF-training-for-attorney-Jane-Quincy-Doe",
+        "https://ecf.cob.uscourts.gov/cgi-bin/DktRpt.pl?123456789012345678901234567890 docs",
+        "Waiver " + "x" * 72 + " and six notices",
+        "Dispensa della formazione per l'avvocata Maria Pérez-Olmedo Castañeda " + "é" * 40,
+        "CM/ECF training waiver request for Jane Q. Doe, Esq., of Doe, Roe & Associates "
+        "LLP, with the letter of acknowledgment and six notices of electronic filing",
+    ],
+)
+def test_a_long_subject_unfolds_as_it_was_written(theirs: str, rules: Rules) -> None:
+    """Folded where it must be, unfolded without a leading space: as composed, and as a
+    sink sends it after reading it back from the outbox (`parse_raw`)."""
+    reply, _ = reply_for([], rules, envelope(subject=theirs))
+    raw = to_email_message(reply).as_bytes()
+    for sent in (raw, parse_raw(raw).as_bytes()):
+        head = sent.split(b"\r\n\r\n", 1)[0]
+        assert max(len(line) for line in head.split(b"\r\n")) <= 998
+        message = email.message_from_bytes(sent, policy=email.policy.default)
+        assert message["Subject"] == f"Re: {theirs}"
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,6 @@ situation.
 from __future__ import annotations
 
 import datetime as dt
-import email.policy
 import email.utils
 import hashlib
 import re
@@ -24,7 +23,13 @@ from intake.core.clock import COURT_TIME_ZONE, at_court
 from intake.core.model import Assessment, Document, DocumentKind, Envelope
 from intake.core.policy.rules import Rules
 from intake.core.replies.business_days import decision_window, local_date
-from intake.core.replies.headers import clean_text, message_ids, reply_subject, thread_references
+from intake.core.replies.headers import (
+    OUTGOING_POLICY,
+    clean_text,
+    message_ids,
+    reply_subject,
+    thread_references,
+)
 from intake.core.replies.render import TemplateSet, shipped_templates
 from intake.core.replies.situation import (
     Outcome,
@@ -250,7 +255,7 @@ def recipient_name(name: str | None) -> str:
 
 def to_email_message(reply: Reply) -> EmailMessage:
     """The reply as a multipart/alternative message (plain text first, then HTML)."""
-    message = EmailMessage(policy=email.policy.SMTP)
+    message = EmailMessage(policy=OUTGOING_POLICY)
     message["From"] = Address(
         display_name=clean_text(reply.from_name), addr_spec=clean_text(reply.from_address)
     )

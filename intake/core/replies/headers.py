@@ -11,6 +11,8 @@ import email.errors
 import email.header
 import re
 import unicodedata
+from email.policy import EmailPolicy
+from typing import Any
 
 _MAX_TEXT = 250
 _MAX_REFERENCES = 20
@@ -26,6 +28,36 @@ def _decode_encoded_words(value: str) -> str:
         return str(email.header.make_header(email.header.decode_header(value)))
     except (email.errors.HeaderParseError, UnicodeError, LookupError, ValueError):
         return _ENCODED_WORD.sub(" ", value)
+
+
+class _OutgoingPolicy(EmailPolicy):
+    """`email.policy.SMTP` (CRLF, 78-column folding), except that a header's value never
+    starts on a line of its own.
+
+    The email package folds a value whose first words do not fit beside the name as
+    "Subject:" CRLF " Re: [EXT] ..."; unfolding (RFC 5322 2.2.3 removes only the CRLF)
+    gives " Re: [EXT] ..." with a leading space, which clients show and thread on. The
+    value is put back beside its name instead: that first line is longer than 78
+    columns (the SHOULD), never than 998 (the MUST), and encoded words keep their
+    length.
+    """
+
+    def fold(self, name: str, value: str) -> str:
+        folded = super().fold(name, value)
+        own_line = f"{name}:{self.linesep} "
+        return f"{name}: {folded[len(own_line) :]}" if folded.startswith(own_line) else folded
+
+    def fold_binary(self, name: str, value: Any) -> bytes:
+        folded = super().fold_binary(name, value)
+        own_line = f"{name}:{self.linesep} ".encode("ascii", "surrogateescape")
+        if not folded.startswith(own_line):
+            return folded
+        return f"{name}: ".encode("ascii", "surrogateescape") + folded[len(own_line) :]
+
+
+# The one policy every message intake writes is made with (replies, clerks' summaries,
+# alerts) and re-read with before it is sent.
+OUTGOING_POLICY = _OutgoingPolicy(linesep="\r\n")
 
 
 def clean_text(value: str | None, *, limit: int = _MAX_TEXT) -> str:

@@ -7,13 +7,12 @@ marked `Auto-Submitted: auto-generated`, so that no auto-responder answers them.
 from __future__ import annotations
 
 import datetime as dt
-import email.policy
 import email.utils
 from collections.abc import Sequence
 from email.headerregistry import Address
 from email.message import EmailMessage
 
-from intake.core.replies.headers import clean_text, message_ids
+from intake.core.replies.headers import OUTGOING_POLICY, clean_text, message_ids
 from intake.core.summary.filenames import packet_filename
 from intake.core.summary.packet import Packet
 from intake.core.summary.pages import Digest
@@ -33,7 +32,7 @@ def _base(
         raise ValueError(f"Message-ID {message_id!r} is not of the form <id@host>")
     if not to_addresses:
         raise ValueError("the clerks' address is not configured")
-    message = EmailMessage(policy=email.policy.SMTP)
+    message = EmailMessage(policy=OUTGOING_POLICY)
     message["From"] = Address(display_name="CM/ECF waiver intake", addr_spec=from_address)
     message["To"] = [Address(addr_spec=clean_text(a)) for a in to_addresses]
     message["Subject"] = clean_text(subject, limit=300)
