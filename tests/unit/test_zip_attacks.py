@@ -116,3 +116,11 @@ def test_an_ordinary_archive_is_listed_whole_also_after_prepended_bytes() -> Non
 )
 def test_a_cut_or_empty_record_is_damaged_not_an_error(data: bytes) -> None:
     assert list_zip(data).damaged
+
+
+def test_an_archive_of_exactly_65535_entries_needs_no_zip64_record() -> None:
+    """0xFFFF entries in the classic record is also a plain count when no ZIP64 locator
+    precedes it (only the first `MAX_ENTRIES` are examined)."""
+    archive = attacks.stored_zip([(f"{n}.pdf", b"") for n in range(0xFFFF)])
+    listing = list_zip(archive)
+    assert (listing.damaged, listing.declared, len(listing.names)) == (False, 0xFFFF, MAX_ENTRIES)

@@ -124,7 +124,13 @@ def _find_directory(view: memoryview) -> _Directory | None:
         if end_at + _END_SIZE + comment_length != size:
             continue  # an end record inside a comment or a member, not the file's own
         if entries == 0xFFFF or 0xFFFFFFFF in (directory_size, directory_offset):
-            return _zip64_directory(view, end_at)
+            # ZIP64 values, when its locator is there; else an archive of exactly
+            # 65,535 entries, whose classic record says so.
+            zip64 = _zip64_directory(view, end_at)
+            locator_at = max(end_at - _ZIP64_LOCATOR_SIZE, 0)
+            locator = view[locator_at : locator_at + 4]
+            if zip64 is not None or locator == _ZIP64_LOCATOR:
+                return zip64
         return _placed(view, end_at, directory_offset, directory_size, entries)
     return None
 
