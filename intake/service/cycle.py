@@ -60,6 +60,7 @@ from intake.edges.mail.header_caps import cap_headers
 from intake.edges.mail.isolated import parse_isolated
 from intake.edges.mail.message import header_block
 from intake.edges.mail.source import MailSource, MessageRef, RawMessage
+from intake.edges.pdf.reader import warm_up_readers
 from intake.edges.state_layout import StateLayout
 from intake.edges.store import (
     MailboxAction,
@@ -306,6 +307,8 @@ def poll_once(
     try:
         result.actions_recovered = _apply_owed_actions(cycle, folder, uidvalidity)
         uids = source.uids_above(store.cursors.last_uid(folder, uidvalidity))
+        if uids:  # the readers start (on the other core) while the first batch is fetched
+            warm_up_readers()
         if progress:
             progress(0, len(uids))
         fetched = _fetch_in_batches(source, uids, batch_size, stop)
