@@ -61,11 +61,15 @@ def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in phrases), re.IGNORECASE)
 
 
-def _matches(phrases: tuple[str, ...], text: str) -> list[re.Match[str]]:
+# The same clause is searched for the same phrases by many parts, forms and checks of
+# a letter (of ~1,000 searches in one letter, more than half are repeats): each is done once.
+@lru_cache(maxsize=2048)
+def _matches(phrases: tuple[str, ...], text: str) -> tuple[re.Match[str], ...]:
     pattern = _pattern(phrases)
-    return list(pattern.finditer(text)) if pattern else []
+    return tuple(pattern.finditer(text)) if pattern else ()
 
 
+@lru_cache(maxsize=2048)
 def _has(phrases: tuple[str, ...], text: str) -> bool:
     pattern = _pattern(phrases)
     return bool(pattern and pattern.search(text))
