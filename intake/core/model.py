@@ -97,6 +97,14 @@ class Evidence(Frozen):
     )
 
 
+class DrawnBox(Frozen):
+    """A check box drawn on the page as a shape (no glyph in the text), and the line of
+    text it stands beside."""
+
+    ticked: bool = Field(description="A mark (an X, a check, a fill) drawn inside it")
+    line: str = Field(description="The start of the text line beside the box")
+
+
 class PageText(Frozen):
     number: int = Field(description="1-based")
     text: str
@@ -104,6 +112,9 @@ class PageText(Frozen):
     source: str = Field(default="text", description="text (the PDF's own text) | ocr")
     confidence: float | None = Field(
         default=None, description="OCR's confidence in this page's text, 0-1 (source ocr)"
+    )
+    boxes: tuple[DrawnBox, ...] = Field(
+        default=(), description="Check boxes drawn as shapes, ticked or not, by their line"
     )
 
 

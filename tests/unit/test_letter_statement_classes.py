@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from intake.core.documents.letter import read_letter
-from intake.core.model import AffirmationState, PageText, PdfText
+from intake.core.model import AffirmationState, DrawnBox, PageText, PdfText
 from intake.core.policy.rules import DEFAULT_RULES_DIR, LetterPolicy, RulesError, load_file
 
 POLICY = load_file(DEFAULT_RULES_DIR / "letter.toml", LetterPolicy)
@@ -301,3 +301,23 @@ def test_typed_initials_mark_their_items_and_a_blank_one_does_not(where: str) ->
 def test_a_letter_that_only_mentions_checking_is_not_a_form() -> None:
     body = "I will check the docket every day. " + " ".join(FORM_ITEMS)
     assert {state(a, body) for a in (ECF, LOCAL, QUAL, LOGIN)} == {FOUND}
+
+
+def test_boxes_the_pdf_drew_as_shapes_are_read_item_by_item() -> None:
+    # The PDF reader finds drawn squares and what is drawn inside them (`PageText.boxes`).
+    text = "\n".join(
+        [
+            "CM/ECF ATTORNEY ACKNOWLEDGMENT",
+            "Fill in the box next to each statement you affirm:",
+            *FORM_ITEMS,
+            "",
+            "Signature: /s/ Jane Q. Doe   Date: 03/03/2026",
+        ]
+    )
+    ticks = (True, True, False, True)
+    boxes = tuple(
+        DrawnBox(ticked=t, line=item[:40]) for t, item in zip(ticks, FORM_ITEMS, strict=True)
+    )
+    page = PageText(number=1, text=text, boxes=boxes)
+    facts = read_letter(PdfText(ok=True, page_count=1, pages=(page,)), POLICY)
+    assert [a.state.value for a in facts.affirmations] == ["found", "found", "unclear", "found"]

@@ -396,3 +396,36 @@ def _stat_fields(pid: int) -> list[str]:
 def test_limits_must_be_positive() -> None:
     with pytest.raises(ValueError, match="max_pages_read"):
         PdfLimits(max_pages_read=0)
+
+
+def _form_pdf(ticks: tuple[bool, ...], right: bool = False) -> bytes:
+    """A form whose check boxes are drawn as squares (an X drawn in a ticked one) beside
+    their lines, and a square bullet (smaller) that is no box."""
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter, invariant=1)
+    c.setFont("Helvetica", 11)
+    y = 700.0
+    for n, ticked in enumerate(ticks):
+        bx, tx = (520.0, 72.0) if right else (72.0, 94.0)
+        c.rect(bx, y - 1, 9, 9, stroke=1, fill=0)
+        if ticked:
+            c.line(bx + 2, y + 1, bx + 7, y + 6)
+            c.line(bx + 2, y + 6, bx + 7, y + 1)
+        c.drawString(tx, y, f"Statement number {n + 1} of the form.")
+        y -= 24
+    c.rect(72, y - 1, 4, 4, stroke=1, fill=1)  # a drawn square bullet
+    c.drawString(94, y, "A bulleted line.")
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("right", [False, True])
+def test_check_boxes_drawn_as_shapes_are_read_with_their_lines(right: bool) -> None:
+    pdf = read_pdf(_form_pdf((True, False, True), right=right))
+    boxes = [(b.ticked, b.line) for b in pdf.pages[0].boxes]
+    assert boxes == [
+        (True, "Statement number 1 of the form."),
+        (False, "Statement number 2 of the form."),
+        (True, "Statement number 3 of the form."),
+    ]

@@ -27,7 +27,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from intake.core.model import PdfText
+from intake.core.model import DrawnBox, PdfText
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -149,10 +149,34 @@ def _edge_indexes(pages: Sequence[list[str]]) -> list[set[int]]:
     return out
 
 
+_DRAWN_KEY = 24  # how much of a drawn box's line is matched to find the line
+
+
+def _with_drawn_boxes(lines: list[str], boxes: Sequence[DrawnBox]) -> list[str]:
+    """A check box drawn as a shape written before its line as the glyph it is ("☒" when
+    ticked, "☐" when empty), so that the form is read item by item as a glyph form is."""
+    out = list(lines)
+    used: set[int] = set()
+    for box in boxes:
+        key = clean_line(box.line)[:_DRAWN_KEY]
+        if not key:
+            continue
+        at = next((i for i, t in enumerate(out) if i not in used and key in t), None)
+        if at is None or _BOX.match(out[at]):
+            continue
+        used.add(at)
+        out[at] = ("☒ " if box.ticked else "☐ ") + out[at]
+    return out
+
+
 def pdf_lines(pdf: PdfText, ocr_min_confidence: float = 0.0) -> list[Line]:
     """The cleaned lines of every page, blank lines kept as paragraph breaks, page-edge
-    lines dropped, so that a sentence broken by a page turn reads whole."""
-    pages = [[clean_line(raw) for raw in page.text.splitlines()] for page in pdf.pages]
+    lines dropped, so that a sentence broken by a page turn reads whole. A check box
+    the PDF drew as a shape is put before its line as its glyph."""
+    pages = [
+        _with_drawn_boxes([clean_line(raw) for raw in page.text.splitlines()], page.boxes)
+        for page in pdf.pages
+    ]
     edges = _edge_indexes(pages)
     out: list[Line] = []
     for page, lines, edge in zip(pdf.pages, pages, edges, strict=True):

@@ -23,7 +23,7 @@ import ctypes
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from intake.core.model import PageText
+from intake.core.model import DrawnBox, PageText
 from intake.edges.pdf.interface import PdfLimits
 from intake.edges.pdf.judge import (
     MAX_LINKS_PER_PAGE,
@@ -80,6 +80,7 @@ def page_text(
         # PDFium ends each line with CR LF; the NEF and letter readers split on LF.
         text = text.replace("\r\n", "\n").replace("\r", "\n")
         links = _links(document, page)
+        boxes = _drawn_boxes(page)
         found = ocr.read(page, index + 1) if ocr is not None and needs_ocr(text) else None
         if found is not None and sum(c.isalnum() for c in found.text) > sum(
             c.isalnum() for c in text
@@ -91,9 +92,63 @@ def page_text(
                 source="ocr",
                 confidence=found.confidence,
             )
-        return PageText(number=index + 1, text=text[: limits.max_chars_per_page], links=links)
+        return PageText(
+            number=index + 1, text=text[: limits.max_chars_per_page], links=links, boxes=boxes
+        )
     finally:
         page.close()
+
+
+# A form's check box: a square path 6.5-16 points wide (a drawn square bullet is smaller).
+_BOX_SIDES = (6.5, 16.0)
+_MAX_PATHS = 4000  # a page of vector art is not a form; look at a bounded number of paths
+_MAX_BOXES = 60
+_BAND = 450.0  # how far beside a box its line of text is looked for, in points
+
+
+def _drawn_boxes(page: pdfium.PdfPage) -> tuple[DrawnBox, ...]:
+    """Check boxes drawn as shapes, each ticked when another path sits inside it (an X,
+    a check mark, a fill), with the start of the text line beside it (right, else left).
+    A scan's page has no paths: its boxes are for a clerk to see."""
+    paths: list[tuple[float, float, float, float]] = []
+    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
+        paths.append(obj.get_bounds())
+        if len(paths) >= _MAX_PATHS:
+            return ()
+    low, high = _BOX_SIDES
+    squares = [
+        p for p in paths if low <= p[2] - p[0] <= high and abs((p[2] - p[0]) - (p[3] - p[1])) <= 2
+    ]
+
+    def inside(inner: tuple[float, ...], outer: tuple[float, ...]) -> bool:
+        x, y = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
+        return outer[0] < x < outer[2] and outer[1] < y < outer[3]
+
+    # The outer square of each cluster is the box; what lies inside it is its mark.
+    outer = [
+        s
+        for s in squares
+        if not any(o != s and (o[2] - o[0]) > (s[2] - s[0]) + 0.5 and inside(s, o) for o in squares)
+    ]
+    out: list[DrawnBox] = []
+    textpage = page.get_textpage()
+    try:
+        for box in outer[:_MAX_BOXES]:
+            left, bottom, right, top = box
+            ticked = any(p != box and inside(p, box) for p in paths)
+            line = textpage.get_text_bounded(
+                left=right, bottom=bottom - 1, right=right + _BAND, top=top + 1
+            ).strip()
+            if not line:
+                line = textpage.get_text_bounded(
+                    left=max(0.0, left - _BAND), bottom=bottom - 1, right=left, top=top + 1
+                ).strip()
+            if line:
+                out.append(DrawnBox(ticked=ticked, line=" ".join(line.split())[:60]))
+    finally:
+        textpage.close()
+    # Two squares at one spot (a box drawn twice) are one box.
+    return tuple(dict.fromkeys(out))
 
 
 def _links(document: pdfium.PdfDocument, page: pdfium.PdfPage) -> tuple[str, ...]:
