@@ -472,6 +472,15 @@ _FOR_NAME = (
 )
 
 
+# Staff named as the attorney's, in the attorney's voice: "my paralegal", "our assistant".
+# A copy sent to staff ("cc: Jordan Pike, Paralegal") is no signature either.
+_STAFF_MENTION = re.compile(
+    r"\b(?:my|our|the firm'?s)\s+(?:\w+\s+)?(?:paralegal|assistant|secretary|staff)\b|"
+    r"^\s*(?:cc|bcc|copy(?: to)?)\s*:",
+    re.I,
+)
+
+
 def _acting_for(text: str, patterns: Sequence[re.Pattern[str]]) -> str | None:
     """The person `text` says the writer acts for, if it names one."""
     for pattern in patterns:
@@ -517,8 +526,19 @@ def authorship(
             break
     staff: Line | None = None
     if signature_at is not None and titles:
+        # A title in the block itself ("Jordan Pike, Paralegal"), not a sentence after it
+        # that names the attorney's staff ("P.S. My paralegal will send the NEFs.").
         block = lines[signature_at : signature_at + 6]
-        staff = next((line for line in block if titles.search(line.text)), None)
+        staff = next(
+            (
+                line
+                for line in block
+                if titles.search(line.text)
+                and len(line.text.split()) < _PROSE_WORDS
+                and not _STAFF_MENTION.search(line.text)
+            ),
+            None,
+        )
     if staff is not None:
         named = named or _acting_for(staff.text, _FOR_NAME)
     says_staff = bool(acting and titles and titles.search(acting.text))

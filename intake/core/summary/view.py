@@ -133,6 +133,11 @@ class LetterView:
     bar_number: str | None
     affirmations: tuple[AffirmationView, ...]
     own_letter: bool = True
+    # found / unclear / absent, and why when not found (the clerk settles an unclear one).
+    signature_state: str = "found"
+    signature_reason: str | None = None
+    authorship_state: str = "found"
+    authorship_reason: str | None = None
     writer: str | None = None
     own_letter_evidence: EvidenceLine | None = None
     certain: bool = True
@@ -318,6 +323,10 @@ def _letters(
                     for a in letter.affirmations
                 ),
                 own_letter=letter.own_letter,
+                signature_state=letter.signature.value,
+                signature_reason=letter.signature_reason,
+                authorship_state=letter.authorship.value,
+                authorship_reason=letter.authorship_reason,
                 writer=letter.writer,
                 own_letter_evidence=_evidence([letter.own_letter_evidence])[0]
                 if letter.own_letter_evidence
