@@ -321,3 +321,32 @@ def test_boxes_the_pdf_drew_as_shapes_are_read_item_by_item() -> None:
     page = PageText(number=1, text=text, boxes=boxes)
     facts = read_letter(PdfText(ok=True, page_count=1, pages=(page,)), POLICY)
     assert [a.state.value for a in facts.affirmations] == ["found", "found", "unclear", "found"]
+
+
+@pytest.mark.parametrize(
+    ("local_row", "expected"),
+    [
+        ("I am familiar with the Bankruptcy Local Rules. Yes [X] No [ ]", "found"),
+        ("I am familiar with the Bankruptcy Local Rules. Yes [ ] No [X]", "unclear"),
+        ("I am familiar with the Bankruptcy Local Rules.\n\u2610 Yes \u2612 No", "unclear"),
+        ("I am familiar with the Bankruptcy Local Rules.\n\u2612 Yes \u2610 No", "found"),
+        ("I am familiar with the Bankruptcy Local Rules. Yes [X] No [X]", "unclear"),
+    ],
+)
+def test_a_yes_no_pair_of_boxes_answers_its_row(local_row: str, expected: str) -> None:
+    text = "\n".join(
+        [
+            "ATTORNEY ACKNOWLEDGMENT",
+            "Answer each statement:",
+            "I have read the ECF Procedures and will comply with them. Yes [X] No [ ]",
+            local_row,
+            "",
+            "Signature: /s/ Jane Q. Doe   Date: 03/03/2026",
+        ]
+    )
+    facts = read_letter(
+        PdfText(ok=True, page_count=1, pages=(PageText(number=1, text=text),)), POLICY
+    )
+    states = {a.id: a.state.value for a in facts.affirmations}
+    assert states["ecf_procedures"] == "found"
+    assert states["local_rules"] == expected

@@ -159,9 +159,11 @@ def _with_drawn_boxes(lines: list[str], boxes: Sequence[DrawnBox]) -> list[str]:
     used: set[int] = set()
     for box in boxes:
         key = clean_line(box.line)[:_DRAWN_KEY]
-        if not key:
+        # A box beside "Yes" or "No" is an answer column's, not a statement's: the line
+        # must be the statement's own words, found at (or just after) its start.
+        if len(key) < 12 or len(key.split()) < 3:
             continue
-        at = next((i for i, t in enumerate(out) if i not in used and key in t), None)
+        at = next((i for i, t in enumerate(out) if i not in used and 0 <= t.find(key) <= 4), None)
         if at is None or _BOX.match(out[at]):
             continue
         used.add(at)
@@ -219,6 +221,34 @@ _CONTINUING_END = re.compile(
 _ENDS_WITH_INITIALS = re.compile(r"[.;]\s+(?:[A-Z]\.?){2,4}$")
 _ANSWER = re.compile(r"^(?:yes|no|agreed|confirmed|true|false)\.?$", re.I)
 _TRAILING_ANSWER = re.compile(r"^(.*[.;])\s+(yes|no)$", re.I)
+# A Yes / No pair of boxes beside a row ("... Yes [ ] No [X]", "[X] Yes [ ] No"), on the
+# row's line or on a line of its own under it: the ticked one is the answer.
+_PAIR_BOX = (
+    r"(\[\s?[xX\u2713\u2714]?\s?\]|\(\s?[xX]?\s?\)|"
+    r"[\u2610\u2612\u2611\u25a1\u25a0\u2713\u2714\u2717\u2718])"
+)
+_ANSWER_PAIR = re.compile(
+    rf"(?:^|\s)(?:(yes|no)\s*:?\s*{_PAIR_BOX}\s*(yes|no)\s*:?\s*{_PAIR_BOX}|"
+    rf"{_PAIR_BOX}\s*(yes|no)\s*{_PAIR_BOX}\s*(yes|no))\s*$",
+    re.I,
+)
+
+
+_TICK = re.compile(r"[xX\u2713\u2714\u2612\u2611\u25a0\u2717\u2718]")
+
+
+def _pair_answer(match: re.Match[str]) -> bool:
+    """True only when the "Yes" box alone is ticked."""
+    groups = match.groups()
+    pairs = (
+        [(groups[0], groups[1]), (groups[2], groups[3])]
+        if groups[0]
+        else [(groups[5], groups[4]), (groups[7], groups[6])]
+    )
+    ticked = {label.lower() for label, box in pairs if box and _TICK.search(box)}
+    return ticked == {"yes"}
+
+
 _STARTS_STATEMENT = re.compile(r"^(?:I|My|We|The undersigned)\b")
 _CLOSING_START = re.compile(
     r"^(?:sincerely|respectfully|very truly|yours|regards|best regards|thank you|dated|"
@@ -296,8 +326,17 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
             if current is not None and current.box is None:
                 current.box = text.lower().startswith(("y", "x", "t", "a", "c"))
             continue
+        pair = _ANSWER_PAIR.search(text)
+        if pair:
+            before_pair = text[: pair.start()].strip()
+            if not before_pair:  # the pair on a line of its own answers the row above
+                if current is not None and current.box is None:
+                    current.box = _pair_answer(pair)
+                continue
         following = next((n.text for n in lines[number + 1 :] if n.text), "")
         answered = _TRAILING_ANSWER.match(text) if table and not following[:1].islower() else None
+        if pair:
+            text = before_pair
         if answered:
             text = answered.group(1)
         mark = _marker(text, previous)
@@ -313,6 +352,8 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
             current = _Block([body], line.page, True, box, line.ocr_doubt)
             if answered and box is None:
                 current.box = answered.group(2).lower() == "yes"
+            if pair and current.box is None:
+                current.box = _pair_answer(pair)
             blocks.append(current)
             previous = body
             pending = None
@@ -355,6 +396,8 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
             blocks.append(current)
         if answered and current.box is None:
             current.box = answered.group(2).lower() == "yes"
+        if pair and current.box is None:
+            current.box = _pair_answer(pair)
         previous = text
     return blocks
 

@@ -106,19 +106,35 @@ _MAX_BOXES = 60
 _BAND = 450.0  # how far beside a box its line of text is looked for, in points
 
 
+def _is_rectangle(path: pdfium_c.FPDF_PAGEOBJECT) -> bool:
+    """A closed path of four straight sides (a drawn arrow or a tick is not)."""
+    count = pdfium_c.FPDFPath_CountSegments(path)
+    if count not in (4, 5):
+        return False
+    kinds = []
+    for index in range(count):
+        segment = pdfium_c.FPDFPath_GetPathSegment(path, index)
+        kinds.append(pdfium_c.FPDFPathSegment_GetType(segment))
+        closed = bool(pdfium_c.FPDFPathSegment_GetClose(segment))
+    straight = all(k in (pdfium_c.FPDF_SEGMENT_MOVETO, pdfium_c.FPDF_SEGMENT_LINETO) for k in kinds)
+    return straight and (closed or count == 5)
+
+
 def _drawn_boxes(page: pdfium.PdfPage) -> tuple[DrawnBox, ...]:
     """Check boxes drawn as shapes, each ticked when another path sits inside it (an X,
     a check mark, a fill), with the start of the text line beside it (right, else left).
     A scan's page has no paths: its boxes are for a clerk to see."""
     paths: list[tuple[float, float, float, float]] = []
+    squares: list[tuple[float, float, float, float]] = []
+    low, high = _BOX_SIDES
     for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
-        paths.append(obj.get_bounds())
+        bounds = obj.get_bounds()
+        paths.append(bounds)
         if len(paths) >= _MAX_PATHS:
             return ()
-    low, high = _BOX_SIDES
-    squares = [
-        p for p in paths if low <= p[2] - p[0] <= high and abs((p[2] - p[0]) - (p[3] - p[1])) <= 2
-    ]
+        width, height = bounds[2] - bounds[0], bounds[3] - bounds[1]
+        if low <= width <= high and abs(width - height) <= 2 and _is_rectangle(obj.raw):
+            squares.append(bounds)
 
     def inside(inner: tuple[float, ...], outer: tuple[float, ...]) -> bool:
         x, y = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
