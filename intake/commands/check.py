@@ -125,7 +125,6 @@ def open_file(name: str, data: bytes, limits: MessageLimits) -> Opened:
     from intake.core.model import Attachment, Envelope
 
     if name.lower().endswith(".pdf") or is_pdf(data):
-        from intake.core.documents.classify import needs_text
         from intake.edges.pdf.reader import prefetch_pdfs
 
         attachment = Attachment(
@@ -135,7 +134,9 @@ def open_file(name: str, data: bytes, limits: MessageLimits) -> Opened:
             size=len(data),
             truncated=len(data) > limits.max_attachment_bytes,
         )
-        if needs_text(attachment):
+        # Started before the classifier loads, so the read runs while it does (this is
+        # `classify.needs_text`: a PDF within the size bound).
+        if not attachment.truncated and is_pdf(data):
             prefetch_pdfs([data])
         return Opened(attachment=attachment)
     from intake.edges.mail.isolated import UnreadableMessage, parse_isolated

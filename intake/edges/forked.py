@@ -3,10 +3,10 @@
 A child of `intake.edges.sandbox` is a fresh interpreter: ~0.3 s of CPU to start
 and load its task, repaid over the hundreds of PDFs of a poll, but most of the time of
 an `intake check` of one file. A fork of the command costs ~3 ms and has everything the
-command already imported. The bounds are the same (`sandbox.enter_bounds`: RLIMIT_CPU
+command already imported. The bounds are the same (`bounds.enter_bounds`: RLIMIT_CPU
 and RLIMIT_AS counted from the child's start, the parent's wall-clock backstop), and so
 is what isolation is for: a file that crashes PDFium, loops or eats memory ends its own
-child, and its caller gets the reason (`sandbox.Stopped`).
+child, and its caller gets the reason (`bounds.Stopped`).
 
 Only while the process has one thread (`usable`): a fork copies the calling thread
 alone, so a lock another thread held at that moment (the import lock while it imported
@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from intake.edges.sandbox import (
+from intake.edges.bounds import (
     Bounds,
     Outcome,
     Stopped,

@@ -46,8 +46,9 @@ from intake.core.summary.view import (
     SummaryView,
     build_summary,
 )
+from intake.edges.bounds import Bounds, Done, Outcome, failure
 from intake.edges.durable import write_all_once, write_atomically
-from intake.edges.sandbox import Bounds, Done, Outcome, Sandboxed, failure
+from intake.edges.sandbox import Sandboxed
 from intake.edges.state_layout import StateLayout
 from intake.edges.store import RequestRow, RequestStatus, Store
 from intake.errors import IntakeError

@@ -27,7 +27,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 PROBE = """
 import json, os, sys, threading, time
 from intake.edges import forked
-from intake.edges.sandbox import Bounds, Done
+from intake.edges.bounds import Bounds, Done
 from tests.unit.test_forked import behave
 
 bounds = Bounds(cpu_seconds=CPU, max_memory_bytes=MEMORY, timeout_seconds=TIMEOUT)

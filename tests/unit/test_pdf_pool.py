@@ -14,10 +14,11 @@ from typing import Any
 
 import pytest
 
+from intake.edges.bounds import Bounds, Done, Stopped
 from intake.edges.pdf.derived import derive
 from intake.edges.pdf.interface import PdfLimits
 from intake.edges.pdf.pool import ReaderPool
-from intake.edges.sandbox import Bounds, Done, Sandboxed, Stopped
+from intake.edges.sandbox import Sandboxed
 from tests.unit.test_pdf import NEF_LINES, make_pdf
 
 GENEROUS = Bounds(cpu_seconds=20, max_memory_bytes=512 * 1024 * 1024, timeout_seconds=60)

@@ -14,7 +14,6 @@ from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 
-from intake.core.documents.letter import read_letter, recognise_letter
 from intake.core.documents.nef import read_nefs
 from intake.core.documents.sniff import describe_bytes, is_pdf
 from intake.core.model import (
@@ -94,6 +93,10 @@ def document_of(
 
 def classify_text(pdf: PdfText, rules: Rules) -> Classified:
     """The kind of a readable PDF and the facts read from it."""
+    # Loaded here, not with this module: the letter reader's patterns cost ~12 ms to
+    # compile, which `intake check` of a notice alone (one that opens its PDF) never needs.
+    from intake.core.documents.letter import read_letter, recognise_letter
+
     ocr = {p.number: p.confidence or 0.0 for p in pdf.pages if p.source == "ocr"}
     if notices := read_nefs(pdf):
         # Several notices in one PDF are each read with their pages (SPEC 4.1); what

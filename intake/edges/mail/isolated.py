@@ -16,9 +16,10 @@ import threading
 
 from intake.core.model import Envelope
 from intake.edges import forked
+from intake.edges.bounds import Bounds, Done, failure
 from intake.edges.mail.limits import MessageLimits
 from intake.edges.mail.message import parse_message
-from intake.edges.sandbox import Bounds, Done, Sandboxed, failure
+from intake.edges.sandbox import Sandboxed
 from intake.errors import IntakeError
 
 _MIB = 1024 * 1024

@@ -8,8 +8,8 @@ import math
 import os
 from typing import TYPE_CHECKING
 
+from intake.edges.bounds import Bounds, Done, Stopped
 from intake.edges.pdf.interface import PdfLimits
-from intake.edges.sandbox import Bounds, Done, Stopped
 
 if TYPE_CHECKING:  # imported where used: a command starts its reads before pydantic loads
     from intake.core.model import PdfText
