@@ -39,6 +39,7 @@ HEAVY = [
     "intake.config",
     "intake.edges.pdf.pool",
     "intake.edges.mail.message",
+    "intake.core.documents.letter",
 ]
 
 
@@ -90,6 +91,7 @@ def test_check_of_a_few_files_starts_no_reader_process_and_a_pdf_no_mime_parser(
     assert code == 0
     assert "intake.edges.pdf.pool" not in loaded
     assert "intake.edges.mail.message" not in loaded
+    assert "intake.core.documents.letter" not in loaded  # a notice alone needs no letter reader
     eml = sorted((ROOT / "fixtures" / "eml").glob("*.eml"))[0]
     code, loaded = loaded_by("check", str(eml), str(pdf))
     assert code == 0

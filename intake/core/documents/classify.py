@@ -93,10 +93,6 @@ def document_of(
 
 def classify_text(pdf: PdfText, rules: Rules) -> Classified:
     """The kind of a readable PDF and the facts read from it."""
-    # Loaded here, not with this module: the letter reader's patterns cost ~12 ms to
-    # compile, which `intake check` of a notice alone (one that opens its PDF) never needs.
-    from intake.core.documents.letter import read_letter, recognise_letter
-
     ocr = {p.number: p.confidence or 0.0 for p in pdf.pages if p.source == "ocr"}
     if notices := read_nefs(pdf):
         # Several notices in one PDF are each read with their pages (SPEC 4.1); what
@@ -108,12 +104,18 @@ def classify_text(pdf: PdfText, rules: Rules) -> Classified:
         first = notices[0].pages[0] if notices[0].pages else 1
         before = tuple(page for page in pdf.pages if page.number < first)
         if before:
+            from intake.core.documents.letter import read_letter, recognise_letter
+
             leading = pdf.model_copy(update={"pages": before, "page_count": len(before)})
             recognised = recognise_letter(leading, rules.letter)
             if recognised.kind != "other":
                 letter = read_letter(leading, rules.letter, recognised)
                 facts["letter"] = marked_ocr(letter, ocr)
         return DocumentKind.NEF, facts
+    # Loaded here, not with this module: the letter reader's patterns cost ~12 ms to
+    # compile, which `intake check` of a notice alone (one that opens its PDF) never needs.
+    from intake.core.documents.letter import read_letter, recognise_letter
+
     recognised = recognise_letter(pdf, rules.letter)
     if recognised.kind != "other":
         # A PDF that may be the letter is kept as one, marked uncertain: a clerk reads it.
