@@ -33,8 +33,10 @@ of a few files) runs its tasks in forks of itself instead (`intake.edges.forked`
 from __future__ import annotations
 
 import importlib
+import io
 import json
 import os
+import pickle
 import socket
 import subprocess
 import sys
@@ -83,15 +85,14 @@ class Sandboxed:
         conn = self._ensure_child()
         started = time.monotonic()
         try:
-            conn.send((payload, bounds))
+            send(conn, (payload, bounds))
         except (OSError, ValueError):  # the child died between two tasks
             return self._reap_stopped(bounds)
-        remaining = bounds.timeout_seconds - (time.monotonic() - started)
-        if not conn.poll(max(remaining, 0.0)):
+        try:
+            kind, value = receive(conn, started + bounds.timeout_seconds)
+        except TimeoutError:
             self.close(kill=True)
             return Stopped("timeout")
-        try:
-            kind, value = conn.recv()
         except (EOFError, OSError):  # the child died: a bound, or a crash
             return self._reap_stopped(bounds)
         except Exception:  # a message cut short
@@ -114,7 +115,7 @@ class Sandboxed:
         if conn is not None:
             if not kill:
                 try:
-                    conn.send(None)
+                    send(conn, None)
                 except (OSError, ValueError):
                     kill = True
             conn.close()
@@ -147,6 +148,62 @@ class Sandboxed:
             self._conn.close()
         self._child, self._conn, self._served = None, None, 0
         return stop_of(_reap(child, timeout=5.0) if child is not None else None)
+
+
+# ------------------------------------------------------------ the messages
+
+# Bytes at least this long (an email, a PDF, an attachment) travel beside the pickle
+# that names them, never copied into it: a 50 MB email is not held twice to be sent,
+# nor an email's attachments twice to be received (bench/mime_memory.md).
+_BLOB_BYTES = 1 << 20
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, file: io.BytesIO, blobs: list[bytes]) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._blobs = blobs
+
+    def persistent_id(self, obj: Any) -> int | None:
+        if type(obj) is bytes and len(obj) >= _BLOB_BYTES:
+            self._blobs.append(obj)
+            return len(self._blobs) - 1
+        return None
+
+
+class _Unpickler(pickle.Unpickler):
+    def __init__(self, data: bytes, blobs: list[bytes]) -> None:
+        super().__init__(io.BytesIO(data))
+        self._blobs = blobs
+
+    def persistent_load(self, pid: Any) -> bytes:
+        if type(pid) is not int or not 0 <= pid < len(self._blobs):
+            raise pickle.UnpicklingError("a blob the message does not carry")
+        return self._blobs[pid]
+
+
+def send(conn: Connection, obj: Any) -> None:
+    """`obj` pickled, its long bytes sent as they are: their count, each, the pickle."""
+    blobs: list[bytes] = []
+    pickled = io.BytesIO()
+    _Pickler(pickled, blobs).dump(obj)
+    conn.send_bytes(len(blobs).to_bytes(4, "big"))
+    for blob in blobs:
+        conn.send_bytes(blob)
+    conn.send_bytes(pickled.getbuffer())
+
+
+def receive(conn: Connection, deadline: float | None = None) -> Any:
+    """What `send` sent; TimeoutError when a part has not begun to arrive by `deadline`
+    (`time.monotonic()`), EOFError when the other end is gone."""
+
+    def part() -> bytes:
+        if deadline is not None and not conn.poll(max(deadline - time.monotonic(), 0.0)):
+            raise TimeoutError
+        return conn.recv_bytes()
+
+    count = int.from_bytes(part(), "big")
+    blobs = [part() for _ in range(count)]
+    return _Unpickler(part(), blobs).load()
 
 
 def _reap(child: subprocess.Popen[bytes], timeout: float) -> int | None:
@@ -192,7 +249,7 @@ def _serve(conn: Connection, task: Callable[[Any], Any]) -> None:
     become_child()
     while True:
         try:
-            request = conn.recv()
+            request = receive(conn)
         except EOFError:
             return
         if request is None:
@@ -202,8 +259,8 @@ def _serve(conn: Connection, task: Callable[[Any], Any]) -> None:
         answer = answer_of(task, payload)
         del payload, request
         try:
-            conn.send(answer)
+            send(conn, answer)
         except MemoryError:
-            conn.send(("memory", None))
+            send(conn, ("memory", None))
         if answer[0] == "memory":
             return

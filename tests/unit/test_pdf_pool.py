@@ -224,3 +224,26 @@ def test_a_prefetch_is_taken_over_by_the_same_derive_only(pool: ReaderPool) -> N
     other = pool.submit_derived(data, PdfLimits(), second).result()
     same = pool.submit_derived(data, PdfLimits(), first).result()
     assert other.value[1] == "b" and same.value[1] == "a"
+
+
+def test_long_bytes_travel_beside_the_pickle_not_in_it() -> None:
+    # An email or a PDF on its way to a child (an attachment on its way back) is sent
+    # as it is: the pickle only names it, so the sender never holds a second copy.
+    import threading
+    from multiprocessing import Pipe
+
+    from intake.edges.sandbox import receive, send
+
+    big = os.urandom(3 * 1024 * 1024)
+    ours, theirs = Pipe()
+    sender = threading.Thread(target=send, args=(ours, ("payload", big, b"small")))
+    sender.start()
+    parts = [theirs.recv_bytes() for _ in range(3)]
+    sender.join()
+    assert int.from_bytes(parts[0], "big") == 1 and parts[1] == big
+    assert len(parts[2]) < 200  # the pickle: a name for the blob, the small bytes inline
+
+    sender = threading.Thread(target=send, args=(ours, ("payload", big, b"small")))
+    sender.start()
+    assert receive(theirs, deadline=time.monotonic() + 30) == ("payload", big, b"small")
+    sender.join()
