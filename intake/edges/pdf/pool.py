@@ -36,10 +36,11 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
+from intake.edges.bounds import Done
 from intake.edges.pdf.bounded import bounds_of, default_workers, text_of
 from intake.edges.pdf.derived import Derive, Read
 from intake.edges.pdf.interface import DEFAULT_LIMITS, PdfLimits
-from intake.edges.sandbox import Done, Sandboxed
+from intake.edges.sandbox import Sandboxed
 
 if TYPE_CHECKING:  # imported where used: a command starts its pool before pydantic loads
     from intake.core.model import PdfText
