@@ -54,7 +54,8 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 
 def long_pdf(pages: int = 2000) -> bytes:
-    """`pages` pages, each a line of Helvetica saying its number (as tests/unit/test_pdf.py)."""
+    """`pages` pages, each two lines of a notice (as bench/pdf_extract.py's long PDF):
+    enough text that no page is taken for a scan and sent to OCR."""
     kids = b" ".join(b"%d 0 R" % (4 + 2 * n) for n in range(pages))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
@@ -62,7 +63,11 @@ def long_pdf(pages: int = 2000) -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
     for n in range(pages):
-        text = b"BT /F1 12 Tf 72 720 Td (This is page %d of a long file.) Tj ET" % (n + 1)
+        text = (
+            b"BT /F1 10 Tf 40 740 Td (U.S. Bankruptcy Court) Tj 0 -13 Td (Case Number:"
+            b" 23-14130-JGR Document Number: %d [STAMP bkecfStamp_ID=985638001"
+            b" [Date=9/25/2023] [FileNumber=48774698-0]]) Tj ET" % (n + 1)
+        )
         objects.append(
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792]"
             b" /Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (5 + 2 * n)

@@ -250,7 +250,7 @@ def _serve(conn: Connection, task: Callable[[Any], Any]) -> None:
     while True:
         try:
             request = receive(conn)
-        except EOFError:
+        except (EOFError, OSError):  # the parent is gone
             return
         if request is None:
             return
@@ -262,5 +262,7 @@ def _serve(conn: Connection, task: Callable[[Any], Any]) -> None:
             send(conn, answer)
         except MemoryError:
             send(conn, ("memory", None))
+        except OSError:  # the parent is gone (Ctrl-C, a stop): nobody to answer
+            return
         if answer[0] == "memory":
             return
