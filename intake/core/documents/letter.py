@@ -481,12 +481,33 @@ _STAFF_MENTION = re.compile(
 )
 
 
+# Words of a client's or an office's name, not a person's: "on behalf of Bayview Credit
+# Union" is the attorney's client, and the letter the attorney's own.
+_ORGANISATION_WORDS = _word_set(
+    """union bank bancorp corporation corp company co inc llc llp lp ltd association trust
+    credit capital partners financial finance lending loan loans services service holdings
+    fund funding mortgage insurance properties realty investments ventures enterprises
+    industries systems county city department agency administration committee board
+    authority university college hospital church foundation estate debtor creditor"""
+)
+
+
+# "On behalf of" a client or an office: a run of capitalized words holding one of them.
+_FOR_CLIENT = re.compile(
+    r"\b[Oo]n behalf of\s+(?:the\s+)?(?:[A-Z][\w.'&-]*,?\s+){0,5}(?i:"
+    + "|".join(sorted(_ORGANISATION_WORDS))
+    + r")\b"
+)
+
+
 def _acting_for(text: str, patterns: Sequence[re.Pattern[str]]) -> str | None:
-    """The person `text` says the writer acts for, if it names one."""
+    """The person `text` says the writer acts for, if it names one (not a client or an
+    office)."""
     for pattern in patterns:
         for match in pattern.finditer(text):
             name = clean_signed_name(match.group(1))
-            if looks_like_name(name):
+            words = {w.lower().strip(".,") for w in name.split()}
+            if looks_like_name(name) and not words & _ORGANISATION_WORDS:
                 return name
     return None
 
@@ -522,6 +543,8 @@ def authorship(
             attorney = _acting_for(sentence.text, _FOR_NAME[:3])
             if attorney and signer and same_person(attorney, signer):
                 continue  # "a waiver for attorney Jane Roe", signed by Jane Roe: her own
+            if attorney is None and _FOR_CLIENT.search(sentence.text):
+                continue  # "on behalf of Bayview Credit Union", the attorney's client
             acting, named = sentence, attorney
             break
     staff: Line | None = None
