@@ -148,6 +148,21 @@ MADE += [
     (LOCAL, "I have no doubt that I am familiar with the Bankruptcy Local Rules."),
 ]
 
+# The speaker's own name and description set off by commas ("I, Dr. Helen Marsh, ...").
+MADE += [
+    (ECF, "I, Dr. Helen Marsh, have read the Court's ECF Procedures and will comply with them."),
+    (
+        ECF,
+        "I, Jane Q. Doe, an attorney with Doe Law, have read the Court's ECF Procedures and "
+        "will comply with them.",
+    ),
+    (
+        LOGIN,
+        "I am the sole user of my login and password, and any filing made with them is my "
+        "signature.",
+    ),
+]
+
 REFUSED = [
     # someone else is the subject, however far from the predicate
     (

@@ -216,10 +216,23 @@ def _other_agent(scope: Scope, after: str) -> bool:
     return bool(pattern and pattern.match(after[agent.end() :]))
 
 
+_APPOSITIVE = re.compile(
+    r"((?-i:\bI\b)|\bthe undersigned\b)\s*,(?:\s*[^,;.]{1,80}(?:\.[^,;]{0,40})?,){1,3}"
+    r"(?=\s*(?:have|has|am|hereby|do|certify|declare|affirm|acknowledge|confirm|state|"
+    r"understand|agree|was|will|shall|know|qualify|represent)\b)",
+    re.I,
+)
+
+
 def _speaker(scope: Scope, before: str, whole: str, own: str) -> str | None:
     """None when the attorney speaks; else why not. `before` is the text before the
     predicate (lead-in and sentence head included), `whole` the entire reading, `own`
     the item's or sentence's own words (without its lead-in)."""
+    # "I, Dr. Helen Marsh, an attorney with Doe Law, have read": the speaker's own name
+    # and description, not someone else.
+    before = _APPOSITIVE.sub(
+        lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), before
+    )
     selves = [(m.start(), "self") for m in _matches(scope.speaker, before)]
     # "I am an attorney with ...", "as counsel for ...": what the speaker is.
     others = [
