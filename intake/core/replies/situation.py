@@ -16,7 +16,12 @@ from intake.core.model import (
     NoticeType,
     Status,
 )
-from intake.core.policy.codes import DOCUMENT_CODES, LETTER_DETAIL_CODES, LETTER_REVIEW_CODES
+from intake.core.policy.codes import (
+    DOCUMENT_CODES,
+    LETTER_CODES,
+    LETTER_DETAIL_CODES,
+    LETTER_REVIEW_CODES,
+)
 from intake.core.policy.decisions import as_decided
 from intake.core.replies.headers import clean_text
 
@@ -57,6 +62,7 @@ def choose_situation(
 # Finding codes that speak of one document as a whole, or of the letter.
 _DOCUMENT_CODES = frozenset(DOCUMENT_CODES)
 _LETTER_DETAIL_CODES = frozenset(LETTER_DETAIL_CODES)
+_LETTER_CODES = frozenset(LETTER_CODES)
 # Letter findings that send the letter to a clerk rather than back to the attorney.
 _LETTER_REVIEW_CODES = frozenset(LETTER_REVIEW_CODES)
 
@@ -112,10 +118,18 @@ def document_lines(
     lines = []
     for index, doc in enumerate(documents):
         verdicts = assessment.verdicts_for(index)
+        own = [f for f in assessment.findings if f.sha256 == doc.sha256]
+        if doc.kind is DocumentKind.NEF and doc.letter is not None:
+            # The letter printed into one PDF with the notices (its leading pages): said
+            # as a letter on its own would be, before the notices that follow it.
+            letter_findings = [f for f in own if f.notice is None and f.code in _LETTER_CODES]
+            lines.append(_letter_line(assessment, doc, index, letter_findings, say))
         if len(verdicts) > 1:
             lines.extend(_notice_lines(assessment, doc, index, verdicts, say))
             continue
-        own = [f for f in assessment.findings if f.sha256 == doc.sha256]
+        if doc.kind is DocumentKind.LETTER:
+            lines.append(_letter_line(assessment, doc, index, own, say))
+            continue
         description = _KIND_NAMES[doc.kind]
         if doc.kind is DocumentKind.NEF and doc.nef is not None:
             description = _NOTICE_NAMES[doc.nef.notice_type]
@@ -124,34 +138,57 @@ def document_lines(
             codes = set(verdict.reasons)
             reasons = [say(f) for f in own if f.code in codes]
             outcome = Outcome.COUNTS if verdict.counts else Outcome.NOT_COUNTED
-        elif doc.kind is DocumentKind.LETTER:
-            reasons = [say(f) for f in own if f.code in _LETTER_DETAIL_CODES]
-            reasons = reasons or [say(f) for f in own if f.code == "letter_deficient"]
-            codes = {f.code for f in own}
-            accepted = not reasons and assessment.letter is LetterStatus.OK
-            review = codes & _LETTER_REVIEW_CODES and not codes - _LETTER_REVIEW_CODES
-            if accepted:
-                outcome = Outcome.ACCEPTED
-            elif review:
-                outcome = Outcome.REVIEW
-            else:
-                outcome = Outcome.NOT_COUNTED
         else:
             reasons = [say(f) for f in own if f.code in _DOCUMENT_CODES]
             if not reasons and doc.reason:
                 reasons = [doc.reason]
             outcome = Outcome.NOT_USED
-        lines.append(
-            DocumentLine(
-                index=index,
-                filename=clean_text(doc.filename, limit=200) or "(unnamed attachment)",
-                description=description,
-                outcome=outcome,
-                reasons=tuple(clean_text(r, limit=2000) for r in dict.fromkeys(reasons)),
-                kind=doc.kind.value,
-            )
-        )
+        lines.append(_line(index, doc.filename, description, outcome, reasons, doc.kind))
     return lines
+
+
+def _line(
+    index: int,
+    filename: str,
+    description: str,
+    outcome: Outcome,
+    reasons: Sequence[str],
+    kind: DocumentKind,
+    notice: int = 0,
+) -> DocumentLine:
+    return DocumentLine(
+        index=index,
+        filename=clean_text(filename, limit=200) or "(unnamed attachment)",
+        description=description,
+        outcome=outcome,
+        reasons=tuple(clean_text(r, limit=2000) for r in dict.fromkeys(reasons)),
+        kind=kind.value,
+        notice=notice,
+    )
+
+
+def _letter_line(
+    assessment: Assessment,
+    doc: Document,
+    index: int,
+    own: Sequence[Finding],
+    say: Callable[[Finding], str],
+) -> DocumentLine:
+    """The line of a letter, whether it came alone or opens a PDF of notices: accepted,
+    to be read by a clerk (nothing is missing from it), or what it still lacks."""
+    reasons = [say(f) for f in own if f.code in _LETTER_DETAIL_CODES]
+    reasons = reasons or [say(f) for f in own if f.code == "letter_deficient"]
+    codes = {f.code for f in own}
+    accepted = not reasons and assessment.letter is LetterStatus.OK
+    review = codes & _LETTER_REVIEW_CODES and not codes - _LETTER_REVIEW_CODES
+    if accepted:
+        outcome = Outcome.ACCEPTED
+    elif review:
+        outcome = Outcome.REVIEW
+    else:
+        outcome = Outcome.NOT_COUNTED
+    description = _KIND_NAMES[DocumentKind.LETTER]
+    return _line(index, doc.filename, description, outcome, reasons, DocumentKind.LETTER)
 
 
 def _notice_lines(

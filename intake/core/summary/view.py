@@ -144,6 +144,10 @@ class LetterView:
     recognition: str | None = None
     text: str | None = None  # the letter as read, for what the machine did not find
     link: str | None = None
+    # accepted / review / not_counted, as the reply says it (Outcome of replies.situation).
+    outcome: str = ""
+    # The letter opens a PDF of notices (the letter and the NEFs printed into one file).
+    opens_notices: bool = False
 
     @property
     def settled(self) -> bool:
@@ -162,6 +166,10 @@ class DocumentRow:
     outcome: str
     note: str
     link: str | None = None  # the original PDF
+    # The letter that opens a PDF of notices: its outcome (accepted / review / not_counted),
+    # shown beside the notices' own, and what it lacks.
+    letter_outcome: str | None = None
+    letter_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -254,7 +262,12 @@ def _nef_rows(
 ) -> tuple[NefRow, ...]:
     """A row for every notice: one per NEF, one per notice of a PDF that holds several."""
     links = links or PageLinks()
-    lines = {(line.index, line.notice): line for line in document_lines(assessment, documents)}
+    lines = {
+        (line.index, line.notice): line
+        for line in document_lines(assessment, documents)
+        if line.kind != DocumentKind.LETTER.value
+        or documents[line.index].kind is DocumentKind.LETTER
+    }
     rows = []
     for index, doc in enumerate(documents):
         if doc.kind is not DocumentKind.NEF:
@@ -294,12 +307,19 @@ def _nef_rows(
 
 
 def _letters(
-    documents: Sequence[Document], descriptions: Mapping[str, str], links: PageLinks
+    documents: Sequence[Document],
+    descriptions: Mapping[str, str],
+    links: PageLinks,
+    lines: Sequence[tuple[DocumentLine, DocumentLine | None]],
 ) -> tuple[LetterView, ...]:
+    """Every letter received: a letter on its own, or the one that opens a PDF of notices."""
     views = []
-    for doc in documents:
+    for doc, (line, opening) in zip(documents, lines, strict=True):
         letter = doc.letter
-        if doc.kind is not DocumentKind.LETTER or letter is None:
+        if letter is None or doc.kind not in {DocumentKind.LETTER, DocumentKind.NEF}:
+            continue
+        letter_line = opening if doc.kind is DocumentKind.NEF else line
+        if letter_line is None:
             continue
         views.append(
             LetterView(
@@ -335,6 +355,8 @@ def _letters(
                 recognition=letter.recognition,
                 text=letter.text,
                 link=links.originals.get(doc.sha256),
+                outcome=letter_line.outcome.value,
+                opens_notices=doc.kind is DocumentKind.NEF,
             )
         )
     return tuple(views)
@@ -359,17 +381,24 @@ def _decisions(assessment: Assessment, rules: Rules, time_zone: str) -> tuple[De
 
 def _one_line_each(
     lines: Sequence[DocumentLine], documents: Sequence[Document]
-) -> list[DocumentLine]:
-    out = []
+) -> list[tuple[DocumentLine, DocumentLine | None]]:
+    """Each document's line, and the line of the letter that opens it when it is a PDF of
+    notices (the letter and the NEFs in one file; None otherwise)."""
+    out: list[tuple[DocumentLine, DocumentLine | None]] = []
     for index, doc in enumerate(documents):
         own = [line for line in lines if line.index == index]
+        letter = None
+        if doc.kind is DocumentKind.NEF:
+            letter = next((line for line in own if line.kind == DocumentKind.LETTER.value), None)
+            own = [line for line in own if line is not letter]
         if len(own) == 1:
-            out.append(own[0])
+            out.append((own[0], letter))
             continue
         counted = sum(line.outcome is Outcome.COUNTS for line in own)
         reasons = tuple(r for line in own for r in line.reasons)
         outcome = Outcome.COUNTS if counted == len(own) else Outcome.NOT_COUNTED
-        out.append(replace(own[0], filename=doc.filename, outcome=outcome, reasons=reasons))
+        merged = replace(own[0], filename=doc.filename, outcome=outcome, reasons=reasons)
+        out.append((merged, letter))
     return out
 
 
@@ -413,7 +442,7 @@ def build_summary(
             )
             for f in assessment.findings
         ),
-        letters=_letters(documents, descriptions, links),
+        letters=_letters(documents, descriptions, links, lines),
         documents=tuple(
             DocumentRow(
                 index=index,
@@ -425,8 +454,10 @@ def build_summary(
                 outcome=line.outcome.value.replace("_", " "),
                 note="; ".join(line.reasons) or (doc.reason or ""),
                 link=links.originals.get(doc.sha256),
+                letter_outcome=letter.outcome.value if letter else None,
+                letter_note="; ".join(letter.reasons) if letter else "",
             )
-            for index, (doc, line) in enumerate(zip(documents, lines, strict=True))
+            for index, (doc, (line, letter)) in enumerate(zip(documents, lines, strict=True))
         ),
         missing=tuple(rules.still_needed(m) for m in assessment.missing),
         packet_link=links.packet,
