@@ -638,6 +638,8 @@ def decide_request(args: argparse.Namespace, settings: Settings, store: Store) -
         print(f"reply to {request.attorney} queued as outbox #{decided.reply_outbox}")
     else:
         print("no reply queued (see `intake requests show` for why)")
+    if decided.summary_outbox is not None:
+        print(f"summary to the clerks queued as outbox #{decided.summary_outbox}")
     return 0
 
 

@@ -3,8 +3,9 @@
 One transaction records the decision (it names one document of the request, by its
 hash), audits who decided what and why, assesses the request again with every decision
 it holds, and, when the outcome for the attorney changed, queues the reply for the new
-outcome through the usual outbox, in reply to the attorney's latest email. The clerk's
-page and the index are written again after it.
+outcome through the usual outbox, in reply to the attorney's latest email. Then the
+clerk-side output of a poll that changed the request: the clerks' summary email queued
+and rendered (when a clerks' address is configured), the page and the index redrawn.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from intake.core.policy.assess import assess, best_letter
 from intake.core.policy.rules import Rules
 from intake.edges.store import MessageStatus, RequestStatus, Store
 from intake.errors import IntakeError, SetupError
-from intake.service.clerk_files import render_summary, write_index
-from intake.service.enqueue import Outgoing, queue_reply
+from intake.service.clerk_files import SUMMARY_STATUSES, refresh_summaries, render_summary
+from intake.service.enqueue import Outgoing, queue_reply, queue_summary
 
 # Kinds a clerk may take for the letter: a letter, a scan the machine could not read, a
 # PDF it did not recognise.
@@ -43,6 +44,9 @@ class Decided:
     before: Assessment | None
     after: Assessment
     reply_outbox: int | None
+    # The clerks' summary of the request as decided (None: no clerks' address, or the
+    # request is neither complete nor waiting for a review).
+    summary_outbox: int | None = None
 
 
 def choose_document(
@@ -179,7 +183,17 @@ def record_decision(
                 subject,
                 reason="No reply: the decision does not change what the attorney was told.",
             )
+        summary_outbox = None
+        status = RequestStatus(after.status.value)
+        if outgoing is not None and status in SUMMARY_STATUSES:
+            # The clerks get the request as decided, as after a poll that changed it.
+            summary_outbox = queue_summary(store, outgoing, request_id=request_id, actor=actor)
     if outgoing is not None:
-        render_summary(store, outgoing, request_id, now=store.now())
-        write_index(store, outgoing, now=store.now())
-    return Decided(recorded, before, after, outbox_id)
+        # The poll's own path: the summary email queued above rendered (with the page
+        # and packet on disk), the page of a complete / needs-review request, the index.
+        refresh_summaries(store, outgoing, [request_id], actor=actor)
+        if status not in SUMMARY_STATUSES:
+            # A poll draws no page for it, but the page a clerk decided from would
+            # still show the outcome before the decision.
+            render_summary(store, outgoing, request_id, now=store.now())
+    return Decided(recorded, before, after, outbox_id, summary_outbox)
