@@ -12,7 +12,11 @@ from typing import TYPE_CHECKING, TextIO
 from intake.errors import IntakeError, SetupError
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from intake.config import Settings
+    from intake.core.policy.rules import Rules
+    from intake.core.replies.rehearse import Part
     from intake.core.replies.render import TemplateSet
 
 
@@ -39,15 +43,22 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_command_templates(settings: Settings) -> TemplateSet:
+def load_command_templates(
+    settings: Settings, rehearsed: tuple[Rules, Collection[Part]] | None = None
+) -> TemplateSet:
     """Every template of the settings' folder compiled, the set a command's replies,
     summaries and digest render with; ConfigError naming each broken file (and line)
-    otherwise, before anything is written."""
+    otherwise, before anything is written. `rehearsed`: (the rules, the parts the
+    command renders), each rendered against the sample situations first, as the poll
+    does at start, so a template that compiles but cannot render is refused too."""
     from intake.config import ConfigError
     from intake.core.replies.render import compile_templates
-    from intake.service.runtime import templates_dir
+    from intake.service.runtime import rehearse_templates, templates_dir
 
     templates, problems = compile_templates(templates_dir(settings))
+    if not problems and rehearsed is not None:
+        rules, parts = rehearsed
+        problems = rehearse_templates(templates, settings, rules, parts)
     if problems:
         raise ConfigError("templates: " + "; ".join(problems))
     return templates

@@ -41,6 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from intake.commands.state_help import store_problem
     from intake.config import ConfigError, load_settings
     from intake.core.policy.rules import RulesError, load_rules
+    from intake.core.replies.rehearse import Part
     from intake.edges.store import Store, StoreError
     from intake.service.clerk_files import build_digest, queue_digest
     from intake.service.enqueue import outgoing_from_settings
@@ -48,9 +49,11 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         settings = load_settings(args.config)
-        outgoing = outgoing_from_settings(
-            settings, load_rules(settings.rules_dir), load_command_templates(settings)
-        )
+        rules = load_rules(settings.rules_dir)
+        # Rehearsed as the poll rehearses its set: a digest template that compiles but
+        # cannot render is refused here, naming its file, before anything is queued.
+        templates = load_command_templates(settings, (rules, (Part.DIGEST,)))
+        outgoing = outgoing_from_settings(settings, rules, templates)
         if not args.dry_run and not outgoing.clerk_addresses:
             raise ConfigError(
                 f"{settings.origin}: clerks.addresses: no clerks' address to send the digest "

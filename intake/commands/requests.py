@@ -789,12 +789,15 @@ def _open_mailbox(settings: Settings) -> MailSource:
 
 def summarize_request(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     from intake.core.policy.rules import load_rules
+    from intake.core.replies.rehearse import Part
     from intake.service.clerk_files import render_owed_summaries, render_summary, write_index
     from intake.service.enqueue import outgoing_from_settings, queue_summary
 
     rules = load_rules(settings.rules_dir)
-    # The page and the packet's cover are templates.
-    outgoing = outgoing_from_settings(settings, rules, load_command_templates(settings))
+    # The page (also the email's body) and the index are templates: rehearsed before
+    # anything is written, so a broken one is a configuration error naming its file.
+    templates = load_command_templates(settings, (rules, (Part.PAGES, Part.INDEX)))
+    outgoing = outgoing_from_settings(settings, rules, templates)
     request = store.requests.get(args.id)
     if request is None:
         raise CommandError(f"no request {args.id} (see `intake requests list`)")

@@ -7,12 +7,13 @@ keeps the previous runtime), and `intake config check` reports the same problems
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from intake.config import ConfigError, Settings, load_settings
 from intake.core.policy.rules import Rules, RulesError, load_rules
-from intake.core.replies.rehearse import rehearse
+from intake.core.replies.rehearse import Part, rehearse
 from intake.core.replies.render import DEFAULT_TEMPLATES_DIR, TemplateSet, compile_templates
 from intake.edges.oauth import TokenSource, token_source
 from intake.errors import SetupError
@@ -46,11 +47,14 @@ def check_templates(settings: Settings, rules: Rules | None) -> list[str]:
     return rehearse_templates(templates, settings, rules)
 
 
-def rehearse_templates(templates: TemplateSet, settings: Settings, rules: Rules) -> list[str]:
-    """The set rendered against every sample situation (intake.core.replies.rehearse)."""
+def rehearse_templates(
+    templates: TemplateSet, settings: Settings, rules: Rules, parts: Collection[Part] = tuple(Part)
+) -> list[str]:
+    """The set rendered against every sample situation of `parts` (default: all;
+    intake.core.replies.rehearse)."""
     from intake.service.enqueue import reply_settings  # enqueue needs this module
 
-    return rehearse(templates, reply_settings(settings, rules))
+    return rehearse(templates, reply_settings(settings, rules), parts)
 
 
 def load_runtime(config: Path | None) -> Runtime:

@@ -6,7 +6,9 @@ lost. So a set is rehearsed when it is loaded (at start, on SIGHUP, in `config c
 each reply situation (complete, already complete, incomplete, training required, under
 review, not a PDF, nothing usable), the clerk's page, the index and the digest are
 rendered with made-up requests assessed by the court's own rules, and each failure is
-reported as 'template FILE, line N: what'. A set with any failure is refused.
+reported as 'template FILE, line N: what'. A set with any failure is refused. A command
+that renders only some of them (`intake requests summary`: the page and the index;
+`intake digest`: the digest) rehearses those (`parts`).
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import dataclasses
 import datetime as dt
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from enum import StrEnum
 
 from intake.core.model import (
     Affirmation,
@@ -133,13 +136,26 @@ def samples(rules: Rules) -> list[Sample]:
     return found
 
 
-def rehearse(templates: TemplateSet, settings: ReplySettings) -> list[str]:
-    """Each template failure met rendering the samples, as 'template FILE, line N: what'
-    (empty: the set renders every situation)."""
+class Part(StrEnum):
+    """What a set renders, rehearsed on its own for a command that renders only it."""
+
+    REPLIES = "replies"
+    PAGES = "pages"  # the clerk's page of a request (also the summary email's body)
+    INDEX = "index"
+    DIGEST = "digest"
+
+
+def rehearse(
+    templates: TemplateSet, settings: ReplySettings, parts: Collection[Part] = tuple(Part)
+) -> list[str]:
+    """Each template failure met rendering the samples for `parts` (default: all), as
+    'template FILE, line N: what' (empty: the set renders every situation)."""
     rules = settings.rules
     problems: dict[str, None] = {}
 
-    def attempt(what: str, render: Callable[[], object]) -> None:
+    def attempt(part: Part, what: str, render: Callable[[], object]) -> None:
+        if part not in parts:
+            return
         try:
             render()
         except TemplateProblem as exc:
@@ -157,6 +173,7 @@ def rehearse(templates: TemplateSet, settings: ReplySettings) -> list[str]:
     for number, sample in enumerate(samples(rules), start=1):
         assessment = assess(sample.documents, ATTORNEY, rules)
         attempt(
+            Part.REPLIES,
             f"the {sample.name} reply",
             functools.partial(
                 compose_reply,
@@ -190,6 +207,7 @@ def rehearse(templates: TemplateSet, settings: ReplySettings) -> list[str]:
         if number == 1:  # one page shows the conflict section too
             view = dataclasses.replace(view, conflicts=(ConflictView(2, 1, "<a@b.test>"),))
         attempt(
+            Part.PAGES,
             f"the clerk's page of a {sample.name} request",
             functools.partial(render_request_html, view, templates),
         )
@@ -203,12 +221,14 @@ def rehearse(templates: TemplateSet, settings: ReplySettings) -> list[str]:
             )
         )
     attempt(
+        Part.INDEX,
         "the index",
         lambda: render_index(
             entries, generated_at=NOW, time_zone=settings.time_zone, templates=templates
         ),
     )
     attempt(
+        Part.DIGEST,
         "the digest",
         lambda: render_digest(
             entries,
