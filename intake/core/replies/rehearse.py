@@ -109,6 +109,25 @@ def _letter(rules: Rules) -> Document:
     )
 
 
+def _letter_and_notices(letter: Document, notices: tuple[Document, ...]) -> Document:
+    """One PDF: the letter's page, then a page for each notice (lines for both kinds)."""
+    facts = tuple(
+        n.nef.model_copy(update={"pages": (page, page)})
+        for page, n in enumerate(notices, start=2)
+        if n.nef is not None
+    )
+    return Document(
+        filename="request.pdf",
+        sha256=_sha("letter and notices"),
+        size=9000,
+        kind=DocumentKind.NEF,
+        page_count=len(facts) + 1,
+        nef=facts[0] if facts else None,
+        nefs=facts,
+        letter=letter.letter,
+    )
+
+
 def _plain(name: str, kind: DocumentKind, reason: str) -> Document:
     return Document(filename=name, sha256=_sha(name), size=1234, kind=kind, reason=reason)
 
@@ -128,6 +147,7 @@ def samples(rules: Rules) -> list[Sample]:
         Sample("already_complete", (letter, *enough, _nef(50)), follow_up=True),
         Sample("incomplete", (letter, enough[0], enough[0], own, other, word)),
         Sample("under_review", (letter, *enough[:-1], scan)),
+        Sample("complete", (_letter_and_notices(letter, enough),)),
         Sample("not_pdf", (word,)),
         Sample("nothing_usable", ()),
     ]
