@@ -107,10 +107,27 @@ def write_once(path: Path, data: bytes) -> bool:
     For content-addressed files (named by their hash): one there already holds the same
     bytes.
     """
-    if path.exists():
+    if holds(path, data):
         return False
     write_atomically(path, data)
     return True
+
+
+def holds(path: Path, data: bytes) -> bool:
+    """Whether the file at `path` holds exactly `data`.
+
+    A content-addressed file is not trusted for being there: a crash between
+    `write_all_once`'s unsynced rename and its one sync can leave the name pointing at
+    an empty or short file (ext4's delayed allocation), and a later write of the same
+    document must mend it rather than skip it. Reading back costs only when the file is
+    there already, which for a request's PDFs means a document sent again.
+    """
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        return path.read_bytes() == data
+    except OSError:
+        return False
 
 
 def write_all_once(files: Iterable[tuple[Path, bytes]]) -> int:
@@ -119,12 +136,13 @@ def write_all_once(files: Iterable[tuple[Path, bytes]]) -> int:
     Each file is written to a temporary beside it and renamed into place unsynced;
     then one `syncfs` of their file system makes the data and the renames durable
     (where the call is missing, each file and folder is synced as `write_once` does).
-    A crash before the sync leaves, at worst, files that are not there yet: the caller
-    commits nothing that refers to them until this returns.
+    A crash before the sync leaves, at worst, files that are not there yet or are empty
+    or short: the caller commits nothing that refers to them until this returns, and
+    the next write of the same file rewrites one that does not hold its bytes (`holds`).
     """
     written: list[Path] = []
     for path, data in files:
-        if path.exists() or path in written:
+        if path in written or holds(path, data):
             continue
         write_atomically(path, data, durable=False)
         written.append(path)

@@ -14,7 +14,9 @@ from intake.edges.durable import write_all_once, write_atomically, write_once
 def test_write_once_writes_a_new_file_and_keeps_an_existing_one(tmp_path: Path) -> None:
     path = tmp_path / "documents" / "abc.pdf"  # the folder is made on the way
     assert write_once(path, b"first") is True
-    assert write_once(path, b"second") is False
+    mtime = path.stat().st_mtime_ns
+    assert write_once(path, b"first") is False  # the same bytes: kept, not rewritten
+    assert path.stat().st_mtime_ns == mtime
     assert path.read_bytes() == b"first"
     assert sorted(p.name for p in path.parent.iterdir()) == ["abc.pdf"]  # no temp left
 
@@ -79,7 +81,7 @@ def test_write_all_once_writes_the_new_files_and_keeps_the_others(tmp_path: Path
     write_once(kept, b"there before")
     files = [
         (tmp_path / "documents" / "a.pdf", b"A"),
-        (kept, b"not written again"),
+        (kept, b"there before"),
         (tmp_path / "documents" / "a.pdf", b"the same name twice in one batch"),
         (tmp_path / "other" / "b.pdf", b"B"),
     ]
@@ -89,3 +91,28 @@ def test_write_all_once_writes_the_new_files_and_keeps_the_others(tmp_path: Path
     assert (tmp_path / "other" / "b.pdf").read_bytes() == b"B"
     assert sorted(p.name for p in (tmp_path / "documents").iterdir()) == ["a.pdf", "kept.pdf"]
     assert write_all_once([]) == 0
+
+
+def test_a_file_left_short_by_a_crash_is_written_again(tmp_path: Path) -> None:
+    """A crash between the unsynced rename and the one sync can leave a content-addressed
+    name holding nothing or part of its bytes; the next write of it mends the file
+    instead of trusting its name."""
+    empty = tmp_path / "documents" / "empty.pdf"
+    short = tmp_path / "documents" / "short.pdf"
+    empty.parent.mkdir()
+    empty.write_bytes(b"")
+    short.write_bytes(b"%PDF-1.")
+    whole = tmp_path / "documents" / "whole.pdf"
+    whole.write_bytes(b"%PDF-1.7 whole")
+
+    assert (
+        write_all_once([(empty, b"%PDF-1.7 E"), (short, b"%PDF-1.7 S"), (whole, b"%PDF-1.7 whole")])
+        == 2
+    )
+    assert empty.read_bytes() == b"%PDF-1.7 E"
+    assert short.read_bytes() == b"%PDF-1.7 S"
+    assert write_once(empty, b"%PDF-1.7 E") is False
+    same_size = tmp_path / "documents" / "same-size.pdf"
+    same_size.write_bytes(b"\0" * 10)
+    assert write_once(same_size, b"%PDF-1.7 X") is True
+    assert same_size.read_bytes() == b"%PDF-1.7 X"
