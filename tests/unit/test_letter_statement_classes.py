@@ -9,6 +9,8 @@ predicate, someone else named as who knows, synonyms from the lexicon.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from intake.core.documents.letter import read_letter
@@ -365,3 +367,33 @@ def test_a_yes_no_pair_of_boxes_answers_its_row(local_row: str, expected: str) -
     states = {a.id: a.state.value for a in facts.affirmations}
     assert states["ecf_procedures"] == "found"
     assert states["local_rules"] == expected
+
+
+def _answer_rows(answer: Callable[[bool], list[str]], header: str) -> list[str]:
+    rows = ["CM/ECF ACKNOWLEDGMENT", header]
+    for number, item in enumerate(FORM_ITEMS):
+        rows += [item, *answer(number != 1)]  # the second row (local rules) answered no
+    return [*rows, "", "Signature: /s/ Jane Q. Doe   Date: 03/03/2026"]
+
+
+@pytest.mark.parametrize(
+    ("header", "answer"),
+    [
+        # A mark whose column (Yes or No) the text has lost: every row reads the same.
+        ("Statement Yes No", lambda yes: ["X"]),
+        ("Statement Yes No", lambda yes: ["     X" if not yes else " X"]),
+        ("Statement Yes/No", lambda yes: ["X"]),
+        # An answer circled: the parentheses are all the text keeps of the circle.
+        ("Circle your answer to each statement.", lambda yes: ["(Yes) No" if yes else "Yes (No)"]),
+    ],
+)
+def test_a_yes_no_column_whose_marks_the_text_loses_goes_to_a_clerk(
+    header: str, answer: Callable[[bool], list[str]]
+) -> None:
+    """Row 2 is answered "No" on the page; from the text that cannot be told from "Yes",
+    so no row may read as found (a found row here once made a bad form complete)."""
+    text = "\n".join(_answer_rows(answer, header))
+    facts = read_letter(
+        PdfText(ok=True, page_count=1, pages=(PageText(number=1, text=text),)), POLICY
+    )
+    assert [a.state.value for a in facts.affirmations] == ["unclear"] * 4
