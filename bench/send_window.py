@@ -33,7 +33,7 @@ from aiosmtpd.controller import Controller
 from intake.edges.mail.smtp import SmtpConfig, SmtpSink
 from intake.edges.store import Store
 from intake.service.send import send_due
-from tests.integration.test_replies_end_to_end import free_port
+from tests.integration.smtp_server import free_port
 
 
 class Accepting:

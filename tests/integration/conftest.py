@@ -19,6 +19,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.integration.dovecot import DovecotMailbox, DovecotServer, unavailable_reason
+from tests.integration.smtp_server import Inbox, serving
 
 
 def _in_ci() -> bool:
@@ -46,3 +47,10 @@ def dovecot(dovecot_server: DovecotServer) -> DovecotMailbox:
     """A fresh user's empty mailbox on the running session Dovecot (see DovecotMailbox)."""
     dovecot_server.start()  # a no-op unless an earlier test stopped it
     return dovecot_server.new_mailbox()
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it accepts, and its port."""
+    with serving(Inbox()) as running:
+        yield running

@@ -8,33 +8,21 @@ real state folder over a Maildir.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from intake.commands.cli import main
 from intake.edges.mail.maildir import deliver
-from tests.integration.test_replies_end_to_end import Inbox, free_port, plain_text
+from tests.integration.smtp_server import Inbox
+from tests.integration.test_replies_end_to_end import plain_text
 
 pytestmark = pytest.mark.integration
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "eml"
 OWN = "ecf-training@canb.uscourts.gov"
 CLERKS = "waivers-desk@canb.example.gov"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def _config(folder: Path, port: int, *, clerks: bool) -> Path:

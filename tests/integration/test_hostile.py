@@ -21,13 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from pypdf import PdfReader
 
 from fixtures import attacks
 from intake.edges.store import MessageStatus, RequestStatus, Store
 from tests.integration.dovecot import DovecotMailbox
-from tests.integration.test_replies_end_to_end import Inbox, free_port
+from tests.integration.smtp_server import Inbox
 
 pytestmark = pytest.mark.integration
 
@@ -341,17 +340,6 @@ def test_a_message_that_kills_the_poll_twice_is_set_aside(tmp_path: Path) -> Non
 
 
 # ------------------------------------------------------ through Dovecot and aiosmtpd
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 def test_over_imap_and_smtp_each_reply_goes_to_its_sender_alone(

@@ -14,10 +14,11 @@ from intake.edges.store import MessageStatus, Store
 from intake.service.send import send_due
 from tests.emails import small_email
 from tests.integration.dovecot import DovecotMailbox
-from tests.integration.test_replies_end_to_end import Inbox, poll, rules, sink, smtp, store
+from tests.integration.smtp_server import Inbox
+from tests.integration.test_replies_end_to_end import poll, rules, sink, store
 
 pytestmark = pytest.mark.integration
-__all__ = ["rules", "smtp", "store"]  # fixtures used from the end-to-end module
+__all__ = ["rules", "store"]  # fixtures used from the end-to-end module
 
 JANE = "jane.doe@example-law.com"
 

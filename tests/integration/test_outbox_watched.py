@@ -16,8 +16,8 @@ from aiosmtpd.controller import Controller
 
 from intake.edges.mail.maildir import deliver
 from tests.emails import small_email
+from tests.integration.smtp_server import Inbox, free_port
 from tests.integration.test_daemon import PROJECT, start, workdir
-from tests.integration.test_replies_end_to_end import Inbox, free_port
 
 pytestmark = pytest.mark.integration
 __all__ = ["workdir"]

@@ -16,12 +16,9 @@ import email.policy
 import io
 import json
 import re
-import socket
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -37,6 +34,7 @@ from intake.service.enqueue import outgoing_from_settings
 from intake.service.send import send_due
 from tests.emails import OWN, small_email
 from tests.integration.dovecot import DovecotMailbox
+from tests.integration.smtp_server import Inbox, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -57,40 +55,6 @@ OPENING = {
 }
 # The second email of a series completes the request.
 SERIES_SECOND = {s["files"][-1]: s for s in EXPECTED["series"]}
-
-
-@dataclass
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    received: list[tuple[list[str], EmailMessage]] = field(default_factory=list)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, EmailMessage)
-        self.received.append((list(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-    def to(self, address: str) -> list[EmailMessage]:
-        return [m for rcpts, m in self.received if address in rcpts]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
 
 
 @pytest.fixture(scope="module")

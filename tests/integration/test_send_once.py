@@ -20,10 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from intake.edges.store import Store
-from tests.integration.test_replies_end_to_end import free_port
+from tests.integration.smtp_server import serving
 
 pytestmark = pytest.mark.integration
 
@@ -53,13 +52,8 @@ class SlowInbox:
 
 @pytest.fixture
 def server() -> Iterator[tuple[SlowInbox, int]]:
-    inbox, port = SlowInbox(), free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+    with serving(SlowInbox()) as running:
+        yield running
 
 
 def _queue(state: Path, count: int, first: int = 0) -> list[str]:
