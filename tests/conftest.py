@@ -9,6 +9,7 @@ of them again.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,6 +46,17 @@ class FixtureEmails:
             documents = tuple(read_documents(envelope, self.rules))
             self._read[name] = ReadEmail(envelope, documents)
         return self._read[name]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """`intake check` keeps the loaded rules in the user's cache folder
+    (intake/edges/rules_cache.py): the tests', and their commands', is a scratch one."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("XDG_CACHE_HOME", str(folder))
+    yield folder
+    patch.undo()
 
 
 @pytest.fixture(scope="session")

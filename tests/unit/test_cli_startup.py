@@ -4,6 +4,7 @@ command imports only what it uses. Each case runs in a fresh interpreter."""
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 import subprocess
 import sys
@@ -40,14 +41,20 @@ HEAVY = [
     "intake.edges.pdf.pool",
     "intake.edges.mail.message",
     "intake.core.documents.letter",
+    "reportlab",
+    "pdfminer",
+    "holidays",
+    "publicsuffixlist",
+    "tnefparse",
 ]
 
 
-def loaded_by(*argv: str) -> tuple[object, list[str]]:
+def loaded_by(*argv: str, env: dict[str, str] | None = None) -> tuple[object, list[str]]:
     code = PROBE.replace("WATCHED", repr(HEAVY))
     out = subprocess.run(
         [sys.executable, "-c", code, *argv],
         cwd=ROOT,
+        env=env,
         capture_output=True,
         text=True,
         timeout=120,
@@ -96,6 +103,48 @@ def test_check_of_a_few_files_starts_no_reader_process_and_a_pdf_no_mime_parser(
     code, loaded = loaded_by("check", str(eml), str(pdf))
     assert code == 0
     assert "intake.edges.mail.message" in loaded and "intake.edges.pdf.pool" not in loaded
+
+
+# What no `intake check` uses: the daemon's scheduler and mailbox, the clerks' pages and
+# packets (jinja2, reportlab), the other PDF libraries (the reading is PDFium's, in a
+# fork), the calendar of holidays and the sender checks of replies, the state.
+NEVER_FOR_CHECK = {
+    "apscheduler",
+    "imap_tools",
+    "jinja2",
+    "reportlab",
+    "pypdf",
+    "pdfplumber",
+    "pdfminer",
+    "holidays",
+    "publicsuffixlist",
+    "intake.config",
+    "intake.edges.store",
+    "intake.service.cycle",
+    "intake.service.daemon",
+}
+
+
+def test_check_of_a_notice_a_letter_or_an_email_loads_only_what_it_uses(
+    tmp_path: pathlib.Path,
+) -> None:
+    from fixtures.letters import example_letter
+    from fixtures.pdfs import letter_pdf
+    from tests.unit.test_pdf import NEF_LINES, make_pdf
+
+    nef, letter = tmp_path / "nef.pdf", tmp_path / "letter.pdf"
+    nef.write_bytes(make_pdf([list(NEF_LINES)]))
+    letter.write_bytes(letter_pdf(example_letter()))
+    eml = ROOT / "fixtures" / "eml" / "complete-outlook-prints.eml"
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    for argv in (["check", str(nef)], ["check", "--json", str(letter)], ["check", str(eml)]):
+        for _ in ("loaded", "then kept"):  # the rules loaded and validated, then cached
+            code, loaded = loaded_by(*argv, env=env)
+            assert code == 0, argv
+            assert not NEVER_FOR_CHECK & set(loaded), argv
+    code, loaded = loaded_by("check", str(nef), env=env)
+    assert "tnefparse" not in loaded and "intake.core.documents.letter" not in loaded
+    assert len(list((tmp_path / "cache" / "intake").iterdir())) == 1
 
 
 def test_a_named_command_loads_no_other_command_s_module() -> None:

@@ -36,6 +36,8 @@ from intake.errors import SetupError
 from intake.shipped import shipped_folder
 
 DEFAULT_RULES_DIR = shipped_folder("rules")
+# The files of a rules folder, all read by `load_rules`.
+RULES_FILES = ("nef.toml", "letter.toml", "messages.toml")
 
 
 class RulesError(SetupError):
@@ -43,7 +45,8 @@ class RulesError(SetupError):
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built when first validated: rules taken from the cache (edges/rules_cache.py) never are.
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 def _bankruptcy_court(court_id: str) -> str:
@@ -428,8 +431,9 @@ def load_file(path: Path, model: type[M]) -> M:
 def load_rules(directory: Path | None = None) -> Rules:
     """Load every rules file of `directory` (default: the project's `rules/`)."""
     directory = directory or DEFAULT_RULES_DIR
+    nef, letter, messages = RULES_FILES
     return Rules(
-        nef=load_file(directory / "nef.toml", NefPolicy),
-        letter=load_file(directory / "letter.toml", LetterPolicy),
-        messages=load_file(directory / "messages.toml", MessageWording),
+        nef=load_file(directory / nef, NefPolicy),
+        letter=load_file(directory / letter, LetterPolicy),
+        messages=load_file(directory / messages, MessageWording),
     )
