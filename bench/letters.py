@@ -294,6 +294,15 @@ def report(figures: Figures, show: bool) -> list[str]:
                 f"{states} told={o.told_missing} {_unquoted(o.reason, held_out)[:90]} "
                 f"styles={','.join(o.case.styles)}"
             )
+        # An affirmation read `found` that the letter does not make: unsafe even when
+        # another affirmation keeps the request from `complete`.
+        for o in outs:
+            for aid, made in o.case.affirmations.items():
+                if made == "not_made" and o.states.get(aid) is AffirmationState.FOUND:
+                    lines.append(
+                        f"  - not made, read found: {o.case.id} [{o.case.verdict}] {aid} "
+                        f"styles={','.join(o.case.styles)}"
+                    )
     lines.append("")
     return lines
 

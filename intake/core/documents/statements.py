@@ -107,12 +107,51 @@ class Tie:
     through_pronoun: bool
 
 
-def _ties(form: StatementForm, text: str, previous_has_object: bool) -> list[Tie]:
+# What starts a clause of its own inside a sentence: a subject, a modal, "that".
+_INNER_CLAUSE = re.compile(
+    r"(?-i:\bI\b)|\b(?:we|that|whether|will|shall|must|should|may|might|can|could|would|"
+    r"need|needs|required|expected|obliged|obligated|supposed|to)\b",
+    re.I,
+)
+_PHRASE_END = re.compile(r"[,;:.]|\b(?:and|but|or)\b", re.I)
+
+
+def _own_object(scope: Scope, words: str) -> bool:
+    """`words` (what follows a predicate) hold an object of their own: anything but
+    prepositions, articles and manner words."""
+    return re.search(r"\w", _blank(scope.not_objects, words)) is not None
+
+
+def _detached(scope: Scope, text: str, predicate: re.Match[str], obj: re.Match[str]) -> bool:
+    """The predicate and the object belong to different statements of one clause: an
+    exclusion between them ("everything except the ECF Procedures"), or a new verb
+    phrase after the predicate's own object ("familiar with CM/ECF and will comply with
+    the ECF Procedures"; "the Local Rules, and understand that my login ...")."""
+    if obj.start() >= predicate.end():
+        between = text[predicate.end() : obj.start()]
+        if _has(scope.exclusions, between):
+            return True
+        cut = next(iter(_matches(scope.new_clause, between)), None)
+        return cut is not None and _own_object(scope, between[: cut.start()])
+    between = text[obj.end() : predicate.start()]
+    if _has(scope.exclusions, between):
+        return True
+    # The predicate starts a verb phrase of its own after the object: its object is
+    # what follows it, if anything does.
+    if not _has(scope.new_clause, text[obj.end() : predicate.end()]):
+        return False
+    after = text[predicate.end() :]
+    end = _PHRASE_END.search(after)
+    return _own_object(scope, after[: end.start()] if end else after)
+
+
+def _ties(form: StatementForm, text: str, previous_has_object: bool, scope: Scope) -> list[Tie]:
     """Every predicate of `form` in `text` tied to an object (or to "them"), nearest first."""
     out: list[Tie] = []
     objects = _matches(form.object, text)
     blockers = form.blockers
-    for predicate in _matches(form.predicate, text):
+    predicates = _matches(form.predicate, text)
+    for predicate in predicates:
         for obj in objects:
             if obj.start() >= predicate.end():
                 lo, hi = predicate.end(), obj.start()
@@ -121,10 +160,24 @@ def _ties(form: StatementForm, text: str, previous_has_object: bool) -> list[Tie
             else:
                 lo = hi = 0  # overlapping: "no one but me" both says and names
             following = " ".join(text[obj.end() :].split()[:4])
+            # The object of a clause inside this one is its own predicate's: "I
+            # understand that I must be familiar with the Local Rules" is said by "must
+            # be familiar", not by "understand".
+            nearer = any(
+                lo <= p.start()
+                and p.end() <= hi
+                and _INNER_CLAUSE.search(
+                    text[min(p.start(), predicate.end()) : max(p.start(), predicate.end())]
+                )
+                for p in predicates
+                if p is not predicate
+            )
             if (
-                _words_between(text, lo, hi) <= form.reach
+                not nearer
+                and _words_between(text, lo, hi) <= form.reach
                 and not _blocked(blockers, text[lo:hi])
                 and not _has(form.not_after, following)
+                and (hi <= lo or not _detached(scope, text, predicate, obj))
             ):
                 out.append(Tie(predicate, obj.start(), obj.end(), False))
                 break
@@ -257,6 +310,12 @@ def _speaker(scope: Scope, before: str, whole: str, own: str) -> str | None:
     return NO_SPEAKER
 
 
+def _asked(sentence: Sentence) -> bool:
+    return sentence.text.rstrip().endswith("?") or bool(
+        sentence.lead_in and sentence.lead_in.rstrip().endswith("?")
+    )
+
+
 def _scope_problem(
     scope: Scope,
     reading: Reading,
@@ -311,9 +370,7 @@ def _scope_problem(
         scope.foreign_courts, " ".join(after.split()[:10])
     ):
         return FOREIGN
-    if sentence.text.rstrip().endswith("?") or (
-        sentence.lead_in and sentence.lead_in.rstrip().endswith("?")
-    ):
+    if _asked(sentence):
         return QUESTION
     head = reading.clause.head
     own = head or text[reading.own_start :]
@@ -379,7 +436,7 @@ def read_affirmation(rule: AffirmationRule, clauses: Sequence[Clause], scope: Sc
             previous_problem: str | None = None
             for clause in clauses:
                 reading = _reading(clause)
-                ties = _ties(form, reading.text, previous_object)
+                ties = _ties(form, reading.text, previous_object, scope)
                 has_object = _has(form.object, reading.text)
                 problem: str | None = None
                 # The clause says the part when one of its ties holds; else its first
@@ -405,7 +462,10 @@ def read_affirmation(rule: AffirmationRule, clauses: Sequence[Clause], scope: Sc
                     or bool(ties)
                     or (previous_object and _PRONOUN.search(reading.text) is not None)
                 )
-                previous_problem = problem if ties else None
+                # A question lends its object as asked, not stated: "Is this the right
+                # link to the ECF Procedures? I have read them." is not confirmed.
+                asked = has_object and _asked(clause.sentence)
+                previous_problem = problem if ties else (QUESTION if asked else None)
     # A part said and also denied ("I have read the ECF Procedures ... I have not yet
     # read them") is not confirmed: a clerk reads both.
     denied = {(s.part, s.form) for s in said if s.problem in (NEGATED, STATUS)}

@@ -195,6 +195,17 @@ class Scope(_Strict):
     # A person named as what the speaker is ("I am an attorney with ..."), not as
     # someone else: the words just before such a name.
     complement: Phrases = ()
+    # Between a predicate and an object, words that part them: "I have read everything
+    # except the ECF Procedures", "... the tutorial instead of the ECF Procedures".
+    exclusions: Phrases = ()
+    # A coordinator that starts a new verb phrase ("and will", "and I have"): a
+    # predicate that has its own object before it ("familiar with CM/ECF and will comply
+    # with the ECF Procedures", "licensed in Oregon and I have an office in the Northern
+    # District") is not tied to the object after it, nor one after it to an object before.
+    new_clause: Phrases = ()
+    # Words that are not an object of their own (prepositions, articles, manner words):
+    # what is left between a predicate and `new_clause` when it had no object.
+    not_objects: Phrases = ()
 
 
 class OtherKind(_Strict):

@@ -1,0 +1,36 @@
+"""What a statement asserts: its predicate tied to its object, and doubt scoped to it.
+
+The sentences are fixtures/statement_sentences.py (classes of issue 9): the words of an
+affirmation present without its statement, and doubt that touches the predicate.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.statement_sentences import HEDGED, UNSAID
+from intake.core.documents.letter import read_letter
+from intake.core.model import AffirmationState, PageText, PdfText
+from intake.core.policy.rules import DEFAULT_RULES_DIR, LetterPolicy, load_file
+
+POLICY = load_file(DEFAULT_RULES_DIR / "letter.toml", LetterPolicy)
+
+
+def state(affirmation: str, body: str) -> AffirmationState:
+    text = f"Dear Clerk:\n\n{body}\n\nSincerely,\n/s/ Jane Q. Doe\nJane Q. Doe"
+    facts = read_letter(
+        PdfText(ok=True, page_count=1, pages=(PageText(number=1, text=text),)), POLICY
+    )
+    return next(a.state for a in facts.affirmations if a.id == affirmation)
+
+
+@pytest.mark.parametrize(("affirmation", "body"), UNSAID)
+def test_words_that_co_occur_without_the_statement_go_to_a_clerk(
+    affirmation: str, body: str
+) -> None:
+    assert state(affirmation, body) is AffirmationState.UNCLEAR
+
+
+@pytest.mark.parametrize(("affirmation", "body"), HEDGED)
+def test_doubt_that_touches_the_predicate_goes_to_a_clerk(affirmation: str, body: str) -> None:
+    assert state(affirmation, body) is AffirmationState.UNCLEAR
