@@ -17,7 +17,8 @@ request's outcome hangs on the letter alone. Measured, per split (issue 9's targ
 
 Splits: `dev`, `holdout` and `holdout2` are `fixtures.letter_corpus` (the corpus writers';
 the two held-out splits, written by two strangers, are only measured here, never read to
-tune the reader); `own` is `fixtures.letter_cases`, the reader's own generated letters.
+tune the reader); `own` is `fixtures.letter_cases` (with `letter_cases_stranger` and the
+drawn-answer forms of `letter_cases_drawn`), the reader's own generated letters.
 The results are recorded in bench/README.md.
 """
 
@@ -90,9 +91,10 @@ def corpus_cases(split: str) -> list[Case]:
 
 def own_cases() -> list[Case]:
     from fixtures.letter_cases import letter_cases
+    from fixtures.letter_cases_drawn import drawn_cases
     from fixtures.letter_cases_stranger import stranger_cases
 
-    return [
+    texts = [
         Case(
             c.id,
             c.pdf_text(),
@@ -106,6 +108,12 @@ def own_cases() -> list[Case]:
         )
         for c in [*letter_cases(), *stranger_cases()]
     ]
+    # Forms whose answers are drawn as shapes: read from their PDFs.
+    pdfs = [
+        Case(c.id, c.pdf, c.sender_name, c.verdict, dict(c.affirmations), c.own_letter, c.kind)
+        for c in drawn_cases()
+    ]
+    return [*texts, *pdfs]
 
 
 def _nefs(filer: str) -> list[Document]:

@@ -105,6 +105,14 @@ class DrawnBox(Frozen):
 
     ticked: bool = Field(description="A mark (an X, a check, a fill) drawn inside it")
     line: str = Field(description="The start of the text line beside the box")
+    # Where it sits and the words around it, so that the boxes of one row (a Yes and a No
+    # column) are read together, each by its label (`letter_text._with_drawn_boxes`).
+    left: float = Field(default=0.0, description="Its left edge, points from the page's left")
+    top: float = Field(default=0.0, description="Its top edge, points from the page's bottom")
+    row: str = Field(default="", description="The words of its text line, left to right")
+    before: str = Field(default="", description="The word just before it on its line")
+    after: str = Field(default="", description="The word just after it on its line")
+    above: str = Field(default="", description="The words over it in its column (a header)")
 
 
 class PageText(Frozen):

@@ -65,7 +65,7 @@ def mark_forms(sentences: Sequence[Sentence], scope: Scope) -> list[Sentence]:
                 out[-1] = replace(out[-1], box=True, unseen_box=False)
             continue
         box = sentence.box
-        if box is None and sentence.index in initials:
+        if box is None and sentence.index in initials and not sentence.unseen_box:
             box = True
         elif box is None and _BLANK_END.search(sentence.text):
             box = False  # an initials line left blank: "... my signature. ______"
@@ -73,4 +73,4 @@ def mark_forms(sentences: Sequence[Sentence], scope: Scope) -> list[Sentence]:
     # Every sentence whose mark the text does not show is unseen: in a form, a statement
     # is the attorney's only when its box is ticked (a blank initials cell, an empty drawn
     # box and a box drawn ticked all leave the same text).
-    return [replace(s, unseen_box=s.box is None) for s in out]
+    return [replace(s, unseen_box=s.unseen_box or s.box is None) for s in out]

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from intake.core.documents.letter_text import (
+    AnswerWords,
     Line,
     Sentence,
     clean_line,
@@ -602,9 +603,17 @@ def authorship(
 # ------------------------------------------------------------------ the letter
 
 
+def answer_words(policy: LetterPolicy) -> AnswerWords:
+    """The policy's words that label a form's drawn answer boxes."""
+    return AnswerWords(
+        yes=frozenset(w.lower() for w in policy.scope.answer_yes),
+        no=frozenset(w.lower() for w in policy.scope.answer_no),
+    )
+
+
 def recognise_letter(pdf: PdfText, policy: LetterPolicy) -> Recognised:
     """Whether a readable PDF (not an NEF) is the letter, may be, or is something else."""
-    lines = pdf_lines(pdf, policy.ocr_min_confidence)
+    lines = pdf_lines(pdf, policy.ocr_min_confidence, answer_words(policy))
     sentences = sentences_of(lines)
     return recognise(lines, sentences, read_affirmations(sentences, policy), policy)
 
@@ -621,7 +630,7 @@ def read_letter(
 ) -> LetterFacts:
     """Who signed the letter, with what bar number, which affirmations it makes, and
     whether it is the attorney's own."""
-    lines = pdf_lines(pdf, policy.ocr_min_confidence)
+    lines = pdf_lines(pdf, policy.ocr_min_confidence, answer_words(policy))
     sentences = sentences_of(lines)
     affirmations = read_affirmations(sentences, policy)
     if recognised is None:

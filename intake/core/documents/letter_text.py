@@ -150,33 +150,156 @@ def _edge_indexes(pages: Sequence[list[str]]) -> list[set[int]]:
 
 
 _DRAWN_KEY = 24  # how much of a drawn box's line is matched to find the line
+_ROW_SLACK = 4.0  # boxes whose tops are this close (points) sit on one row
 
 
-def _with_drawn_boxes(lines: list[str], boxes: Sequence[DrawnBox]) -> list[str]:
+@dataclass(frozen=True)
+class AnswerWords:
+    """The words that label a form's answer boxes (`rules/letter.toml`): a box labelled
+    with one of `yes` answers yes; one labelled with one of `no` ("No", "Disagree",
+    "N/A") answers anything else."""
+
+    yes: frozenset[str] = frozenset({"yes"})
+    no: frozenset[str] = frozenset({"no"})
+
+    def of(self, word: str) -> str | None:
+        bare = word.strip(" .,:;()[]*").lower()
+        return "yes" if bare in self.yes else "no" if bare in self.no else None
+
+
+# A row whose boxes cannot be read (their labels or marks are not settled), written at
+# the row's end so that its item is unclear, whatever else it shows (`_blocks`).
+UNSEEN_MARK = "⍰"
+
+
+def _rows(boxes: Sequence[DrawnBox]) -> list[list[DrawnBox]]:
+    """The boxes grouped by the row they sit on, top to bottom, each row left to right."""
+    rows: list[list[DrawnBox]] = []
+    for box in sorted(boxes, key=lambda b: (-b.top, b.left)):
+        if rows and rows[-1][0].row and abs(rows[-1][0].top - box.top) <= _ROW_SLACK:
+            rows[-1].append(box)
+        else:
+            rows.append([box])
+    return [sorted(row, key=lambda b: b.left) for row in rows]
+
+
+def _labels(row: Sequence[DrawnBox], words: AnswerWords) -> tuple[list[str], list[str]] | None:
+    """Each box's answer ("yes" / "no") and the words of the row that label them, when
+    one reading settles them all: the column headers over the boxes, or the word after
+    (or before) every box; None when no box is labelled; ([], []) when unsettled."""
+    readings: list[tuple[list[str], list[str]]] = []
+    partly = False
+    for texts, in_row in (
+        ([b.above for b in row], False),
+        ([b.after for b in row], True),
+        ([b.before for b in row], True),
+    ):
+        answers = [words.of(t) if len(t.split()) == 1 else None for t in texts]
+        if all(answers):
+            readings.append(([a or "" for a in answers], texts if in_row else []))
+        partly = partly or any(answers)
+    if not readings:
+        return ([], []) if partly else None
+    if len({tuple(r[0]) for r in readings}) != 1:
+        return [], []  # the headers say one thing, the words beside the boxes another
+    return readings[0]
+
+
+def _strip_labels(text: str, labels: Sequence[str]) -> tuple[str, str]:
+    """A row's text without its boxes' label words at its start or its end, and the
+    words removed from the start."""
+    words = text.split()
+    n = len(labels)
+    bare = [w.strip(" .,:;()[]*").lower() for w in words]
+    wanted = [w.strip(" .,:;()[]*").lower() for w in labels]
+    if n and bare[:n] == wanted:
+        return " ".join(words[n:]), " ".join(words[:n])
+    if n and bare[-n:] == wanted:
+        return " ".join(words[:-n]), ""
+    return text, ""
+
+
+def _row_answer(row: Sequence[DrawnBox], answers: Sequence[str]) -> str:
+    """A row of labelled boxes as the text pair reader reads it: " Yes [X] No [ ]" when
+    its yes box alone is marked, " Yes [ ] No [X]" when only another is, " Yes [ ] No [ ]"
+    when none is; unseen when it has no one yes box or both a yes and another marked."""
+    yes = [b.ticked for b, a in zip(row, answers, strict=True) if a == "yes"]
+    other = any(b.ticked for b, a in zip(row, answers, strict=True) if a != "yes")
+    if len(yes) != 1 or (yes[0] and other):
+        return " " + UNSEEN_MARK
+    return " Yes [X] No [ ]" if yes[0] else (" Yes [ ] No [X]" if other else " Yes [ ] No [ ]")
+
+
+def _row_line(out: list[str], used: set[int], statement: str, labels: Sequence[str]) -> int | None:
+    """The index of the text line a row's statement starts (or is) on: the line that
+    holds its first words, or (a short one) the line that is its words and labels."""
+    whole = clean_line(statement)
+    key = whole[:_DRAWN_KEY]
+    for i, t in enumerate(out):
+        if i in used:
+            continue
+        if len(key) >= 12 and len(key.split()) >= 3 and key in t:
+            return i
+        if len(key) >= 4 and _strip_labels(t, labels)[0] == whole:
+            return i
+    return None
+
+
+def _with_drawn_boxes(
+    lines: list[str], boxes: Sequence[DrawnBox], words: AnswerWords = AnswerWords()
+) -> list[str]:
     """A check box drawn as a shape written before its line as the glyph it is ("☒" when
-    ticked, "☐" when empty), so that the form is read item by item as a glyph form is."""
+    ticked, "☐" when empty), so that the form is read item by item as a glyph form is.
+
+    A row of boxes labelled as answers (a "Yes" and a "No" column, by their headers or
+    the word beside each box) is written as the text pair it stands for, at its line's
+    end (" Yes [X] No [ ]"), for the pair reader to decide; a row of several boxes whose
+    labels or marks do not settle its answer is marked unseen: a clerk reads it."""
     out = list(lines)
     used: set[int] = set()
-    for box in boxes:
-        key = clean_line(box.line)[:_DRAWN_KEY]
-        # A box beside "Yes" or "No" is an answer column's, not a statement's: the line
-        # must be the statement's own words, found at (or just after) its start.
-        if len(key) < 12 or len(key.split()) < 3:
+    for row in _rows(boxes):
+        labelled = _labels(row, words)
+        if labelled is None and len(row) == 1:
+            _single_box(out, used, row[0])
             continue
-        at = next((i for i, t in enumerate(out) if i not in used and 0 <= t.find(key) <= 4), None)
-        if at is None or _BOX.match(out[at]):
+        answers, in_row = labelled or ([], [])
+        labels = in_row if in_row else []
+        statement, lead = _strip_labels(clean_line(row[0].row or row[0].line), labels)
+        at = _row_line(out, used, statement, labels)
+        if at is None:
             continue
         used.add(at)
-        out[at] = ("☒ " if box.ticked else "☐ ") + out[at]
+        text = out[at]
+        if lead and text.startswith(lead):
+            text = text[len(lead) :].lstrip()
+        text, _ = _strip_labels(text, labels) if labels else (text, "")
+        suffix = " " + UNSEEN_MARK if not answers else _row_answer(row, answers)
+        out[at] = text + suffix
     return out
 
 
-def pdf_lines(pdf: PdfText, ocr_min_confidence: float = 0.0) -> list[Line]:
+def _single_box(out: list[str], used: set[int], box: DrawnBox) -> None:
+    """One box on its row, without an answer label: its glyph before its line."""
+    key = clean_line(box.line)[:_DRAWN_KEY]
+    # A box beside "Yes" or "No" is an answer column's, not a statement's: the line
+    # must be the statement's own words, found at (or just after) its start.
+    if len(key) < 12 or len(key.split()) < 3:
+        return
+    at = next((i for i, t in enumerate(out) if i not in used and 0 <= t.find(key) <= 4), None)
+    if at is None or _BOX.match(out[at]):
+        return
+    used.add(at)
+    out[at] = ("☒ " if box.ticked else "☐ ") + out[at]
+
+
+def pdf_lines(
+    pdf: PdfText, ocr_min_confidence: float = 0.0, answers: AnswerWords = AnswerWords()
+) -> list[Line]:
     """The cleaned lines of every page, blank lines kept as paragraph breaks, page-edge
     lines dropped, so that a sentence broken by a page turn reads whole. A check box
     the PDF drew as a shape is put before its line as its glyph."""
     pages = [
-        _with_drawn_boxes([clean_line(raw) for raw in page.text.splitlines()], page.boxes)
+        _with_drawn_boxes([clean_line(raw) for raw in page.text.splitlines()], page.boxes, answers)
         for page in pdf.pages
     ]
     edges = _edge_indexes(pages)
@@ -264,6 +387,7 @@ class _Block:
     is_item: bool
     box: bool | None = None  # a check box before the item: ticked (True) or empty (False)
     ocr_doubt: bool = False
+    unseen: bool = False  # a row of drawn boxes that cannot be read (`UNSEEN_MARK`)
 
     @property
     def text(self) -> str:
@@ -317,6 +441,9 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
     table = any(_ANSWER.match(line.text) for line in lines)
     for number, line in enumerate(lines):
         text = line.text
+        unseen = text.endswith(UNSEEN_MARK)
+        if unseen:
+            text = text[:-1].rstrip()
         if not text:
             current, previous = None, ""
             continue
@@ -346,10 +473,10 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
             if mark.re is _BOX:
                 box = mark.group("ticked") is not None
             if not body:
-                pending = _Block([], line.page, is_item=True, box=box, ocr_doubt=line.ocr_doubt)
+                pending = _Block([], line.page, True, box, line.ocr_doubt, unseen)
                 current, previous = None, ""
                 continue
-            current = _Block([body], line.page, True, box, line.ocr_doubt)
+            current = _Block([body], line.page, True, box, line.ocr_doubt, unseen)
             if answered and box is None:
                 current.box = answered.group(2).lower() == "yes"
             if pair and current.box is None:
@@ -398,6 +525,7 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
             current.box = answered.group(2).lower() == "yes"
         if pair and current.box is None:
             current.box = _pair_answer(pair)
+        current.unseen = current.unseen or unseen
         previous = text
     return blocks
 
@@ -493,10 +621,11 @@ def sentences_of(lines: Sequence[Line]) -> list[Sentence]:
                         part,
                         block.page,
                         own_lead_in,
-                        block.box,
+                        None if block.unseen else block.box,
                         block.ocr_doubt,
                         len(sentences),
                         number,
+                        unseen_box=block.unseen,
                     )
                 )
             ends_lead_in = parts and _LEAD_IN_END.search(parts[-1])

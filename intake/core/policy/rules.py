@@ -186,6 +186,11 @@ class Scope(_Strict):
     form_signals: Phrases = ()
     # Upper-case words that are not a form's typed initials ("ECF", "USA").
     not_initials: Phrases = ()
+    # The words that label a form's answer boxes drawn as shapes (plain words, not
+    # patterns), as a column header over the boxes or beside each box: a box labelled
+    # with one of `answer_yes` answers yes, one of `answer_no` ("No", "N/A") anything else.
+    answer_yes: tuple[str, ...] = ("yes",)
+    answer_no: tuple[str, ...] = ("no",)
     # Another court: a statement tied to another court's rules, procedures or bar.
     foreign_courts: Phrases = ()
     # The start of an item or sentence said without its subject, in a form or a list

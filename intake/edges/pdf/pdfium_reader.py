@@ -149,6 +149,7 @@ def _drawn_boxes(page: pdfium.PdfPage) -> tuple[DrawnBox, ...]:
     out: list[DrawnBox] = []
     textpage = page.get_textpage()
     try:
+        words = _words(textpage) if outer else []
         for box in outer[:_MAX_BOXES]:
             left, bottom, right, top = box
             ticked = any(p != box and inside(p, box) for p in paths)
@@ -159,12 +160,100 @@ def _drawn_boxes(page: pdfium.PdfPage) -> tuple[DrawnBox, ...]:
                 line = textpage.get_text_bounded(
                     left=max(0.0, left - _BAND), bottom=bottom - 1, right=left, top=top + 1
                 ).strip()
-            if line:
-                out.append(DrawnBox(ticked=ticked, line=" ".join(line.split())[:60]))
+            around = _around(box, words)
+            if line or around["row"]:
+                out.append(
+                    DrawnBox(
+                        ticked=ticked,
+                        line=" ".join(line.split())[:60],
+                        left=round(left, 1),
+                        top=round(top, 1),
+                        **around,
+                    )
+                )
     finally:
         textpage.close()
     # Two squares at one spot (a box drawn twice) are one box.
     return tuple(dict.fromkeys(out))
+
+
+_MAX_CHARS = 20_000
+_Word = tuple[str, float, float, float, float]  # text, left, bottom, right, top
+
+
+def _words(textpage: pdfium.PdfTextPage) -> list[_Word]:
+    """The page's words with their bounds: runs of characters on one line without a
+    space or a wide gap between them."""
+    words: list[_Word] = []
+    chars: list[str] = []
+    bounds = [0.0, 0.0, 0.0, 0.0]
+
+    def flush() -> None:
+        if chars:
+            words.append(("".join(chars), bounds[0], bounds[1], bounds[2], bounds[3]))
+            chars.clear()
+
+    for index in range(min(textpage.count_chars(), _MAX_CHARS)):
+        char = chr(pdfium_c.FPDFText_GetUnicode(textpage.raw, index))
+        if not char.isprintable() or char.isspace():
+            flush()
+            continue
+        left, bottom, right, top = textpage.get_charbox(index, loose=True)
+        height = max(top - bottom, 1.0)
+        if chars and (left - bounds[2] > 0.2 * height or abs(bottom - bounds[1]) > height / 2):
+            flush()
+        if not chars:
+            bounds = [left, bottom, right, top]
+        else:
+            bounds = [bounds[0], min(bounds[1], bottom), right, max(bounds[3], top)]
+        chars.append(char)
+    flush()
+    return words
+
+
+def _around(box: tuple[float, ...], words: list[_Word]) -> dict[str, str]:
+    """The words around a drawn box: its text line (within `_BAND` on either side), the
+    word just before and just after it, and the words over it in its column."""
+    left, bottom, right, top = box
+    side = right - left
+    near = max(14.0, 1.6 * side)
+
+    def middle(w: _Word) -> float:
+        return (w[2] + w[4]) / 2
+
+    row = sorted(
+        (w for w in words if bottom - 3 <= middle(w) <= top + 3),
+        key=lambda w: w[1],
+    )
+    row = [w for w in row if w[3] >= left - _BAND and w[1] <= right + _BAND]
+
+    def alone(w: _Word) -> bool:
+        """A word set apart from the words beside it (a label), not one of a phrase."""
+        at = row.index(w)
+        gap = 0.5 * (w[4] - w[2])
+        return (at == 0 or w[1] - row[at - 1][3] > gap) and (
+            at == len(row) - 1 or row[at + 1][1] - w[3] > gap
+        )
+
+    before = [w for w in row if w[3] <= left + 1 and left - w[3] <= near and alone(w)]
+    after = [w for w in row if w[1] >= right - 1 and w[1] - right <= near and alone(w)]
+    column = [
+        w
+        for w in words
+        if w[2] > top and left - side <= (w[1] + w[3]) / 2 <= right + side and w[2] - top < 400
+    ]
+    above = ""
+    if column:
+        lowest = min(w[2] for w in column)
+        above = " ".join(
+            w[0] for w in sorted((w for w in column if w[2] - lowest < 3), key=lambda w: w[1])
+        )
+    return {
+        "row": " ".join(w[0] for w in row)[:200],
+        "before": before[-1][0] if before else "",
+        "after": after[0][0] if after else "",
+        "above": above[:40],
+    }
 
 
 def _links(document: pdfium.PdfDocument, page: pdfium.PdfPage) -> tuple[str, ...]:
