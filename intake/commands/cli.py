@@ -7,6 +7,7 @@ import gc
 import importlib
 import os
 import sys
+import types
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -56,6 +57,23 @@ Exit status: 0 success, 1 a runtime failure (the mailbox, the state, a send), 2 
 or configuration error, 130 Ctrl-C (143 SIGTERM in a poll); `intake status` exits 3
 when the last poll failed. `intake COMMAND --help` says more about each command.
 """
+
+
+def _without_pydantic_plugins() -> None:
+    """intake uses no pydantic plugin: pydantic is told so before it looks for one.
+
+    At the first model it builds, pydantic looks for plugins in the entry points of every
+    installed distribution (`pydantic.plugin._loader`, which imports importlib.metadata and
+    with it email, zipfile and csv: ~13 ms of an `intake check` of one NEF, bench/startup.md).
+    Its own switch, PYDANTIC_DISABLE_PLUGINS, skips the scan but not those imports. The
+    loader is answered here with no plugins; a pydantic that no longer has that module
+    simply never asks (tests/unit/test_cli_startup.py: no importlib.metadata in a check).
+    """
+    name = "pydantic.plugin._loader"
+    if name not in sys.modules:
+        loader = types.ModuleType(name, "No pydantic plugins: intake/commands/cli.py")
+        loader.get_plugins = tuple  # type: ignore[attr-defined]  # () : no plugin
+        sys.modules[name] = loader
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -108,6 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_command(argv: list[str]) -> int:
+    _without_pydantic_plugins()
     parser = build_parser(named_command(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +9,8 @@ from typing import Any
 def read_toml(path: Path, error: type[Exception], what: str) -> dict[str, Any]:
     """The table in `path`; unreadable, not UTF-8 or not TOML raises `error` naming
     `path` (and, for an unreadable file, `what` it was meant to hold, e.g. "the rules")."""
+    import tomllib  # not at import: rules taken from their cache are never parsed
+
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -8,7 +8,6 @@ never as a traceback.
 from __future__ import annotations
 
 import re
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Annotated, TypeVar
 
@@ -56,6 +55,8 @@ def _bankruptcy_court(court_id: str) -> str:
         return court_id
     if is_court_id(court_id):
         raise ValueError(f"{court_id!r} is not a bankruptcy court ({court_name(court_id)})")
+    from difflib import get_close_matches  # only for a mistake (rules kept are not checked)
+
     ids = [c.id for c in all_courts() if c.type is CourtType.BANKRUPTCY]
     close = get_close_matches(court_id, ids, n=3)
     hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
