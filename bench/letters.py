@@ -1,6 +1,6 @@
 """Benchmark of the letter reader on labelled letters: safety, recall, and speed.
 
-    .venv/bin/python bench/letters.py [--split dev|holdout|holdout2|own|all] [--show]
+    .venv/bin/python bench/letters.py [--split dev|holdout|holdout2|holdout3|own|all] [--show]
 
 Each case's PDF is read as `intake check` reads it (the PDF reader, then the document
 classifier) and assessed together with six good NEFs filed by the sender, so that the
@@ -15,9 +15,9 @@ request's outcome hangs on the letter alone. Measured, per split (issue 9's targ
 - speed: the letter reading per case against the PDF text extraction of the same case,
   measured in the same run (the floor), as a ratio.
 
-Splits: `dev`, `holdout` and `holdout2` are `fixtures.letter_corpus` (the corpus writers';
-the two held-out splits, written by two strangers, are only measured here, never read to
-tune the reader); `own` is `fixtures.letter_cases` (with `letter_cases_stranger` and the
+Splits: `dev`, `holdout`, `holdout2` and `holdout3` are `fixtures.letter_corpus` (the corpus
+writers'; the three held-out splits, written by three strangers, are only measured here, never
+read to tune the reader); `own` is `fixtures.letter_cases` (with `letter_cases_stranger` and the
 drawn-answer forms of `letter_cases_drawn`), the reader's own generated letters.
 The results are recorded in bench/README.md.
 """
@@ -326,12 +326,13 @@ def measure(split: str, rules: Rules) -> Figures:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--split", default="all", choices=["dev", "holdout", "holdout2", "own", "all"]
+        "--split", default="all", choices=["dev", "holdout", "holdout2", "holdout3", "own", "all"]
     )
     parser.add_argument("--show", action="store_true", help="list each case that misses")
     args = parser.parse_args(argv)
     rules = load_rules()
-    splits = ["own", "dev", "holdout", "holdout2"] if args.split == "all" else [args.split]
+    every = ["own", "dev", "holdout", "holdout2", "holdout3"]
+    splits = every if args.split == "all" else [args.split]
     failed = False
     for split in splits:
         figures = measure(split, rules)

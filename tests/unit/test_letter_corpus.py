@@ -16,8 +16,8 @@ from pypdf import PdfReader
 from fixtures import letter_corpus
 from fixtures.letter_corpus import AFFIRMATIONS, LetterCase
 
-SPLITS = ("dev", "holdout", "holdout2")
-MINIMUM = {"dev": 90, "holdout": 50, "holdout2": 100}
+SPLITS = ("dev", "holdout", "holdout2", "holdout3")
+MINIMUM = {"dev": 90, "holdout": 50, "holdout2": 100, "holdout3": 140}
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,8 @@ def test_pdfs_open_with_expected_pages_and_text_layer(
 
 
 @pytest.mark.parametrize(
-    ("one", "other"), [("dev", "holdout"), ("dev", "holdout2"), ("holdout", "holdout2")]
+    ("one", "other"),
+    [(a, b) for i, a in enumerate(SPLITS) for b in SPLITS[i + 1 :]],
 )
 def test_splits_have_different_attorneys(
     corpus: dict[str, list[LetterCase]], one: str, other: str
@@ -132,6 +133,59 @@ def test_second_holdout_covers_the_styles_and_traps_it_promises(
     assert other["training-certificate"] >= 1 and other["letter-to-other-court"] >= 1
 
 
+def _flat(pdf: bytes) -> str:
+    return " ".join(" ".join(_text(pdf)[1]).split())
+
+
+def test_third_holdout_covers_the_styles_and_traps_it_promises(
+    corpus: dict[str, list[LetterCase]],
+) -> None:
+    from fixtures.letter_corpus import holdout3
+
+    cases = corpus["holdout3"]
+    verdicts = Counter(c.label.verdict for c in cases)
+    assert 0.4 <= verdicts["good"] / len(cases) <= 0.55, verdicts
+    assert verdicts["bad"] / len(cases) >= 0.3, verdicts
+    assert 0.07 <= verdicts["other"] / len(cases) <= 0.15, verdicts
+    assert sum(c.label.scanned for c in cases) >= 5
+    good_styles = Counter(s for c in cases if c.label.verdict == "good" for s in c.styles)
+    for style in (
+        "formal", "terse", "chatty", "email-style", "memo", "declaration", "third-person",
+        "numbered", "full-sentence-bullets", "lead-in-fragments", "bulleted-text",
+        "bulleted-drawn", "table", "form", "checkbox-drawn", "checkbox-text", "checkbox-glyph",
+        "two-column", "letterhead", "footer", "sidebar", "two-page", "continuation-header",
+        "sentence-across-pages", "long-sentence", "hand-signed", "slash-signature",
+        "oneline-signature", "e-signature", "us-government", "pro-hac-vice", "ndcal-bar",
+        "not-only-but-also", "double-negation", "sent-by-staff", "scanned",
+    ):  # fmt: skip
+        assert good_styles[style] >= 1, style
+    assert good_styles["us-government"] >= 10 and good_styles["pro-hac-vice"] >= 4
+    assert good_styles["scanned"] >= 5
+    bad_styles = Counter(s for c in cases if c.label.verdict == "bad" for s in c.styles)
+    for style in (
+        "omission", "negation-near", "negation-far", "hedge", "future-intention", "question",
+        "other-district", "state-bar-only", "pending-admission", "state-government",
+        "on-behalf", "signed-by-staff", "unsigned", "placeholder-signature",
+        "checkbox-unchecked", "answered-no", "confidentiality-only", "sentence-window",
+        "responsibility-shifted", "other-court-procedures", "scanned",
+    ):  # fmt: skip
+        assert bad_styles[style] >= 1, style
+    assert bad_styles["state-government"] >= 4 and bad_styles["other-district"] >= 4
+    for affirmation in AFFIRMATIONS:
+        assert sum(c.label.missing == (affirmation,) for c in cases) >= 8, affirmation
+    other = Counter(s for c in cases if c.label.verdict == "other" for s in c.styles)
+    for style in (
+        "training-certificate", "certificate-of-service", "cover-letter", "motion",
+        "letter-to-other-court",
+    ):  # fmt: skip
+        assert other[style] >= 1, style
+    # at least eight of this split's own wordings of each affirmation are in good letters
+    texts = [_flat(c.pdf) for c in cases if c.label.verdict == "good" and not c.label.scanned]
+    for wordings in (holdout3.ECF_OK, holdout3.LR_OK, holdout3.LOGIN_OK):
+        used = {w for w in wordings for t in texts if " ".join(w.split()) in t}
+        assert len(used) >= 8, (len(used), wordings[0])
+
+
 def test_generation_is_deterministic_and_fast(corpus: dict[str, list[LetterCase]]) -> None:
     started = time.monotonic()
     again = {split: letter_corpus.cases(split) for split in SPLITS}
@@ -143,7 +197,7 @@ def test_generation_is_deterministic_and_fast(corpus: dict[str, list[LetterCase]
             assert a.label == b.label
 
 
-@pytest.mark.parametrize("split", ["holdout", "holdout2"])
+@pytest.mark.parametrize("split", ["holdout", "holdout2", "holdout3"])
 def test_write_outputs_pdfs_and_labels(tmp_path: Path, split: str) -> None:
     letter_corpus.write(tmp_path, split)
     entries = json.loads((tmp_path / "labels.json").read_text(encoding="utf-8"))
