@@ -429,3 +429,37 @@ def test_check_boxes_drawn_as_shapes_are_read_with_their_lines(right: bool) -> N
         (False, "Statement number 2 of the form."),
         (True, "Statement number 3 of the form."),
     ]
+
+
+def test_check_boxes_drawn_in_a_form_xobject_are_read() -> None:
+    # A box drawn inside a form XObject (a template stamped on the page) is still a box:
+    # the reader looks one level into the page's forms, without pypdfium2's helper objects.
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=letter, invariant=1)
+    c.setFont("Helvetica", 11)
+    c.beginForm("boxes")
+    c.rect(72, 699, 9, 9, stroke=1, fill=0)
+    c.line(74, 701, 79, 706)
+    c.rect(72, 675, 9, 9, stroke=1, fill=0)
+    c.endForm()
+    c.doForm("boxes")
+    c.drawString(94, 700, "Statement number 1 of the form.")
+    c.drawString(94, 676, "Statement number 2 of the form.")
+    c.showPage()
+    c.save()
+    pdf = read_pdf(buf.getvalue())
+    assert [(b.ticked, b.line) for b in pdf.pages[0].boxes] == [
+        (True, "Statement number 1 of the form."),
+        (False, "Statement number 2 of the form."),
+    ]
+
+
+@given(st.text())
+def test_letters_and_digits_are_counted_as_the_pattern_counts_them(text: str) -> None:
+    import re
+
+    from intake.edges.pdf.judge import alnum_count
+
+    assert alnum_count(text) == len(re.findall(r"[^\W_]", text))
+    ascii_text = text.encode("ascii", "replace").decode()
+    assert alnum_count(ascii_text) == len(re.findall(r"[^\W_]", ascii_text))

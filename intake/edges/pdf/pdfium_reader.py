@@ -19,6 +19,7 @@ text layer, and the judge reports "no text layer" as before.
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Iterator
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -75,12 +76,12 @@ def page_text(
             # Twice the bound: each CR LF shrinks to one LF below, then the text is clipped.
             count = min(textpage.count_chars(), 2 * limits.max_chars_per_page)
             text = textpage.get_text_range(0, count) if count > 0 else ""
+            links = _links(document, page)
+            boxes = _drawn_boxes(page, textpage)
         finally:
             textpage.close()
         # PDFium ends each line with CR LF; the NEF and letter readers split on LF.
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-        links = _links(document, page)
-        boxes = _drawn_boxes(page)
         found = ocr.read(page, index + 1) if ocr is not None and needs_ocr(text) else None
         if found is not None and sum(c.isalnum() for c in found.text) > sum(
             c.isalnum() for c in text
@@ -120,21 +121,23 @@ def _is_rectangle(path: pdfium_c.FPDF_PAGEOBJECT) -> bool:
     return straight and (closed or count == 5)
 
 
-def _drawn_boxes(page: pdfium.PdfPage) -> tuple[DrawnBox, ...]:
+def _drawn_boxes(page: pdfium.PdfPage, textpage: pdfium.PdfTextPage) -> tuple[DrawnBox, ...]:
     """Check boxes drawn as shapes, each ticked when another path sits inside it (an X,
     a check mark, a fill), with the start of the text line beside it (right, else left).
     A scan's page has no paths: its boxes are for a clerk to see."""
     paths: list[tuple[float, float, float, float]] = []
     squares: list[tuple[float, float, float, float]] = []
     low, high = _BOX_SIDES
-    for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_PATH], max_depth=2):
-        bounds = obj.get_bounds()
+    for obj in _path_objects(page):
+        bounds = _bounds(obj)
         paths.append(bounds)
         if len(paths) >= _MAX_PATHS:
             return ()
         width, height = bounds[2] - bounds[0], bounds[3] - bounds[1]
-        if low <= width <= high and abs(width - height) <= 2 and _is_rectangle(obj.raw):
+        if low <= width <= high and abs(width - height) <= 2 and _is_rectangle(obj):
             squares.append(bounds)
+    if not squares:  # most pages (every printed notice): no box to look beside
+        return ()
 
     def inside(inner: tuple[float, ...], outer: tuple[float, ...]) -> bool:
         x, y = (inner[0] + inner[2]) / 2, (inner[1] + inner[3]) / 2
@@ -147,34 +150,68 @@ def _drawn_boxes(page: pdfium.PdfPage) -> tuple[DrawnBox, ...]:
         if not any(o != s and (o[2] - o[0]) > (s[2] - s[0]) + 0.5 and inside(s, o) for o in squares)
     ]
     out: list[DrawnBox] = []
-    textpage = page.get_textpage()
-    try:
-        words = _words(textpage) if outer else []
-        for box in outer[:_MAX_BOXES]:
-            left, bottom, right, top = box
-            ticked = any(p != box and inside(p, box) for p in paths)
+    words = _words(textpage) if outer else []
+    for box in outer[:_MAX_BOXES]:
+        left, bottom, right, top = box
+        ticked = any(p != box and inside(p, box) for p in paths)
+        line = textpage.get_text_bounded(
+            left=right, bottom=bottom - 1, right=right + _BAND, top=top + 1
+        ).strip()
+        if not line:
             line = textpage.get_text_bounded(
-                left=right, bottom=bottom - 1, right=right + _BAND, top=top + 1
+                left=max(0.0, left - _BAND), bottom=bottom - 1, right=left, top=top + 1
             ).strip()
-            if not line:
-                line = textpage.get_text_bounded(
-                    left=max(0.0, left - _BAND), bottom=bottom - 1, right=left, top=top + 1
-                ).strip()
-            around = _around(box, words)
-            if line or around["row"]:
-                out.append(
-                    DrawnBox(
-                        ticked=ticked,
-                        line=" ".join(line.split())[:60],
-                        left=round(left, 1),
-                        top=round(top, 1),
-                        **around,
-                    )
+        around = _around(box, words)
+        if line or around["row"]:
+            out.append(
+                DrawnBox(
+                    ticked=ticked,
+                    line=" ".join(line.split())[:60],
+                    left=round(left, 1),
+                    top=round(top, 1),
+                    **around,
                 )
-    finally:
-        textpage.close()
+            )
     # Two squares at one spot (a box drawn twice) are one box.
     return tuple(dict.fromkeys(out))
+
+
+def _path_objects(page: pdfium.PdfPage) -> Iterator[pdfium_c.FPDF_PAGEOBJECT]:
+    """The page's path objects, and those of the forms drawn on it (one level down),
+    in drawing order: what ``page.get_objects(filter=[PATH], max_depth=2)`` yields, as
+    PDFium's raw handles (no helper object, no finalizer, for each of a page's
+    thousands of text objects)."""
+    path_type, form_type = pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_FORM
+    get_type = pdfium_c.FPDFPageObj_GetType
+    for index in range(_count(pdfium_c.FPDFPage_CountObjects(page.raw))):
+        obj = _object(pdfium_c.FPDFPage_GetObject(page.raw, index))
+        kind = get_type(obj)
+        if kind == path_type:
+            yield obj
+        elif kind == form_type:
+            for inner in range(_count(pdfium_c.FPDFFormObj_CountObjects(obj))):
+                child = _object(pdfium_c.FPDFFormObj_GetObject(obj, inner))
+                if get_type(child) == path_type:
+                    yield child
+
+
+def _count(count: int) -> int:
+    if count < 0:
+        raise pdfium.PdfiumError("Failed to get number of pageobjects.")
+    return count
+
+
+def _object(obj: pdfium_c.FPDF_PAGEOBJECT) -> pdfium_c.FPDF_PAGEOBJECT:
+    if not obj:
+        raise pdfium.PdfiumError("Failed to get pageobject.")
+    return obj
+
+
+def _bounds(obj: pdfium_c.FPDF_PAGEOBJECT) -> tuple[float, float, float, float]:
+    left, bottom, right, top = (ctypes.c_float() for _ in range(4))
+    if not pdfium_c.FPDFPageObj_GetBounds(obj, left, bottom, right, top):
+        raise pdfium.PdfiumError("Failed to locate pageobject.")
+    return (left.value, bottom.value, right.value, top.value)
 
 
 _MAX_CHARS = 20_000
