@@ -92,6 +92,7 @@ def corpus_cases(split: str) -> list[Case]:
 def own_cases() -> list[Case]:
     from fixtures.letter_cases import letter_cases
     from fixtures.letter_cases_drawn import drawn_cases
+    from fixtures.letter_cases_scope import scope_cases
     from fixtures.letter_cases_stranger import stranger_cases
 
     texts = [
@@ -106,7 +107,7 @@ def own_cases() -> list[Case]:
             c.scanned,
             c.styles,
         )
-        for c in [*letter_cases(), *stranger_cases()]
+        for c in [*letter_cases(), *stranger_cases(), *scope_cases()]
     ]
     # Forms whose answers are drawn as shapes: read from their PDFs.
     pdfs = [

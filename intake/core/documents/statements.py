@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 from intake.core.documents.forms import mark_forms
 from intake.core.documents.letter_text import Clause, Sentence, clauses_of
@@ -26,7 +27,9 @@ _WORD = re.compile(r"[\w'./()-]+")
 # letter gives it ("the Electronic Case Filing Procedures (the "Procedures")" ... "I will
 # comply with the Procedures").
 _PRONOUN = re.compile(
-    r"\b(?:them|it|its|they|their|these|those|both|the same|"
+    # Not the "it" of "It is untrue that ...", which stands for nothing.
+    r"\b(?:them|it(?!\s+(?:is|was|would be|seems|remains)\s+(?:\w+\s+)?"
+    r"(?:that|true|untrue|not|to)\b)|its|they|their|these|those|both|the same|"
     r"(?:such|said|the|these|those|the said|the above|the foregoing) (?:procedures|rules|"
     r"guidelines|requirements|credentials|password|login)|said \w+)\b",
     re.I,
@@ -105,6 +108,9 @@ class Tie:
     object_start: int
     object_end: int
     through_pronoun: bool
+    # A predicate ending its clause after a clause with the object, in a form whose verb
+    # does not stand alone ("..., but have not read."): it can deny the part, not say it.
+    only_denies: bool = False
 
 
 # What starts a clause of its own inside a sentence: a subject, a modal, "that".
@@ -145,18 +151,41 @@ def _detached(scope: Scope, text: str, predicate: re.Match[str], obj: re.Match[s
     return _own_object(scope, after[: end.start()] if end else after)
 
 
-def _ties(form: StatementForm, text: str, previous_has_object: bool, scope: Scope) -> list[Tie]:
+# "the Local Rules, which I know ...": a relative clause whose verb follows the object.
+_RELATIVE_SELF = re.compile(r"\b(?:which|that|whom)\s+(?:I|we)\s+(?:\w+\s+){0,3}$", re.I)
+# ... and ends with the verb ("which I know well,"), not with a clause of its own
+# ("which I understand the Court updates each year").
+_RELATIVE_CLOSED = re.compile(
+    r"^\s*(?:(?:\w+ly|well|in full|closely|with care|them|it)\s*)*(?:[,;.)\]]|$|and\b|-)",
+    re.I,
+)
+
+
+def _ties(
+    form: StatementForm,
+    text: str,
+    previous_has_object: bool,
+    scope: Scope,
+    same_sentence: bool = False,
+) -> list[Tie]:
     """Every predicate of `form` in `text` tied to an object (or to "them"), nearest first."""
     out: list[Tie] = []
     objects = _matches(form.object, text)
     blockers = form.blockers
     predicates = _matches(form.predicate, text)
     for predicate in predicates:
+        takes_clause = _has(scope.clause_verbs, predicate.group(0))
         for obj in objects:
             if obj.start() >= predicate.end():
                 lo, hi = predicate.end(), obj.start()
             elif obj.end() <= predicate.start():
                 lo, hi = obj.end(), predicate.start()
+                if (
+                    takes_clause
+                    and _RELATIVE_SELF.search(text[lo:hi])
+                    and not _RELATIVE_CLOSED.match(text[predicate.end() :])
+                ):
+                    continue
             else:
                 lo = hi = 0  # overlapping: "no one but me" both says and names
             following = " ".join(text[obj.end() :].split()[:4])
@@ -182,9 +211,14 @@ def _ties(form: StatementForm, text: str, previous_has_object: bool, scope: Scop
                 out.append(Tie(predicate, obj.start(), obj.end(), False))
                 break
         earlier_object = any(o.end() <= predicate.start() for o in objects)
-        if form.ellipsis and previous_has_object and _CLAUSE_END.match(text[predicate.end() :]):
-            out.append(Tie(predicate, predicate.start(), predicate.end(), True))
-            continue
+        if (
+            previous_has_object
+            and (form.ellipsis or same_sentence)
+            and _CLAUSE_END.match(text[predicate.end() :])
+        ):
+            out.append(Tie(predicate, predicate.start(), predicate.end(), True, not form.ellipsis))
+            if form.ellipsis:
+                continue
         if form.pronoun and (previous_has_object or earlier_object):
             for pronoun in _PRONOUN.finditer(text):
                 if pronoun.start() >= predicate.end():
@@ -316,6 +350,20 @@ def _asked(sentence: Sentence) -> bool:
     )
 
 
+_RESTART = re.compile(r",\s+(?=(?:I|we|the undersigned)\b)")
+_PARENTHETICAL = re.compile(r"[^,;:]{1,40},")
+# A head that ends with a negation whose verb is still to come ("I am not, however,").
+_OPEN_NEGATION = re.compile(
+    r"(?:\bnot|n't|\bnever|\bno longer|\byet)(?:\s+(?:now|yet|as yet))?\W*"
+    r"(?:\b(?:but|however|though|although|while|whereas)\b\W*)?$",
+    re.I,
+)
+_COMPLEMENT = re.compile(r"^\W*that\b", re.I)
+_NEGATIVE_SUBJECT = re.compile(
+    r"^\W*(?:no|not (?:a single|one|any)|none|nobody|no one|neither)\b", re.I
+)
+
+
 def _scope_problem(
     scope: Scope,
     reading: Reading,
@@ -328,7 +376,9 @@ def _scope_problem(
     before = text[: tie.predicate.start()]
     # A subject restarted after a comma ("Although I have not ..., I have read") closes
     # the scope of what came before it.
-    restart = list(re.finditer(r",\s+(?=(?:I|we|the undersigned)\b)", before))
+    # Not a parenthetical ("I have not, I confess, read ..."): it closes with a comma
+    # before the predicate, and the negation before it still governs the predicate.
+    restart = [m for m in _RESTART.finditer(before) if not _PARENTHETICAL.match(before[m.end() :])]
     near = before[restart[-1].end() :] if restart else before
     # The predicate itself too: "may not be shared" is one phrase, not doubt + negation.
     said = tie.predicate.group(0)
@@ -338,6 +388,46 @@ def _scope_problem(
     end = tie.predicate.end()
     if _has(scope.negations, blank[end - len(near) - len(said) : end]):
         return NEGATED
+    # A predicate that is itself a denial ("I will not allow anyone, not even my staff,
+    # to use my login") names after it who is kept out, not a negation of its own.
+    denial = _has(scope.negations, said)
+    # A clause that continues its head's verb: the head's negation governs it ("I am
+    # not, however, familiar with ...", "I have not, but for a glance at the contents,
+    # read ...", "I cannot say, however, that I am familiar with ...").
+    head = reading.clause.head
+    if head and (
+        _OPEN_NEGATION.search(head)
+        or _COMPLEMENT.match(reading.clause.text)
+        # "No attorney in my office, and that includes me, has read ...": the head's
+        # negative subject is the clause's, when the clause has none of its own.
+        or (_NEGATIVE_SUBJECT.match(head) and not _SUBJECT_SELF.search(near))
+    ):
+        head_blank = _blank(scope.not_negations, head)
+        starts = [
+            m.end()
+            for m in _RESTART.finditer(head_blank)
+            if not _PARENTHETICAL.match(head_blank[m.end() :])
+        ]
+        if _has(scope.negations, head_blank[starts[-1] if starts else 0 :]):
+            return NEGATED
+    # Between the predicate and its object: "I have read neither the Local Rules nor ...".
+    if (
+        not denial
+        and tie.object_start > end
+        and _has(scope.negations, blank[end : tie.object_start])
+    ):
+        return NEGATED
+    # After it in its clause, however far, when no subject comes before the predicate
+    # (the statement is a noun, its verb comes later): "Familiarity with the Local Rules,
+    # which every practitioner here needs, is not something I can claim." Not past a
+    # statement of its own that follows ("... and will not share them with anyone").
+    own_near = near[max(0, reading.own_start - len(before) + len(near)) :]
+    if not denial and not _SUBJECT_SELF.search(own_near):
+        tail = blank[max(end, tie.object_end) :]
+        own_statement = _pattern(scope.after_not_negations)
+        cut = own_statement.search(tail) if own_statement else None
+        if _has(scope.negations, tail[: cut.start()] if cut else tail):
+            return NEGATED
     # A condition before the comma still governs what follows it ("Provided my request
     # is granted, I have read ..."); the part's own hedges sit just before its predicate
     # ("I will read", "I'll read").
@@ -356,10 +446,9 @@ def _scope_problem(
     # "... used only by me and my assistant": someone joined to the attorney.
     window = " ".join(after.split()[:8])
     # Not "... shared with anyone, including my staff": the sharing is denied.
-    denied = _has(scope.negations, tie.predicate.group(0))
     for other in _matches(scope.others, window):
         joined = window[: other.start()].lower().split()[-2:]
-        if {"and", "or", "with", "including", "plus"} & set(joined) and not denied:
+        if {"and", "or", "with", "including", "plus"} & set(joined) and not denial:
             return SHARED
     # "... the Local Rules of the Central District", "... admitted in the Northern
     # District of California and in the District of Oregon": another court's.
@@ -375,7 +464,6 @@ def _scope_problem(
     head = reading.clause.head
     own = head or text[reading.own_start :]
     # Not "... never be disclosed to my staff": the agent of a denial is who is kept out.
-    denial = _has(scope.negations, tie.predicate.group(0))
     if _other_subject(scope, text[reading.own_start : tie.predicate.start()]) or (
         not denial and _other_agent(scope, text[tie.predicate.end() :])
     ):
@@ -423,10 +511,47 @@ def _doubted(form: StatementForm, reading: Reading) -> bool:
     )
 
 
-def read_affirmation(rule: AffirmationRule, clauses: Sequence[Clause], scope: Scope) -> Affirmation:
-    """One affirmation's state, with the sentences it rests on."""
+def _denied_too(scope: Scope, text: str, held: Tie, negated: Sequence[Tie]) -> bool:
+    """A tie that holds, and another in its clause that is negated: the clause both says
+    and denies it ("The Local Rules, which I know matter, I have not read"). Not when the
+    negated one is a statement of its own after it ("I am admitted to ..., and have never
+    been denied admission")."""
+    own_statement = _pattern(scope.after_not_negations)
+    held_end = max(held.predicate.end(), held.object_end)
+    for tie in negated:
+        start = tie.predicate.start()
+        between = text[held_end : tie.predicate.end()]
+        if start > held_end and own_statement and own_statement.search(between):
+            continue
+        return True
+    return False
+
+
+def _retracted(clauses: Sequence[Clause], scope: Scope) -> frozenset[int]:
+    """The sentences that the next one takes back: "I have read the Local Rules.
+    Actually, I have not." "... That is not accurate." "Or rather, I will be."."""
+    if not scope.retractions:
+        return frozenset()
+    by_index = {c.sentence.index: c.sentence for c in clauses}
+    sentences = sorted(by_index.values(), key=lambda s: s.index)
+    return frozenset(
+        here.index for here, after in pairwise(sentences) if _has(scope.retractions, after.text)
+    )
+
+
+def read_affirmation(
+    rule: AffirmationRule,
+    clauses: Sequence[Clause],
+    scope: Scope,
+    other_objects: tuple[str, ...] = (),
+) -> Affirmation:
+    """One affirmation's state, with the sentences it rests on. `other_objects`: what
+    the other affirmations speak of; "them" in a clause that names one of those (and
+    none of this one's) may stand for it: "My knowledge of the Local Rules is slight, as
+    I have never read them" does not deny the ECF statement before it."""
     said: list[_Said] = []
     letter = " \n ".join(c.sentence.text for c in clauses) if clauses else ""
+    retracted = _retracted(clauses, scope)
     for part in rule.parts:
         for form_number, form in enumerate(part.forms):
             doubted_letter = _has(form.doubts_in_letter, letter)
@@ -434,26 +559,56 @@ def read_affirmation(rule: AffirmationRule, clauses: Sequence[Clause], scope: Sc
             # "I have yet to study the Local Rules. I will follow them." stays negated.
             previous_object = False
             previous_problem: str | None = None
+            previous_sentence = -1
             for clause in clauses:
                 reading = _reading(clause)
-                ties = _ties(form, reading.text, previous_object, scope)
+                same_sentence = previous_sentence == clause.sentence.index
                 has_object = _has(form.object, reading.text)
+                # "them" after another affirmation's object may stand for that object:
+                # such a clause does not deny this one ("My knowledge of the Local Rules
+                # is slight, as I have never read them").
+                ties = _ties(form, reading.text, previous_object, scope, same_sentence)
+                previous_sentence = clause.sentence.index
                 problem: str | None = None
                 # The clause says the part when one of its ties holds; else its first
                 # tie's problem is why it does not.
-                problems = []
+                problems: list[str | None] = []
+                negated: list[Tie] = []
+                held: Tie | None = None
                 for tie in ties:
                     found = _scope_problem(scope, reading, tie, part.hedges, part.not_hedges)
                     if found is None and (doubted_letter or _doubted(form, reading)):
                         found = form.doubt_reason
                     if tie.through_pronoun and previous_problem and found is None:
                         found = previous_problem
+                    if tie.only_denies and found != NEGATED:
+                        continue
+                    if (
+                        found == NEGATED
+                        and tie.through_pronoun
+                        and not has_object
+                        and _has(other_objects, reading.text[reading.own_start : tie.object_start])
+                    ):
+                        continue
                     problems.append(found)
-                    if found is None:
-                        break
+                    if found == NEGATED:
+                        negated.append(tie)
+                    elif found is None and held is None:
+                        held = tie
                 if problems:
                     problem = None if None in problems else problems[0]
+                    if problem is None and clause.sentence.index in retracted:
+                        problem = NEGATED
                     said.append(_Said(part.id, form_number, problem, clause.sentence))
+                    if (
+                        problem is None
+                        and held
+                        and form.denial_in_clause
+                        and _denied_too(scope, reading.text, held, negated)
+                    ):
+                        # "Although I have not read the Local Rules, I am familiar with
+                        # them": said and denied in one clause; a clerk reads both.
+                        said.append(_Said(part.id, form_number, NEGATED, clause.sentence))
                 # Only the clause just before can lend its object to "them", which
                 # it may itself hold as "them" ("nobody but me will use them, and any
                 # filing made with them...").
@@ -504,4 +659,16 @@ def read_affirmation(rule: AffirmationRule, clauses: Sequence[Clause], scope: Sc
 
 def read_affirmations(sentences: Sequence[Sentence], policy: LetterPolicy) -> list[Affirmation]:
     clauses = [c for s in mark_forms(sentences, policy.scope) for c in clauses_of(s)]
-    return [read_affirmation(rule, clauses, policy.scope) for rule in policy.affirmations]
+    objects = {
+        rule.id: tuple(p for part in rule.parts for form in part.forms for p in form.object)
+        for rule in policy.affirmations
+    }
+    return [
+        read_affirmation(
+            rule,
+            clauses,
+            policy.scope,
+            tuple(p for other, phrases in objects.items() if other != rule.id for p in phrases),
+        )
+        for rule in policy.affirmations
+    ]

@@ -136,6 +136,11 @@ class StatementForm(_Strict):
     # tells the clerk why.
     doubts: Phrases = ()
     doubts_in_letter: Phrases = ()
+    # A clause that says the part and also denies it in another tie ("Although I have
+    # not read the Local Rules, I am familiar with them") is unclear. False for a form
+    # whose statement holds such a denial by its nature ("Although not a member of this
+    # Court's bar, I was admitted pro hac vice").
+    denial_in_clause: bool = True
     doubt_reason: str = Field(
         default="the letter says something that casts doubt on it", min_length=1
     )
@@ -181,6 +186,16 @@ class Scope(_Strict):
     not_hedges: Phrases = ()
     # Doubt after the predicate ("my application ... is pending").
     after_hedges: Phrases = ()
+    # A negation after the statement in its clause that is a statement of its own, not
+    # the statement's ("... and will not share them"): what follows it is not negated.
+    after_not_negations: Phrases = ()
+    # Predicates that may take a clause of their own ("I know [that] the Court updates
+    # them"): in a relative clause after the object ("the Local Rules, which I know
+    # well,") they say the statement only when the relative clause ends with them.
+    clause_verbs: Phrases = ()
+    # A sentence that takes back the one before it ("Actually, I have not.", "That is
+    # not accurate.", "Or rather, I will be."): the statement before it is not confirmed.
+    retractions: Phrases = ()
     # What shows, anywhere in the letter, that it is a check-box form ("Check each
     # statement that applies", "Place an X in the box", an "Initials" column): an item
     # whose mark is not in the text (a box drawn as a shape) cannot be read as ticked.
