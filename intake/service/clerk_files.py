@@ -39,7 +39,6 @@ from intake.core.summary.pages import (
     render_request_html,
 )
 from intake.core.summary.view import (
-    LETTER_LABELS,
     ConflictView,
     PageLinks,
     RequestFacts,
@@ -297,9 +296,7 @@ def index_rows(
                 nefs=f"{assessment.qualifying_nefs} of {assessment.required_nefs}"
                 if assessment
                 else "-",
-                letter=LETTER_LABELS.get(assessment.letter.value, assessment.letter.value)
-                if assessment
-                else "-",
+                letter=rules.messages.letter_labels[assessment.letter.value] if assessment else "-",
                 completed_at=parse_stamp(request.completed_at),
                 decide_by=decide_by(request, outgoing),
                 missing=tuple(rules.still_needed(m) for m in assessment.missing)
@@ -320,6 +317,7 @@ def write_index(store: Store, outgoing: Outgoing, *, now: dt.datetime) -> Path:
     path = store.layout.index_page
     page = render_index(
         index_rows(store, outgoing),
+        rules=outgoing.reply.rules,
         generated_at=now,
         time_zone=outgoing.time_zone,
         templates=outgoing.templates,
@@ -480,6 +478,7 @@ def build_digest(store: Store, outgoing: Outgoing, *, now: dt.datetime) -> Diges
     return render_digest(
         # An email: absolute links from [clerks] base_url, or none at all.
         index_rows(store, outgoing, include_closed=False, base=outgoing.base_url, relative=False),
+        rules=outgoing.reply.rules,
         day=local_date(now, outgoing.time_zone),
         court_name=outgoing.reply.court_name,
         time_zone=outgoing.time_zone,

@@ -134,14 +134,14 @@ def test_reply_lines_name_each_notice(rules: Rules) -> None:
     notices[1] = notice("canb", "25-30303", (2, 2))
     documents = [letter(), combined("NEFs (6).pdf", notices)]
     result = assess(documents, None, rules)
-    lines = document_lines(result, documents)
+    lines = document_lines(result, documents, rules)
     assert [line.filename for line in lines[1:]] == [
         f"NEFs (6).pdf, notice {n} of 6 (page {n})" for n in range(1, 7)
     ]
     assert [line.outcome for line in lines[1:3]] == [Outcome.COUNTS, Outcome.NOT_COUNTED]
     assert len(lines[2].reasons) == 1 and "this court" in lines[2].reasons[0]
     assert lines[3].reasons == ()
-    rows = _nef_rows(result, documents)
+    rows = _nef_rows(result, documents, rules)
     assert [row.filename for row in rows] == [line.filename for line in lines[1:]]
     assert [row.counts for row in rows] == [True, False, True, True, True, True]
 

@@ -137,7 +137,7 @@ def test_a_good_letter_before_six_notices_is_said_accepted_then_each_notice(rule
     assert doc.kind is DocumentKind.NEF and doc.letter is not None and len(doc.nefs) == 6
     result = assess([doc], ATTORNEY, rules)
     assert result.status is Status.COMPLETE
-    lines = document_lines(result, [doc])
+    lines = document_lines(result, [doc], rules)
     assert [(line.kind, line.outcome) for line in lines] == [
         ("acknowledgment_letter", Outcome.ACCEPTED)
     ] + [("nef", Outcome.COUNTS)] * 6
@@ -156,7 +156,7 @@ def test_a_letter_lacking_a_statement_before_the_notices_says_what_it_lacks(rule
     doc = packet(LETTER.format(local=LOCAL_READ, signature=SIGNED, login=""), SIX)
     result = assess([doc], ATTORNEY, rules)
     assert result.status is not Status.COMPLETE
-    letter_line = document_lines(result, [doc], rules.word_for_attorney)[0]
+    letter_line = document_lines(result, [doc], rules, rules.word_for_attorney)[0]
     assert letter_line.kind == "acknowledgment_letter"
     assert letter_line.outcome is Outcome.NOT_COUNTED
     assert letter_line.reasons and any("login" in r.lower() for r in letter_line.reasons)
@@ -172,7 +172,7 @@ def test_an_unclear_letter_before_the_notices_goes_to_a_clerk(rules: Rules) -> N
     doc = packet(LETTER.format(local=unclear, signature=SIGNED, login=LOGIN), SIX)
     result = assess([doc], ATTORNEY, rules)
     assert result.status is Status.NEEDS_REVIEW
-    letter_line = document_lines(result, [doc])[0]
+    letter_line = document_lines(result, [doc], rules)[0]
     assert letter_line.outcome is Outcome.REVIEW
     assert "Waiver request.pdf (letter of acknowledgment): a clerk will read it." in reply_text(
         rules, [doc]
@@ -186,7 +186,7 @@ def test_a_letter_before_a_single_notice_is_said_too(rules: Rules) -> None:
         name="letter+nef.pdf",
     )
     assert len(doc.nefs) == 1 and doc.letter is not None
-    lines = document_lines(assess([doc], ATTORNEY, rules), [doc])
+    lines = document_lines(assess([doc], ATTORNEY, rules), [doc], rules)
     assert [(line.kind, line.outcome) for line in lines] == [
         ("acknowledgment_letter", Outcome.ACCEPTED),
         ("nef", Outcome.COUNTS),
@@ -199,7 +199,7 @@ def test_a_letter_before_a_single_notice_is_said_too(rules: Rules) -> None:
 def test_a_pdf_of_notices_without_a_letter_has_no_letter_line(rules: Rules) -> None:
     doc = packet("Exhibit list\nExhibit A: lease\nExhibit B: invoices", SIX[:3])
     assert doc.letter is None
-    lines = document_lines(assess([doc], ATTORNEY, rules), [doc])
+    lines = document_lines(assess([doc], ATTORNEY, rules), [doc], rules)
     assert [line.kind for line in lines] == ["nef"] * 3
 
 

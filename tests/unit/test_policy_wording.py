@@ -3,6 +3,7 @@ the rules and the court table, court ids checked when the rules load."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import hashlib
 import itertools
@@ -19,15 +20,20 @@ from intake.core.model import (
     Document,
     DocumentKind,
     Envelope,
+    Evidence,
     LetterFacts,
+    LetterStatus,
     NefCase,
     NefFacts,
     NoticeType,
+    Status,
 )
 from intake.core.policy.assess import assess
-from intake.core.policy.codes import FINDING_CODES, MISSING_CODES
+from intake.core.policy.codes import FINDING_CODES, MISSING_CODES, VIEW_WORDS
 from intake.core.policy.rules import DEFAULT_RULES_DIR, Rules, RulesError, load_rules
 from intake.core.replies.compose import Reply, compose_reply
+from intake.core.replies.situation import document_lines, without_repeated_reasons
+from intake.core.summary.pages import IndexEntry, render_index
 from intake.core.summary.view import RequestFacts, build_summary
 from tests.court import reply_settings
 
@@ -117,11 +123,32 @@ def test_the_shipped_messages_word_every_code() -> None:
     for code in MISSING_CODES:
         assert messages.still_needed.get(code), code
         assert messages.still_needed_reply.get(code), code
+    # The words of the replies' and the clerk's pages' lines.
+    for table, keys in [
+        (messages.notice_names, [t.value for t in NoticeType]),
+        (messages.kind_names, [k.value for k in DocumentKind]),
+        (messages.kind_labels, [k.value for k in DocumentKind]),
+        (messages.status_labels, [s.value for s in Status]),
+        (messages.letter_labels, [s.value for s in LetterStatus]),
+        (messages.view, list(VIEW_WORDS)),
+    ]:
+        for key in keys:
+            assert table.get(key), key
 
 
 @pytest.mark.parametrize(
     ("table", "code"),
-    [("findings", "duplicate"), ("still_needed", "signature"), ("still_needed_reply", "nefs")],
+    [
+        ("findings", "duplicate"),
+        ("still_needed", "signature"),
+        ("still_needed_reply", "nefs"),
+        ("notice_names", "claims_filing"),
+        ("kind_names", "not_pdf"),
+        ("kind_labels", "unreadable"),
+        ("status_labels", "needs_review"),
+        ("letter_labels", "unclear"),
+        ("view", "same_reason"),
+    ],
 )
 def test_a_messages_file_that_leaves_a_code_unworded_is_refused(
     tmp_path: Path, table: str, code: str
@@ -135,6 +162,83 @@ def test_a_messages_file_that_leaves_a_code_unworded_is_refused(
     with pytest.raises(RulesError) as caught:
         load_rules(folder)
     assert f"[{table}] has no wording for {code}" in str(caught.value)
+
+
+# The two modules that turn an assessment into the lines of replies and pages add no
+# words of their own: every wording has one home, rules/messages.toml.
+_WORDED_ELSEWHERE = ["intake/core/replies/situation.py", "intake/core/summary/view.py"]
+
+
+@pytest.mark.parametrize("module", _WORDED_ELSEWHERE)
+def test_the_lines_of_replies_and_pages_hold_no_wording_of_their_own(module: str) -> None:
+    tree = ast.parse((Path(__file__).resolve().parents[2] / module).read_text())
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+    }
+    prose = [
+        f"line {node.lineno}: {node.value!r}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+        and re.search(r"[A-Za-z]{2,}\W+[A-Za-z]{2,}", node.value)
+    ]
+    assert prose == []
+
+
+def test_the_lines_of_replies_and_pages_are_worded_by_messages_toml(tmp_path: Path) -> None:
+    folder = _rules_folder(tmp_path)
+    for old, new in [
+        ('electronic_filing = "Notice of Electronic Filing"', 'electronic_filing = "E-NOTICE"'),
+        ('acknowledgment_letter = "letter of', 'acknowledgment_letter = "A-LETTER" # "'),
+        (
+            'nef = "Notice of Electronic Filing"\nacknowledgment_letter = "Let',
+            'nef = "NEF-ROW"\nacknowledgment_letter = "Let',
+        ),
+        ('incomplete = "Incomplete"', 'incomplete = "NOT YET"'),
+        ('deficient = "deficient"', 'deficient = "LACKING"'),
+        (
+            'same_reason = "The same reason as for {document}, above."',
+            'same_reason = "AS {document}"',
+        ),
+        ('tally = "{counted} of {required} required"', 'tally = "{counted}/{required}"'),
+        ('page_unknown = "page unknown"', 'page_unknown = "NOWHERE"'),
+    ]:
+        _edit(folder, "messages.toml", old, new)
+    rules = load_rules(folder)
+    unplaced = _nef("cob")
+    assert unplaced.nef is not None
+    placed = unplaced.nef.model_copy(update={"court_evidence": (Evidence(text="Colorado"),)})
+    documents = [
+        _letter(missing=("local_rules",)),
+        Document(**{**unplaced.model_dump(), "nef": placed, "nefs": (placed,)}),
+        _nef("canb"),
+        _nef("canb"),
+    ]
+    assessment = assess(documents, "Jane Doe", rules)
+    lines = document_lines(assessment, documents, rules)
+    assert [line.description for line in lines] == ["A-LETTER", *["E-NOTICE"] * 3]
+    again = without_repeated_reasons(lines, rules)
+    assert again[3].reasons == (f"AS {documents[2].filename}",)
+    view = build_summary(
+        RequestFacts("R-1", "Jane Doe", "jane@example-law.com", NOW, NOW),
+        assessment,
+        documents,
+        generated_at=NOW,
+        rules=rules,
+    )
+    assert view.status_label == "NOT YET" and view.letter_status == "LACKING"
+    assert view.nef_tally == "1/6"
+    assert [row.kind for row in view.documents][1:] == ["NEF-ROW"] * 3
+    assert [e.where for e in view.nefs[0].court_evidence] == ["NOWHERE"]
+    index = render_index(
+        [IndexEntry("R-1", "Jane Doe", "incomplete", NOW)], rules=rules, generated_at=NOW
+    )
+    assert "NOT YET" in index
 
 
 # ------------------------------------------------------------ what is still needed

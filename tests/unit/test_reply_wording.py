@@ -243,13 +243,14 @@ def _line(filename: str, reasons: tuple[str, ...]) -> DocumentLine:
     )
 
 
-def test_a_repeated_reason_points_back_to_the_first_document() -> None:
+def test_a_repeated_reason_points_back_to_the_first_document(rules: Rules) -> None:
     lines = without_repeated_reasons(
         [
             _line("a.pdf", ("a.pdf: filed in an excluded court.",)),
             _line("b.pdf", ("b.pdf: filed in an excluded court.",)),
             _line("c.pdf", ("c.pdf was filed by someone else.",)),
-        ]
+        ],
+        rules,
     )
     assert lines[0].reasons == ("a.pdf: filed in an excluded court.",)
     assert lines[1].reasons == ("The same reason as for a.pdf, above.",)

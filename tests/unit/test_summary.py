@@ -266,14 +266,14 @@ def test_html_summary_holds_the_same_facts_and_escapes_hostile_text(
     assert "2026-11-20 23:30 PST" in html  # updated_at in the court's time zone
 
 
-def test_index_lists_requests_newest_first_and_drops_unsafe_links() -> None:
+def test_index_lists_requests_newest_first_and_drops_unsafe_links(rules: Rules) -> None:
     rows = [
         IndexEntry("R-1", "Old <Attorney>", "incomplete", dt.datetime(2026, 11, 1, tzinfo=UTC),
                    "requests/R-1.html"),
         IndexEntry("R-2", "New Attorney", "complete", dt.datetime(2026, 11, 20, tzinfo=UTC),
                    "javascript:alert(1)"),
     ]  # fmt: skip
-    html = render_index(rows, generated_at=dt.datetime(2026, 11, 21, tzinfo=UTC))
+    html = render_index(rows, rules=rules, generated_at=dt.datetime(2026, 11, 21, tzinfo=UTC))
     assert html.index("R-2") < html.index("R-1")
     assert '<a href="requests/R-1.html">R-1</a>' in html
     assert "javascript:" not in html
@@ -282,7 +282,7 @@ def test_index_lists_requests_newest_first_and_drops_unsafe_links() -> None:
     assert "Complete: ready for a decision" in html and "Incomplete" in html
 
 
-def test_digest_groups_requests_by_status() -> None:
+def test_digest_groups_requests_by_status(rules: Rules) -> None:
     day = dt.datetime(2026, 11, 21, 16, tzinfo=UTC)
     rows = [
         IndexEntry("R-1", "A One", "incomplete", day),
@@ -290,7 +290,9 @@ def test_digest_groups_requests_by_status() -> None:
         IndexEntry("R-3", "C Three", "incomplete", day - dt.timedelta(hours=1)),
         IndexEntry("R-4", "D Four", "complete", day),
     ]
-    digest = render_digest(rows, day=day.date(), court_name="U.S. Bankruptcy Court, N.D. Cal.")
+    digest = render_digest(
+        rows, rules=rules, day=day.date(), court_name="U.S. Bankruptcy Court, N.D. Cal."
+    )
     text = digest.text
     assert "Saturday, November 21, 2026" in digest.subject
     assert "1 needs review by a clerk" in digest.subject and "2 incomplete" in digest.subject
@@ -302,8 +304,8 @@ def test_digest_groups_requests_by_status() -> None:
     assert 'id="status-incomplete"' in digest.html
 
 
-def test_an_empty_digest_says_so() -> None:
-    digest = render_digest([], day=dt.date(2026, 11, 21), court_name="Court")
+def test_an_empty_digest_says_so(rules: Rules) -> None:
+    digest = render_digest([], rules=rules, day=dt.date(2026, 11, 21), court_name="Court")
     assert "No requests." in digest.text and "none" in digest.subject
 
 
@@ -343,9 +345,10 @@ def test_summary_email_carries_the_page_and_the_packet(
         assert case in html.get_content()
 
 
-def test_digest_email_and_a_bad_message_id() -> None:
+def test_digest_email_and_a_bad_message_id(rules: Rules) -> None:
     digest = render_digest(
         [IndexEntry("R-1", "A One", "incomplete", dt.datetime(2026, 11, 21, tzinfo=UTC))],
+        rules=rules,
         day=dt.date(2026, 11, 21),
         court_name="Court",
     )

@@ -88,12 +88,12 @@ def test_a_missing_statement_reads_as_a_sentence_for_the_clerk(summary: Summariz
     assert statements and all(m.startswith("the statement that the attorney ") for m in statements)
 
 
-def test_the_digest_text_has_no_double_colons_or_bare_numbers() -> None:
+def test_the_digest_text_has_no_double_colons_or_bare_numbers(rules: Rules) -> None:
     rows = [
         IndexEntry("12", "Jane Doe", "complete", NOW),
         IndexEntry("13", "Al Poe", "incomplete", NOW),
     ]
-    text = render_digest(rows, day=NOW.date(), court_name="Court").text
+    text = render_digest(rows, rules=rules, day=NOW.date(), court_name="Court").text
     assert "Complete: ready for a decision (1)" in text
     assert "  - Request 12: Jane Doe\n" in text and "      updated " in text
     assert not re.search(r":\s*\d+\s*$", text, flags=re.M)

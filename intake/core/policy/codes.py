@@ -71,3 +71,18 @@ MISSING_CODES = ("letter", "signature", "attorney_name", "affirmation", "own_let
 # of several (label: document, number, count, pages; page / pages: first, last), a court
 # named only by its printed header (printed_court: printed) or not at all (unnamed_court).
 NOTICE_WORDS = ("label", "page", "pages", "printed_court", "unnamed_court")
+
+# The other words of the replies' and the clerk's page's lines ([view] of messages.toml).
+VIEW_WORDS = (
+    "unnamed_attachment",
+    "same_reason",
+    "unknown",
+    "unknown_court",
+    "not_readable",
+    "claim",
+    "tally",
+    "tally_more",
+    "clerk_evidence",
+    "page_unknown",
+    "evidence_place",
+)

@@ -28,8 +28,23 @@ from intake.core.documents.courts import (
     is_court_id,
     short_court_name,
 )
-from intake.core.model import CourtType, Finding, MissingItem, NoticeType, Params
-from intake.core.policy.codes import DECISION_KINDS, FINDING_CODES, MISSING_CODES, NOTICE_WORDS
+from intake.core.model import (
+    CourtType,
+    DocumentKind,
+    Finding,
+    LetterStatus,
+    MissingItem,
+    NoticeType,
+    Params,
+    Status,
+)
+from intake.core.policy.codes import (
+    DECISION_KINDS,
+    FINDING_CODES,
+    MISSING_CODES,
+    NOTICE_WORDS,
+    VIEW_WORDS,
+)
 from intake.core.tomlfile import read_toml
 from intake.errors import SetupError
 from intake.shipped import shipped_folder
@@ -332,6 +347,15 @@ class MessageWording(_Strict):
     notice: dict[str, str]
     # What each kind of clerk's decision is, in words (`intake requests decide`).
     decisions: dict[str, str]
+    # What a document was taken for (by notice type, by kind), a document's kind, a
+    # request's status and the letter's state on the clerk's pages, and the other words
+    # of the replies' and pages' lines.
+    notice_names: dict[str, str]
+    kind_names: dict[str, str]
+    kind_labels: dict[str, str]
+    status_labels: dict[str, str]
+    letter_labels: dict[str, str]
+    view: dict[str, str]
 
     @model_validator(mode="after")
     def _every_code_worded(self) -> MessageWording:
@@ -343,6 +367,12 @@ class MessageWording(_Strict):
                 ("still_needed_reply", MISSING_CODES, self.still_needed_reply),
                 ("notice", NOTICE_WORDS, self.notice),
                 ("decisions", DECISION_KINDS, self.decisions),
+                ("notice_names", [t.value for t in NoticeType], self.notice_names),
+                ("kind_names", [k.value for k in DocumentKind], self.kind_names),
+                ("kind_labels", [k.value for k in DocumentKind], self.kind_labels),
+                ("status_labels", [s.value for s in Status], self.status_labels),
+                ("letter_labels", [s.value for s in LetterStatus], self.letter_labels),
+                ("view", VIEW_WORDS, self.view),
             )
             if (missing := [code for code in codes if code not in worded])
         ]
@@ -388,11 +418,19 @@ class Rules(_Strict):
 
     def notice_label(self, document: str, number: int, count: int, pages: tuple[int, int]) -> str:
         """'NEFs (6).pdf, notice 3 of 6 (page 4)': one notice of a PDF holding several."""
-        first, last = pages
-        where: Params = {"first": first, "last": last}
-        words = _fill(self.messages.notice["page" if first == last else "pages"], where)
+        words = self.pages_words(pages)
         params: Params = {"document": document, "number": number, "count": count, "pages": words}
         return _fill(self.messages.notice["label"], params)
+
+    def pages_words(self, pages: tuple[int, int]) -> str:
+        """'page 4', 'pages 3-4': where something is in its PDF ([notice] page, pages)."""
+        first, last = pages
+        where: Params = {"first": first, "last": last}
+        return _fill(self.messages.notice["page" if first == last else "pages"], where)
+
+    def view_word(self, key: str, **params: str | int) -> str:
+        """One of the other words of the replies' and the clerk's pages' lines ([view])."""
+        return _fill(self.messages.view[key], params)
 
     def unnamed_court(self, printed: str | None) -> str:
         """A court that no table knows, named by what its notice printed (if anything)."""

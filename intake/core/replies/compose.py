@@ -129,8 +129,9 @@ def _context(
 ) -> dict[str, Any]:
     # Each list a reply shows says a repeated reason once, in full, where it first appears.
     # Worded for the attorney: plain words, never the PDF reader's reasons.
-    every_line = document_lines(assessment, documents, settings.rules.word_for_attorney)
-    lines = without_repeated_reasons(every_line)
+    rules = settings.rules
+    every_line = document_lines(assessment, documents, rules, rules.word_for_attorney)
+    lines = without_repeated_reasons(every_line, rules)
     window: tuple[dt.date, dt.date] | None = None
     completed_on: dt.date | None = None
     if situation in {Situation.COMPLETE, Situation.ALREADY_COMPLETE}:
@@ -158,7 +159,7 @@ def _context(
         "documents": lines,
         "counted_documents": [d for d in lines if d.outcome is Outcome.COUNTS],
         "problem_documents": without_repeated_reasons(
-            [d for d in every_line if d.outcome in {Outcome.NOT_COUNTED, Outcome.NOT_USED}]
+            [d for d in every_line if d.outcome in {Outcome.NOT_COUNTED, Outcome.NOT_USED}], rules
         ),
         "missing": [
             clean_text(settings.rules.still_needed(m, for_attorney=True), limit=500)
@@ -174,7 +175,7 @@ def _context(
         "same_files": _same_files(envelope, documents),
         # The lines of the documents that came with the email being answered.
         "added_documents": without_repeated_reasons(
-            [d for d in every_line if documents[d.index].sha256 in this_email]
+            [d for d in every_line if documents[d.index].sha256 in this_email], rules
         ),
     }
 

@@ -244,7 +244,11 @@ def rehearse(
         Part.INDEX,
         "the index",
         lambda: render_index(
-            entries, generated_at=NOW, time_zone=settings.time_zone, templates=templates
+            entries,
+            rules=rules,
+            generated_at=NOW,
+            time_zone=settings.time_zone,
+            templates=templates,
         ),
     )
     attempt(
@@ -252,6 +256,7 @@ def rehearse(
         "the digest",
         lambda: render_digest(
             entries,
+            rules=rules,
             day=NOW.date(),
             court_name=settings.court_name,
             time_zone=settings.time_zone,

@@ -13,7 +13,6 @@ from intake.core.model import (
     Finding,
     LetterStatus,
     NefVerdict,
-    NoticeType,
     Status,
 )
 from intake.core.policy.codes import (
@@ -23,6 +22,7 @@ from intake.core.policy.codes import (
     LETTER_REVIEW_CODES,
 )
 from intake.core.policy.decisions import as_decided
+from intake.core.policy.rules import Rules
 from intake.core.replies.headers import clean_text
 
 
@@ -66,19 +66,6 @@ _LETTER_CODES = frozenset(LETTER_CODES)
 # Letter findings that send the letter to a clerk rather than back to the attorney.
 _LETTER_REVIEW_CODES = frozenset(LETTER_REVIEW_CODES)
 
-_NOTICE_NAMES = {
-    NoticeType.ELECTRONIC_FILING: "Notice of Electronic Filing",
-    NoticeType.CASE_FILING: "Notice of Bankruptcy Case Filing",
-    NoticeType.CLAIMS_FILING: "Notice of Electronic Claims Filing",
-}
-_KIND_NAMES = {
-    DocumentKind.NEF: "Notice of Electronic Filing",
-    DocumentKind.LETTER: "letter of acknowledgment",
-    DocumentKind.OTHER: "PDF",
-    DocumentKind.NOT_PDF: "not a PDF",
-    DocumentKind.UNREADABLE: "PDF",
-}
-
 
 class Outcome(StrEnum):
     COUNTS = "counts"  # an NEF that counts toward the required number
@@ -108,13 +95,16 @@ class DocumentLine:
 def document_lines(
     assessment: Assessment,
     documents: Sequence[Document],
+    rules: Rules,
     word: Callable[[Finding], str] | None = None,
 ) -> list[DocumentLine]:
     """One line per received document, with the plain-words reasons of its findings;
     `word` words a finding for the reader (`Rules.word_for_attorney` in replies), the
-    finding's own message by default (the clerk's wording)."""
+    finding's own message by default (the clerk's wording). What each document was taken
+    for is worded by `rules` ([notice_names], [kind_names] of messages.toml)."""
     say = word or (lambda finding: finding.message)
     documents = as_decided(documents, assessment)
+    unnamed = rules.view_word("unnamed_attachment")
     lines = []
     for index, doc in enumerate(documents):
         verdicts = assessment.verdicts_for(index)
@@ -123,16 +113,16 @@ def document_lines(
             # The letter printed into one PDF with the notices (its leading pages): said
             # as a letter on its own would be, before the notices that follow it.
             letter_findings = [f for f in own if f.notice is None and f.code in _LETTER_CODES]
-            lines.append(_letter_line(assessment, doc, index, letter_findings, say))
+            lines.append(_letter_line(assessment, doc, index, letter_findings, say, rules))
         if len(verdicts) > 1:
-            lines.extend(_notice_lines(assessment, doc, index, verdicts, say))
+            lines.extend(_notice_lines(assessment, doc, index, verdicts, say, rules))
             continue
         if doc.kind is DocumentKind.LETTER:
-            lines.append(_letter_line(assessment, doc, index, own, say))
+            lines.append(_letter_line(assessment, doc, index, own, say, rules))
             continue
-        description = _KIND_NAMES[doc.kind]
+        description = rules.messages.kind_names[doc.kind.value]
         if doc.kind is DocumentKind.NEF and doc.nef is not None:
-            description = _NOTICE_NAMES[doc.nef.notice_type]
+            description = rules.messages.notice_names[doc.nef.notice_type.value]
         verdict = verdicts[0] if verdicts else None
         if verdict is not None:
             codes = set(verdict.reasons)
@@ -143,7 +133,7 @@ def document_lines(
             if not reasons and doc.reason:
                 reasons = [doc.reason]
             outcome = Outcome.NOT_USED
-        lines.append(_line(index, doc.filename, description, outcome, reasons, doc.kind))
+        lines.append(_line(index, doc.filename, description, outcome, reasons, doc.kind, unnamed))
     return lines
 
 
@@ -154,11 +144,12 @@ def _line(
     outcome: Outcome,
     reasons: Sequence[str],
     kind: DocumentKind,
+    unnamed: str,
     notice: int = 0,
 ) -> DocumentLine:
     return DocumentLine(
         index=index,
-        filename=clean_text(filename, limit=200) or "(unnamed attachment)",
+        filename=clean_text(filename, limit=200) or unnamed,
         description=description,
         outcome=outcome,
         reasons=tuple(clean_text(r, limit=2000) for r in dict.fromkeys(reasons)),
@@ -173,6 +164,7 @@ def _letter_line(
     index: int,
     own: Sequence[Finding],
     say: Callable[[Finding], str],
+    rules: Rules,
 ) -> DocumentLine:
     """The line of a letter, whether it came alone or opens a PDF of notices: accepted,
     to be read by a clerk (nothing is missing from it), or what it still lacks."""
@@ -187,8 +179,9 @@ def _letter_line(
         outcome = Outcome.REVIEW
     else:
         outcome = Outcome.NOT_COUNTED
-    description = _KIND_NAMES[DocumentKind.LETTER]
-    return _line(index, doc.filename, description, outcome, reasons, DocumentKind.LETTER)
+    description = rules.messages.kind_names[DocumentKind.LETTER.value]
+    unnamed = rules.view_word("unnamed_attachment")
+    return _line(index, doc.filename, description, outcome, reasons, DocumentKind.LETTER, unnamed)
 
 
 def _notice_lines(
@@ -197,6 +190,7 @@ def _notice_lines(
     index: int,
     verdicts: Sequence[NefVerdict],
     say: Callable[[Finding], str],
+    rules: Rules,
 ) -> list[DocumentLine]:
     """A line for each notice of a PDF that holds several, each with its own reasons."""
     lines = []
@@ -207,7 +201,11 @@ def _notice_lines(
             if f.sha256 == doc.sha256 and f.notice == verdict.notice and f.code in verdict.reasons
         ]
         nef = doc.nefs[verdict.notice] if verdict.notice < len(doc.nefs) else doc.nef
-        description = _NOTICE_NAMES[nef.notice_type] if nef else _KIND_NAMES[doc.kind]
+        description = (
+            rules.messages.notice_names[nef.notice_type.value]
+            if nef
+            else rules.messages.kind_names[doc.kind.value]
+        )
         lines.append(
             DocumentLine(
                 index=index,
@@ -222,8 +220,9 @@ def _notice_lines(
     return lines
 
 
-def without_repeated_reasons(lines: Sequence[DocumentLine]) -> list[DocumentLine]:
-    """`lines` with a reason already given for an earlier document said in a few words.
+def without_repeated_reasons(lines: Sequence[DocumentLine], rules: Rules) -> list[DocumentLine]:
+    """`lines` with a reason already given for an earlier document said in a few words
+    ([view] same_reason of messages.toml).
 
     Six notices from an excluded court would otherwise each repeat the same paragraph;
     a reason is the same when it reads alike once each document's own name is set aside.
@@ -236,6 +235,7 @@ def without_repeated_reasons(lines: Sequence[DocumentLine]) -> list[DocumentLine
             key = reason.replace(line.filename, "\0") if line.filename else reason
             earlier = first_said.setdefault(key, line.filename)
             same = earlier != line.filename
-            reasons.append(f"The same reason as for {earlier}, above." if same else reason)
+            said = rules.view_word("same_reason", document=earlier) if same else reason
+            reasons.append(said)
         shortened.append(replace(line, reasons=tuple(reasons)))
     return shortened

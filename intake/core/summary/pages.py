@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from intake.core.clock import COURT_TIME_ZONE, person_time
 from intake.core.model import Status
+from intake.core.policy.rules import Rules
 from intake.core.replies.business_days import long_date
 from intake.core.replies.render import TemplateSet, shipped_templates
-from intake.core.summary.view import STATUS_LABELS, SummaryView
+from intake.core.summary.view import SummaryView
 
 # Groups of the digest, most urgent first.
 DIGEST_ORDER = (
@@ -80,20 +81,18 @@ def safe_link(link: str | None) -> str | None:
     return link
 
 
-def _label(status: str) -> str:
-    try:
-        return STATUS_LABELS[Status(status)]
-    except ValueError:
-        return status.replace("_", " ")
+def _label(status: str, rules: Rules) -> str:
+    """The status in words ([status_labels] of messages.toml); one it does not know as is."""
+    return rules.messages.status_labels.get(status) or status.replace("_", " ")
 
 
-def _rows(rows: Sequence[IndexEntry], time_zone: str) -> list[_RowView]:
+def _rows(rows: Sequence[IndexEntry], rules: Rules, time_zone: str) -> list[_RowView]:
     return [
         _RowView(
             request_id=r.request_id,
             attorney=r.attorney,
             status=r.status,
-            status_label=_label(r.status),
+            status_label=_label(r.status, rules),
             updated=person_time(r.updated_at, time_zone),
             link=safe_link(r.link),
             nefs=r.nefs,
@@ -114,6 +113,7 @@ def render_request_html(view: SummaryView, templates: TemplateSet | None = None)
 def render_index(
     rows: Sequence[IndexEntry],
     *,
+    rules: Rules,
     generated_at: dt.datetime,
     title: str = "CM/ECF training waiver requests",
     time_zone: str = COURT_TIME_ZONE,
@@ -123,13 +123,15 @@ def render_index(
     ordered = sorted(rows, key=lambda r: r.updated_at, reverse=True)
     context = {
         "title": title,
-        "rows": _rows(ordered, time_zone),
+        "rows": _rows(ordered, rules, time_zone),
         "generated_at": person_time(generated_at, time_zone),
     }
     return (templates or shipped_templates()).render("summary/index.html.j2", context)
 
 
-def digest_groups(rows: Sequence[IndexEntry], time_zone: str = COURT_TIME_ZONE) -> list[_Group]:
+def digest_groups(
+    rows: Sequence[IndexEntry], rules: Rules, time_zone: str = COURT_TIME_ZONE
+) -> list[_Group]:
     known = [s.value for s in DIGEST_ORDER]
     others = sorted({r.status for r in rows} - set(known))
     groups = []
@@ -138,20 +140,22 @@ def digest_groups(rows: Sequence[IndexEntry], time_zone: str = COURT_TIME_ZONE) 
             (r for r in rows if r.status == status), key=lambda r: r.updated_at, reverse=True
         )
         if members:
-            groups.append(_Group(status, _label(status), tuple(_rows(members, time_zone))))
+            label = _label(status, rules)
+            groups.append(_Group(status, label, tuple(_rows(members, rules, time_zone))))
     return groups
 
 
 def render_digest(
     rows: Sequence[IndexEntry],
     *,
+    rules: Rules,
     day: dt.date,
     court_name: str,
     time_zone: str = COURT_TIME_ZONE,
     templates: TemplateSet | None = None,
 ) -> Digest:
     """The clerks' daily digest of requests by status, as a subject, text and HTML."""
-    groups = digest_groups(rows, time_zone)
+    groups = digest_groups(rows, rules, time_zone)
     context = {
         "day": day,
         "court_name": court_name,

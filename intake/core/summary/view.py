@@ -14,31 +14,14 @@ from dataclasses import dataclass, field, replace
 
 from intake.core.clock import COURT_TIME_ZONE, person_time
 from intake.core.documents.courts import short_court_name
-from intake.core.model import Assessment, Document, DocumentKind, Evidence, Status
+from intake.core.model import Assessment, Document, DocumentKind, Evidence
 from intake.core.policy.decisions import as_decided, decision_params
 from intake.core.policy.rules import Rules
 from intake.core.replies.headers import clean_text
 from intake.core.replies.situation import DocumentLine, Outcome, document_lines
 
-STATUS_LABELS = {
-    Status.COMPLETE: "Complete: ready for a decision",
-    Status.INCOMPLETE: "Incomplete",
-    Status.TRAINING_REQUIRED: "Training required",
-    Status.NEEDS_REVIEW: "Needs review by a clerk",
-}
-LETTER_LABELS = {
-    "ok": "in order",
-    "missing": "missing",
-    "deficient": "deficient",
-    "unclear": "to be read by a clerk",
-}
-KIND_LABELS = {
-    DocumentKind.NEF: "Notice of Electronic Filing",
-    DocumentKind.LETTER: "Letter of acknowledgment",
-    DocumentKind.OTHER: "Other PDF",
-    DocumentKind.NOT_PDF: "Not a PDF",
-    DocumentKind.UNREADABLE: "Unreadable PDF",
-}
+# Every word the view adds to the facts is from rules/messages.toml: [status_labels],
+# [letter_labels], [kind_labels], [view] and [notice] (tests/unit/test_policy_wording.py).
 
 
 @dataclass(frozen=True)
@@ -74,13 +57,7 @@ class EvidenceLine:
     text: str
     page: int | None
     source: str
-
-    @property
-    def where(self) -> str:
-        if self.source == "clerk":
-            return "a clerk's decision"
-        place = f"page {self.page}" if self.page else "page unknown"
-        return place if self.source == "text" else f"{place}, {self.source}"
+    where: str  # "page 2", "page 1, ocr", "a clerk's decision"
 
 
 @dataclass(frozen=True)
@@ -218,25 +195,37 @@ class SummaryView:
     # Emails of this request that reuse an earlier email's Message-ID with other
     # documents: kept apart, for the clerk to check (filled by the caller from the audit).
     conflicts: tuple[ConflictView, ...] = ()
-
-    @property
-    def nef_tally(self) -> str:
-        """'4 of 6 required'; '10 (6 required)' when more than enough count."""
-        counted, required = self.qualifying_nefs, self.required_nefs
-        if counted > required:
-            return f"{counted} ({required} required)"
-        return f"{counted} of {required} required"
+    nef_tally: str = ""  # "4 of 6 required"; "10 (6 required)" when more than enough count
 
 
-def _court_label(court_id: str | None, printed: str | None) -> str:
+def _court_label(court_id: str | None, printed: str | None, rules: Rules) -> str:
     """The court's official name when its id is known, which says whether it is a
     bankruptcy or a district court; the notice's own header line ("California Northern
     District") names the district only."""
-    return short_court_name(court_id) or printed or "unknown court"
+    return short_court_name(court_id) or printed or rules.view_word("unknown_court")
 
 
-def _evidence(items: Sequence[Evidence]) -> tuple[EvidenceLine, ...]:
-    return tuple(EvidenceLine(text=e.text, page=e.page, source=e.source) for e in items)
+def _evidence(items: Sequence[Evidence], rules: Rules) -> tuple[EvidenceLine, ...]:
+    return tuple(
+        EvidenceLine(text=e.text, page=e.page, source=e.source, where=_where(e, rules))
+        for e in items
+    )
+
+
+def _where(evidence: Evidence, rules: Rules) -> str:
+    """Where the evidence was found: its page, and how it was read unless from the text."""
+    if evidence.source == "clerk":
+        return rules.view_word("clerk_evidence")
+    page = evidence.page
+    place = rules.pages_words((page, page)) if page else rules.view_word("page_unknown")
+    if evidence.source == "text":
+        return place
+    return rules.view_word("evidence_place", place=place, source=evidence.source)
+
+
+def _tally(counted: int, required: int, rules: Rules) -> str:
+    key = "tally_more" if counted > required else "tally"
+    return rules.view_word(key, counted=counted, required=required)
 
 
 def _excerpt(text: str | None) -> tuple[str | None, str | None]:
@@ -250,21 +239,18 @@ def _excerpt(text: str | None) -> tuple[str | None, str | None]:
     return whole, cut + " …"
 
 
-def _pages(pages: tuple[int, int] | None) -> str | None:
-    if pages is None:
-        return None
-    first, last = pages
-    return f"page {first}" if first == last else f"pages {first}-{last}"
-
-
 def _nef_rows(
-    assessment: Assessment, documents: Sequence[Document], links: PageLinks | None = None
+    assessment: Assessment,
+    documents: Sequence[Document],
+    rules: Rules,
+    links: PageLinks | None = None,
 ) -> tuple[NefRow, ...]:
     """A row for every notice: one per NEF, one per notice of a PDF that holds several."""
     links = links or PageLinks()
+    unknown = rules.view_word("unknown")
     lines = {
         (line.index, line.notice): line
-        for line in document_lines(assessment, documents)
+        for line in document_lines(assessment, documents, rules)
         if line.kind != DocumentKind.LETTER.value
         or documents[line.index].kind is DocumentKind.LETTER
     }
@@ -283,22 +269,27 @@ def _nef_rows(
                 NefRow(
                     index=index,
                     filename=line.filename,
-                    court=_court_label(nef.court_id, nef.court_name),
+                    court=_court_label(nef.court_id, nef.court_name, rules),
                     court_id=nef.court_id or "?",
                     cases=tuple(c.case_number for c in nef.cases),
                     document_numbers=tuple(
-                        c.document_number or (f"claim {c.claim_number}" if c.claim_number else "-")
+                        c.document_number
+                        or (
+                            rules.view_word("claim", number=c.claim_number)
+                            if c.claim_number
+                            else "-"
+                        )
                         for c in nef.cases
                     ),
-                    filer=" / ".join(filers) or "unknown",
-                    filed_on=nef.filed_on.isoformat() if nef.filed_on else "unknown",
+                    filer=" / ".join(filers) or unknown,
+                    filed_on=nef.filed_on.isoformat() if nef.filed_on else unknown,
                     counts=verdict.counts,
                     reasons=line.reasons,
-                    court_evidence=_evidence(nef.court_evidence),
+                    court_evidence=_evidence(nef.court_evidence, rules),
                     case_names=tuple(c.case_name for c in nef.cases if c.case_name),
                     docket_text=docket,
                     docket_excerpt=excerpt,
-                    pages=_pages(nef.pages) if len(doc.nefs) > 1 else None,
+                    pages=rules.pages_words(nef.pages) if nef.pages and len(doc.nefs) > 1 else None,
                     decided_by=verdict.decided_by,
                     link=links.originals.get(doc.sha256),
                 )
@@ -308,11 +299,12 @@ def _nef_rows(
 
 def _letters(
     documents: Sequence[Document],
-    descriptions: Mapping[str, str],
+    rules: Rules,
     links: PageLinks,
     lines: Sequence[tuple[DocumentLine, DocumentLine | None]],
 ) -> tuple[LetterView, ...]:
     """Every letter received: a letter on its own, or the one that opens a PDF of notices."""
+    descriptions = {a.id: a.description for a in rules.letter.affirmations}
     views = []
     for doc, (line, opening) in zip(documents, lines, strict=True):
         letter = doc.letter
@@ -324,9 +316,9 @@ def _letters(
         views.append(
             LetterView(
                 filename=clean_text(doc.filename, limit=200),
-                attorney_name=letter.attorney_name or "not readable",
+                attorney_name=letter.attorney_name or rules.view_word("not_readable"),
                 signed=letter.signed,
-                signature=_evidence([letter.signature_evidence])[0]
+                signature=_evidence([letter.signature_evidence], rules)[0]
                 if letter.signature_evidence
                 else None,
                 bar_number=letter.bar_number,
@@ -335,9 +327,9 @@ def _letters(
                         id=a.id,
                         description=descriptions.get(a.id, a.id.replace("_", " ")),
                         found=a.found,
-                        evidence=_evidence([a.evidence])[0] if a.evidence else None,
+                        evidence=_evidence([a.evidence], rules)[0] if a.evidence else None,
                         state=a.state.value,
-                        candidates=_evidence(a.candidates) if a.candidates else (),
+                        candidates=_evidence(a.candidates, rules) if a.candidates else (),
                         reason=a.reason,
                     )
                     for a in letter.affirmations
@@ -348,7 +340,7 @@ def _letters(
                 authorship_state=letter.authorship.value,
                 authorship_reason=letter.authorship_reason,
                 writer=letter.writer,
-                own_letter_evidence=_evidence([letter.own_letter_evidence])[0]
+                own_letter_evidence=_evidence([letter.own_letter_evidence], rules)[0]
                 if letter.own_letter_evidence
                 else None,
                 certain=letter.certain,
@@ -416,38 +408,42 @@ def build_summary(
     """The summary of one request; `rules` word what is still missing and the letter's
     affirmations; `links` go to the packet and the original PDFs (none by default)."""
     links = links or PageLinks()
-    descriptions = {a.id: a.description for a in rules.letter.affirmations}
+    words = rules.messages
+    unknown = rules.view_word("unknown")
     # As the policy judged them: a scan a clerk accepted shows as the letter.
     documents = as_decided(documents, assessment, [a.id for a in rules.letter.affirmations])
     # One line per document for its table (a PDF of several notices: its first notice's
     # line, named by the file, with every notice's reasons); the notices' own rows are `nefs`.
-    lines = _one_line_each(document_lines(assessment, documents), documents)
+    lines = _one_line_each(document_lines(assessment, documents, rules), documents)
     return SummaryView(
         request_id=request.request_id,
         status=assessment.status.value,
-        status_label=STATUS_LABELS.get(assessment.status, assessment.status.value),
-        attorney_name=assessment.attorney_name or request.attorney_name or "unknown",
-        attorney_address=request.attorney_address or "unknown",
-        letter_status=LETTER_LABELS.get(assessment.letter.value, assessment.letter.value),
+        status_label=words.status_labels[assessment.status.value],
+        attorney_name=assessment.attorney_name or request.attorney_name or unknown,
+        attorney_address=request.attorney_address or unknown,
+        letter_status=words.letter_labels[assessment.letter.value],
         qualifying_nefs=assessment.qualifying_nefs,
         required_nefs=assessment.required_nefs,
         opened_at=person_time(request.opened_at, time_zone),
         updated_at=person_time(request.updated_at, time_zone),
         completed_at=person_time(request.completed_at, time_zone) if request.completed_at else None,
         generated_at=person_time(generated_at, time_zone),
-        nefs=_nef_rows(assessment, documents, links),
+        nefs=_nef_rows(assessment, documents, rules, links),
         findings=tuple(
             FindingView(
-                code=f.code, message=f.message, document=f.document, evidence=_evidence(f.evidence)
+                code=f.code,
+                message=f.message,
+                document=f.document,
+                evidence=_evidence(f.evidence, rules),
             )
             for f in assessment.findings
         ),
-        letters=_letters(documents, descriptions, links, lines),
+        letters=_letters(documents, rules, links, lines),
         documents=tuple(
             DocumentRow(
                 index=index,
                 filename=line.filename,
-                kind=KIND_LABELS[doc.kind],
+                kind=words.kind_labels[doc.kind.value],
                 pages=doc.page_count,
                 size=doc.size,
                 sha256=doc.sha256,
@@ -464,4 +460,5 @@ def build_summary(
         packet_drawn=links.packet_drawn,
         decisions=_decisions(assessment, rules, time_zone),
         decide_by=decide_by,
+        nef_tally=_tally(assessment.qualifying_nefs, assessment.required_nefs, rules),
     )
