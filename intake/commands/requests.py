@@ -4,6 +4,7 @@ look at, and the clerk's decisions."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import sqlite3
@@ -87,10 +88,13 @@ SHA-256) and stands in every later assessment of the request. The request is ass
 again at once; when what the attorney was told changes (status, notices that count,
 letter), the reply for the new outcome is queued in the outbox as a poll would queue it.
 The audit (`requests show`), the clerk's page and the digest show who decided what.
+Runs under the poll lock: while a poll runs it waits for it (up to 2 minutes), so that
+the poll neither assesses the request without the decision nor redraws its page after.
 
-Exit status: 0 when recorded, 1 when there is no such request, it is closed, or the
-state cannot be used, 2 for a decision that does not fit (no such document, notice or
-affirmation; a document that cannot be the letter or a notice; an empty reason).
+Exit status: 0 when recorded, 1 when there is no such request, it is closed, a poll
+kept running, or the state cannot be used, 2 for a decision that does not fit (no such
+document, notice or affirmation; a document that cannot be the letter or a notice; an
+empty reason).
 """
 
 CLOSE_EPILOG = """\
@@ -593,15 +597,40 @@ def _request_json(store: Store, request: RequestRow, rules: Rules | None = None)
 # -------------------------------------------------------------------- decide
 
 
+# How long a decision waits for a running poll to end (a backlog's poll takes minutes).
+DECIDE_WAITS_FOR_POLL_SECONDS = 120.0
+
+
 def decide_request(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from intake.service.polls import PollBusy, poll_lock
+
+    reason = args.reason.strip()
+    if not reason:
+        raise UsageError("--reason must say why: it is kept with the decision")
+
+    def waiting() -> None:
+        print("intake requests decide: a poll is running; waiting for it to end", file=sys.stderr)
+
+    # The poll's lock: a poll that read the request before the decision would store its
+    # assessment without it, or draw the page as it was, after the decision's.
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(
+                poll_lock(settings.state_dir, wait=DECIDE_WAITS_FOR_POLL_SECONDS, waiting=waiting)
+            )
+        except PollBusy as exc:
+            raise CommandError(f"{exc}; nothing was recorded: try again when it is done") from exc
+        except OSError as exc:  # the lock file, on a read-only state folder
+            raise CommandError(f"{settings.state_dir}: cannot take the poll lock: {exc}") from exc
+        return _decide(args, settings, store, reason)
+
+
+def _decide(args: argparse.Namespace, settings: Settings, store: Store, reason: str) -> int:
     from intake.core.model import ClerkDecision, DecisionKind
     from intake.core.policy.rules import load_rules
     from intake.service.decide import choose_document, record_decision
     from intake.service.enqueue import outgoing_from_settings
 
-    reason = args.reason.strip()
-    if not reason:
-        raise UsageError("--reason must say why: it is kept with the decision")
     rules = load_rules(settings.rules_dir)
     outgoing = outgoing_from_settings(settings, rules, load_command_templates(settings))
     request = store.requests.get(args.id)

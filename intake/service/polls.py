@@ -7,7 +7,8 @@ import datetime as dt
 import fcntl
 import logging
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from intake.edges.state_layout import StateLayout
@@ -24,16 +25,34 @@ class PollBusy(IntakeError):
     """Another poll holds the state folder's lock."""
 
 
+# How often a caller that waits for the lock tries it again.
+_RETRY_SECONDS = 0.05
+
+
 @contextlib.contextmanager
-def poll_lock(state_dir: Path) -> Iterator[None]:
-    """One poll at a time per state folder; a second one fails fast instead of waiting."""
+def poll_lock(
+    state_dir: Path, *, wait: float = 0.0, waiting: Callable[[], None] | None = None
+) -> Iterator[None]:
+    """One poll at a time per state folder; a second one fails fast instead of waiting.
+
+    What must not interleave with a poll (a clerk's decision: its assessment and pages)
+    takes the same lock and may `wait` that many seconds for the poll to end (`waiting`
+    is called once, when it starts to wait) before PollBusy."""
     state_dir.mkdir(parents=True, exist_ok=True)
     path = StateLayout(state_dir).poll_lock
     with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as exc:
-            raise PollBusy(f"{path}: another poll is running") from exc
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError as exc:
+                if time.monotonic() >= deadline:
+                    raise PollBusy(f"{path}: another poll is running") from exc
+            if waiting is not None:
+                waiting()
+                waiting = None
+            time.sleep(_RETRY_SECONDS)
         try:
             yield
         finally:

@@ -11,11 +11,13 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
+import threading
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 
+from intake.commands import requests as requests_command
 from intake.commands.cli import main
 from intake.core.model import (
     Affirmation,
@@ -35,6 +37,7 @@ from intake.core.policy.assess import assess
 from intake.core.policy.rules import Rules, load_rules
 from intake.edges.mail.maildir import deliver
 from intake.edges.store import Store
+from intake.service.polls import poll_lock
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "eml"
 IDS = ("ecf_procedures", "local_rules", "qualification", "login_responsibility")
@@ -332,3 +335,65 @@ def test_a_closed_request_takes_no_decision(
     argv = ["requests", "decide", "1", "--accept-letter", "1", "--reason", "x"]
     assert main([*argv, "--config", str(config)]) == 1
     assert "is closed" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------- under the poll lock
+
+
+def test_a_decision_waits_for_a_running_poll_then_is_recorded(
+    tmp_path: Path, config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A poll holds the lock for a while: the decision neither assesses nor draws the page
+    # while it runs, and is recorded once it is over.
+    _poll(tmp_path, config, "needs-review-image-letter.eml", capsys)
+    state = tmp_path / "state"
+    holding, release = threading.Event(), threading.Event()
+    while_held: list[int] = []
+
+    def poll() -> None:
+        with poll_lock(state):
+            holding.set()
+            release.wait(30)
+
+    def end_poll() -> None:
+        with Store.open(state) as store:
+            while_held.append(len(store.decisions.of_request(1)))
+        release.set()
+
+    poller = threading.Thread(target=poll)
+    poller.start()
+    assert holding.wait(30)
+    threading.Timer(0.5, end_poll).start()
+    argv = ["requests", "decide", "1", "--accept-letter", "1", "--reason", "read the scan"]
+    code = main([*argv, "--config", str(config)])
+    poller.join(30)
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "a poll is running; waiting for it to end" in captured.err
+    assert while_held == [0]  # nothing recorded while the poll ran
+    with Store.open(state) as store:
+        [decision] = store.decisions.of_request(1)
+    assert decision.kind is DecisionKind.LETTER_ACCEPTED
+    assert "read the scan" in (state / "summaries" / "request-1.html").read_text()
+
+
+def test_a_decision_while_a_poll_keeps_running_records_nothing(
+    tmp_path: Path,
+    config: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _poll(tmp_path, config, "needs-review-image-letter.eml", capsys)
+    monkeypatch.setattr(requests_command, "DECIDE_WAITS_FOR_POLL_SECONDS", 0.2)
+    state = tmp_path / "state"
+    page = state / "summaries" / "request-1.html"
+    drawn = page.read_bytes()
+    with poll_lock(state):
+        argv = ["requests", "decide", "1", "--accept-letter", "1", "--reason", "x"]
+        assert main([*argv, "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert "another poll is running; nothing was recorded" in err and "Traceback" not in err
+    with Store.open(state) as store:
+        assert store.decisions.of_request(1) == []
+        assert store.assessments.count(1) == 1
+    assert page.read_bytes() == drawn
