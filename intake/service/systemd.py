@@ -12,12 +12,16 @@ from __future__ import annotations
 import logging
 import os
 import socket
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 
 log = logging.getLogger(__name__)
 
 # STATUS= is shown by `systemctl status`: one short line.
 MAX_STATUS = 200
+# While notifications keep failing (every watchdog tick, every status), the first failure
+# is logged, then one line at most this often says how many more failed.
+FAILURE_SUMMARY_SECONDS = 600.0
 
 
 def socket_address(value: str) -> str | bytes:
@@ -48,11 +52,21 @@ def one_line(text: str) -> str:
 class Notifier:
     """Sends notifications to systemd; a no-op when not started by systemd."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        environ: Mapping[str, str] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         env = os.environ if environ is None else environ
         self.address = socket_address(env["NOTIFY_SOCKET"]) if env.get("NOTIFY_SOCKET") else None
         self.watchdog_seconds = watchdog_interval(env, os.getpid())
         self._socket: socket.socket | None = None
+        self._clock = clock
+        # Failures since the first of a run of them was logged (None: the last one went),
+        # and since the last summary line.
+        self._failed: int | None = None
+        self._unsaid = 0
+        self._said_at = 0.0
 
     @property
     def enabled(self) -> bool:
@@ -75,9 +89,37 @@ class Notifier:
         except OSError as exc:
             # systemd gone, a full queue, or a socket we may not write: the daemon keeps
             # working.
-            log.warning("cannot notify systemd at %s: %s", self.address, exc)
+            self._failure(exc)
             return False
+        if self._failed is not None:
+            log.info(
+                "notifying systemd at %s works again (%d notification(s) failed)",
+                self.address,
+                self._failed,
+            )
+            self._failed = None
         return True
+
+    def _failure(self, exc: OSError) -> None:
+        """The first failure of a run is logged; then, at most every
+        FAILURE_SUMMARY_SECONDS, how many more failed (each watchdog tick would log one)."""
+        now = self._clock()
+        if self._failed is None:
+            log.warning("cannot notify systemd at %s: %s", self.address, exc)
+            self._failed, self._unsaid, self._said_at = 1, 0, now
+            return
+        self._failed += 1
+        self._unsaid += 1
+        if now - self._said_at >= FAILURE_SUMMARY_SECONDS:
+            log.warning(
+                "cannot notify systemd at %s: %d more notification(s) failed in the last "
+                "%.0f min (the latest: %s)",
+                self.address,
+                self._unsaid,
+                (now - self._said_at) / 60,
+                exc,
+            )
+            self._unsaid, self._said_at = 0, now
 
     def ready(self, status: str) -> bool:
         return self.notify("READY=1", f"STATUS={one_line(status)}")

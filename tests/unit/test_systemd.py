@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import tempfile
@@ -118,3 +119,45 @@ def test_status_is_one_short_line() -> None:
     assert "\n" not in line
     assert len(line) == MAX_STATUS
     assert line.startswith("a b x")
+
+
+def test_notifications_that_keep_failing_are_logged_once_then_summed_up(
+    listener: tuple[socket.socket, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A watchdog ticking every 15 s at a socket that refuses would log a warning at each
+    tick: the first is logged, then a line every ten minutes says how many more failed,
+    and a notification that goes again says so once."""
+    now = [0.0]
+    _, path = listener
+    notifier = Notifier({"NOTIFY_SOCKET": path + ".gone"}, clock=lambda: now[0])
+    caplog.set_level(logging.INFO, logger="intake.service.systemd")
+
+    def tick(count: int) -> None:
+        for _ in range(count):
+            assert notifier.watchdog() is False
+            now[0] += 15
+
+    tick(41)  # ten minutes of ticks, and the one at ten minutes
+    assert [r.levelno for r in caplog.records] == [logging.WARNING, logging.WARNING]
+    first, summary = (r.getMessage() for r in caplog.records)
+    assert "cannot notify systemd" in first and "No such file" in first
+    assert "40 more notification(s) failed in the last 10 min" in summary
+    caplog.clear()
+    tick(39)  # not ten minutes since the summary yet
+    assert caplog.records == []
+    tick(1)
+    [later] = caplog.records
+    assert "40 more notification(s) failed" in later.getMessage()
+    caplog.clear()
+    notifier.address = path  # systemd reads again
+    assert notifier.watchdog() is True
+    [again] = caplog.records
+    assert (
+        again.levelno == logging.INFO
+        and "works again (81 notification(s) failed)" in again.getMessage()
+    )
+    caplog.clear()
+    notifier.address = path + ".gone"
+    assert notifier.watchdog() is False  # a new run of failures: logged at once
+    assert "cannot notify systemd" in caplog.records[0].getMessage()
+    notifier.close()
