@@ -71,9 +71,9 @@ def behave(order: str) -> Any:
             pass
     if order == "sleep":
         time.sleep(60)
-    if order == "nap":
-        time.sleep(0.4)
-        return "rested"
+    if order.startswith("meet:"):
+        _, folder, count, wait = order.split(":")
+        return meet(pathlib.Path(folder), int(count), float(wait))
     if order == "allocate":
         return len(bytearray(2 * 1024 * 1024 * 1024))
     if order == "raise":
@@ -86,6 +86,26 @@ def behave(order: str) -> Any:
         print("the child's own output")
         return "printed"
     return order
+
+
+def meet(folder: pathlib.Path, count: int, wait: float) -> int:
+    """Wait until `count` tasks run at once (at most `wait` seconds, or until another saw
+    them); the most this task saw running at once. No timing is assumed: a task is
+    running from its file `running-PID` until it is renamed `done-PID`, before it ends."""
+    me = folder / f"running-{os.getpid()}"
+    me.touch()
+    most = 0
+    deadline = time.monotonic() + wait
+    try:
+        while time.monotonic() < deadline and not (folder / "met").exists():
+            most = max(most, len(list(folder.glob("running-*"))))
+            if most >= count:
+                (folder / "met").touch()
+                break
+            time.sleep(0.005)
+        return most
+    finally:
+        me.rename(folder / f"done-{os.getpid()}")
 
 
 def probe(*orders: str, **settings: float) -> dict[str, Any]:
@@ -164,11 +184,23 @@ def test_the_child_keeps_only_stdio_and_its_pipe_and_prints_nothing() -> None:
     assert "the child's own output" not in result["stdout"]
 
 
-def test_at_most_parallel_children_run_at_once() -> None:
-    one_at_a_time = probe("nap", "nap", "nap", PARALLEL=1)["seconds"]
-    three_at_once = probe("nap", "nap", "nap", PARALLEL=3)["seconds"]
-    assert one_at_a_time >= 1.2  # three naps of 0.4 s, one after another
-    assert three_at_once < one_at_a_time
+def test_at_most_parallel_children_run_at_once(tmp_path: pathlib.Path) -> None:
+    # Each task counts the tasks running beside it (`meet`), rather than the test timing
+    # naps: a busy machine stretches time, never the count.
+    def most_at_once(parallel: int, wait: float) -> int:
+        folder = tmp_path / f"parallel-{parallel}"
+        folder.mkdir()
+        order = f"meet:{folder}:3:{wait}"
+        outcomes = probe(order, order, order, PARALLEL=parallel)["outcomes"]
+        assert all(o["kind"] == "done" for o in outcomes), outcomes
+        assert len(list(folder.glob("done-*"))) == 3
+        return int(max(o["value"] for o in outcomes))
+
+    # Three may run at once: they meet (each waits for the others as long as it takes).
+    assert most_at_once(3, wait=50) == 3
+    # Never more than allowed, however long each waits for a third.
+    assert most_at_once(2, wait=0.5) <= 2
+    assert most_at_once(1, wait=0.3) == 1
 
 
 # ------------------------------------------------------- PDFs read by forks
