@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING
 
 from intake.core.model import PdfText
 from intake.edges import forked
-from intake.edges.pdf import judge
+from intake.edges.pdf import judge, library_notes
 from intake.edges.pdf.interface import DEFAULT_LIMITS, PageReader, PdfLimits, is_pdf, pdf_body
 from intake.edges.pdf.judge import Reading, Unreadable
 
@@ -86,18 +86,21 @@ def read_pdf(data: bytes, limits: PdfLimits = DEFAULT_LIMITS) -> PdfText:
         return PdfText(ok=False, reason=f"the PDF reader failed: {judge.describe(error)}")
 
 
-def _readers() -> Iterator[PageReader]:
-    """PDFium, then the readers that try when its reading is not usable, in order.
+def _readers() -> Iterator[tuple[str, PageReader]]:
+    """PDFium, then the readers that try when its reading is not usable, in order, each
+    with its name.
 
     A generator: the fallbacks (and pypdf's 0.15 s of imports) are loaded only when a
     file needs them.
     """
     from intake.edges.pdf import pdfium_reader
 
-    yield pdfium_reader.read
+    yield "PDFium", pdfium_reader.read
     from intake.edges.pdf import plumber_reader, pypdf_reader
 
-    yield from (pypdf_reader.read, pypdf_reader.read_repaired, plumber_reader.read)
+    yield "pypdf", pypdf_reader.read
+    yield "pypdf (a fresh trailer)", pypdf_reader.read_repaired
+    yield "pdfplumber", plumber_reader.read
 
 
 def _readings(body: bytes, limits: PdfLimits) -> list[Reading]:
@@ -105,9 +108,12 @@ def _readings(body: bytes, limits: PdfLimits) -> list[Reading]:
     password (or when no reader could open the file at all)."""
     readings: list[Reading] = []
     failure: str | None = None
-    for reader in _readers():
+    for name, reader in _readers():
         try:
-            readings.append(reader(body, limits))
+            # What the library says about a damaged file: one line of our log, never
+            # its own lines on the user's terminal (edges/pdf/library_notes.py).
+            with library_notes.collected(name):
+                readings.append(reader(body, limits))
         except (Unreadable, MemoryError):
             raise
         except Exception as error:  # each library raises many types on damaged files
