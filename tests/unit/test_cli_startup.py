@@ -51,6 +51,7 @@ HEAVY = [
     # only to load rules that are not in the cache (intake/edges/rules_cache.py)
     "tomllib",
     "difflib",
+    "logging",
 ]
 
 
@@ -152,6 +153,8 @@ def test_check_of_a_notice_a_letter_or_an_email_loads_only_what_it_uses(
     # Its rules came from the cache: no TOML parsed, no pattern checked; and no look-up
     # of pydantic plugins.
     assert not {"tomllib", "difflib", "importlib.metadata"} & set(loaded)
+    # Its read is in a fork: the command itself never logs (nor loads `logging`).
+    assert "logging" not in loaded
     assert len(list((tmp_path / "cache" / "intake").iterdir())) == 1
 
 

@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING
 
 from intake.core.model import PdfText
 from intake.edges import forked
-from intake.edges.pdf import judge, library_notes
+from intake.edges.pdf import judge
 from intake.edges.pdf.interface import DEFAULT_LIMITS, PageReader, PdfLimits, is_pdf, pdf_body
 from intake.edges.pdf.judge import Reading, Unreadable
 
@@ -106,6 +106,10 @@ def _readers() -> Iterator[tuple[str, PageReader]]:
 def _readings(body: bytes, limits: PdfLimits) -> list[Reading]:
     """PDFium, then the fallbacks until one is usable. Raises `Unreadable` for a
     password (or when no reader could open the file at all)."""
+    # Here, not at import: `intake check` imports this module but reads in its forks
+    # (no logging module in the command for a notice, tests/unit/test_cli_startup.py).
+    from intake.edges.pdf import library_notes
+
     readings: list[Reading] = []
     failure: str | None = None
     for name, reader in _readers():
