@@ -34,6 +34,8 @@ request; with --request every file given (emails, PDFs, folders of them) is one 
 as if one attorney had sent them all (PDFs received by other means, or a request spread
 over several emails). Folders are searched for .eml and .pdf files. The table fits the
 terminal (100 columns when the output is not one): long cells wrap, nothing is cut.
+The rules it validated are kept in the user's cache folder ($XDG_CACHE_HOME/intake, else
+~/.cache/intake) and taken from there while they and intake are unchanged.
 
 Exit status: 0 when every input could be opened, 1 when some could not, 2 for a usage
 error (a path that does not exist, a bad rules folder).
