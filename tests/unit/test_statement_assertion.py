@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.statement_sentences import HEDGED, UNSAID
+from fixtures.statement_sentences import HEDGED, SAID_MIDDLES, UNSAID, P, T
 from intake.core.documents.letter import read_letter
 from intake.core.model import AffirmationState, PageText, PdfText
 from intake.core.policy.rules import DEFAULT_RULES_DIR, LetterPolicy, load_file
@@ -34,3 +34,8 @@ def test_words_that_co_occur_without_the_statement_go_to_a_clerk(
 @pytest.mark.parametrize(("affirmation", "body"), HEDGED)
 def test_doubt_that_touches_the_predicate_goes_to_a_clerk(affirmation: str, body: str) -> None:
     assert state(affirmation, body) is AffirmationState.UNCLEAR
+
+
+@pytest.mark.parametrize("middle", SAID_MIDDLES)
+def test_confidence_and_a_defining_clause_are_not_doubt(middle: str) -> None:
+    assert state("local_rules", P + middle + T) is AffirmationState.FOUND

@@ -435,13 +435,24 @@ def _scope_problem(
         hedges, near
     ):
         return DOUBT
+    # "Assuming my application is granted, I have read ..., and I am familiar with
+    # ...": the sentence's opening condition governs its later clauses too.
+    head = reading.clause.head
+    if "," in head and _has(scope.openers, head):
+        opening = head.split(",", 1)[0]
+        if _has(scope.openers, opening) and _has(
+            scope.hedges, _strip(scope.not_hedges + part_not_hedges, opening)
+        ):
+            return DOUBT
     after = text[max(tie.predicate.end(), tie.object_end) :]
     # The rest of the sentence too: "I qualify under Civil L.R. 11-1(a), although my
     # admission is inactive."
     whole = sentence.text
     at = whole.find(reading.clause.text)
     rest = whole[at + len(reading.clause.text) :] if at >= 0 else ""
-    if _has(scope.after_hedges, after + " " + rest):
+    # And what is said between the predicate and its object: "familiar (I hope) with".
+    between = text[tie.predicate.end() : tie.object_start]
+    if _has(scope.after_hedges, between + " " + after + " " + rest):
         return STATUS
     # "... used only by me and my assistant": someone joined to the attorney.
     window = " ".join(after.split()[:8])
@@ -461,7 +472,6 @@ def _scope_problem(
         return FOREIGN
     if _asked(sentence):
         return QUESTION
-    head = reading.clause.head
     own = head or text[reading.own_start :]
     # Not "... never be disclosed to my staff": the agent of a denial is who is kept out.
     if _other_subject(scope, text[reading.own_start : tie.predicate.start()]) or (

@@ -242,6 +242,9 @@ class Scope(_Strict):
     # Words that are not an object of their own (prepositions, articles, manner words):
     # what is left between a predicate and `new_clause` when it had no object.
     not_objects: Phrases = ()
+    # A condition that opens a sentence ("Assuming my application is granted, ...")
+    # governs each of its clauses, not only the first: its opening words.
+    openers: Phrases = ()
 
 
 class OtherKind(_Strict):
