@@ -186,6 +186,33 @@ def test_third_holdout_covers_the_styles_and_traps_it_promises(
         assert len(used) >= 8, (len(used), wordings[0])
 
 
+def test_third_holdout_counts_a_half_statement_as_not_made(
+    corpus: dict[str, list[LetterCase]],
+) -> None:
+    """ECF Procedures read without a promise to comply, or a login sentence with only one of
+    its two parts (own use only, the signature), is not the statement (model.AFFIRMATIONS):
+    the letters that keep such a sentence are labelled not_made for it, and no good letter
+    has one."""
+    from fixtures.letter_corpus import holdout3
+
+    loose = [(w, "ecf_procedures") for w in holdout3.ECF_READ_ONLY if w not in holdout3.ECF_OK]
+    loose += [(w, "login_responsibility") for w in holdout3.LOGIN_HALF]
+    seen: Counter[str] = Counter()
+    for c in corpus["holdout3"]:
+        if c.label.scanned or c.label.kind == "other":
+            continue
+        text = _flat(c.pdf)
+        for wording, affirmation in loose:
+            if " ".join(wording.split()) in text:
+                assert c.label.affirmations[affirmation] == "not_made", (c.id, wording)
+                seen[affirmation] += 1
+    assert seen["ecf_procedures"] >= 3 and seen["login_responsibility"] >= 4, seen
+    for wording in (*holdout3.ECF_OK, *holdout3.ECF_3P):
+        assert any(v in wording for v in ("compl", "follow", "abide", "adhere", "observe",
+                                          "conform", "accordance", "requirements", "governed",
+                                          "keep to", "stick to")), wording  # fmt: skip
+
+
 def test_generation_is_deterministic_and_fast(corpus: dict[str, list[LetterCase]]) -> None:
     started = time.monotonic()
     again = {split: letter_corpus.cases(split) for split in SPLITS}
