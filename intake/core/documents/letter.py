@@ -632,12 +632,13 @@ def read_letter(
     whether it is the attorney's own."""
     lines = pdf_lines(pdf, policy.ocr_min_confidence, answer_words(policy))
     sentences = sentences_of(lines)
-    affirmations = read_affirmations(sentences, policy)
-    if recognised is None:
-        recognised = recognise(lines, sentences, affirmations, policy)
     scanned = any(page.source == "ocr" for page in pdf.pages)
     signature = find_signature(lines, scanned)
     name = signature.name or name_without_signature(lines, sentences)
+    # The attorney's own name may be the speaker: "Ms. Doe has read ...", signed Jane Doe.
+    affirmations = read_affirmations(sentences, policy, name)
+    if recognised is None:
+        recognised = recognise(lines, sentences, affirmations, policy)
     own = authorship(lines, sentences, signature.line_index, policy, signature.name)
     return LetterFacts(
         attorney_name=name if own.own else own.attorney,

@@ -62,7 +62,9 @@ def recognise(
     other = _other_kind(policy, texts)
     # The attorney's own account: a sentence about it in the first person ("I ask for
     # a waiver", "my CM/ECF account"), not the court's reply ("your request").
-    speaking = [s.text for s in sentences if _any(policy.scope.speaker, [s.text])]
+    # A firm's "we" speaks of the account too, though it is not the attorney's statement.
+    voices = (*policy.scope.speaker, r"\b(?:we|our)\b")
+    speaking = [s.text for s in sentences if _any(voices, [s.text])]
     about = _any(rec.about, speaking)
     form = _any(rec.letter_form, texts)
     total = len(affirmations)

@@ -19,6 +19,7 @@ from itertools import pairwise
 
 from intake.core.documents.forms import mark_forms
 from intake.core.documents.letter_text import Clause, Sentence, clauses_of
+from intake.core.documents.names import PARTICLES, SUFFIXES
 from intake.core.model import Affirmation, AffirmationState, Evidence
 from intake.core.policy.rules import AffirmationRule, LetterPolicy, Scope, StatementForm
 
@@ -270,12 +271,42 @@ _DETERMINER = (
 _OPENING = re.compile(r"^\W*(?:(?:and|but|also|further|moreover|in addition),?\s+)*", re.I)
 
 
+_TITLE = r"(?:Mr|Ms|Mrs|Miss|Mx|Dr|Attorney|Atty|Counsel)\.?\s+"
+_TITLED = (r"\b(?:Mr|Ms|Mrs|Miss|Mx|Dr)\.?\s+(?-i:[A-Z])",)
+_PLURAL = (r"\b(?:we|us|our)\b",)
+
+
+def self_names(name: str | None) -> tuple[str, ...]:
+    """The signing attorney's name as a letter in the third person writes it ("Jane A.
+    Doe", "Ms. Doe", "Attorney Doe"), not as a possessive ("Ms. Doe's paralegal"):
+    phrases that stand for the speaker."""
+    words = [
+        w for w in (name or "").replace(",", " ").split() if w.lower().rstrip(".") not in SUFFIXES
+    ]
+    if len(words) < 2:
+        return ()
+    start = next((i for i in range(1, len(words)) if words[i].lower() in PARTICLES), len(words) - 1)
+    surnames = {" ".join(words[start:]), words[-1]}
+    if len(words) >= 3 and start == len(words) - 1:
+        surnames.add(" ".join(words[-2:]))  # two surnames: "Luis Ortega Ruiz", "Mr. Ortega Ruiz"
+
+    def spaced(text: str) -> str:
+        return r"\s+".join(re.escape(w) for w in text.split())
+
+    first = spaced(words[0])
+    forms = []
+    for surname in sorted(surnames, key=len, reverse=True):
+        forms.append(rf"(?-i:{first}(?:\s+[A-Z][\w.'-]*){{0,2}}?\s+{spaced(surname)})")
+        forms.append(rf"(?i:{_TITLE})(?-i:{spaced(surname)})")
+    return (r"\b(?:" + "|".join(forms) + r")\b(?!['’]s\b)",)
+
+
 def _someone_else(others: tuple[str, ...]) -> re.Pattern[str] | None:
     """Someone other than the attorney, with the determiner before: "my paralegal"."""
     return _pattern((_DETERMINER + "(?:" + "|".join(others) + ")",)) if others else None
 
 
-def _other_subject(scope: Scope, own_before: str) -> bool:
+def _other_subject(scope: Scope, own_before: str, names: tuple[str, ...] = ()) -> bool:
     """The clause's subject is someone else, however far from the predicate: "My
     paralegal, whom I have trained for years, is familiar with ...". The "I" of a
     relative clause is not the subject; an "I" of its own is ("My associate and I")."""
@@ -283,6 +314,9 @@ def _other_subject(scope: Scope, own_before: str) -> bool:
     rest = own_before[start.end() if start else 0 :]
     pattern = _someone_else(scope.others)
     subject = pattern.match(rest) if pattern else None
+    named = _pattern(names)
+    if subject is not None and named is not None and named.match(rest):
+        return False  # "Ms. Doe has read ...", signed by Jane Doe: the attorney herself
     # "their use constitutes my signature": a pronoun may stand for the speaker or a thing.
     if subject is None or _has(scope.pronouns, subject.group(0)):
         return False
@@ -311,7 +345,9 @@ _APPOSITIVE = re.compile(
 )
 
 
-def _speaker(scope: Scope, before: str, whole: str, own: str) -> str | None:
+def _speaker(
+    scope: Scope, before: str, whole: str, own: str, names: tuple[str, ...] = ()
+) -> str | None:
     """None when the attorney speaks; else why not. `before` is the text before the
     predicate (lead-in and sentence head included), `whole` the entire reading, `own`
     the item's or sentence's own words (without its lead-in)."""
@@ -320,7 +356,7 @@ def _speaker(scope: Scope, before: str, whole: str, own: str) -> str | None:
     before = _APPOSITIVE.sub(
         lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), before
     )
-    selves = [(m.start(), "self") for m in _matches(scope.speaker, before)]
+    selves = [(m.start(), "self") for m in _matches(scope.speaker + names, before)]
     # "I am an attorney with ...", "as counsel for ...": what the speaker is.
     others = [
         (m.start(), "other")
@@ -337,7 +373,7 @@ def _speaker(scope: Scope, before: str, whole: str, own: str) -> str | None:
         if _has(scope.pronouns, nearest[:12]) and selves:
             return None
         return SPEAKER
-    if _has(scope.speaker, whole):
+    if _has(scope.speaker + names, whole):
         return None  # "The ECF Procedures have been read by me", "... is my signature"
     if _has(scope.subjectless, own.lstrip()):
         return None  # "Have read and understand the Local Rules" on the attorney's form
@@ -370,6 +406,7 @@ def _scope_problem(
     tie: Tie,
     hedges: tuple[str, ...],
     part_not_hedges: tuple[str, ...] = (),
+    names: tuple[str, ...] = (),
 ) -> str | None:
     text = reading.text
     sentence = reading.clause.sentence
@@ -474,11 +511,11 @@ def _scope_problem(
         return QUESTION
     own = head or text[reading.own_start :]
     # Not "... never be disclosed to my staff": the agent of a denial is who is kept out.
-    if _other_subject(scope, text[reading.own_start : tie.predicate.start()]) or (
+    if _other_subject(scope, text[reading.own_start : tie.predicate.start()], names) or (
         not denial and _other_agent(scope, text[tie.predicate.end() :])
     ):
         return SPEAKER
-    problem = _speaker(scope, head + " " + before, head + " " + text, own)
+    problem = _speaker(scope, head + " " + before, head + " " + text, own, names)
     if problem:
         return problem
     if sentence.box is False:
@@ -554,6 +591,7 @@ def read_affirmation(
     clauses: Sequence[Clause],
     scope: Scope,
     other_objects: tuple[str, ...] = (),
+    names: tuple[str, ...] = (),
 ) -> Affirmation:
     """One affirmation's state, with the sentences it rests on. `other_objects`: what
     the other affirmations speak of; "them" in a clause that names one of those (and
@@ -586,7 +624,7 @@ def read_affirmation(
                 negated: list[Tie] = []
                 held: Tie | None = None
                 for tie in ties:
-                    found = _scope_problem(scope, reading, tie, part.hedges, part.not_hedges)
+                    found = _scope_problem(scope, reading, tie, part.hedges, part.not_hedges, names)
                     if found is None and (doubted_letter or _doubted(form, reading)):
                         found = form.doubt_reason
                     if tie.through_pronoun and previous_problem and found is None:
@@ -642,12 +680,15 @@ def read_affirmation(
             evidence=_evidence(s.sentence for s in confirmed.values()),
         )
     doubtful = [s for s in said if s.problem is not None]
-    # A sentence touches the affirmation when the attorney speaks in it (or in its
-    # lead-in) of its matter: an address line or a heading does not.
+    # A sentence touches the affirmation when someone speaks in it (or in its lead-in)
+    # of its matter, the attorney or a third person that may be the attorney ("his
+    # password", "Mr. Castillo's login" in a declaration): an address line or a heading
+    # does not. Only what nothing touches is told to the attorney as missing.
+    speaking = scope.speaker + names + scope.pronouns + _TITLED + _PLURAL
     touching = [
         c.sentence
         for c in clauses
-        if _has(rule.touches, (text := _reading(c).text)) and _has(scope.speaker, text)
+        if _has(rule.touches, (text := _reading(c).text)) and _has(speaking, text)
     ]
     if not said and not touching:
         return Affirmation(id=rule.id, state=AffirmationState.MISSING)
@@ -667,7 +708,12 @@ def read_affirmation(
     )
 
 
-def read_affirmations(sentences: Sequence[Sentence], policy: LetterPolicy) -> list[Affirmation]:
+def read_affirmations(
+    sentences: Sequence[Sentence], policy: LetterPolicy, attorney: str | None = None
+) -> list[Affirmation]:
+    """Every affirmation's state. `attorney`: the signing attorney's name, which a letter
+    in the third person may use for the speaker ("Ms. Doe has read ...")."""
+    names = self_names(attorney)
     clauses = [c for s in mark_forms(sentences, policy.scope) for c in clauses_of(s)]
     objects = {
         rule.id: tuple(p for part in rule.parts for form in part.forms for p in form.object)
@@ -679,6 +725,7 @@ def read_affirmations(sentences: Sequence[Sentence], policy: LetterPolicy) -> li
             clauses,
             policy.scope,
             tuple(p for other, phrases in objects.items() if other != rule.id for p in phrases),
+            names,
         )
         for rule in policy.affirmations
     ]
