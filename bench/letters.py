@@ -17,8 +17,9 @@ request's outcome hangs on the letter alone. Measured, per split (issue 9's targ
 
 Splits: `dev`, `holdout`, `holdout2` and `holdout3` are `fixtures.letter_corpus` (the corpus
 writers'; the three held-out splits, written by three strangers, are only measured here, never
-read to tune the reader); `own` is `fixtures.letter_cases` (with `letter_cases_stranger` and the
-drawn-answer forms of `letter_cases_drawn`), the reader's own generated letters.
+read to tune the reader); `own` is `fixtures.letter_cases` (with `letter_cases_stranger`, the
+drawn-answer forms of `letter_cases_drawn` and the scans of `letter_cases_scanned`), the
+reader's own generated letters.
 The results are recorded in bench/README.md.
 """
 
@@ -91,7 +92,8 @@ def corpus_cases(split: str) -> list[Case]:
 
 def own_cases() -> list[Case]:
     from fixtures.letter_cases import letter_cases
-    from fixtures.letter_cases_drawn import drawn_cases
+    from fixtures.letter_cases_drawn import DrawnCase, drawn_cases
+    from fixtures.letter_cases_scanned import ScanCase, scanned_cases
     from fixtures.letter_cases_scope import scope_cases
     from fixtures.letter_cases_stranger import stranger_cases
 
@@ -109,10 +111,21 @@ def own_cases() -> list[Case]:
         )
         for c in [*letter_cases(), *stranger_cases(), *scope_cases()]
     ]
-    # Forms whose answers are drawn as shapes: read from their PDFs.
+    # Forms whose answers are drawn as shapes, and scans: read from their PDFs.
+    made: list[DrawnCase | ScanCase] = [*drawn_cases(), *scanned_cases()]
     pdfs = [
-        Case(c.id, c.pdf, c.sender_name, c.verdict, dict(c.affirmations), c.own_letter, c.kind)
-        for c in drawn_cases()
+        Case(
+            c.id,
+            c.pdf,
+            c.sender_name,
+            c.verdict,
+            dict(c.affirmations),
+            c.own_letter,
+            c.kind,
+            c.scanned,
+            c.styles,
+        )
+        for c in made
     ]
     return [*texts, *pdfs]
 

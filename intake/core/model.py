@@ -123,6 +123,11 @@ class PageText(Frozen):
     confidence: float | None = Field(
         default=None, description="OCR's confidence in this page's text, 0-1 (source ocr)"
     )
+    word_confidences: tuple[float, ...] = Field(
+        default=(),
+        description="OCR's confidence in each word of `text` (its words split at white space, "
+        "in order), 0-1; empty when not known",
+    )
     boxes: tuple[DrawnBox, ...] = Field(
         default=(), description="Check boxes drawn as shapes, ticked or not, by their line"
     )

@@ -96,6 +96,8 @@ def _signed_rest(text: str) -> str:
     """The name part of what follows "/s/": "Jane Roe (Cal. Bar No. 1) | Counsel" -> "Jane Roe"."""
     text = re.sub(r"\([^)]*\)?", " ", text)
     text = _NEXT_FIELD.sub("", text)
+    # A rule after the name, as typed or as OCR reads a drawn one ("Jane Roe ____", "-_-").
+    text = re.sub(r"(?:\s+[-_~=]+)+\s*$", "", text)
     return _AFTER_NAME.sub("", text).strip()
 
 
@@ -405,7 +407,34 @@ def find_signature(lines: Sequence[Line], scanned: bool = False) -> Signature:
     found = _found_signature(lines)
     if found is not None:
         return found
+    if scanned:
+        inked = _inked_field(lines)
+        if inked is not None:
+            return inked
     return _signature_place(lines, scanned)
+
+
+_FIELD_ALONE = re.compile(r"^(?:by|signature|signed)\s*:?$", re.I)
+
+
+def _inked_field(lines: Sequence[Line]) -> Signature | None:
+    """On a scan, a signature field ("By:") whose drawn line OCR has lost, with a typed name
+    under it and, on or just over it, ink OCR cannot read as words (every word doubtful):
+    the pen stroke. Without that ink the field may be blank: not found here."""
+    for index in range(len(lines) - 1, -1, -1):
+        if not _FIELD_ALONE.match(lines[index].text):
+            continue
+        above = [line for line in lines[max(0, index - 3) : index] if line.text][-1:]
+        if not any(line.doubts and all(line.doubts) for line in above):
+            continue
+        found = _name_after(lines, index + 1, _RULE_REACH)
+        if found:
+            at, name = found
+            evidence = Evidence(
+                text=f"{lines[index].text} {lines[at].text}", page=lines[index].page
+            )
+            return Signature(FactState.FOUND, name, evidence, index)
+    return None
 
 
 def name_without_signature(lines: Sequence[Line], sentences: Sequence[Sentence]) -> str | None:
@@ -613,7 +642,9 @@ def answer_words(policy: LetterPolicy) -> AnswerWords:
 
 def recognise_letter(pdf: PdfText, policy: LetterPolicy) -> Recognised:
     """Whether a readable PDF (not an NEF) is the letter, may be, or is something else."""
-    lines = pdf_lines(pdf, policy.ocr_min_confidence, answer_words(policy))
+    lines = pdf_lines(
+        pdf, policy.ocr_min_confidence, answer_words(policy), policy.ocr_min_word_confidence
+    )
     sentences = sentences_of(lines)
     return recognise(lines, sentences, read_affirmations(sentences, policy), policy)
 
@@ -630,7 +661,9 @@ def read_letter(
 ) -> LetterFacts:
     """Who signed the letter, with what bar number, which affirmations it makes, and
     whether it is the attorney's own."""
-    lines = pdf_lines(pdf, policy.ocr_min_confidence, answer_words(policy))
+    lines = pdf_lines(
+        pdf, policy.ocr_min_confidence, answer_words(policy), policy.ocr_min_word_confidence
+    )
     sentences = sentences_of(lines)
     scanned = any(page.source == "ocr" for page in pdf.pages)
     signature = find_signature(lines, scanned)

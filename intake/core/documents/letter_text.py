@@ -25,9 +25,9 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from intake.core.model import DrawnBox, PdfText
+from intake.core.model import DrawnBox, PageText, PdfText
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -95,6 +95,9 @@ class Line:
     text: str
     page: int
     ocr_doubt: bool = False  # OCR text read with less confidence than the policy asks
+    # Per word of `text` (split at white space): OCR read it with less confidence than the
+    # policy asks of a word. Empty when not known (a text layer, or `ocr_doubt` alone).
+    doubts: tuple[bool, ...] = ()
 
 
 def _edge_key(text: str) -> str:
@@ -292,12 +295,40 @@ def _single_box(out: list[str], used: set[int], box: DrawnBox) -> None:
     out[at] = ("☒ " if box.ticked else "☐ ") + out[at]
 
 
+def _word_doubts(page: PageText, min_word: float) -> list[tuple[bool, ...]] | None:
+    """Per line of an OCR page, per word of its cleaned text: read with less confidence
+    than `min_word`. None when the page's word confidences are not known."""
+    raw_lines = page.text.splitlines()
+    confidences = page.word_confidences
+    if not confidences or len(confidences) != len(page.text.split()):
+        return None
+    out: list[tuple[bool, ...]] = []
+    at = 0
+    for raw in raw_lines:
+        mine = confidences[at : at + len(raw.split())]
+        at += len(mine)
+        words = len(clean_line(raw).split())
+        if words == len(mine):
+            out.append(tuple(c < min_word for c in mine))
+        else:  # cleaning joined or dropped a word: the line is as sure as its worst word
+            out.append((min(mine, default=1.0) < min_word,) * words)
+    return out
+
+
 def pdf_lines(
-    pdf: PdfText, ocr_min_confidence: float = 0.0, answers: AnswerWords = AnswerWords()
+    pdf: PdfText,
+    ocr_min_confidence: float = 0.0,
+    answers: AnswerWords = AnswerWords(),
+    ocr_min_word_confidence: float | None = None,
 ) -> list[Line]:
     """The cleaned lines of every page, blank lines kept as paragraph breaks, page-edge
     lines dropped, so that a sentence broken by a page turn reads whole. A check box
-    the PDF drew as a shape is put before its line as its glyph."""
+    the PDF drew as a shape is put before its line as its glyph.
+
+    An OCR page is doubtful as a whole when its mean confidence is under
+    `ocr_min_confidence`, unless `ocr_min_word_confidence` is given and the page's word
+    confidences are known: then each word is judged (`Line.doubts`), and a statement
+    is doubtful only when a word of its own sentence is."""
     pages = [
         _with_drawn_boxes([clean_line(raw) for raw in page.text.splitlines()], page.boxes, answers)
         for page in pdf.pages
@@ -306,9 +337,17 @@ def pdf_lines(
     out: list[Line] = []
     for page, lines, edge in zip(pdf.pages, pages, edges, strict=True):
         doubt = page.source == "ocr" and (page.confidence or 0.0) < ocr_min_confidence
+        words = (
+            _word_doubts(page, ocr_min_word_confidence)
+            if page.source == "ocr" and ocr_min_word_confidence is not None
+            else None
+        )
         for index, text in enumerate(lines):
             if index not in edge:
-                out.append(Line(text, page.number, doubt))
+                if words is not None:
+                    out.append(Line(text, page.number, False, words[index]))
+                else:
+                    out.append(Line(text, page.number, doubt))
     return out
 
 
@@ -388,13 +427,31 @@ class _Block:
     box: bool | None = None  # a check box before the item: ticked (True) or empty (False)
     ocr_doubt: bool = False
     unseen: bool = False  # a row of drawn boxes that cannot be read (`UNSEEN_MARK`)
+    # Per line, per word: doubtful OCR (`Line.doubts`; empty for a line without them).
+    doubts: list[tuple[bool, ...]] = field(default_factory=list)
+
+    def add(self, text: str, line: Line) -> None:
+        """A line of the block, `text` being what is kept of `line` (a marker or an
+        answer cut from its start or its end)."""
+        self.lines.append(text)
+        kept = len(text.split())
+        flags = line.doubts
+        self.doubts.append(flags[-kept:] if kept and line.text.endswith(text) else flags[:kept])
+        self.ocr_doubt = self.ocr_doubt or line.ocr_doubt
 
     @property
     def text(self) -> str:
         """The block's lines joined, undoing hyphenation at the breaks."""
+        return "".join(self._joined()[0])
+
+    def _joined(self) -> tuple[list[str], list[bool]]:
+        """The pieces of the text, and per word of it whether OCR doubts it."""
         out = [self.lines[0]]
-        for line in self.lines[1:]:
+        doubts = list(self._flags(0))
+        for number, line in enumerate(self.lines[1:], 1):
             tail = out[-1][-2:]
+            flags = self._flags(number)
+            glued = True
             if len(tail) == 2 and tail[1] == "-" and tail[0].isalpha() and line[:1].islower():
                 out[-1] = out[-1][:-1]  # "proce-" + "dures"
             elif not (
@@ -402,8 +459,24 @@ class _Block:
                 or tail[-1:] == "/"  # "CM/" + "ECF"
             ):
                 out.append(" ")
+                glued = False
+            if glued and doubts and flags:  # two words made one: doubtful if either is
+                doubts[-1] = doubts[-1] or flags[0]
+                flags = flags[1:]
+            doubts.extend(flags)
             out.append(line)
-        return "".join(out)
+        return out, doubts
+
+    def _flags(self, number: int) -> tuple[bool, ...]:
+        flags = self.doubts[number] if number < len(self.doubts) else ()
+        words = len(self.lines[number].split())
+        return flags if len(flags) == words else (False,) * words
+
+    def doubted(self, start: int, text: str) -> bool:
+        """Whether OCR doubts a word of `text`, which starts at `start` in the block's text."""
+        joined, doubts = self._joined()
+        before = len("".join(joined)[:start].split())
+        return any(doubts[before : before + len(text.split())])
 
 
 def _text_width(lines: Sequence[Line]) -> int:
@@ -476,7 +549,8 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
                 pending = _Block([], line.page, True, box, line.ocr_doubt, unseen)
                 current, previous = None, ""
                 continue
-            current = _Block([body], line.page, True, box, line.ocr_doubt, unseen)
+            current = _Block([], line.page, True, box, line.ocr_doubt, unseen)
+            current.add(body, line)
             if answered and box is None:
                 current.box = answered.group(2).lower() == "yes"
             if pair and current.box is None:
@@ -512,14 +586,15 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
             and not _ENDS_WITH_INITIALS.search(previous)
         )
         if current is not None and continues:
-            current.lines.append(text)
-            current.ocr_doubt = current.ocr_doubt or line.ocr_doubt
+            current.add(text, line)
         else:
             if pending is not None:
-                pending.lines, pending.page = [text], line.page
+                pending.page = line.page
+                pending.add(text, line)
                 current, pending = pending, None
             else:
-                current = _Block([text], line.page, is_item=False, ocr_doubt=line.ocr_doubt)
+                current = _Block([], line.page, is_item=False)
+                current.add(text, line)
             blocks.append(current)
         if answered and current.box is None:
             current.box = answered.group(2).lower() == "yes"
@@ -612,17 +687,24 @@ def sentences_of(lines: Sequence[Line]) -> list[Sentence]:
         )
         if not governed:
             lead_in = None
-        for text, inline_item in _segments(block.text):
+        whole = block.text
+        cursor = 0
+        for text, inline_item in _segments(whole):
             own_lead_in = lead_in if (governed or inline_item) else None
             parts = _split_sentences(text)
             for part in parts:
+                at = whole.find(part, cursor)
+                cursor = at + len(part) if at >= 0 else cursor
+                doubt = block.ocr_doubt or (
+                    block.doubted(at, part) if at >= 0 else any(any(d) for d in block.doubts)
+                )
                 sentences.append(
                     Sentence(
                         part,
                         block.page,
                         own_lead_in,
                         None if block.unseen else block.box,
-                        block.ocr_doubt,
+                        doubt,
                         len(sentences),
                         number,
                         unseen_box=block.unseen,

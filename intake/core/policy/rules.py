@@ -302,6 +302,10 @@ class LetterPolicy(_Strict):
     # OCR text of a scanned letter with less confidence than this cannot confirm a
     # statement: it is `unclear`.
     ocr_min_confidence: float = Field(default=0.9, ge=0, le=1)
+    # When OCR's confidence in each word is known, a statement is judged by the words of
+    # its own sentence instead: one under this makes it `unclear` (a pen signature or a
+    # logo read as junk elsewhere on the page does not). None: by the page's confidence.
+    ocr_min_word_confidence: float | None = Field(default=None, ge=0, le=1)
 
     @model_validator(mode="before")
     @classmethod

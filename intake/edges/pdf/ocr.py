@@ -21,8 +21,10 @@ Choices, by measurement (bench/ocr.md):
 - **At most `max_pages` pages** a document (a notice is 1-4 pages, a letter 1-3): OCR
   is the most expensive step of reading, and six notices scanned into one file are
   within the bound.
-- **Confidence** is Tesseract's mean word confidence for the page, as 0-1. Below the
-  policy's bound a reading is `unclear`: the request goes to a clerk.
+- **Confidence** is Tesseract's mean word confidence for the page, as 0-1, and each
+  word's own: the letter reader judges a statement by the words that make it (a pen
+  signature or a logo read as junk does not make the page's statements doubtful).
+  Below the policy's bounds a reading is `unclear`: the request goes to a clerk.
 
 Without tesserocr or the language data the project still works: pages without text are
 reported as before ("no text layer"), and `intake config check` says OCR is off.
@@ -53,6 +55,9 @@ class OcrPage:
     number: int  # 1-based
     text: str
     confidence: float  # 0-1, Tesseract's mean word confidence
+    # Each word's confidence, 0-1, in the order of `text.split()` (empty when Tesseract's
+    # words do not line up with the text's).
+    words: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,8 +79,42 @@ LANGUAGE = "eng"
 _BAR_FOR_I = re.compile(r"(?<![^\s(\"'“‘])\|(?=[ \t]+[A-Za-z])")
 
 
-def _cleaned(text: str) -> str:
-    return _BAR_FOR_I.sub("I", text)
+# The pronoun "I" misread at a statement's start, as a letter alike ("l", "1", "[", "L",
+# "T") or fused with the verb after it ("Iam", "lama", "Ihave", "Lunderstand"): written
+# back as "I" and the words it stands for, each word keeping the fused word's confidence.
+_VERBS = (
+    "have|will|understand|acknowledge|certify|agree|declare|confirm|know|hereby|affirm|"
+    "represent|qualify|accept|attest"
+)
+_LONE_I = re.compile(rf"(?<!\S)[l1\[L](?=[ \t]+(?:am|{_VERBS})\b)")
+_FUSED_I = re.compile(rf"^(?:[Il1|\[](am|ama|aman|{_VERBS})|[LT]({_VERBS}))$")
+_FUSED_SPLIT = {"ama": "am a", "aman": "am an"}
+
+
+def _cleaned(text: str, words: tuple[float, ...] = ()) -> tuple[str, tuple[float, ...]]:
+    """OCR's text with its commonest misreadings of "I" mended, and the words'
+    confidences (`words`, one per word of `text`) kept in line with its words."""
+    text = _LONE_I.sub("I", _BAR_FOR_I.sub("I", text))
+    confidences = list(words)
+    out: list[float] = []
+    index = 0
+
+    def mend(match: re.Match[str]) -> str:
+        nonlocal index
+        word = match.group(0)
+        confidence = confidences[index] if index < len(confidences) else 0.0
+        index += 1
+        fused = _FUSED_I.match(word)
+        mended = (
+            "I " + _FUSED_SPLIT.get(rest := fused.group(1) or fused.group(2), rest)
+            if fused
+            else word
+        )
+        out.extend([confidence] * len(mended.split()))
+        return mended
+
+    mended = re.sub(r"\S+", mend, text)
+    return mended, tuple(out) if len(words) == index else ()
 
 
 def needs_ocr(text: str) -> bool:
@@ -142,7 +181,25 @@ class PageOcr:
         image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
         engine = _engine(self.language)
         engine.SetImage(image)
-        text = _cleaned(str(engine.GetUTF8Text() or ""))
-        confidence = max(0, int(engine.MeanTextConf())) / 100 if text.strip() else 0.0
+        raw = str(engine.GetUTF8Text() or "")
+        confidence = max(0, int(engine.MeanTextConf())) / 100 if raw.strip() else 0.0
+        found = _word_confidences(engine)
         engine.Clear()
-        return OcrPage(number, text, confidence)
+        text, words = _cleaned(raw, found if len(found) == len(raw.split()) else ())
+        return OcrPage(number, text, confidence, words if len(words) == len(text.split()) else ())
+
+
+def _word_confidences(engine: Any) -> tuple[float, ...]:
+    """Each word's confidence, 0-1, once per word of the text as `split()` cuts it
+    (Tesseract also counts a blank as a word, and may hold two in one)."""
+    import tesserocr
+
+    level = tesserocr.RIL.WORD
+    out: list[float] = []
+    iterator = engine.GetIterator()
+    if iterator is None:
+        return ()
+    for word in tesserocr.iterate_level(iterator, level):
+        text = word.GetUTF8Text(level) or ""
+        out.extend([max(0.0, float(word.Confidence(level))) / 100] * len(text.split()))
+    return tuple(out)

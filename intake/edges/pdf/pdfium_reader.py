@@ -86,12 +86,14 @@ def page_text(
         if found is not None and sum(c.isalnum() for c in found.text) > sum(
             c.isalnum() for c in text
         ):
+            kept = found.text[: limits.max_chars_per_page]
             return PageText(
                 number=index + 1,
-                text=found.text[: limits.max_chars_per_page],
+                text=kept,
                 links=links,
                 source="ocr",
                 confidence=found.confidence,
+                word_confidences=found.words[: len(kept.split())],
             )
         return PageText(
             number=index + 1, text=text[: limits.max_chars_per_page], links=links, boxes=boxes
