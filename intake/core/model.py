@@ -128,6 +128,11 @@ class PageText(Frozen):
         description="OCR's confidence in each word of `text` (its words split at white space, "
         "in order), 0-1; empty when not known",
     )
+    inked_lines: tuple[int, ...] = Field(
+        default=(),
+        description="OCR: the lines of `text` (0-based, as split at line breaks) with a pen "
+        "stroke over them, ink OCR read as no words",
+    )
     boxes: tuple[DrawnBox, ...] = Field(
         default=(), description="Check boxes drawn as shapes, ticked or not, by their line"
     )

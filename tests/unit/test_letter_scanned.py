@@ -162,3 +162,39 @@ def test_a_by_line_with_no_ink_over_it_is_left_to_a_clerk() -> None:
 def test_a_rule_read_after_the_signed_name_is_not_part_of_it() -> None:
     line = ("Signature: /s/ Desmond Okonjo -_- Date: March 11, 2026", 0.9)
     assert _signature_of((line, ("Trial Attorney", 0.96))) == ("found", "Desmond Okonjo")
+
+
+def _block_signature(inked: bool, after: str = "") -> tuple[str, str | None]:
+    """The letter ends with a typed block and no closing; OCR saw (or not) ink over it."""
+    tail = [("Desmond Okonjo, Esq.", 0.95), ("Trial Attorney", 0.96)]
+    if after:
+        tail.append((after, 0.95))
+    pdf = _scan((*LINES[:6], *tail), page=0.95)
+    name_line = 6  # LINES[:6] are lines 0-5
+    page = pdf.pages[0].model_copy(update={"inked_lines": (name_line,) if inked else ()})
+    facts = read_letter(pdf.model_copy(update={"pages": (page,)}), POLICY)
+    return facts.signature.value, facts.attorney_name
+
+
+def test_a_pen_stroke_over_a_typed_name_is_a_signature() -> None:
+    assert _block_signature(inked=True) == ("found", "Desmond Okonjo")
+
+
+def test_a_typed_name_with_no_ink_over_it_is_left_to_a_clerk() -> None:
+    assert _block_signature(inked=False)[0] == "unclear"
+
+
+def test_ink_over_a_name_before_the_last_sentence_is_no_signature() -> None:
+    later = "I will keep the Court informed of any change to my address."
+    assert _block_signature(inked=True, after=later)[0] == "unclear"
+
+
+@needs_ocr
+def test_a_scan_signed_by_hand_over_its_typed_block_is_signed_and_one_not_signed_is_not() -> None:
+    from intake.edges.pdf.reader import read_pdf
+
+    by_id = {c.id: c for c in CASES}
+    signed = read_letter(read_pdf(by_id["own-scan-pen-block-no-closing"].pdf), POLICY)
+    unsigned = read_letter(read_pdf(by_id["own-scan-typed-block-no-pen"].pdf), POLICY)
+    assert signed.signature.value == "found"
+    assert unsigned.signature.value == "unclear"

@@ -408,10 +408,37 @@ def find_signature(lines: Sequence[Line], scanned: bool = False) -> Signature:
     if found is not None:
         return found
     if scanned:
-        inked = _inked_field(lines)
+        inked = _inked_field(lines) or _inked_name(lines)
         if inked is not None:
             return inked
     return _signature_place(lines, scanned)
+
+
+def _ink_over(lines: Sequence[Line], index: int) -> bool:
+    """A pen stroke over the line: ink OCR read as no words, or a line of junk only."""
+    if lines[index].inked:
+        return True
+    above = [line for line in lines[max(0, index - 3) : index] if line.text][-1:]
+    return any(line.doubts and all(line.doubts) for line in above)
+
+
+def _inked_name(lines: Sequence[Line]) -> Signature | None:
+    """On a scan, a typed name after the letter's last sentence with a pen stroke over it
+    (a hand signature over the typed name, with no closing or field the text shows)."""
+    texts = [line.text for line in lines]
+    # The letter's last sentence: a long line that ends one (a title under the name, as
+    # long as it may be, ends with no period).
+    prose = [
+        i
+        for i, t in enumerate(texts)
+        if len(t.split()) >= _PROSE_WORDS and t.rstrip().endswith((".", "!", "?", ":"))
+    ]
+    for index in range(len(lines) - 1, prose[-1] if prose else -1, -1):
+        name = clean_signed_name(lines[index].text)
+        if lines[index].text and looks_like_name(name) and _ink_over(lines, index):
+            evidence = Evidence(text=lines[index].text, page=lines[index].page)
+            return Signature(FactState.FOUND, name, evidence, index)
+    return None
 
 
 _FIELD_ALONE = re.compile(r"^(?:by|signature|signed)\s*:?$", re.I)

@@ -98,6 +98,7 @@ class Line:
     # Per word of `text` (split at white space): OCR read it with less confidence than the
     # policy asks of a word. Empty when not known (a text layer, or `ocr_doubt` alone).
     doubts: tuple[bool, ...] = ()
+    inked: bool = False  # OCR: a pen stroke over the line (`PageText.inked_lines`)
 
 
 def _edge_key(text: str) -> str:
@@ -342,12 +343,12 @@ def pdf_lines(
             if page.source == "ocr" and ocr_min_word_confidence is not None
             else None
         )
+        inked = set(page.inked_lines)
         for index, text in enumerate(lines):
             if index not in edge:
-                if words is not None:
-                    out.append(Line(text, page.number, False, words[index]))
-                else:
-                    out.append(Line(text, page.number, doubt))
+                flags = words[index] if words is not None else ()
+                line_doubt = doubt if words is None else False
+                out.append(Line(text, page.number, line_doubt, flags, index in inked))
     return out
 
 

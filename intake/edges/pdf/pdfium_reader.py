@@ -94,6 +94,7 @@ def page_text(
                 source="ocr",
                 confidence=found.confidence,
                 word_confidences=found.words[: len(kept.split())],
+                inked_lines=tuple(i for i in found.inked if i < len(kept.splitlines())),
             )
         return PageText(
             number=index + 1, text=text[: limits.max_chars_per_page], links=links, boxes=boxes
