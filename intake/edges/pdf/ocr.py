@@ -206,7 +206,6 @@ def _inked_lines(engine: Any, image: Any, raw: str) -> tuple[int, ...]:
     """The indexes in `raw.splitlines()` of the lines with a pen stroke in the gap over
     them (ink that OCR found no line in: a hand signature over a typed name)."""
     import tesserocr
-    from PIL import Image
 
     level = tesserocr.RIL.TEXTLINE
     iterator = engine.GetIterator()
@@ -234,8 +233,10 @@ def _inked_lines(engine: Any, image: Any, raw: str) -> tuple[int, ...]:
         band = dark.crop((0, gap[0], dark.width, gap[1]))
         if band.histogram()[255] < _STROKE_PIXELS:
             continue
-        rows = band.resize((1, band.height), Image.Resampling.BOX)
-        inked_rows = sum(1 for v in rows.tobytes() if v * band.width / 255 > 6)
+        data, width = band.tobytes(), band.width
+        inked_rows = sum(
+            1 for row in range(band.height) if data[row * width : (row + 1) * width].count(255) > 6
+        )
         if inked_rows >= _STROKE_ROWS:
             out.append(at)
     return tuple(out)
