@@ -18,7 +18,7 @@ from intake.edges.bounds import Bounds, Done, Stopped
 from intake.edges.pdf.derived import derive
 from intake.edges.pdf.interface import PdfLimits
 from intake.edges.pdf.pool import ReaderPool
-from intake.edges.sandbox import Sandboxed
+from intake.edges.sandbox import Sandboxed, Zygote
 from tests.unit.test_pdf import NEF_LINES, make_pdf
 
 GENEROUS = Bounds(cpu_seconds=20, max_memory_bytes=512 * 1024 * 1024, timeout_seconds=60)
@@ -50,11 +50,65 @@ def behave(order: str) -> Any:
     return order
 
 
-@pytest.fixture
-def sandboxed() -> Any:
-    child = Sandboxed("tests.unit.test_pdf_pool:behave", max_tasks=3)
+@pytest.fixture(params=["interpreter", "zygote"])
+def sandboxed(request: pytest.FixtureRequest) -> Any:
+    # Every bound holds alike for a child in a fresh interpreter and one forked by a zygote.
+    zygote = Zygote(BEHAVE) if request.param == "zygote" else None
+    child = Sandboxed(BEHAVE, max_tasks=3, zygote=zygote)
     yield child
     child.close()
+    if zygote is not None:
+        zygote.close()
+
+
+BEHAVE = "tests.unit.test_pdf_pool:behave"
+
+
+def _parent_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as stat:
+        return int(stat.read().rsplit(")", 1)[1].split()[1])
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_a_zygote_forks_each_child_and_reaps_it() -> None:
+    zygote = Zygote(BEHAVE)
+    child = Sandboxed(BEHAVE, max_tasks=2, zygote=zygote)
+    try:
+        pids = [child.run("pid", GENEROUS) for _ in range(3)]
+        values = [p.value for p in pids if isinstance(p, Done)]
+        assert len(values) == 3 and values[0] == values[1] != values[2]
+        assert zygote.pid is not None and _parent_of(values[2]) == zygote.pid
+        assert _gone(values[0])  # replaced after two tasks, and reaped (no zombie left)
+        assert child.run("segfault", GENEROUS) == Stopped("crash", "SIGSEGV")
+        assert _gone(values[2])
+        zygote_pid = zygote.pid
+    finally:
+        child.close()
+        zygote.close()
+    assert _gone(zygote_pid)
+
+
+def test_a_zygote_found_gone_is_started_again() -> None:
+    zygote = Zygote(BEHAVE)
+    child = Sandboxed(BEHAVE, max_tasks=1, zygote=zygote)
+    try:
+        assert child.run("ok", GENEROUS) == Done("ok")
+        first = zygote.pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        os.waitpid(first, 0)
+        assert child.run("ok", GENEROUS) == Done("ok")
+        assert zygote.pid not in (None, first)
+    finally:
+        child.close()
+        zygote.close()
 
 
 def test_a_child_serves_many_tasks_then_is_replaced(sandboxed: Sandboxed) -> None:
@@ -172,11 +226,13 @@ def test_a_closed_pool_leaves_no_reader_behind() -> None:
     readers = ReaderPool(workers=2)
     readers.read_all([_nef(1), _nef(2)])
     pids = readers.reader_pids()
-    assert pids
+    zygote = readers._zygote.pid
+    assert pids and zygote is not None
     readers.close()
-    for pid in pids:
-        with pytest.raises(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)
+    for pid in pids:  # forked by the zygote, reaped by it: no process, no zombie
+        assert _gone(pid)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(zygote, os.WNOHANG)
 
 
 # ------------------------------------------------------------- derived reads

@@ -40,7 +40,7 @@ from intake.edges.bounds import Done
 from intake.edges.pdf.bounded import bounds_of, default_workers, text_of
 from intake.edges.pdf.derived import Derive, Read
 from intake.edges.pdf.interface import DEFAULT_LIMITS, PdfLimits
-from intake.edges.sandbox import Sandboxed
+from intake.edges.sandbox import Sandboxed, Zygote
 
 if TYPE_CHECKING:  # imported where used: a command starts its pool before pydantic loads
     from intake.core.model import PdfText
@@ -50,6 +50,7 @@ _MAX_PREFETCHED = 64
 
 
 _TASK = "intake.edges.pdf.pool:read_in_child"
+_PRELOAD = "intake.edges.pdf.pool:preload"
 
 
 # In a reader process: the contexts unpickled so far, by key (a few: rules reloaded).
@@ -88,11 +89,22 @@ def read_in_child(
         return Read(text, error=" ".join(str(error).split())[:160] or type(error).__name__)
 
 
+def preload() -> None:
+    """In the readers' zygote, once: what every reader process would otherwise load
+    for itself, PDFium and what the poll runs on each text (`intake.service.documents`'s
+    classifier, the letter reader and the rules' models its context unpickles)."""
+    from intake.core.documents import classify, letter  # noqa: F401
+    from intake.core.policy import rules  # noqa: F401
+    from intake.edges.pdf import pdfium_reader, reader  # noqa: F401
+
+
 class ReaderPool:
     def __init__(self, workers: int | None = None, max_documents: int = 200) -> None:
         self.workers = max(1, workers if workers is not None else default_workers())
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        self._slots = [Sandboxed(_TASK, max_documents) for _ in range(self.workers)]
+        # One zygote forks every reader process, each replacement too (`sandbox.Zygote`).
+        self._zygote = Zygote(_TASK, _PRELOAD)
+        self._slots = [Sandboxed(_TASK, max_documents, self._zygote) for _ in range(self.workers)]
         self._threads: list[threading.Thread] = []
         self._prefetched: OrderedDict[_Key, Future[Any]] = OrderedDict()
         self._lock = threading.Lock()
@@ -132,8 +144,8 @@ class ReaderPool:
                 dropped.cancel()
 
     def warm_up(self) -> None:
-        """Start the reader processes now: they load PDFium while the caller goes on
-        with its own start-up (on the other core)."""
+        """Start the reader processes now: their zygote loads PDFium and the classifier
+        while the caller goes on with its own start-up (on the other core)."""
         for _ in self._slots:
             self._queue(None, DEFAULT_LIMITS, None)
 
@@ -160,6 +172,7 @@ class ReaderPool:
             thread.join()
         for slot in self._slots:
             slot.close()
+        self._zygote.close()
 
     def reader_pids(self) -> list[int]:
         """The reader processes alive now (for tests and benchmarks)."""
