@@ -9,6 +9,9 @@ re-renders anyway, skip the syncs.
 `write_all_once` writes several files with ONE sync for all of them (Linux `syncfs`),
 so that the seven PDFs of an email cost one disk flush, not fourteen: on a slow disk
 each flush is milliseconds, and they were most of a poll's time per email.
+`write_all_once_behind` runs that flush on a thread while the caller does its CPU work
+(the poll assesses the request and composes the reply meanwhile) and waits for it only
+before the commit that refers to the files.
 """
 
 from __future__ import annotations
@@ -16,9 +19,15 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported where used: `concurrent.futures` loads `logging`, which a
+    # command that never syncs behind (`intake check`) does not need
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 # `.NAME.PID.tmp`: every temporary file this module (and the folder outbox) writes. The
 # pid tells a live writer's file from one a killed process left behind.
@@ -140,18 +149,75 @@ def write_all_once(files: Iterable[tuple[Path, bytes]]) -> int:
     or short: the caller commits nothing that refers to them until this returns, and
     the next write of the same file rewrites one that does not hold its bytes (`holds`).
     """
+    written = write_all_unsynced(files)
+    sync_written(written)
+    return len(written)
+
+
+def write_all_once_behind(files: Iterable[tuple[Path, bytes]]) -> Future[int]:
+    """`write_all_once` whose sync runs on a thread of its own while the caller goes on:
+    the files are written (unsynced) before this returns; the future's result, how many
+    were written, once they are durable (or the sync's OSError). A caller that commits
+    something referring to them waits for it first, as after `write_all_once`."""
+    from concurrent.futures import Future
+
+    written = write_all_unsynced(files)
+    if not written:
+        done: Future[int] = Future()
+        done.set_result(0)
+        return done
+    return _syncer().submit(_synced_count, written)
+
+
+def write_all_unsynced(files: Iterable[tuple[Path, bytes]]) -> list[Path]:
+    """The files that did not hold their bytes, written in place unsynced (temporary and
+    rename); `sync_written` makes them durable."""
     written: list[Path] = []
     for path, data in files:
         if path in written or holds(path, data):
             continue
         write_atomically(path, data, durable=False)
         written.append(path)
+    return written
+
+
+def sync_written(written: Sequence[Path]) -> None:
+    """One `syncfs` for files written by `write_all_unsynced` (or each file and folder
+    synced where the call is missing)."""
     if written and not _sync_file_system(written[0].parent):
         for path in written:
             _fsync_file(path)
         for folder in {path.parent for path in written}:
             fsync_directory(folder)
+
+
+def _synced_count(written: Sequence[Path]) -> int:
+    sync_written(written)
     return len(written)
+
+
+_syncers: list[ThreadPoolExecutor] = []
+_syncers_lock = threading.Lock()
+
+
+def _syncer() -> ThreadPoolExecutor:
+    """The thread that runs `write_all_once_behind`'s syncs, one after another."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with _syncers_lock:
+        if not _syncers:
+            _syncers.append(ThreadPoolExecutor(1, thread_name_prefix="durable-sync"))
+        return _syncers[0]
+
+
+def _forget_syncer() -> None:
+    # A forked child has none of the parent's threads: it starts its own syncer.
+    global _syncers_lock
+    _syncers.clear()
+    _syncers_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_syncer)
 
 
 def _fsync_file(path: Path) -> None:

@@ -21,6 +21,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ from intake.core.summary.view import (
     build_summary,
 )
 from intake.edges.bounds import Bounds, Done, Outcome, failure
-from intake.edges.durable import write_all_once, write_atomically
+from intake.edges.durable import write_all_once, write_all_once_behind, write_atomically
 from intake.edges.sandbox import Sandboxed
 from intake.edges.state_layout import StateLayout
 from intake.edges.store import RequestRow, RequestStatus, Store
@@ -66,14 +67,28 @@ def original_path(state_dir: Path, sha256: str) -> Path:
 
 def save_originals(state_dir: Path, envelope: Envelope, documents: Sequence[Document]) -> int:
     """Keep the bytes of the email's PDFs (documents are read from attachments in order)."""
-    if len(envelope.attachments) != len(documents):
-        return 0
     # One disk flush for all of them (durable.write_all_once), not two per document.
-    return write_all_once(
+    return write_all_once(_originals(state_dir, envelope, documents))
+
+
+def save_originals_behind(
+    state_dir: Path, envelope: Envelope, documents: Sequence[Document]
+) -> Future[int]:
+    """`save_originals` with its disk flush on a thread (`durable.write_all_once_behind`):
+    the future's result once they are durable; wait for it before committing."""
+    return write_all_once_behind(_originals(state_dir, envelope, documents))
+
+
+def _originals(
+    state_dir: Path, envelope: Envelope, documents: Sequence[Document]
+) -> list[tuple[Path, bytes]]:
+    if len(envelope.attachments) != len(documents):
+        return []
+    return [
         (original_path(state_dir, document.sha256), attachment.data)
         for attachment, document in zip(envelope.attachments, documents, strict=True)
         if document.kind in KEPT_KINDS and not attachment.truncated
-    )
+    ]
 
 
 def load_originals(state_dir: Path, documents: Iterable[Document]) -> dict[str, bytes]:

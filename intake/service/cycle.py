@@ -70,7 +70,11 @@ from intake.edges.store import (
     RequestStatus,
     Store,
 )
-from intake.service.clerk_files import SUMMARY_STATUSES, refresh_summaries, save_originals
+from intake.service.clerk_files import (
+    SUMMARY_STATUSES,
+    refresh_summaries,
+    save_originals_behind,
+)
 from intake.service.crash_hook import crash_point
 from intake.service.documents import prefetch_documents, read_documents
 from intake.service.enqueue import Outgoing, queue_reply, queue_summary
@@ -714,7 +718,8 @@ def _record_reading(
     envelope = reading.envelope
     try:
         # Durable before the commit that refers to them; a crash leaves an orphan at most.
-        save_originals(store.state_dir, envelope, reading.documents)
+        # Their disk flush runs while the request is assessed and the reply composed.
+        originals = save_originals_behind(store.state_dir, envelope, reading.documents)
         with store.transaction():
             row_id = _insert_message(
                 store,
@@ -732,6 +737,7 @@ def _record_reading(
                 _record_conflict(store, row_id, request_id, conflict, arrival.message_id)
             store.attempts.end(ref.folder, ref.uidvalidity, ref.uid)
             _move_cursor_past(store, ref)
+            originals.result()  # the PDFs are on the disk before the commit naming them
     except sqlite3.Error:
         raise  # the state itself is in trouble: stop the poll, do not blame the message
     except Exception as exc:

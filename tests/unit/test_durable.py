@@ -116,3 +116,39 @@ def test_a_file_left_short_by_a_crash_is_written_again(tmp_path: Path) -> None:
     same_size.write_bytes(b"\0" * 10)
     assert write_once(same_size, b"%PDF-1.7 X") is True
     assert same_size.read_bytes() == b"%PDF-1.7 X"
+
+
+def test_a_write_behind_has_its_files_in_place_and_says_when_they_are_synced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from intake.edges import durable
+
+    kept = tmp_path / "documents" / "kept.pdf"
+    write_once(kept, b"there before")
+    release = threading.Event()
+    synced: list[str] = []
+
+    def slow_sync(folder: Path) -> bool:  # the disk flush, held until the test says
+        release.wait(10)
+        synced.append(threading.current_thread().name)
+        return True
+
+    monkeypatch.setattr(durable, "_sync_file_system", slow_sync)
+    files = [(tmp_path / "documents" / "a.pdf", b"A"), (kept, b"there before")]
+    future = durable.write_all_once_behind(files)
+    # Written (unsynced) before it returns, the flush still running on its own thread.
+    assert (tmp_path / "documents" / "a.pdf").read_bytes() == b"A"
+    assert not future.done()
+    release.set()
+    assert future.result(10) == 1
+    assert synced and synced[0] != threading.current_thread().name
+    assert durable.write_all_once_behind([(kept, b"there before")]).result() == 0
+
+    def failing_sync(folder: Path) -> bool:
+        raise OSError("the disk is gone")
+
+    monkeypatch.setattr(durable, "_sync_file_system", failing_sync)
+    with pytest.raises(OSError, match="the disk is gone"):
+        durable.write_all_once_behind([(tmp_path / "b.pdf", b"B")]).result(10)

@@ -17,8 +17,12 @@ class Attempts:
 
     def begin(self, folder: str, uidvalidity: int, uid: int, sha256: str) -> int:
         """Note (and commit) that handling this message starts; returns how many earlier
-        attempts on these same bytes were interrupted. Not inside a transaction."""
-        with self._db.transaction():
+        attempts on these same bytes were interrupted. Not inside a transaction.
+
+        Committed without a disk flush of its own (`power_safe=False`): a killed or
+        crashed process leaves the mark, and the message's own commit flushes it; a
+        power cut may lose it, and a power cut is not the message's doing."""
+        with self._db.transaction(power_safe=False):
             row = self._db.one(
                 "SELECT attempts FROM message_attempts WHERE folder = ? AND uidvalidity = ?"
                 " AND uid = ? AND sha256 = ?",

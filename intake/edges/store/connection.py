@@ -40,21 +40,34 @@ class Connection:
         self._in_transaction = False
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
-        """One atomic unit of work. Not re-entrant: a unit is one message's consequences."""
+    def transaction(self, power_safe: bool = True) -> Iterator[None]:
+        """One atomic unit of work. Not re-entrant: a unit is one message's consequences.
+
+        With `power_safe=False` the commit is not flushed to the disk (SQLite's
+        ``synchronous = NORMAL`` in WAL mode): it survives the process being killed, not
+        a power cut, and the next ordinary commit flushes it with its own, in order. For
+        a note whose loss in a power cut is what it should be (an attempt mark: a power
+        cut is not the message's doing), not worth a disk flush of its own.
+        """
         if self._in_transaction:
             raise RuntimeError("transactions do not nest")
-        self.sqlite.execute("BEGIN IMMEDIATE")
-        self._in_transaction = True
+        if not power_safe:
+            self.sqlite.execute("PRAGMA synchronous = NORMAL")
         try:
-            yield
-        except BaseException:
-            self.sqlite.execute("ROLLBACK")
-            raise
-        else:
-            self.sqlite.execute("COMMIT")
+            self.sqlite.execute("BEGIN IMMEDIATE")
+            self._in_transaction = True
+            try:
+                yield
+            except BaseException:
+                self.sqlite.execute("ROLLBACK")
+                raise
+            else:
+                self.sqlite.execute("COMMIT")
+            finally:
+                self._in_transaction = False
         finally:
-            self._in_transaction = False
+            if not power_safe:
+                self.sqlite.execute("PRAGMA synchronous = FULL")
 
     def now(self) -> dt.datetime:
         """The store's clock (tests fix it), time zone-aware."""
