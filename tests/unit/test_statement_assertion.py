@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.statement_sentences import HEDGED, SAID_MIDDLES, UNSAID, P, T
+from fixtures.statement_sentences import (
+    FRAMED,
+    HEDGED,
+    PROMISED,
+    SAID_MIDDLES,
+    UNSAID,
+    P,
+    T,
+)
 from intake.core.documents.letter import read_letter
 from intake.core.model import AffirmationState, PageText, PdfText
 from intake.core.policy.rules import DEFAULT_RULES_DIR, LetterPolicy, load_file
@@ -39,3 +47,15 @@ def test_doubt_that_touches_the_predicate_goes_to_a_clerk(affirmation: str, body
 @pytest.mark.parametrize("middle", SAID_MIDDLES)
 def test_confidence_and_a_defining_clause_are_not_doubt(middle: str) -> None:
     assert state("local_rules", P + middle + T) is AffirmationState.FOUND
+
+
+@pytest.mark.parametrize("body", FRAMED)
+def test_words_of_framing_are_no_promise_to_comply(body: str) -> None:
+    # "declare as follows:", "the following:", "with respect to", "the honor to": read,
+    # but never promised. Such a letter was answered complete.
+    assert state("ecf_procedures", body) is AffirmationState.UNCLEAR
+
+
+@pytest.mark.parametrize("body", PROMISED)
+def test_the_same_verbs_as_a_promise_to_comply_are_found(body: str) -> None:
+    assert state("ecf_procedures", body) is AffirmationState.FOUND
