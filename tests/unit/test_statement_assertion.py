@@ -11,7 +11,9 @@ import pytest
 from fixtures.statement_sentences import (
     FRAMED,
     HEDGED,
+    NOT_RESPELLED,
     PROMISED,
+    SAID,
     SAID_MIDDLES,
     UNSAID,
     P,
@@ -59,3 +61,24 @@ def test_words_of_framing_are_no_promise_to_comply(body: str) -> None:
 @pytest.mark.parametrize("body", PROMISED)
 def test_the_same_verbs_as_a_promise_to_comply_are_found(body: str) -> None:
     assert state("ecf_procedures", body) is AffirmationState.FOUND
+
+
+@pytest.mark.parametrize(("affirmation", "body"), SAID)
+def test_a_stranger_s_wording_of_the_statement_is_read(affirmation: str, body: str) -> None:
+    assert state(affirmation, body) is AffirmationState.FOUND
+
+
+@pytest.mark.parametrize(("affirmation", "body"), NOT_RESPELLED)
+def test_short_words_and_turned_words_are_not_respelled(affirmation: str, body: str) -> None:
+    assert state(affirmation, body) is not AffirmationState.FOUND
+
+
+def test_a_respelled_statement_keeps_the_letter_s_spelling_as_evidence() -> None:
+    body = "I am familar with the Bankrupcty Local Rules."
+    text = f"Dear Clerk:\n\n{body}\n\nSincerely,\n/s/ Jane Q. Doe\nJane Q. Doe"
+    facts = read_letter(
+        PdfText(ok=True, page_count=1, pages=(PageText(number=1, text=text),)), POLICY
+    )
+    local = next(a for a in facts.affirmations if a.id == "local_rules")
+    assert local.state is AffirmationState.FOUND
+    assert local.evidence is not None and local.evidence.text == body

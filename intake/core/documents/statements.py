@@ -12,8 +12,8 @@ explained with the letter's own words.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from itertools import pairwise
 
@@ -32,7 +32,8 @@ _PRONOUN = re.compile(
     r"\b(?:them|it(?!\s+(?:is|was|would be|seems|remains)\s+(?:\w+\s+)?"
     r"(?:that|true|untrue|not|to)\b)|its|they|their|these|those|both|the same|"
     r"(?:such|said|the|these|those|the said|the above|the foregoing) (?:procedures|rules|"
-    r"guidelines|requirements|credentials|password|login)|said \w+)\b",
+    r"guidelines|requirements|credentials|password|login)|said \w+|"
+    r"such (?:filings?|documents?|submissions?|use)|there(?:by|with|of|under|to|in))\b",
     re.I,
 )
 # A predicate that ends its clause stands for itself and the object before it ("I have
@@ -114,6 +115,12 @@ class Tie:
     only_denies: bool = False
 
 
+# A clause of its own after a comma: "..., and their use constitutes ...".
+_NEW_SUBJECT = re.compile(
+    r",\s+(?:and|but)\s+(?=(?:(?:their|its|such) use|(?:any|every|each|all) "
+    r"(?:filings?|documents?|submissions?|pleadings?))\b)",
+    re.I,
+)
 # What starts a clause of its own inside a sentence: a subject, a modal, "that".
 _INNER_CLAUSE = re.compile(
     r"(?-i:\bI\b)|\b(?:we|that|whether|will|shall|must|should|may|might|can|could|would|"
@@ -334,7 +341,10 @@ def _other_agent(scope: Scope, after: str) -> bool:
     if agent is None:
         return False
     pattern = _someone_else(scope.others)
-    return bool(pattern and pattern.match(after[agent.end() :]))
+    someone = pattern.match(after[agent.end() :]) if pattern else None
+    # Not "abide by their provisions", "adhere to the requirements they set out": a
+    # pronoun there stands for a thing as often as for a person.
+    return someone is not None and not _has(scope.pronouns, someone.group(0).split()[-1])
 
 
 _APPOSITIVE = re.compile(
@@ -493,6 +503,8 @@ def _scope_problem(
         return STATUS
     # "... used only by me and my assistant": someone joined to the attorney.
     window = " ".join(after.split()[:8])
+    # Not "... for my sole use, and their use constitutes my signature": a new clause.
+    window = _NEW_SUBJECT.split(window, maxsplit=1)[0]
     # Not "... shared with anyone, including my staff": the sharing is denied.
     for other in _matches(scope.others, window):
         joined = window[: other.start()].lower().split()[-2:]
@@ -592,11 +604,17 @@ def read_affirmation(
     scope: Scope,
     other_objects: tuple[str, ...] = (),
     names: tuple[str, ...] = (),
+    originals: Mapping[int, Sentence] | None = None,
 ) -> Affirmation:
-    """One affirmation's state, with the sentences it rests on. `other_objects`: what
-    the other affirmations speak of; "them" in a clause that names one of those (and
-    none of this one's) may stand for it: "My knowledge of the Local Rules is slight, as
-    I have never read them" does not deny the ECF statement before it."""
+    """One affirmation's state, with the sentences it rests on (as the letter wrote
+    them: `originals` by index, when the clauses were read respelled). `other_objects`:
+    what the other affirmations speak of; "them" in a clause that names one of those
+    (and none of this one's) may stand for it: "My knowledge of the Local Rules is
+    slight, as I have never read them" does not deny the ECF statement before it."""
+
+    def written(sentences: Iterable[Sentence]) -> list[Sentence]:
+        return [originals.get(s.index, s) if originals else s for s in sentences]
+
     said: list[_Said] = []
     letter = " \n ".join(c.sentence.text for c in clauses) if clauses else ""
     retracted = _retracted(clauses, scope)
@@ -677,7 +695,7 @@ def read_affirmation(
         return Affirmation(
             id=rule.id,
             state=AffirmationState.FOUND,
-            evidence=_evidence(s.sentence for s in confirmed.values()),
+            evidence=_evidence(written(s.sentence for s in confirmed.values())),
         )
     doubtful = [s for s in said if s.problem is not None]
     # A sentence touches the affirmation when someone speaks in it (or in its lead-in)
@@ -702,10 +720,61 @@ def read_affirmation(
     return Affirmation(
         id=rule.id,
         state=AffirmationState.UNCLEAR,
-        evidence=_evidence(s.sentence for s in confirmed.values()),
-        candidates=_candidates([*(s.sentence for s in doubtful), *touching]),
+        evidence=_evidence(written(s.sentence for s in confirmed.values())),
+        candidates=_candidates(written([*(s.sentence for s in doubtful), *touching])),
         reason=reason,
     )
+
+
+_LONG_WORD = re.compile(r"[^\W\d_]{7,}")
+
+
+def _slips(word: str, target: str) -> int:
+    """Typing slips from `word` to `target` (letters added, dropped, changed, two
+    swapped): the optimal string alignment distance."""
+    rows = [list(range(len(target) + 1))]
+    for i, a in enumerate(word, 1):
+        row = [i]
+        for j, b in enumerate(target, 1):
+            cost = min(rows[i - 1][j] + 1, row[j - 1] + 1, rows[i - 1][j - 1] + (a != b))
+            if i > 1 and j > 1 and a == target[j - 2] and word[i - 2] == b:
+                cost = min(cost, rows[i - 2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+@lru_cache(maxsize=8192)
+def _respelled(word: str, vocabulary: tuple[str, ...]) -> str | None:
+    """The vocabulary word `word` is one typing slip from, if exactly one; never a word
+    with an ending added or dropped ("attorneys", "districts")."""
+    lower = word.lower()
+    if lower in vocabulary:
+        return None
+    near = {
+        v
+        for v in vocabulary
+        if v[:2] == lower[:2]
+        and abs(len(v) - len(lower)) <= 1
+        and not (lower.startswith(v) or v.startswith(lower))
+        and _slips(lower, v) == 1
+    }
+    if len(near) != 1:
+        return None
+    (target,) = near
+    return target.capitalize() if word[0].isupper() else target
+
+
+def _spelled(text: str, vocabulary: tuple[str, ...]) -> str:
+    return _LONG_WORD.sub(lambda m: _respelled(m.group(0), vocabulary) or m.group(0), text)
+
+
+def _respell(sentence: Sentence, vocabulary: tuple[str, ...]) -> Sentence:
+    text = _spelled(sentence.text, vocabulary)
+    lead_in = _spelled(sentence.lead_in, vocabulary) if sentence.lead_in else sentence.lead_in
+    if text == sentence.text and lead_in == sentence.lead_in:
+        return sentence
+    return replace(sentence, text=text, lead_in=lead_in)
 
 
 def read_affirmations(
@@ -714,7 +783,11 @@ def read_affirmations(
     """Every affirmation's state. `attorney`: the signing attorney's name, which a letter
     in the third person may use for the speaker ("Ms. Doe has read ...")."""
     names = self_names(attorney)
-    clauses = [c for s in mark_forms(sentences, policy.scope) for c in clauses_of(s)]
+    marked = mark_forms(sentences, policy.scope)
+    vocabulary = tuple(w.lower() for w in policy.spelling)
+    spelled = [_respell(s, vocabulary) for s in marked] if vocabulary else marked
+    originals = {s.index: s for s in marked}
+    clauses = [c for s in spelled for c in clauses_of(s)]
     objects = {
         rule.id: tuple(p for part in rule.parts for form in part.forms for p in form.object)
         for rule in policy.affirmations
@@ -726,6 +799,7 @@ def read_affirmations(
             policy.scope,
             tuple(p for other, phrases in objects.items() if other != rule.id for p in phrases),
             names,
+            originals,
         )
         for rule in policy.affirmations
     ]

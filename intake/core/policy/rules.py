@@ -306,6 +306,9 @@ class LetterPolicy(_Strict):
     # its own sentence instead: one under this makes it `unclear` (a pen signature or a
     # logo read as junk elsewhere on the page does not). None: by the page's confidence.
     ocr_min_word_confidence: float | None = Field(default=None, ge=0, le=1)
+    # Long words the statements rest on: a word of the letter one typing slip from one
+    # of them is read as it ("Proceedures", "familar"); short words never are.
+    spelling: tuple[str, ...] = ()
 
     @model_validator(mode="before")
     @classmethod
