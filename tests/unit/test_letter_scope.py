@@ -69,7 +69,12 @@ def test_the_set_is_large_and_varied() -> None:
 def test_the_signers_own_name_speaks_but_not_as_a_possessive() -> None:
     (pattern,) = self_names("Tobias R. Fenn")
     said = re.compile(pattern, re.I)
-    for text in ("Mr. Fenn has read", "Attorney Fenn is familiar", "Tobias R. Fenn has read"):
+    for text in (
+        "Mr. Fenn has read",
+        "Attorney Fenn is familiar",
+        "Tobias R. Fenn has read",
+        "Mr. Fenn's CM/ECF login and password",
+    ):
         assert said.search(text), text
     for text in ("Mr. Fenn's paralegal has read", "Ms. Ostrow has read", "Tobias Ostrow has read"):
         assert not said.search(text), text

@@ -673,7 +673,16 @@ def recognise_letter(pdf: PdfText, policy: LetterPolicy) -> Recognised:
         pdf, policy.ocr_min_confidence, answer_words(policy), policy.ocr_min_word_confidence
     )
     sentences = sentences_of(lines)
-    return recognise(lines, sentences, read_affirmations(sentences, policy), policy)
+    name = _attorney_name(pdf, lines, sentences)
+    return recognise(lines, sentences, read_affirmations(sentences, policy, name), policy)
+
+
+def _attorney_name(
+    pdf: PdfText, lines: Sequence[Line], sentences: Sequence[Sentence]
+) -> str | None:
+    """The signer's name, else the attorney's name from elsewhere in the letter."""
+    scanned = any(page.source == "ocr" for page in pdf.pages)
+    return find_signature(lines, scanned).name or name_without_signature(lines, sentences)
 
 
 def looks_like_letter(pdf: PdfText, policy: LetterPolicy) -> bool:

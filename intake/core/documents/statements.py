@@ -285,8 +285,8 @@ _PLURAL = (r"\b(?:we|us|our)\b",)
 
 def self_names(name: str | None) -> tuple[str, ...]:
     """The signing attorney's name as a letter in the third person writes it ("Jane A.
-    Doe", "Ms. Doe", "Attorney Doe"), not as a possessive ("Ms. Doe's paralegal"):
-    phrases that stand for the speaker."""
+    Doe", "Ms. Doe", "Attorney Doe"), not as a person's possessive ("Ms. Doe's
+    paralegal"): phrases that stand for the speaker."""
     words = [
         w for w in (name or "").replace(",", " ").split() if w.lower().rstrip(".") not in SUFFIXES
     ]
@@ -305,7 +305,13 @@ def self_names(name: str | None) -> tuple[str, ...]:
     for surname in sorted(surnames, key=len, reverse=True):
         forms.append(rf"(?-i:{first}(?:\s+[A-Z][\w.'-]*){{0,2}}?\s+{spaced(surname)})")
         forms.append(rf"(?i:{_TITLE})(?-i:{spaced(surname)})")
-    return (r"\b(?:" + "|".join(forms) + r")\b(?!['’]s\b)",)
+    # A possessive is the attorney's own only for the login and the signature ("Ms. Doe's
+    # login and password"), not for a person ("Ms. Doe's associate has read ...").
+    own_thing = (
+        r"(?:[\w/-]+\s+){0,2}"
+        r"(?:log-?ins?|pass\w*|credentials?|user|account|e-?signature|signature|use)\b"
+    )
+    return (r"\b(?:" + "|".join(forms) + rf")\b(?!['’]s\s+(?!{own_thing}))",)
 
 
 def _someone_else(others: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -433,11 +439,14 @@ def _scope_problem(
     # phrase may see the words after the predicate ("I will not divulge my password").
     blank = _blank(scope.not_negations, text)
     end = tie.predicate.end()
-    if _has(scope.negations, blank[end - len(near) - len(said) : end]):
-        return NEGATED
     # A predicate that is itself a denial ("I will not allow anyone, not even my staff,
-    # to use my login") names after it who is kept out, not a negation of its own.
+    # to use my login", "will not be used by any other person") holds its own negation:
+    # only a negation before it denies the statement.
     denial = _has(scope.negations, said)
+    window_end = end - len(said) if denial else end
+    if _has(scope.negations, blank[end - len(near) - len(said) : window_end]):
+        return NEGATED
+    # A denial names after it who is kept out, not a negation of its own.
     # A clause that continues its head's verb: the head's negation governs it ("I am
     # not, however, familiar with ...", "I have not, but for a glance at the contents,
     # read ...", "I cannot say, however, that I am familiar with ...").
@@ -527,7 +536,9 @@ def _scope_problem(
         not denial and _other_agent(scope, text[tie.predicate.end() :])
     ):
         return SPEAKER
-    problem = _speaker(scope, head + " " + before, head + " " + text, own, names)
+    problem = _speaker(
+        scope, _blank(scope.kept_out, head + " " + before), head + " " + text, own, names
+    )
     if problem:
         return problem
     if sentence.box is False:

@@ -204,6 +204,9 @@ class Scope(_Strict):
     # A negation after the statement in its clause that is a statement of its own, not
     # the statement's ("... and will not share them"): what follows it is not negated.
     after_not_negations: Phrases = ()
+    # Who the attorney keeps out ("not my staff's", "not even my assistant"): blanked
+    # before the speaker is looked for, so that they are not taken for who speaks.
+    kept_out: Phrases = ()
     # Predicates that may take a clause of their own ("I know [that] the Court updates
     # them"): in a relative clause after the object ("the Local Rules, which I know
     # well,") they say the statement only when the relative clause ends with them.
