@@ -67,13 +67,23 @@ def _without_pydantic_plugins() -> None:
     with it email, zipfile and csv: ~13 ms of an `intake check` of one NEF, bench/startup.md).
     Its own switch, PYDANTIC_DISABLE_PLUGINS, skips the scan but not those imports. The
     loader is answered here with no plugins; a pydantic that no longer has that module
-    simply never asks (tests/unit/test_cli_startup.py: no importlib.metadata in a check).
+    simply never asks (tests/unit/test_cli_startup.py: no importlib.metadata in a check),
+    and one that asks the loader for anything else gets the real module, not a crash.
     """
     name = "pydantic.plugin._loader"
-    if name not in sys.modules:
-        loader = types.ModuleType(name, "No pydantic plugins: intake/commands/cli.py")
-        loader.get_plugins = tuple  # type: ignore[attr-defined]  # () : no plugin
-        sys.modules[name] = loader
+    if name in sys.modules:
+        return
+
+    def real(attribute: str) -> object:
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        del sys.modules[name]
+        return getattr(importlib.import_module(name), attribute)
+
+    loader = types.ModuleType(name, "No pydantic plugins: intake/commands/cli.py")
+    loader.get_plugins = tuple  # type: ignore[attr-defined]  # () : no plugin
+    loader.__getattr__ = real  # type: ignore[method-assign]  # PEP 562: any other name
+    sys.modules[name] = loader
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

@@ -187,3 +187,21 @@ def test_check_of_many_files_reads_with_the_reader_pool() -> None:
 
 def test_the_requests_parser_offers_every_request_status() -> None:
     assert set(REQUEST_STATUSES) == {s.value for s in RequestStatus}
+
+
+def test_the_pydantic_plugin_stand_in_gives_the_real_loader_for_any_other_name() -> None:
+    # A later pydantic that asks its loader for another function must get it, not an
+    # AttributeError at the first model it builds.
+    code = (
+        "import sys\n"
+        "from intake.commands.cli import _without_pydantic_plugins\n"
+        "_without_pydantic_plugins()\n"
+        "stand_in = sys.modules['pydantic.plugin._loader']\n"
+        "assert stand_in.get_plugins() == ()\n"
+        "assert 'importlib.metadata' not in sys.modules\n"
+        "from pydantic.plugin._loader import get_plugins, _plugins\n"
+        "assert isinstance(_plugins, (dict, type(None)))\n"
+        "assert sys.modules['pydantic.plugin._loader'] is not stand_in\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
