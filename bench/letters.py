@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -97,10 +98,10 @@ def own_cases() -> list[Case]:
     from fixtures.letter_cases_scope import scope_cases
     from fixtures.letter_cases_stranger import stranger_cases
 
-    texts = [
-        Case(
+    def case(c: Any, source: PdfText | bytes) -> Case:
+        return Case(
             c.id,
-            c.pdf_text(),
+            source,
             c.sender_name,
             c.verdict,
             dict(c.affirmations),
@@ -109,25 +110,14 @@ def own_cases() -> list[Case]:
             c.scanned,
             c.styles,
         )
-        for c in [*letter_cases(), *stranger_cases(), *scope_cases()]
-    ]
-    # Forms whose answers are drawn as shapes, and scans: read from their PDFs.
+
+    # The own letters are pages of text; the drawn-answer forms and the scans are PDFs
+    # (their layout or image is what they test).
     made: list[DrawnCase | ScanCase] = [*drawn_cases(), *scanned_cases()]
-    pdfs = [
-        Case(
-            c.id,
-            c.pdf,
-            c.sender_name,
-            c.verdict,
-            dict(c.affirmations),
-            c.own_letter,
-            c.kind,
-            c.scanned,
-            c.styles,
-        )
-        for c in made
+    return [
+        *(case(c, c.pdf_text()) for c in [*letter_cases(), *stranger_cases(), *scope_cases()]),
+        *(case(c, c.pdf) for c in made),
     ]
-    return [*texts, *pdfs]
 
 
 def _nefs(filer: str) -> list[Document]:
