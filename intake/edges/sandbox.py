@@ -448,14 +448,18 @@ def zygote_main() -> None:
             return
         if not message:  # the caller is gone: its children see their sockets close
             return
-        if message[:1] == _FORK and fds:
-            control.sendall(_fork_child(control, fds[0], task).to_bytes(8, "big", signed=True))
-        elif message[:1] == _FORK:
-            control.sendall((-1).to_bytes(8, "big", signed=True))
-        elif message[:1] == _WAIT:
-            pid = int.from_bytes(message[1:9], "big", signed=True)
-            (seconds,) = struct.unpack(">d", message[9:17])
-            control.sendall(_reaped(pid, seconds))
+        try:
+            if message[:1] == _FORK and fds:
+                pid = _fork_child(control, fds[0], task)
+                control.sendall(pid.to_bytes(8, "big", signed=True))
+            elif message[:1] == _FORK:
+                control.sendall((-1).to_bytes(8, "big", signed=True))
+            elif message[:1] == _WAIT:
+                pid = int.from_bytes(message[1:9], "big", signed=True)
+                (seconds,) = struct.unpack(">d", message[9:17])
+                control.sendall(_reaped(pid, seconds))
+        except OSError:  # the caller left (a Ctrl-C, a kill) before our answer: so do we
+            return
         for extra in fds[1:]:
             os.close(extra)
 

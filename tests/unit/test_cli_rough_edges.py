@@ -200,6 +200,10 @@ def test_ctrl_c_in_a_poll_keeps_what_was_done_and_says_so(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # As at a terminal: a test runner started in the background of a shell without
+        # job control inherits SIGINT ignored, and so would the poll (which keeps an
+        # inherited "ignore", as a daemon should).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert poll.stderr is not None
     what = poll.stderr.readline()

@@ -303,3 +303,32 @@ def test_long_bytes_travel_beside_the_pickle_not_in_it() -> None:
     sender.start()
     assert receive(theirs, deadline=time.monotonic() + 30) == ("payload", big, b"small")
     sender.join()
+
+
+def test_a_zygote_whose_caller_leaves_before_its_answer_ends_quietly() -> None:
+    # A Ctrl-C or kill ends the poll between its fork request and the zygote's answer:
+    # the zygote must leave without a traceback on the terminal the poll shared with it.
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    from intake.edges import sandbox
+
+    ours, theirs = socket.socketpair()
+    zygote = subprocess.Popen(
+        [sys.executable, "-c", sandbox._ZYGOTE, BEHAVE, str(theirs.fileno()), ""],
+        pass_fds=(theirs.fileno(),),
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env={**os.environ, sandbox._PATH_ENV: json.dumps(sys.path)},
+    )
+    theirs.close()
+    child_end, kept = socket.socketpair()
+    socket.send_fds(ours, [sandbox._FORK + bytes(16)], [child_end.fileno()])
+    ours.close()  # gone before the zygote has forked and answered
+    child_end.close()
+    kept.close()  # and so the child it forked sees its socket close, and leaves
+    _, err = zygote.communicate(timeout=30)
+    assert zygote.returncode == 0, err
+    assert b"Traceback" not in err, err.decode()
