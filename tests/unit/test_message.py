@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import email
+import email.headerregistry
 import email.policy
 import quopri
 import struct
@@ -657,3 +658,62 @@ def test_arbitrary_mime_trees_lose_no_pdf(tree: Message, sender: str) -> None:
     for leaf in email.message_from_bytes(raw, policy=email.policy.compat32).walk():
         if leaf.get_content_type() == "application/pdf":
             assert leaf.get_payload(decode=True) in found
+
+
+# ------------------------------------------------- headers parsed once per message
+
+
+def _every_mail() -> list[tuple[str, bytes]]:
+    import pathlib
+
+    from fixtures.attacks import attacks
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "fixtures" / "eml"
+    corpus = [(p.name, p.read_bytes()) for p in sorted(root.glob("*.eml"))]
+    cpython = pathlib.Path(email.__file__).parents[1] / "test" / "test_email" / "data"
+    if cpython.is_dir():
+        corpus += [(p.name, p.read_bytes()) for p in sorted(cpython.glob("*")) if p.is_file()]
+    return corpus + attacks()
+
+
+def test_headers_kept_per_message_read_every_mail_as_the_stdlib_policy_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from intake.edges.mail import message
+
+    corpus = _every_mail()
+    kept = [parse_message(data) for _, data in corpus]
+    monkeypatch.setattr(message, "_POLICY", email.policy.default)
+    plain = [parse_message(data) for _, data in corpus]
+    assert len(corpus) > 60
+    for (name, _), ours, theirs in zip(corpus, kept, plain, strict=True):
+        assert ours == theirs, name
+
+
+def test_a_header_is_parsed_once_per_message_and_forgotten_after_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from intake.edges.mail import message
+
+    parsed: list[str] = []
+    parse = email.headerregistry.ParameterizedMIMEHeader.parse
+
+    def counting(cls: type, value: str, kwds: dict[str, object]) -> None:
+        parsed.append(value)
+        parse.__func__(cls, value, kwds)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(
+        email.headerregistry.ParameterizedMIMEHeader, "parse", classmethod(counting)
+    )
+    msg = mail()
+    for n in range(6):
+        msg.add_attachment(PDF, maintype="application", subtype="pdf", filename=f"nef{n}.pdf")
+    data = msg.as_bytes()
+    parsed.clear()
+    env = parse_message(data)
+    assert len(env.attachments) == 6
+    # each distinct Content-Type and Content-Disposition once (the stdlib: ~6 times each)
+    assert sorted(parsed) == sorted(set(parsed))
+    assert len(parsed) == 9  # the body's type, the parts' shared one, 6 dispositions, the root
+
+    assert message._HEADERS._parsed == {}

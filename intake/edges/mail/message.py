@@ -6,9 +6,10 @@ no document: every part that might be one (whatever its declared type, dispositi
 name, inside forwarded messages and Outlook's winmail.dat too) becomes an `Attachment`;
 deciding whether it is a PDF is left to the document readers, which sniff the bytes.
 
-The stdlib's modern policy (`email.policy.default`) decodes RFC 2047 and RFC 2231 for
-us, but builds header objects lazily and can raise when one is first touched; every
-header read here therefore falls back to the raw value, decoded the compat32 way.
+The stdlib's modern policy (`email.policy.default`, each header parsed once a message:
+`_HeaderRegistry`) decodes RFC 2047 and RFC 2231 for us, but builds header objects
+lazily and can raise when one is first touched; every header read here therefore falls
+back to the raw value, decoded the compat32 way.
 
 Memory: a large email costs a few times its size here, not eight (bench/mime_memory.md).
 The parser is fed the bytes slice by slice (`_parse_bytes`) instead of as one decoded
@@ -23,6 +24,7 @@ import datetime as dt
 import email
 import email.errors
 import email.header
+import email.headerregistry
 import email.message
 import email.parser
 import email.policy
@@ -93,6 +95,52 @@ _BASE64_DEFECTS = (
 )
 
 
+class _HeaderRegistry(email.headerregistry.HeaderRegistry):
+    """The stdlib's header registry, minus the work it redoes at every read.
+
+    Under `email.policy.default` a header is parsed each time it is read, and read often:
+    the parser and `get_content_type`, `get_filename`, `get_content_disposition` read each
+    part's Content-Type and Content-Disposition again and again (~100 parses for a message
+    of seven parts, most of the MIME child's time), and each parse first builds a new
+    class for the header's name. A header object is a pure function of its name and raw
+    value, read-only once made: the same (name, value) gets the same object, and a name
+    the same class. A value that raises is not kept, so it raises again where it did.
+    """
+
+    _KEEP = 512  # parsed headers kept at most (the map starts afresh past it)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._classes: dict[str, type[email.headerregistry.BaseHeader]] = {}
+        self._parsed: dict[tuple[str, str], email.headerregistry.BaseHeader] = {}
+
+    def __getitem__(self, name: str) -> type[email.headerregistry.BaseHeader]:
+        key = name.lower()
+        found = self._classes.get(key)
+        if found is None:
+            found = self._classes[key] = super().__getitem__(name)
+        return found
+
+    def __call__(self, name: str, value: str) -> email.headerregistry.BaseHeader:
+        key = (name, value)
+        found = self._parsed.get(key)
+        if found is None:
+            found = self[name](name, value)
+            if len(self._parsed) >= self._KEEP:
+                self._parsed.clear()
+            self._parsed[key] = found
+        return found
+
+    def forget(self) -> None:
+        """Let go of the parsed headers (after each message: none outlives its parse)."""
+        self._parsed.clear()
+
+
+_HEADERS = _HeaderRegistry()
+# `email.policy.default`, its headers parsed once per message (`_HeaderRegistry`).
+_POLICY = email.policy.default.clone(header_factory=_HEADERS)
+
+
 def parse_message(data: bytes, limits: MessageLimits | None = None) -> Envelope:
     """Read an email's bytes. Never raises for bad input: problems go to `Envelope.problems`."""
     reader = _Reader(limits or MessageLimits())
@@ -105,6 +153,8 @@ def parse_message(data: bytes, limits: MessageLimits | None = None) -> Envelope:
             sender_name=None,
             problems=(*reader.problems, f"The message could not be read ({type(exc).__name__})."),
         )
+    finally:
+        _HEADERS.forget()
 
 
 # ------------------------------------------------------------------------ text
@@ -284,7 +334,7 @@ class _Reader:
         except Exception as exc:  # the parser is lenient; this is a last resort
             self.problem(f"The message's structure could not be read ({type(exc).__name__}).")
         try:  # headers alone still tell us whom to answer
-            parser = email.parser.BytesHeaderParser(policy=email.policy.default)
+            parser = email.parser.BytesHeaderParser(policy=_POLICY)
             return parser.parsebytes(header_block(data)), False
         except Exception:
             return None, False
@@ -643,7 +693,7 @@ def _parse_bytes(data: bytes) -> email.message.Message:
     the message on top of the bytes. Feeding the parser the same 8192-byte slices, each
     decoded as it goes, builds the same tree from the same input.
     """
-    parser = email.parser.BytesFeedParser(policy=email.policy.default)
+    parser = email.parser.BytesFeedParser(policy=_POLICY)
     for start in range(0, len(data), _FEED_CHUNK):
         parser.feed(data[start : start + _FEED_CHUNK])
     return parser.close()
