@@ -1,6 +1,7 @@
 """Benchmark of the letter reader on labelled letters: safety, recall, and speed.
 
-    .venv/bin/python bench/letters.py [--split dev|holdout|holdout2|holdout3|own|all] [--show]
+    .venv/bin/python bench/letters.py [--split dev|holdout|holdout2|holdout3|holdout4|own|all]
+        [--show]
 
 Each case's PDF is read as `intake check` reads it (the PDF reader, then the document
 classifier) and assessed together with six good NEFs filed by the sender, so that the
@@ -15,8 +16,8 @@ request's outcome hangs on the letter alone. Measured, per split (issue 9's targ
 - speed: the letter reading per case against the PDF text extraction of the same case,
   measured in the same run (the floor), as a ratio.
 
-Splits: `dev`, `holdout`, `holdout2` and `holdout3` are `fixtures.letter_corpus` (the corpus
-writers'; the three held-out splits, written by three strangers, are only measured here, never
+Splits: `dev`, `holdout`, `holdout2`, `holdout3` and `holdout4` are `fixtures.letter_corpus` (the
+corpus writers'; the four held-out splits, written by four strangers, are only measured here, never
 read to tune the reader); `own` is `fixtures.letter_cases` (with `letter_cases_stranger`, the
 drawn-answer forms of `letter_cases_drawn` and the scans of `letter_cases_scanned`), the
 reader's own generated letters.
@@ -330,12 +331,14 @@ def measure(split: str, rules: Rules) -> Figures:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--split", default="all", choices=["dev", "holdout", "holdout2", "holdout3", "own", "all"]
+        "--split",
+        default="all",
+        choices=["dev", "holdout", "holdout2", "holdout3", "holdout4", "own", "all"],
     )
     parser.add_argument("--show", action="store_true", help="list each case that misses")
     args = parser.parse_args(argv)
     rules = load_rules()
-    every = ["own", "dev", "holdout", "holdout2", "holdout3"]
+    every = ["own", "dev", "holdout", "holdout2", "holdout3", "holdout4"]
     splits = every if args.split == "all" else [args.split]
     failed = False
     for split in splits:
