@@ -19,7 +19,8 @@ request's outcome hangs on the letter alone. Measured, per split (issue 9's targ
 Splits: `dev`, `holdout`, `holdout2`, `holdout3` and `holdout4` are `fixtures.letter_corpus` (the
 corpus writers'; the four held-out splits, written by four strangers, are only measured here, never
 read to tune the reader); `own` is `fixtures.letter_cases` (with `letter_cases_stranger`, the
-drawn-answer forms of `letter_cases_drawn` and the scans of `letter_cases_scanned`), the
+drawn-answer forms of `letter_cases_drawn`, the scans of `letter_cases_scanned`, the letters
+that name a case and the filings like them of `letter_cases_court`), the
 reader's own generated letters.
 The results are recorded in bench/README.md.
 """
@@ -94,6 +95,7 @@ def corpus_cases(split: str) -> list[Case]:
 
 def own_cases() -> list[Case]:
     from fixtures.letter_cases import letter_cases
+    from fixtures.letter_cases_court import court_cases
     from fixtures.letter_cases_drawn import DrawnCase, drawn_cases
     from fixtures.letter_cases_scanned import ScanCase, scanned_cases
     from fixtures.letter_cases_scope import scope_cases
@@ -115,8 +117,9 @@ def own_cases() -> list[Case]:
     # The own letters are pages of text; the drawn-answer forms and the scans are PDFs
     # (their layout or image is what they test).
     made: list[DrawnCase | ScanCase] = [*drawn_cases(), *scanned_cases()]
+    texts = [*letter_cases(), *stranger_cases(), *scope_cases(), *court_cases()]
     return [
-        *(case(c, c.pdf_text()) for c in [*letter_cases(), *stranger_cases(), *scope_cases()]),
+        *(case(c, c.pdf_text()) for c in texts),
         *(case(c, c.pdf) for c in made),
     ]
 

@@ -70,9 +70,18 @@ def recognise(
     total = len(affirmations)
     if other is not None:
         kind, hit = other
-        if said >= max(3, total - 1) and about:
+        # Every statement made, in the shape of a letter: the letter, whatever case or
+        # caption it names (a pro hac vice attorney's "Re: In re ..., Case No. ...").
+        if (said >= max(3, total - 1) and about) or (said == total and form):
             return Recognised("letter", f"it makes {said} of the {total} statements")
-        if said or (about and form):
+        # The attorney's letter about CM/ECF access that also names a case (a pro hac
+        # vice attorney's "Re: In re ..., Case No. ...") or bears a caption: it speaks of
+        # the account, the waiver or the acknowledgment (in its title, too), has the shape
+        # of a letter or declaration, speaks in the first person and of two statements or
+        # more, even if it confirms none (check boxes whose marks are not in the text). A
+        # clerk decides.
+        letter_like = form and speaking and addressed >= 2 and _any(rec.about, texts)
+        if said or (about and form) or letter_like:
             return Recognised(
                 "maybe",
                 f"it reads as {kind.kind} (\u201c{_short(hit)}\u201d) but speaks of the "
