@@ -729,8 +729,10 @@ def split_sentences(pdf: PdfText) -> list[Sentence]:
 # Where one statement ends and another begins inside a sentence. Not at "and" between
 # two verbs ("I have read and will comply with"), which share their object.
 _CLAUSE_BREAK = re.compile(
-    r";\s*(?:and\s+|or\s+)?|"
-    r"(?<!\bno one)(?<!\bnobody)(?<!\banyone)(?<!\bnone)(?<!\bnothing)(?<!\ball)"
+    # "...; and" ending a list item is the item's end, not a clause of its own.
+    r";\s*(?:(?:and|or)\b\s*)?|"
+    # Not "as though": "treated as though I had signed it" is one clause.
+    r"(?<!\bno one)(?<!\bnobody)(?<!\banyone)(?<!\bnone)(?<!\bnothing)(?<!\ball)(?<!\bas)"
     r",?\s+\b(?:but|however|whereas|although|though|while)\b,?\s+(?!also\b)|"
     r",\s+(?:and|or|so|yet)\s+(?=(?:that\s+)?(?:I|we|my|our|the undersigned|he|she|it|they|"
     r"this|any|all|each|every|a|an|the)\b)|"

@@ -116,9 +116,13 @@ class Tie:
 
 
 # A clause of its own after a comma: "..., and their use constitutes ...".
+# Or without the comma when a verb follows: "... belong to me alone and their use is my
+# signature" (not "for my use and their use", which joins someone to the attorney).
 _NEW_SUBJECT = re.compile(
     r",\s+(?:and|but)\s+(?=(?:(?:their|its|such) use|(?:any|every|each|all) "
-    r"(?:filings?|documents?|submissions?|pleadings?))\b)",
+    r"(?:filings?|documents?|submissions?|pleadings?))\b)|"
+    r"\s+(?:and|but)\s+(?=(?:their|its|such) use\s+(?:\w+\s+)?(?:is|are|will|shall|"
+    r"constitutes?|serves?|counts?|amounts?|operates?|equals?|means?|binds?)\b)",
     re.I,
 )
 # What starts a clause of its own inside a sentence: a subject, a modal, "that".
@@ -227,7 +231,11 @@ def _ties(
             out.append(Tie(predicate, predicate.start(), predicate.end(), True, not form.ellipsis))
             if form.ellipsis:
                 continue
-        if form.pronoun and (previous_has_object or earlier_object):
+        # A predicate tied to its object in this clause is not tied again to a pronoun
+        # after it: "for my use and my associate's use, and their use ..." is read by
+        # the tie to "My login" (someone else is named with the attorney), not by "their".
+        tied = bool(out) and out[-1].predicate is predicate and not out[-1].through_pronoun
+        if form.pronoun and (previous_has_object or earlier_object) and not tied:
             for pronoun in _PRONOUN.finditer(text):
                 if pronoun.start() >= predicate.end():
                     gap = _words_between(text, predicate.end(), pronoun.start())
@@ -337,6 +345,15 @@ def _other_subject(scope: Scope, own_before: str, names: tuple[str, ...] = ()) -
     return not any(not _RELATIVE.search(after[: m.start()]) for m in _SUBJECT_SELF.finditer(after))
 
 
+def _names_someone(scope: Scope, text: str) -> bool:
+    """`text` names someone other than the attorney, not by a pronoun alone: "my
+    paralegals", "Ms. Roe", "our office"."""
+    pattern = _someone_else(scope.others)
+    return pattern is not None and any(
+        not _has(scope.pronouns, m.group(0).split()[-1]) for m in pattern.finditer(text)
+    )
+
+
 _AGENT = re.compile(r"^\s*(?:to|by)\s+", re.I)
 
 
@@ -414,6 +431,20 @@ _COMPLEMENT = re.compile(r"^\W*that\b", re.I)
 _NEGATIVE_SUBJECT = re.compile(
     r"^\W*(?:no|not (?:a single|one|any)|none|nobody|no one|neither)\b", re.I
 )
+
+
+# A pronoun that may stand for a person as well as for a thing ("They are for my use").
+_THING_OR_PERSON = re.compile(r"(?:they|these|those|both)", re.I)
+
+
+def _stands_for_object(tie: Tie, text: str) -> bool:
+    """The tie's object is a pronoun before its predicate that a speaker check would take
+    for a person: "They [the login and password] are for my use only"."""
+    return (
+        tie.through_pronoun
+        and tie.object_end <= tie.predicate.start()
+        and _THING_OR_PERSON.fullmatch(text[tie.object_start : tie.object_end]) is not None
+    )
 
 
 def _scope_problem(
@@ -536,6 +567,10 @@ def _scope_problem(
         not denial and _other_agent(scope, text[tie.predicate.end() :])
     ):
         return SPEAKER
+    if _stands_for_object(tie, text):
+        # "They are for my use only": "they" is the login, not a person who speaks.
+        before = before[: tie.object_start] + " " * (tie.object_end - tie.object_start)
+        before += text[tie.object_end : tie.predicate.start()]
     problem = _speaker(
         scope, _blank(scope.kept_out, head + " " + before), head + " " + text, own, names
     )
@@ -636,6 +671,7 @@ def read_affirmation(
             # "I have yet to study the Local Rules. I will follow them." stays negated.
             previous_object = False
             previous_problem: str | None = None
+            previous_people = False
             previous_sentence = -1
             for clause in clauses:
                 reading = _reading(clause)
@@ -658,6 +694,10 @@ def read_affirmation(
                         found = form.doubt_reason
                     if tie.through_pronoun and previous_problem and found is None:
                         found = previous_problem
+                    # "My paralegals know my login. They are for my use only.": "they"
+                    # may be the people, not the login.
+                    if found is None and previous_people and _stands_for_object(tie, reading.text):
+                        found = SPEAKER
                     if tie.only_denies and found != NEGATED:
                         continue
                     if (
@@ -698,6 +738,7 @@ def read_affirmation(
                 # link to the ECF Procedures? I have read them." is not confirmed.
                 asked = has_object and _asked(clause.sentence)
                 previous_problem = problem if ties else (QUESTION if asked else None)
+                previous_people = _names_someone(scope, reading.text[reading.own_start :])
     # A part said and also denied ("I have read the ECF Procedures ... I have not yet
     # read them") is not confirmed: a clerk reads both.
     denied = {(s.part, s.form) for s in said if s.problem in (NEGATED, STATUS)}

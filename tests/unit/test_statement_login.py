@@ -1,0 +1,40 @@
+"""The login affirmation: both parts said, in the attorney's own voice, or a clerk reads it.
+
+The sentences are fixtures/login_statements.py: own use said in a relative clause, a
+second predicate or a list item, the signature said otherwise, "they" for the login; and
+half statements, staff joined to the attorney, hedges, negations, someone else's login.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.login_statements import MADE, NOT_MADE
+from intake.core.documents.letter import read_letter
+from intake.core.model import AffirmationState, PageText, PdfText
+from intake.core.policy.rules import DEFAULT_RULES_DIR, LetterPolicy, load_file
+
+POLICY = load_file(DEFAULT_RULES_DIR / "letter.toml", LetterPolicy)
+
+
+def state(body: str) -> AffirmationState:
+    text = f"Dear Clerk:\n\n{body}\n\nSincerely,\n/s/ Jane Q. Doe\nJane Q. Doe"
+    facts = read_letter(
+        PdfText(ok=True, page_count=1, pages=(PageText(number=1, text=text),)), POLICY
+    )
+    return next(a.state for a in facts.affirmations if a.id == "login_responsibility")
+
+
+@pytest.mark.parametrize("body", MADE)
+def test_the_login_statement_in_a_stranger_s_shape_is_found(body: str) -> None:
+    assert state(body) is AffirmationState.FOUND
+
+
+@pytest.mark.parametrize("body", NOT_MADE)
+def test_half_the_login_statement_or_someone_else_s_is_never_found(body: str) -> None:
+    assert state(body) is not AffirmationState.FOUND
+
+
+def test_the_corpus_is_large_enough_to_mean_something() -> None:
+    assert len(MADE) + len(NOT_MADE) >= 80
+    assert len(set(MADE)) == len(MADE) and len(set(NOT_MADE)) == len(NOT_MADE)
