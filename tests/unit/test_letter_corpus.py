@@ -231,7 +231,8 @@ def test_fourth_holdout_covers_the_styles_and_traps_it_promises(
         "continuation-header", "sentence-across-pages", "long-sentence", "lead-in-fragments",
         "third-person", "hand-signed", "slash-signature", "oneline-signature", "us-government",
         "pro-hac-vice", "ndcal-bar", "passive", "not-only-but-also", "double-negation",
-        "statement-split", "sent-by-staff", "county-also-admitted", "scanned",
+        "statement-split", "sent-by-staff", "county-also-admitted", "sidebar", "e-signature",
+        "quoted-email", "scanned",
     ):  # fmt: skip
         assert good_styles[style] >= 1, style
     assert good_styles["us-government"] >= 12 and good_styles["pro-hac-vice"] >= 5
