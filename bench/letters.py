@@ -20,8 +20,8 @@ Splits: `dev`, `holdout`, `holdout2`, `holdout3` and `holdout4` are `fixtures.le
 corpus writers'; the four held-out splits, written by four strangers, are only measured here, never
 read to tune the reader); `own` is `fixtures.letter_cases` (with `letter_cases_stranger`, the
 drawn-answer forms of `letter_cases_drawn`, the scans of `letter_cases_scanned`, the letters
-that name a case and the filings like them of `letter_cases_court`), the
-reader's own generated letters.
+that name a case and the filings like them of `letter_cases_court`, and the forms, tables
+and glyph boxes of `letter_cases_forms`), the reader's own generated letters.
 The results are recorded in bench/README.md.
 """
 
@@ -97,6 +97,7 @@ def own_cases() -> list[Case]:
     from fixtures.letter_cases import letter_cases
     from fixtures.letter_cases_court import court_cases
     from fixtures.letter_cases_drawn import DrawnCase, drawn_cases
+    from fixtures.letter_cases_forms import form_cases
     from fixtures.letter_cases_scanned import ScanCase, scanned_cases
     from fixtures.letter_cases_scope import scope_cases
     from fixtures.letter_cases_stranger import stranger_cases
@@ -121,6 +122,7 @@ def own_cases() -> list[Case]:
     return [
         *(case(c, c.pdf_text()) for c in texts),
         *(case(c, c.pdf) for c in made),
+        *(case(c, c.source()) for c in form_cases()),
     ]
 
 

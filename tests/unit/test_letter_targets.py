@@ -48,16 +48,22 @@ def test_no_statement_that_was_not_made_is_found(split: str) -> None:
 
 
 def _readable(o: Outcome) -> bool:
-    """A good letter whose statements the reader can see: not a scan without OCR text, and
-    not a check-box form given as text alone whose boxes were drawn (the PDF's shapes say
-    which box is ticked; text without them cannot, and goes to a clerk by design)."""
+    """A good letter whose statements the reader can see: not a scan without OCR text, not
+    a check-box form given as text alone whose boxes were drawn (the PDF's shapes say
+    which box is ticked; text without them cannot, and goes to a clerk by design), nor a
+    form whose marks its PDF's text does not show."""
     styles = o.case.styles
     text_only_boxes = "checkbox-drawn" in styles and not isinstance(o.case.pdf, bytes)
     # A scanned PDF is read only where OCR is installed (an own scan, fixtures'
     # letter_cases_scanned, is then read through it).
     unread_scan = "scanned" in styles and isinstance(o.case.pdf, bytes) and not OCR
+    # The own forms whose marks the text cannot show (fixtures/letter_cases_forms.py): a
+    # symbol font's glyph extracted alike ticked or not, an answer column apart from its
+    # rows, drawn boxes or pen loops on a scan.
+    unseen_marks = "unreadable-marks" in styles
     return (
         not text_only_boxes
+        and not unseen_marks
         and not unread_scan
         and not ("scanned" in styles and "ocr" not in styles)
     )

@@ -21,8 +21,10 @@ from intake.core.documents.letter_text import Sentence
 from intake.core.policy.rules import Scope
 
 _INITIALS = r"(?:[A-Z]\.?\s?){1,3}[A-Z]\.?"
-_LEADING = re.compile(rf"^({_INITIALS})\s+(?=[A-Z(])")
-_TRAILING = re.compile(rf"(?<=[.;,)])\s+({_INITIALS})$")
+# Before the item, after its row number in a table ("1 JQD I have read ...").
+_LEADING = re.compile(rf"^(?:\d{{1,2}}[.)]?\s+)?({_INITIALS})\s+(?=[A-Z(])")
+# After the item, or after the blank line they are typed on ("... them. ______ JQD").
+_TRAILING = re.compile(rf"(?<=[.;,)_])\s+({_INITIALS})$")
 _ALONE = re.compile(rf"^({_INITIALS})$")
 _BLANK_END = re.compile(r"\s_{3,}\s*$")
 

@@ -381,9 +381,9 @@ _CONTINUING_END = re.compile(
     r"have|has|am|is|are|be|been|not|this|these|its|their|our|your|any|all|each|on|at|from))$",
     re.I,
 )
-_ENDS_WITH_INITIALS = re.compile(r"[.;]\s+(?:[A-Z]\.?){2,4}$")
+_ENDS_WITH_INITIALS = re.compile(r"[.;]\s+(?:_{3,}\s*)?(?:[A-Z]\.?){2,4}$")
 _ANSWER = re.compile(r"^(?:yes|no|agreed|confirmed|true|false)\.?$", re.I)
-_TRAILING_ANSWER = re.compile(r"^(.*[.;])\s+(yes|no)$", re.I)
+_TRAILING_ANSWER = re.compile(r"^(.*[.;])\s+(yes|no|agreed|confirmed|true|false)\.?$", re.I)
 # A Yes / No pair of boxes beside a row ("... Yes [ ] No [X]", "[X] Yes [ ] No"), on the
 # row's line or on a line of its own under it: the ticked one is the answer.
 _PAIR_BOX = (
@@ -398,6 +398,26 @@ _ANSWER_PAIR = re.compile(
 
 
 _TICK = re.compile(r"[xX\u2713\u2714\u2612\u2611\u25a0\u2717\u2718]")
+# The same pair before the row's statement: "[X] Yes [ ] No I have read ..." (its "No"
+# is a box's label, not a negation of the statement).
+_LEADING_PAIR = re.compile(
+    rf"^(?:(yes|no)\s*:?\s*{_PAIR_BOX}\s*(yes|no)\s*:?\s*{_PAIR_BOX}|"
+    rf"{_PAIR_BOX}\s*(yes|no)\s*{_PAIR_BOX}\s*(yes|no))\s+(?=\S)",
+    re.I,
+)
+# A check box at a line's end, the form's boxes being at the right margin: "... them. [X]".
+# "■" is a box whose glyph does not say whether it is ticked (a symbol font's glyphs
+# extracted without the font all come out as it): unseen.
+_TRAILING_BOX = re.compile(
+    r"\s+(?:(?P<ticked>\[\s?[xX\u2713\u2714]\s?\]|\(\s?[xX]\s?\)|[\u2612\u2611\u2713\u2714\u2717\u2718])|"
+    r"(?P<empty>\[\s?\]|\(\s?\)|[\u2610\u25a1])|(?P<unknown>\u25a0))$"
+)
+_YES_WORDS = frozenset({"yes", "agreed", "confirmed", "true", "x"})
+
+
+def _answer_word(word: str) -> bool:
+    """An answer column's word: True when it answers yes ("Yes", "Agreed", "X")."""
+    return word.strip(" .").lower() in _YES_WORDS
 
 
 def _pair_answer(match: re.Match[str]) -> bool:
@@ -420,6 +440,19 @@ _CLOSING_START = re.compile(
 )
 
 
+def _tail_mark(block: _Block, match: re.Match[str] | None) -> None:
+    """A check box at the end of one of the block's lines marks the block; a box that
+    does not show its mark, or two that disagree, leave it unseen."""
+    if match is None:
+        return
+    block.tailed = True
+    ticked = True if match.group("ticked") else False if match.group("empty") else None
+    if ticked is None or (block.box is not None and block.box != ticked):
+        block.unseen = True
+    else:
+        block.box = ticked
+
+
 @dataclass
 class _Block:
     lines: list[str]
@@ -428,6 +461,7 @@ class _Block:
     box: bool | None = None  # a check box before the item: ticked (True) or empty (False)
     ocr_doubt: bool = False
     unseen: bool = False  # a row of drawn boxes that cannot be read (`UNSEEN_MARK`)
+    tailed: bool = False  # marked by a box at a line's end (`_TRAILING_BOX`)
     # Per line, per word: doubtful OCR (`Line.doubts`; empty for a line without them).
     doubts: list[tuple[bool, ...]] = field(default_factory=list)
 
@@ -513,11 +547,23 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
     # A table with an answer column has lines that are only "Yes" / "No"; only then is a
     # "Yes" / "No" at a line's end an answer rather than a wrapped sentence.
     table = any(_ANSWER.match(line.text) for line in lines)
+    # Boxes at the right margin: only when at least two lines end in one (a column).
+    # A Yes / No pair at a line's end is read as a pair, not as a box.
+    boxed = (
+        sum(
+            bool(_TRAILING_BOX.search(line.text)) and not _ANSWER_PAIR.search(line.text)
+            for line in lines
+        )
+        >= 2
+    )
     for number, line in enumerate(lines):
         text = line.text
         unseen = text.endswith(UNSEEN_MARK)
         if unseen:
             text = text[:-1].rstrip()
+        tail = _TRAILING_BOX.search(text) if boxed and not _ANSWER_PAIR.search(text) else None
+        if tail:
+            text = text[: tail.start()].rstrip()
         if not text:
             current, previous = None, ""
             continue
@@ -525,7 +571,7 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
         # statement, answers the row above (or on) it, as a check box would.
         if _ANSWER.match(text):
             if current is not None and current.box is None:
-                current.box = text.lower().startswith(("y", "x", "t", "a", "c"))
+                current.box = _answer_word(text)
             continue
         pair = _ANSWER_PAIR.search(text)
         if pair:
@@ -540,6 +586,15 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
             text = before_pair
         if answered:
             text = answered.group(1)
+        lead_pair = _LEADING_PAIR.match(text)
+        if lead_pair:
+            body = text[lead_pair.end() :].strip()
+            current = _Block([], line.page, True, _pair_answer(lead_pair), line.ocr_doubt, unseen)
+            current.add(body, line)
+            _tail_mark(current, tail)
+            blocks.append(current)
+            previous, pending = body, None
+            continue
         mark = _marker(text, previous)
         if mark:
             body = text[mark.end() :].strip()
@@ -553,9 +608,10 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
             current = _Block([], line.page, True, box, line.ocr_doubt, unseen)
             current.add(body, line)
             if answered and box is None:
-                current.box = answered.group(2).lower() == "yes"
+                current.box = _answer_word(answered.group(2))
             if pair and current.box is None:
                 current.box = _pair_answer(pair)
+            _tail_mark(current, tail)
             blocks.append(current)
             previous = body
             pending = None
@@ -585,6 +641,8 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
             # so does a form's row ending in the attorney's typed initials ("... JQD").
             and not re.search(r";(?:\s+(?:and|or))?$", previous)
             and not _ENDS_WITH_INITIALS.search(previous)
+            # A row has one box: a second box at a line's end is the next row's.
+            and not (tail and current.tailed)
         )
         if current is not None and continues:
             current.add(text, line)
@@ -598,9 +656,10 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
                 current.add(text, line)
             blocks.append(current)
         if answered and current.box is None:
-            current.box = answered.group(2).lower() == "yes"
+            current.box = _answer_word(answered.group(2))
         if pair and current.box is None:
             current.box = _pair_answer(pair)
+        _tail_mark(current, tail)
         current.unseen = current.unseen or unseen
         previous = text
     return blocks
@@ -613,9 +672,16 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
 # ("Inc.", "Corp.", "Esq.", "Jr.") are left out: before a capital they end the sentence
 # more often than not ("...In re Acme Corp. My login...").
 ABBREVIATIONS = _word_set(
-    """mr mrs ms dr no nos st ave blvd ste rd civ bankr fed cal calif gen ord v vs sec art
-    para pp p seq cf hon atty rev dept approx e.g i.e viz jan feb mar apr jun jul aug sep
-    sept oct nov dec r l"""
+    """mr mrs ms dr no nos st ave blvd ste rd civ crim bankr fed gen ord admin adm proc procs
+    dep't v vs sec art para pp p seq cf hon atty rev dept approx e.g i.e viz jan feb mar apr
+    jun jul aug sep sept oct nov dec r l"""
+)
+# Abbreviations that may end a citation, and so a sentence ("... of the N.D. Cal. I have
+# read ..."): a sentence ends there only when the next word opens one (`_OPENS_SENTENCE`).
+CLOSING_ABBREVIATIONS = _word_set("cal calif ct dist div cir supp govt gov't")
+_OPENS_SENTENCE = re.compile(
+    r"[\"'(\[]?(?:I|My|We|Our|The|This|These|Thank|Please|In|Any|Each|Only|No one|Nobody|"
+    r"Accordingly|Additionally|Further|Finally|Also)\b"
 )
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9/])")
 _INLINE_ITEM = re.compile(
@@ -644,12 +710,17 @@ class Sentence:
     unseen_box: bool = False
 
 
-def _is_abbreviation(text: str, period: int) -> bool:
+def _is_abbreviation(text: str, period: int, following: str = "") -> bool:
+    """Whether the period at `period` ends an abbreviation rather than the sentence,
+    `following` being the text after it."""
     word = text[text.rfind(" ", 0, period) + 1 : period].lstrip("(\"'")
     if not word:
         return False
     bare = word.lower()
-    # Initials and dotted abbreviations: "A.", "U.S.", "L.R.", "N.D."
+    if bare in CLOSING_ABBREVIATIONS:  # "... N.D. Cal. I will": a citation's end
+        return not _OPENS_SENTENCE.match(following)
+    # Initials and dotted abbreviations: "A.", "U.S.", "L.R.", "N.D." (never cut: typed
+    # initials "J.Q.D." before an item are the item's, not the end of the one above).
     return bare in ABBREVIATIONS or bool(re.fullmatch(r"(?:[^\W\d_]\.)*[^\W\d_]", word))
 
 
@@ -657,7 +728,7 @@ def _split_sentences(text: str) -> list[str]:
     out: list[str] = []
     start = 0
     for end in _SENTENCE_END.finditer(text):
-        if text[end.start()] == "." and _is_abbreviation(text, end.start()):
+        if text[end.start()] == "." and _is_abbreviation(text, end.start(), text[end.end() :]):
             continue
         out.append(text[start : end.end()].strip())
         start = end.end()
