@@ -666,7 +666,9 @@ def read_affirmation(
     retracted = _retracted(clauses, scope)
     for part in rule.parts:
         for form_number, form in enumerate(part.forms):
-            doubted_letter = _has(form.doubts_in_letter, letter)
+            doubted_letter = _has(form.doubts_in_letter, letter) or (
+                bool(form.requires_in_letter) and not _has(form.requires_in_letter, letter)
+            )
             # The object seen in the clause before, and whether that clause was negated:
             # "I have yet to study the Local Rules. I will follow them." stays negated.
             previous_object = False

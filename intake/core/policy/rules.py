@@ -151,6 +151,10 @@ class StatementForm(_Strict):
     # tells the clerk why.
     doubts: Phrases = ()
     doubts_in_letter: Phrases = ()
+    # Phrases one of which the letter must hold (anywhere, its address block too) for a
+    # statement in this form to be confirmed; without one it is unclear (`doubt_reason`):
+    # "the bar of this Court" is this district's only in a letter written to this court.
+    requires_in_letter: Phrases = ()
     # A clause that says the part and also denies it in another tie ("Although I have
     # not read the Local Rules, I am familiar with them") is unclear. False for a form
     # whose statement holds such a denial by its nature ("Although not a member of this
