@@ -283,13 +283,18 @@ def run_readers(submissions: Sequence[Submission], plumber_sample: int) -> Reade
 # ---------------------------------------------------------------- the poll itself
 
 # `intake poll --once` exactly as the console script runs it, in a fresh interpreter,
-# plus the peak memory of this process and of its reader processes at the end.
+# plus the peak memory of this process and of its reader processes at the end, and the
+# CPU of all its children (readers, MIME parse, their zygote: each ended first, so counted).
 POLL = """
 import json, resource, sys
 from intake.commands.cli import main
 code = main(["poll", "--once", "--config", sys.argv[1]])
 from intake.edges.pdf.pool import close_shared_pool
+from intake.edges.mail.isolated import close_parser
+from intake.edges.children import close_shared_zygote
 close_shared_pool()
+close_parser()  # the MIME child too: its CPU counts once it is reaped
+close_shared_zygote()
 kib = 1024
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
 json.dump({"code": code,

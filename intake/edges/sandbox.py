@@ -45,7 +45,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
@@ -134,7 +135,7 @@ class Sandboxed:
         child: _Child | None = None
         if self._zygote is not None:
             try:
-                child, conn = self._zygote.spawn()
+                child, conn = self._zygote.spawn(self._task)
             except OSError:  # no zygote could be started: a fresh interpreter, as without
                 child = None
         if child is None:
@@ -264,6 +265,10 @@ class Zygote:
     """A fresh interpreter that has imported a task's module (and run `preload`, an
     import path too) and forks `Sandboxed` children from itself on request.
 
+    `task` may be several tasks, `preload` several functions: one zygote then forks
+    the children of each (the poll's PDF readers and its MIME parse:
+    `intake.edges.children`), each serving the task it was asked for.
+
     A child forked from it starts in ~5 ms with everything loaded (PDFium, the
     classifier), where a fresh interpreter costs 0.3-0.4 s of CPU: the price of
     replacing a reader after every `max_tasks` documents, a crash or a timeout. The
@@ -276,12 +281,18 @@ class Zygote:
     Thread-safe: the pool's threads ask for children one at a time.
     """
 
-    def __init__(self, task: str, preload: str | None = None) -> None:
-        self._task = task
-        self._preload = preload or ""
+    def __init__(
+        self, task: str | Sequence[str], preload: str | Sequence[str] | None = None
+    ) -> None:
+        self._tasks = (task,) if isinstance(task, str) else tuple(task)
+        preloads = (preload,) if isinstance(preload, str) else tuple(preload or ())
+        self._preload = ",".join(preloads)
+        if not 0 < len(self._tasks) < 256 or any("," in t for t in (*self._tasks, *preloads)):
+            raise ValueError("a zygote serves 1 to 255 tasks, named without commas")
         self._lock = threading.Lock()
         self._process: subprocess.Popen[bytes] | None = None
         self._control: socket.socket | None = None
+        _zygotes.add(self)
 
     @property
     def pid(self) -> int | None:
@@ -292,16 +303,21 @@ class Zygote:
         with self._lock:
             self._ensure()
 
-    def spawn(self) -> tuple[_Forked, Connection]:
-        """A new child serving the task, and the parent's end of its socket. OSError
-        when no zygote can be started or fork."""
+    def spawn(self, task: str | None = None) -> tuple[_Forked, Connection]:
+        """A new child serving `task` (the first of the zygote's by default), and the
+        parent's end of its socket. OSError when no zygote can be started or fork, or
+        when it does not serve `task`."""
+        index = 0 if task is None else self._tasks.index(task) if task in self._tasks else -1
+        if index < 0:
+            raise OSError(f"the zygote does not serve {task}")
         ours, theirs = socket.socketpair()
         try:
             with self._lock:
                 for attempt in (1, 2):  # a zygote found gone is started again, once
                     control = self._ensure()
                     try:
-                        socket.send_fds(control, [_FORK + bytes(16)], [theirs.fileno()])
+                        request = _FORK + bytes([index]) + bytes(15)
+                        socket.send_fds(control, [request], [theirs.fileno()])
                         pid = int.from_bytes(_receive_exact(control, 8), "big", signed=True)
                         break
                     except OSError:
@@ -350,7 +366,14 @@ class Zygote:
         ours, theirs = socket.socketpair()
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-c", _ZYGOTE, self._task, str(theirs.fileno()), self._preload],
+                [
+                    sys.executable,
+                    "-c",
+                    _ZYGOTE,
+                    ",".join(self._tasks),
+                    str(theirs.fileno()),
+                    self._preload,
+                ],
                 pass_fds=(theirs.fileno(),),
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -372,6 +395,28 @@ class Zygote:
         if process is not None:
             _reap(process, timeout=2.0)
 
+    def _forget(self) -> None:
+        """In a process forked from the caller: the zygote is the caller's, not ours
+        (our copy of its socket closed, the zygote left running for the caller); the
+        next `spawn` here starts one of our own."""
+        self._lock = threading.Lock()
+        control, self._process, self._control = self._control, None, None
+        if control is not None:
+            with contextlib.suppress(OSError):
+                control.close()
+
+
+# Every zygote of this process, forgotten in a process forked from it (`Zygote._forget`).
+_zygotes: weakref.WeakSet[Zygote] = weakref.WeakSet()
+
+
+def _forget_zygotes() -> None:
+    for zygote in list(_zygotes):
+        zygote._forget()
+
+
+os.register_at_fork(after_in_child=_forget_zygotes)
+
 
 class _Forked:
     """A child forked by a `Zygote`: killed by its pid, reaped by the zygote."""
@@ -389,8 +434,8 @@ class _Forked:
         return self._zygote._wait(self.pid, timeout)
 
 
-# The zygote's requests: a letter and 16 bytes (a fork: its socket passed beside; a
-# wait: the pid and the seconds to wait, as a double).
+# The zygote's requests: a letter and 16 bytes (a fork: the task's index among the
+# zygote's, its socket passed beside; a wait: the pid and the seconds to wait, a double).
 _FORK, _WAIT = b"f", b"w"
 
 
@@ -429,13 +474,13 @@ def _load(task_ref: str) -> Callable[[Any], Any]:
 
 
 def zygote_main() -> None:
-    """Entry point of a `Zygote` (`_ZYGOTE`): argv is the task, the control socket's
-    descriptor and the preload function (or ""). Forks a child per request, reaps one
-    when asked; leaves when the caller closes the socket."""
-    task_ref, fd, preload = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    """Entry point of a `Zygote` (`_ZYGOTE`): argv is the tasks, the control socket's
+    descriptor and the preload functions (comma-separated; "" for none). Forks a child
+    per request, reaps one when asked; leaves when the caller closes the socket."""
+    task_refs, fd, preloads = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the caller handles Ctrl-C and ends us
-    task = _load(task_ref)
-    if preload:
+    tasks = [_load(task_ref) for task_ref in task_refs.split(",")]
+    for preload in filter(None, preloads.split(",")):
         module, _, name = preload.partition(":")
         getattr(importlib.import_module(module), name)()
     control = socket.socket(fileno=fd)
@@ -449,10 +494,11 @@ def zygote_main() -> None:
         if not message:  # the caller is gone: its children see their sockets close
             return
         try:
-            if message[:1] == _FORK and fds:
-                pid = _fork_child(control, fds[0], task)
+            if message[:1] == _FORK and fds and message[1] < len(tasks):
+                pid = _fork_child(control, fds[0], tasks[message[1]])
                 control.sendall(pid.to_bytes(8, "big", signed=True))
-            elif message[:1] == _FORK:
+            elif message[:1] == _FORK:  # no socket, or a task we do not serve
+                fds = [-1, *fds]  # every descriptor received is closed below
                 control.sendall((-1).to_bytes(8, "big", signed=True))
             elif message[:1] == _WAIT:
                 pid = int.from_bytes(message[1:9], "big", signed=True)

@@ -332,3 +332,80 @@ def test_a_zygote_whose_caller_leaves_before_its_answer_ends_quietly() -> None:
     _, err = zygote.communicate(timeout=30)
     assert zygote.returncode == 0, err
     assert b"Traceback" not in err, err.decode()
+
+
+def test_the_readers_zygote_compiles_the_letter_reader_on_a_letter_of_the_rules_own_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A reader forked after `preload` finds the letter's patterns compiled (~50 ms of CPU
+    # its first letter would pay): the practice letter must read as the letter for that.
+    from intake.core.documents import classify, statements
+    from intake.core.model import DocumentKind
+    from intake.edges.pdf import pool
+
+    kinds: list[DocumentKind] = []
+    real = classify.classify_text
+
+    def classify_text(text: Any, rules: Any) -> Any:
+        kind, facts = real(text, rules)
+        kinds.append(kind)
+        return kind, facts
+
+    monkeypatch.setattr(classify, "classify_text", classify_text)
+    statements._pattern.cache_clear()
+    pool.preload()
+    assert kinds == [DocumentKind.LETTER]
+    assert statements._pattern.cache_info().currsize > 20
+
+
+def doubled(order: str) -> str:
+    """A second task, for a zygote serving two."""
+    return order * 2
+
+
+DOUBLED = "tests.unit.test_pdf_pool:doubled"
+
+
+def test_one_zygote_forks_the_children_of_several_tasks_each_serving_its_own() -> None:
+    zygote = Zygote((BEHAVE, DOUBLED))
+    first = Sandboxed(BEHAVE, max_tasks=5, zygote=zygote)
+    second = Sandboxed(DOUBLED, max_tasks=5, zygote=zygote)
+    try:
+        assert first.run("ab", GENEROUS) == Done("ab")
+        assert second.run("ab", GENEROUS) == Done("abab")
+        assert first.pid is not None and second.pid is not None
+        assert _parent_of(first.pid) == _parent_of(second.pid) == zygote.pid
+        assert second.run("segfault", GENEROUS) == Done("segfaultsegfault")
+        assert first.run("segfault", GENEROUS) == Stopped("crash", "SIGSEGV")
+        assert second.run("x", GENEROUS) == Done("xx")  # the crash cost its own child only
+    finally:
+        first.close()
+        second.close()
+        zygote.close()
+
+
+def test_a_task_its_zygote_does_not_serve_runs_in_a_fresh_interpreter() -> None:
+    zygote = Zygote(BEHAVE)
+    child = Sandboxed(DOUBLED, max_tasks=5, zygote=zygote)
+    try:
+        assert child.run("ab", GENEROUS) == Done("abab")
+        assert child.pid is not None and _parent_of(child.pid) == os.getpid()
+    finally:
+        child.close()
+        zygote.close()
+
+
+def test_the_mime_parse_is_forked_by_the_zygote_of_the_readers() -> None:
+    from intake.edges.children import shared_zygote
+    from intake.edges.mail import isolated
+    from intake.edges.pdf.pool import shared_pool
+
+    mail = b"From: Jane <jane@example-law.test>\r\nMessage-ID: <1@x>\r\nSubject: hi\r\n\r\nbody\r\n"
+    try:
+        envelope = isolated.parse_isolated(mail)
+        assert envelope.sender_address == "jane@example-law.test"
+        parser = isolated.parser_pid()
+        assert parser is not None and _parent_of(parser) == shared_zygote().pid
+        assert shared_pool()._zygote is shared_zygote()
+    finally:
+        isolated.close_parser()

@@ -25,6 +25,7 @@ process forked from this one starts its own).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import hashlib
 import importlib
 import os
@@ -37,6 +38,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 from intake.edges.bounds import Done
+from intake.edges.children import READER, shared_zygote
 from intake.edges.pdf.bounded import bounds_of, default_workers, text_of
 from intake.edges.pdf.derived import Derive, Read
 from intake.edges.pdf.interface import DEFAULT_LIMITS, PdfLimits
@@ -49,7 +51,7 @@ if TYPE_CHECKING:  # imported where used: a command starts its pool before pydan
 _MAX_PREFETCHED = 64
 
 
-_TASK = "intake.edges.pdf.pool:read_in_child"
+_TASK = READER  # "intake.edges.pdf.pool:read_in_child"
 _PRELOAD = "intake.edges.pdf.pool:preload"
 
 
@@ -92,18 +94,44 @@ def read_in_child(
 def preload() -> None:
     """In the readers' zygote, once: what every reader process would otherwise load
     for itself, PDFium and what the poll runs on each text (`intake.service.documents`'s
-    classifier, the letter reader and the rules' models its context unpickles)."""
+    classifier, the letter reader and the rules' models its context unpickles), and the
+    letter reader's patterns (`practise`)."""
     from intake.core.documents import classify, letter  # noqa: F401
     from intake.core.policy import rules  # noqa: F401
     from intake.edges.pdf import pdfium_reader, reader  # noqa: F401
 
+    with contextlib.suppress(Exception):  # only a cost saved: a reader does without it
+        practise()
+
+
+def practise() -> None:
+    """Classify, once, a letter made of the project's rules' own descriptions of what a
+    letter affirms, so that a reader forked after it has the letter reader's patterns
+    compiled (kept by their phrases: `statements._pattern` and `re`'s own cache).
+
+    Without it each reader process compiles them at its first letter (~50 ms of CPU,
+    again in every replacement after `max_documents`). Nothing the reader answers
+    depends on it: what is kept is compiled patterns and pure functions' results."""
+    from intake.core.documents.classify import classify_text
+    from intake.core.model import PageText, PdfText
+    from intake.core.policy.rules import load_rules
+
+    rules = load_rules()
+    lines = [f"The undersigned {a.description}." for a in rules.letter.affirmations]
+    text = "\n".join(["Letter of Acknowledgment", "", *lines, "", "Respectfully submitted,"])
+    classify_text(PdfText(ok=True, page_count=1, pages=(PageText(number=1, text=text),)), rules)
+
 
 class ReaderPool:
-    def __init__(self, workers: int | None = None, max_documents: int = 200) -> None:
+    def __init__(
+        self, workers: int | None = None, max_documents: int = 200, zygote: Zygote | None = None
+    ) -> None:
         self.workers = max(1, workers if workers is not None else default_workers())
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
-        # One zygote forks every reader process, each replacement too (`sandbox.Zygote`).
-        self._zygote = Zygote(_TASK, _PRELOAD)
+        # One zygote forks every reader process, each replacement too (`sandbox.Zygote`):
+        # `zygote` when given (the process's, `children.shared_zygote`), else our own.
+        self._own_zygote = zygote is None
+        self._zygote = Zygote(_TASK, _PRELOAD) if zygote is None else zygote
         self._slots = [Sandboxed(_TASK, max_documents, self._zygote) for _ in range(self.workers)]
         self._threads: list[threading.Thread] = []
         self._prefetched: OrderedDict[_Key, Future[Any]] = OrderedDict()
@@ -172,7 +200,8 @@ class ReaderPool:
             thread.join()
         for slot in self._slots:
             slot.close()
-        self._zygote.close()
+        if self._own_zygote:
+            self._zygote.close()
 
     def reader_pids(self) -> list[int]:
         """The reader processes alive now (for tests and benchmarks)."""
@@ -249,7 +278,7 @@ def shared_pool(workers: int | None = None) -> ReaderPool:
     global _shared
     with _shared_lock:
         if _shared is None:
-            _shared = ReaderPool(workers)
+            _shared = ReaderPool(workers, zygote=shared_zygote())
         return _shared
 
 
