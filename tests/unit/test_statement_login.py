@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.login_statements import MADE, NOT_MADE
+from fixtures.login_statements import MADE, NOT_MADE, NOT_TAKEN_BACK, SAID_THEN, TAKEN_BACK
 from intake.core.documents.letter import read_letter
 from intake.core.model import AffirmationState, PageText, PdfText
 from intake.core.policy.rules import DEFAULT_RULES_DIR, LetterPolicy, load_file
@@ -38,3 +38,22 @@ def test_half_the_login_statement_or_someone_else_s_is_never_found(body: str) ->
 def test_the_corpus_is_large_enough_to_mean_something() -> None:
     assert len(MADE) + len(NOT_MADE) >= 80
     assert len(set(MADE)) == len(MADE) and len(set(NOT_MADE)) == len(NOT_MADE)
+
+
+ECF_SENTENCE = "I have read the ECF Procedures and will comply with them."
+
+
+@pytest.mark.parametrize("said", SAID_THEN)
+@pytest.mark.parametrize("later", TAKEN_BACK)
+def test_the_login_statement_taken_back_later_in_the_letter_is_never_found(
+    said: str, later: str
+) -> None:
+    assert state(f"{said}\n{ECF_SENTENCE}\n{later}") is not AffirmationState.FOUND
+
+
+@pytest.mark.parametrize("said", SAID_THEN)
+@pytest.mark.parametrize("later", NOT_TAKEN_BACK)
+def test_staff_or_the_login_spoken_of_later_without_giving_it_away_keeps_it_found(
+    said: str, later: str
+) -> None:
+    assert state(f"{said}\n{ECF_SENTENCE}\n{later}") is AffirmationState.FOUND

@@ -21,7 +21,13 @@ from intake.core.documents.forms import mark_forms
 from intake.core.documents.letter_text import Clause, Sentence, clauses_of
 from intake.core.documents.names import PARTICLES, SUFFIXES
 from intake.core.model import Affirmation, AffirmationState, Evidence
-from intake.core.policy.rules import AffirmationRule, LetterPolicy, Scope, StatementForm
+from intake.core.policy.rules import (
+    AffirmationRule,
+    LetterPolicy,
+    Scope,
+    StatementForm,
+    StatementPart,
+)
 
 _WORD = re.compile(r"[\w'./()-]+")
 # What stands for the object of the clause before: a pronoun, or the defined term a
@@ -644,6 +650,89 @@ def _retracted(clauses: Sequence[Clause], scope: Scope) -> frozenset[int]:
     )
 
 
+_RECIPIENT = re.compile(r"^\W*(?:(?:[\w'-]+\s+){0,3}?(?:with|to|by|within|among|across)\s+)?", re.I)
+
+
+def _given_to_someone(scope: Scope, people: tuple[str, ...], text: str, tie: Tie) -> bool:
+    """The tie's doer or recipient is someone other than the attorney: the person
+    nearest before the predicate ("My assistant will also use my login"), one between
+    it and its object ("give my associate my password"), or one right after them ("I
+    share my password with my secretary", "... used by others in my office")."""
+    pattern = _pattern(tuple(_DETERMINER + "(?:" + p + ")" for p in scope.others) + people)
+    if pattern is None:
+        return False
+
+    def other(m: re.Match[str]) -> bool:
+        return not _has(scope.pronouns, m.group(0).split()[-1])
+
+    before = text[: tie.predicate.start()]
+    selves = [m.start() for m in _matches(scope.speaker, before)]
+    others = [
+        m.start()
+        for m in pattern.finditer(before)
+        if other(m) and not _has(scope.complement, before[max(0, m.start() - 16) : m.start()])
+    ]
+    if others and max(others) >= max(selves, default=-1):
+        return True
+    between = text[tie.predicate.end() : tie.object_start]
+    if any(other(m) for m in pattern.finditer(between)):
+        return True
+    after = text[max(tie.predicate.end(), tie.object_end) :]
+    lead = _RECIPIENT.match(after)
+    someone = pattern.match(after[lead.end() :]) if lead else None
+    return someone is not None and other(someone)
+
+
+def _taken_back(
+    part: StatementPart, clauses: Sequence[Clause], scope: Scope, names: tuple[str, ...]
+) -> Sentence | None:
+    """The first sentence that gives someone else what `part` keeps to the attorney: a
+    tie of its `taken_back` forms whose doer or recipient is someone other than the
+    attorney, in a clause that denies nothing ("My paralegal knows my password"; not
+    "My paralegal will never use my login", nor "My paralegal has her own login")."""
+    back = part.taken_back
+    if back is None:
+        return None
+    denials = scope.negations + back.denials
+    withdrawn = next(
+        (
+            c.sentence
+            for c in clauses
+            if _has(back.withdrawals, text := _reading(c).text)
+            or (_has(back.given_away, text) and not _has(denials, text))
+        ),
+        None,
+    )
+    if withdrawn is not None:
+        return withdrawn
+    # Not the attorney named in the third person, nor who the attorney keeps out, nor the
+    # part's own words ("I am the only person who will use my login").
+    own = tuple(p for f in part.forms for p in f.predicate)
+    for form in back.forms:
+        previous_object = False
+        for clause in clauses:
+            text = _reading(clause).text
+            has_object = _has(form.object, text)
+            # The head of the sentence too, unless it denies: "My secretary, however, will
+            # file with it"; not "I will not make my login available to others; a filing
+            # made with it is my signature".
+            head = clause.head
+            if clause.sentence.lead_in or _has(denials, head):
+                head = ""
+            words = _blank(own, _blank(names, _blank(scope.kept_out, head + text)))
+            ties = [
+                t
+                for t in _ties(form, words, previous_object, scope)
+                if t.predicate.start() >= len(head)
+            ]
+            previous_object = has_object or (previous_object and _PRONOUN.search(text) is not None)
+            if not ties or _has(denials, text):
+                continue
+            if any(_given_to_someone(scope, back.people, words, tie) for tie in ties):
+                return clause.sentence
+    return None
+
+
 def read_affirmation(
     rule: AffirmationRule,
     clauses: Sequence[Clause],
@@ -741,10 +830,22 @@ def read_affirmation(
                 asked = has_object and _asked(clause.sentence)
                 previous_problem = problem if ties else (QUESTION if asked else None)
                 previous_people = _names_someone(scope, reading.text[reading.own_start :])
+    # A part taken back elsewhere in the letter ("My assistant will also use my login")
+    # is not confirmed, however plainly another sentence says it.
+    taken: set[str] = set()
+    for part in rule.parts:
+        back = _taken_back(part, clauses, scope, names)
+        if back is not None and part.taken_back is not None:
+            taken.add(part.id)
+            said.append(_Said(part.id, -1, part.taken_back.reason, back))
     # A part said and also denied ("I have read the ECF Procedures ... I have not yet
     # read them") is not confirmed: a clerk reads both.
     denied = {(s.part, s.form) for s in said if s.problem in (NEGATED, STATUS)}
-    confirmed = {s.part: s for s in said if s.problem is None and (s.part, s.form) not in denied}
+    confirmed = {
+        s.part: s
+        for s in said
+        if s.problem is None and (s.part, s.form) not in denied and s.part not in taken
+    }
     if all(part.id in confirmed for part in rule.parts):
         return Affirmation(
             id=rule.id,

@@ -165,6 +165,28 @@ class StatementForm(_Strict):
     )
 
 
+class TakenBack(_Strict):
+    """What, anywhere in the letter, takes a part back: someone else given what the part
+    keeps to the attorney ("My assistant will also use my login", "I share my password
+    with my paralegal"). A clause with a tie of one of `forms`, that names someone other
+    than the attorney and holds no negation (nor one of `denials`), leaves the part
+    unclear however plainly another sentence said it: a clerk reads the letter."""
+
+    forms: tuple[StatementForm, ...] = Field(min_length=1)
+    reason: str = Field(min_length=1)
+    # Besides the scope's negations, words that keep the other person out ("rather than
+    # my staff", "prohibited").
+    denials: Phrases = ()
+    # A clause that takes the part back whoever it names ("I withdraw what I said of my
+    # login above", "The statement above about my login is not accurate").
+    withdrawals: Phrases = ()
+    # The same unless it denies it ("I do share my password"; not "I will never share").
+    given_away: Phrases = ()
+    # Besides the scope's others, who may be given the login ("others in my office",
+    # "colleagues", "my team").
+    people: Phrases = ()
+
+
 class StatementPart(_Strict):
     """One thing an affirmation asserts; every part must be said for it to be found."""
 
@@ -176,6 +198,7 @@ class StatementPart(_Strict):
     # Words that are doubt elsewhere but are this part's own statement: a promise to
     # comply may be an intention ("I intend to comply with them").
     not_hedges: Phrases = ()
+    taken_back: TakenBack | None = None
 
 
 class AffirmationRule(_Strict):
