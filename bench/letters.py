@@ -20,8 +20,9 @@ Splits: `dev`, `holdout`, `holdout2`, `holdout3` and `holdout4` are `fixtures.le
 corpus writers'; the four held-out splits, written by four strangers, are only measured here, never
 read to tune the reader); `own` is `fixtures.letter_cases` (with `letter_cases_stranger`, the
 drawn-answer forms of `letter_cases_drawn`, the scans of `letter_cases_scanned`, the letters
-that name a case and the filings like them of `letter_cases_court`, and the forms, tables
-and glyph boxes of `letter_cases_forms`), the reader's own generated letters.
+that name a case and the filings like them of `letter_cases_court`, the forms, tables
+and glyph boxes of `letter_cases_forms`, and the red team's near-misses of
+`letter_cases_redteam`), the reader's own generated letters.
 The results are recorded in bench/README.md.
 """
 
@@ -98,6 +99,7 @@ def own_cases() -> list[Case]:
     from fixtures.letter_cases_court import court_cases
     from fixtures.letter_cases_drawn import DrawnCase, drawn_cases
     from fixtures.letter_cases_forms import form_cases
+    from fixtures.letter_cases_redteam import RedCase, redteam_cases
     from fixtures.letter_cases_scanned import ScanCase, scanned_cases
     from fixtures.letter_cases_scope import scope_cases
     from fixtures.letter_cases_stranger import stranger_cases
@@ -117,7 +119,11 @@ def own_cases() -> list[Case]:
 
     # The own letters are pages of text; the drawn-answer forms and the scans are PDFs
     # (their layout or image is what they test).
-    made: list[DrawnCase | ScanCase] = [*drawn_cases(), *scanned_cases()]
+    made: list[DrawnCase | ScanCase | RedCase] = [
+        *drawn_cases(),
+        *scanned_cases(),
+        *redteam_cases(),
+    ]
     texts = [*letter_cases(), *stranger_cases(), *scope_cases(), *court_cases()]
     return [
         *(case(c, c.pdf_text()) for c in texts),
