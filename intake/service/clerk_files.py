@@ -31,7 +31,7 @@ from intake.core.model import Document, DocumentKind, Envelope
 from intake.core.policy.decisions import decision_params
 from intake.core.replies.business_days import decision_window, local_date, long_date
 from intake.core.summary.mail import digest_message, summary_message
-from intake.core.summary.packet import Packet
+from intake.core.summary.packet_result import Packet
 from intake.core.summary.pages import (
     Digest,
     IndexEntry,

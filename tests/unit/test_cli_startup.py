@@ -158,6 +158,25 @@ def test_check_of_a_notice_a_letter_or_an_email_loads_only_what_it_uses(
     assert len(list((tmp_path / "cache" / "intake").iterdir())) == 1
 
 
+def test_a_poll_that_draws_no_packet_loads_neither_reportlab_nor_pypdf(
+    tmp_path: pathlib.Path,
+) -> None:
+    # The clerks' packet is drawn in its own child (clerk_files.PACKET_TASK), only when
+    # someone receives it: the poll itself passes packets on, never draws one.
+    mail = tmp_path / "mail"
+    for sub in ("new", "cur", "tmp"):
+        (mail / sub).mkdir(parents=True)
+    config = tmp_path / "intake.toml"
+    config.write_text(
+        f'state_dir = "{tmp_path / "state"}"\nown_address = "intake@court.test"\n'
+        f'[source]\nkind = "maildir"\nmaildir = "{mail}"\n'
+    )
+    code, loaded = loaded_by("poll", "--once", "--config", str(config))
+    assert code == 0
+    assert "intake.service.cycle" in loaded  # it did poll
+    assert not {"reportlab", "pypdf"} & set(loaded)
+
+
 def test_a_named_command_loads_no_other_command_s_module() -> None:
     watched = [f"intake.commands.{name}" for name in ("check", "poll", "requests", "status")]
     for argv, expected in [

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 
 from intake.core.replies.headers import OUTGOING_POLICY, clean_text, message_ids
 from intake.core.summary.filenames import packet_filename
-from intake.core.summary.packet import Packet
+from intake.core.summary.packet_result import Packet
 from intake.core.summary.pages import Digest
 from intake.core.summary.view import SummaryView
 

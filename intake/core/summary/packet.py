@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from pypdf import PdfReader, PdfWriter
@@ -26,6 +25,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 from intake.core.display import displayable
 from intake.core.model import Document, DocumentKind
 from intake.core.replies.headers import clean_text
+from intake.core.summary.packet_result import Merged, Packet, Skipped
 from intake.core.summary.view import SummaryView
 
 # pypdf reports damaged files through the logging module; the cover says it instead.
@@ -39,28 +39,6 @@ _MERGE_ORDER = {
     DocumentKind.UNREADABLE: 2,  # a scan may be the letter: the clerk reads it here
     DocumentKind.OTHER: 3,
 }
-
-
-@dataclass(frozen=True)
-class Merged:
-    filename: str
-    pages: int  # merged into the packet
-    total_pages: int = 0  # the document has (more than `pages` when cut)
-
-
-@dataclass(frozen=True)
-class Skipped:
-    filename: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class Packet:
-    pdf: bytes
-    cover_pages: int
-    merged: tuple[Merged, ...]
-    skipped: tuple[Skipped, ...]
-    active_content_removed: int = 0  # scripts, launch actions... taken out
 
 
 def _open(data: bytes) -> PdfReader:
