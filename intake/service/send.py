@@ -124,6 +124,12 @@ def envelope_recipients(to_address: str) -> list[str]:
 def _send_one(sink: Sink, row: OutboxRow, accepted: Callable[[], None]) -> None:
     assert row.raw is not None
     recipients = envelope_recipients(row.to_address)
+    if isinstance(sink, OutboxFolder):
+        try:
+            if sink.send_raw(row.raw, recipients, accepted):
+                return
+        except OutboxFolderError as exc:  # disk full, no access: may clear up
+            raise SendError(True, str(exc)) from exc
     try:
         message = parse_raw(row.raw)
     except Exception as exc:  # bytes the email package cannot read back: never sendable

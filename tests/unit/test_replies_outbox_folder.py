@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from intake.edges.mail.folder_sink import OutboxFolder, OutboxFolderError, eml_name, write_eml
+from intake.edges.mail.folder_sink import (
+    OutboxFolder,
+    OutboxFolderError,
+    eml_name,
+    raw_message_id,
+    write_eml,
+)
 
 
 def message(
@@ -86,3 +92,35 @@ def test_temporary_files_are_written_beside_the_outbox_and_strays_removed(
     sink.send(message("<r1@court.test>"), ["jane@example-law.com"])
     assert [p.name for p in folder.iterdir()] == [eml_name("<r1@court.test>")]
     assert list(scratch.iterdir()) == []
+
+
+def test_a_flattened_message_is_written_byte_for_byte_as_send_writes_it(tmp_path: Path) -> None:
+    # The outbox holds each reply flattened: the folder sink writes those bytes as they
+    # are (send_raw), the same file as parsing them and writing the message out again.
+    from intake.core.replies.headers import OUTGOING_POLICY
+    from intake.service.send import parse_raw
+
+    composed = message("<r2@court.test>", body="Your request is complete.\n" * 40)
+    raw = composed.as_bytes(policy=OUTGOING_POLICY)
+    parsed, kept = OutboxFolder(tmp_path / "a" / "out"), OutboxFolder(tmp_path / "b" / "out")
+    parsed.send(parse_raw(raw), ["jane@example-law.com"])
+    accepted: list[bool] = []
+    assert kept.send_raw(raw, ["jane@example-law.com"], lambda: accepted.append(True))
+    assert accepted == [True]
+    (old,) = (tmp_path / "a" / "out").iterdir()
+    (new,) = (tmp_path / "b" / "out").iterdir()
+    assert new.name == old.name == eml_name("<r2@court.test>")
+    assert new.read_bytes() == old.read_bytes() == raw
+    assert kept.send_raw(raw, ["jane@example-law.com"])  # there already: nothing written
+    assert len(list((tmp_path / "b" / "out").iterdir())) == 1
+
+
+def test_a_message_id_that_is_not_one_plain_line_is_left_to_the_parser() -> None:
+    head = b"From: court@example.gov\r\nSubject: Re: Waiver\r\n"
+    assert raw_message_id(head + b"Message-ID: <a@b.test>\r\n\r\nbody") == "<a@b.test>"
+    assert raw_message_id(head + b"message-id:   <a@b.test> \r\n\r\nbody") == "<a@b.test>"
+    folded = head + b"Message-ID:\r\n <a@b.test>\r\n\r\nbody"
+    twice = head + b"Message-ID: <a@b.test>\r\nMessage-ID: <c@d.test>\r\n\r\nbody"
+    in_body = head + b"\r\nMessage-ID: <a@b.test>\r\n"
+    for raw in (folded, twice, in_body, head + b"Message-ID: a@b.test\r\n\r\nbody"):
+        assert raw_message_id(raw) is None, raw

@@ -51,14 +51,37 @@ def write_eml(folder: Path, message: EmailMessage) -> tuple[Path, bool]:
     message_id = message.get("Message-ID")
     if not message_id or not str(message_id).strip():
         raise OutboxFolderError("a message needs a Message-ID to be written to the outbox folder")
-    target = folder / eml_name(str(message_id))
+    return _write_named(folder, str(message_id), message.as_bytes)
+
+
+# A Message-ID header on one line, as compose_reply and the summaries write it.
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
+_PLAIN_MESSAGE_ID = re.compile(rb"^message-id:[ \t]*(<[!-;=?-~]+>)[ \t]*\r?$", re.I | re.M)
+
+
+def raw_message_id(raw: bytes) -> str | None:
+    """The Message-ID of a flattened message, read from its header block when it is the
+    one plain `<...>` line there (the bytes the outbox holds); else None."""
+    head = _BLANK_LINE.split(raw, maxsplit=1)[0]
+    found = _PLAIN_MESSAGE_ID.findall(head)
+    return found[0].decode("ascii") if len(found) == 1 else None
+
+
+def write_eml_bytes(folder: Path, message_id: str, raw: bytes) -> tuple[Path, bool]:
+    """`write_eml` of a message already flattened (`raw`, whose Message-ID is `message_id`):
+    the same file, without parsing and writing the message out again."""
+    return _write_named(folder, message_id, lambda: raw)
+
+
+def _write_named(folder: Path, message_id: str, data_of: Callable[[], bytes]) -> tuple[Path, bool]:
+    target = folder / eml_name(message_id)
     if target.exists():
         return target, False
     scratch = temporary_folder(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         scratch.mkdir(exist_ok=True)
-        data = message.as_bytes()
+        data = data_of()
         temp = temporary_path(scratch, target.name)
         fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         try:
@@ -104,6 +127,25 @@ class OutboxFolder:
         write_eml(self.folder, message)
         if accepted is not None:
             accepted()
+
+    def send_raw(
+        self,
+        raw: bytes,
+        recipients: Sequence[str],
+        accepted: Callable[[], None] | None = None,
+    ) -> bool:
+        """`send` of a message already flattened, as the outbox holds it: the file is the
+        bytes themselves (what `send` would write, byte for byte), not parsed and written
+        out again (~1.7 ms of CPU a reply). False, nothing written, when its Message-ID
+        is not one plain line: the caller then parses it and calls `send`."""
+        del recipients
+        message_id = raw_message_id(raw)
+        if message_id is None:
+            return False
+        write_eml_bytes(self.folder, message_id, raw)
+        if accepted is not None:
+            accepted()
+        return True
 
 
 def _legacy_strays(folder: Path) -> list[Path]:
