@@ -52,6 +52,8 @@ HEAVY = [
     "tomllib",
     "difflib",
     "logging",
+    # the shipped rules and templates are found beside the package (intake/shipped.py)
+    "importlib.resources",
 ]
 
 
@@ -128,6 +130,7 @@ NEVER_FOR_CHECK = {
     "intake.edges.store",
     "intake.service.cycle",
     "intake.service.daemon",
+    "importlib.resources",
 }
 
 
