@@ -286,6 +286,33 @@ def test_documents_are_kept_once_and_named_as_in_each_request(store: Store) -> N
     assert held[0][0].reason == "newer"  # the latest reading of the file wins
 
 
+def test_documents_read_again_are_parsed_once_and_a_newer_reading_is_read_anew(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[str] = []
+    validate = Document.model_validate_json
+
+    def counted(facts: str) -> Document:
+        parsed.append(facts)
+        return validate(facts)
+
+    monkeypatch.setattr(Document, "model_validate_json", counted)
+    message = _record(store, 1)
+    with store.transaction():
+        request_id = store.requests.create("jane@example.com", None)
+        store.documents.save(_document("1" * 64, "a.pdf"), message)
+        store.documents.save(_document("2" * 64, "b.pdf"), message)
+        store.documents.attach(request_id, "1" * 64, "a.pdf", message)
+        store.documents.attach(request_id, "2" * 64, "b.pdf", message)
+    first = store.documents.of_request(request_id)
+    assert store.documents.of_request(request_id) == first and len(parsed) == 2
+    with store.transaction():  # a newer reading of one file: its new facts are read
+        newer = _document("1" * 64, "a.pdf").model_copy(update={"reason": "newer"})
+        store.documents.save(newer, message)
+    again = store.documents.of_request(request_id)
+    assert [d.reason for d, _ in again] == ["newer", "test"] and len(parsed) == 3
+
+
 def test_a_document_must_exist_before_a_request_holds_it(store: Store) -> None:
     message = _record(store, 1)
     with pytest.raises(sqlite3.IntegrityError), store.transaction():

@@ -7,12 +7,20 @@ from pydantic import ValidationError
 from intake.core.model import Document
 from intake.edges.store.connection import Connection, StoreError
 
+# Facts read back are kept parsed, under their JSON text (the same text is the same
+# frozen Document): a poll reads a request's documents twice (its assessment, then the
+# clerk's page), each a pydantic validation of ~0.05 ms a document. Bounded: documents
+# of small facts, a few hundred of them (a big one is parsed each time).
+_PARSED_MAX = 512
+_PARSED_MAX_CHARS = 64 * 1024
+
 
 class Documents:
     """Each document's facts, kept once per file, and the requests that hold it."""
 
     def __init__(self, db: Connection) -> None:
         self._db = db
+        self._parsed: dict[str, Document] = {}
 
     def save(self, document: Document, message_row_id: int) -> bool:
         """Keep a document's facts under its SHA-256; False when it was already known.
@@ -56,11 +64,21 @@ class Documents:
         )
         out: list[tuple[Document, int]] = []
         for r in rows:
-            document = _document(str(r["facts"]))
+            document = self._parsed_facts(str(r["facts"]))
             if document.filename != r["filename"]:
                 document = document.model_copy(update={"filename": r["filename"]})
             out.append((document, int(r["message"])))
         return out
+
+    def _parsed_facts(self, facts: str) -> Document:
+        document = self._parsed.get(facts)
+        if document is None:
+            document = _document(facts)
+            if len(facts) <= _PARSED_MAX_CHARS:
+                if len(self._parsed) >= _PARSED_MAX:
+                    self._parsed.clear()
+                self._parsed[facts] = document
+        return document
 
 
 def _document(facts: str) -> Document:
