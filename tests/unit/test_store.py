@@ -313,6 +313,35 @@ def test_documents_read_again_are_parsed_once_and_a_newer_reading_is_read_anew(
     assert [d.reason for d, _ in again] == ["newer", "test"] and len(parsed) == 3
 
 
+def test_a_backlog_s_documents_stay_parsed_until_its_pages_are_drawn(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A poll assesses every message of a backlog, then draws the clerks' pages: the
+    # documents of 140 requests (980) are read twice, the second time from the cache.
+    parsed: list[str] = []
+    validate = Document.model_validate_json
+
+    def counted(facts: str) -> Document:
+        parsed.append(facts)
+        return validate(facts)
+
+    monkeypatch.setattr(Document, "model_validate_json", counted)
+    message = _record(store, 1)
+    requests: list[int] = []
+    with store.transaction():
+        for n in range(140):
+            request_id = store.requests.create(f"a{n}@example.com", None)
+            requests.append(request_id)
+            for k in range(7):
+                sha = f"{n:032x}{k:032x}"
+                store.documents.save(_document(sha, f"{k}.pdf"), message)
+                store.documents.attach(request_id, sha, f"{k}.pdf", message)
+    for _ in ("assessed", "page drawn"):
+        for request_id in requests:
+            store.documents.of_request(request_id)
+    assert len(parsed) == 980
+
+
 def test_a_document_must_exist_before_a_request_holds_it(store: Store) -> None:
     message = _record(store, 1)
     with pytest.raises(sqlite3.IntegrityError), store.transaction():

@@ -9,10 +9,11 @@ from intake.edges.store.connection import Connection, StoreError
 
 # Facts read back are kept parsed, under their JSON text (the same text is the same
 # frozen Document): a poll reads a request's documents twice (its assessment, then the
-# clerk's page), each a pydantic validation of ~0.05 ms a document. Bounded: documents
-# of small facts, a few hundred of them (a big one is parsed each time).
-_PARSED_MAX = 512
-_PARSED_MAX_CHARS = 64 * 1024
+# clerk's page after the whole backlog), each a pydantic validation of ~0.05 ms a
+# document. Bounded by the facts' size: 4 Mi characters in all (a 140-request backlog's
+# 980 documents are ~2.2 Mi), none above 64 Ki (a bigger one is parsed each time).
+_PARSED_MAX_CHARS = 4 * 1024 * 1024
+_PARSED_ONE_MAX_CHARS = 64 * 1024
 
 
 class Documents:
@@ -21,6 +22,7 @@ class Documents:
     def __init__(self, db: Connection) -> None:
         self._db = db
         self._parsed: dict[str, Document] = {}
+        self._parsed_chars = 0
 
     def save(self, document: Document, message_row_id: int) -> bool:
         """Keep a document's facts under its SHA-256; False when it was already known.
@@ -74,10 +76,12 @@ class Documents:
         document = self._parsed.get(facts)
         if document is None:
             document = _document(facts)
-            if len(facts) <= _PARSED_MAX_CHARS:
-                if len(self._parsed) >= _PARSED_MAX:
+            if len(facts) <= _PARSED_ONE_MAX_CHARS:
+                if self._parsed_chars + len(facts) > _PARSED_MAX_CHARS:
                     self._parsed.clear()
+                    self._parsed_chars = 0
                 self._parsed[facts] = document
+                self._parsed_chars += len(facts)
         return document
 
 
