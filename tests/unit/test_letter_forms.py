@@ -153,3 +153,51 @@ def test_sentences_are_not_cut_at_abbreviations_but_are_after_a_citations_end(
     text: str, count: int
 ) -> None:
     assert len(_split_sentences(text)) == count, _split_sentences(text)
+
+
+def test_fragment_rows_are_cut_at_their_answers_and_the_header_is_no_negation() -> None:
+    out = sentences_of(
+        _lines(
+            "By marking Yes, I certify that I:",
+            "Yes No",
+            "have read the Electronic Case Filing Procedures of this Court and will Yes [X] No [ ]",
+            "comply with them.",
+            "am familiar with the Bankruptcy Local Rules of this Court. Yes [X] No [ ]",
+            "am a member of the bar of the Northern District of California. Yes [ ] No [X]",
+            "understand that my login and password are mine alone and that their Yes [X] No [ ]",
+            "use constitutes my signature.",
+        )
+    )
+    assert out[1].text == "Yes No"  # a line of its own: a form's sign, no row's start
+    assert [(s.text.split()[0], s.box) for s in out[2:]] == [
+        ("have", True),
+        ("am", True),
+        ("am", False),
+        ("understand", True),
+    ]
+
+
+def test_rows_answered_on_their_last_line_start_after_the_answer() -> None:
+    out = sentences_of(
+        _lines(
+            "By marking Yes, I certify that I:",
+            "have read the Electronic Case Filing Procedures of this Court and will comply",
+            "with them. Yes [X] No [ ]",
+            "am a member in good standing of the bar of the District Court for the",
+            "Northern District of California. Yes [ ] No [X]",
+        )
+    )
+    assert [(s.text.split()[0], s.box) for s in out[1:]] == [("have", True), ("am", False)]
+
+
+def test_a_square_glyph_before_an_item_is_a_box_whose_mark_is_unseen() -> None:
+    # PDFium gives every ZapfDingbats glyph of a font it does not embed as "■": a check
+    # and an empty box read the same, so a row under a lead-in is not taken as ticked.
+    out = sentences_of(
+        _lines(
+            "By marking each box, I certify that I:",
+            "\u25a0 have read the Electronic Case Filing Procedures and will comply with them.",
+            "\u25a0 am familiar with the Bankruptcy Local Rules of this Court.",
+        )
+    )
+    assert [s.unseen_box for s in out[1:]] == [True, True]

@@ -413,6 +413,13 @@ _TRAILING_BOX = re.compile(
     r"(?P<empty>\[\s?\]|\(\s?\)|[\u2610\u25a1])|(?P<unknown>\u25a0))$"
 )
 _YES_WORDS = frozenset({"yes", "agreed", "confirmed", "true", "x"})
+# A line of answer columns' headers only: "Yes No", "Yes / No / N/A", "Agree Disagree",
+# "Statement Yes No" (a table's header over its statements and its answer columns).
+_ANSWER_HEADER = re.compile(
+    r"^(?:(?:statements?|affirmations?|certifications?|items?|#)\s+)?"
+    r"(?:(?:yes|no|n/a|agree|disagree|agreed|true|false|initials?)\b\s*/?\s*){2,}$",
+    re.I,
+)
 
 
 def _answer_word(word: str) -> bool:
@@ -440,17 +447,29 @@ _CLOSING_START = re.compile(
 )
 
 
-def _tail_mark(block: _Block, match: re.Match[str] | None) -> None:
-    """A check box at the end of one of the block's lines marks the block; a box that
-    does not show its mark, or two that disagree, leave it unseen."""
-    if match is None:
-        return
+def _answer(block: _Block, ticked: bool | None) -> None:
+    """An answer on one of the block's lines (a box at its end, a Yes / No pair, a table's
+    answer word) answers the block; an answer that does not show its mark (None), or
+    two that disagree (two rows read as one), leave it unseen."""
     block.tailed = True
-    ticked = True if match.group("ticked") else False if match.group("empty") else None
     if ticked is None or (block.box is not None and block.box != ticked):
         block.unseen = True
     else:
         block.box = ticked
+
+
+def _line_answers(
+    tail: re.Match[str] | None, pair: re.Match[str] | None, answered: re.Match[str] | None
+) -> list[bool | None]:
+    """What a line's own answers say: a box at its end, a pair, an answer word."""
+    out: list[bool | None] = []
+    if tail:
+        out.append(True if tail.group("ticked") else False if tail.group("empty") else None)
+    if pair:
+        out.append(_pair_answer(pair))
+    if answered:
+        out.append(_answer_word(answered.group(2)))
+    return out
 
 
 @dataclass
@@ -461,7 +480,7 @@ class _Block:
     box: bool | None = None  # a check box before the item: ticked (True) or empty (False)
     ocr_doubt: bool = False
     unseen: bool = False  # a row of drawn boxes that cannot be read (`UNSEEN_MARK`)
-    tailed: bool = False  # marked by a box at a line's end (`_TRAILING_BOX`)
+    tailed: bool = False  # answered by a line's own answer (`_answer`)
     # Per line, per word: doubtful OCR (`Line.doubts`; empty for a line without them).
     doubts: list[tuple[bool, ...]] = field(default_factory=list)
 
@@ -556,8 +575,17 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
         )
         >= 2
     )
+    answered_end = False  # the line before ended a row with its own answer
     for number, line in enumerate(lines):
         text = line.text
+        if _ANSWER_HEADER.match(text):
+            # The answer columns' header ("Yes No"): a line of its own (it tells that the
+            # letter is a form), never the start of the row under it.
+            header = _Block([], line.page, is_item=False)
+            header.add(text, line)
+            blocks.append(header)
+            current, previous, answered_end = None, "", False
+            continue
         unseen = text.endswith(UNSEEN_MARK)
         if unseen:
             text = text[:-1].rstrip()
@@ -571,14 +599,14 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
         # statement, answers the row above (or on) it, as a check box would.
         if _ANSWER.match(text):
             if current is not None and current.box is None:
-                current.box = _answer_word(text)
+                _answer(current, _answer_word(text))
             continue
         pair = _ANSWER_PAIR.search(text)
         if pair:
             before_pair = text[: pair.start()].strip()
             if not before_pair:  # the pair on a line of its own answers the row above
-                if current is not None and current.box is None:
-                    current.box = _pair_answer(pair)
+                if current is not None:
+                    _answer(current, _pair_answer(pair))
                 continue
         following = next((n.text for n in lines[number + 1 :] if n.text), "")
         answered = _TRAILING_ANSWER.match(text) if table and not following[:1].islower() else None
@@ -586,14 +614,16 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
             text = before_pair
         if answered:
             text = answered.group(1)
+        own = _line_answers(tail, pair, answered)
         lead_pair = _LEADING_PAIR.match(text)
         if lead_pair:
             body = text[lead_pair.end() :].strip()
             current = _Block([], line.page, True, _pair_answer(lead_pair), line.ocr_doubt, unseen)
             current.add(body, line)
-            _tail_mark(current, tail)
+            for value in own:
+                _answer(current, value)
             blocks.append(current)
-            previous, pending = body, None
+            previous, pending, answered_end = body, None, bool(own)
             continue
         mark = _marker(text, previous)
         if mark:
@@ -601,19 +631,19 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
             box = None
             if mark.re is _BOX:
                 box = mark.group("ticked") is not None
+            # "■" before an item: a symbol font's glyph extracted without its font (a box
+            # ticked or not, a bullet: PDFium gives them all as "■"). Its mark is unseen.
+            unseen = unseen or (mark.re is _BULLET and mark.group(0).strip() == "\u25a0")
             if not body:
                 pending = _Block([], line.page, True, box, line.ocr_doubt, unseen)
                 current, previous = None, ""
                 continue
             current = _Block([], line.page, True, box, line.ocr_doubt, unseen)
             current.add(body, line)
-            if answered and box is None:
-                current.box = _answer_word(answered.group(2))
-            if pair and current.box is None:
-                current.box = _pair_answer(pair)
-            _tail_mark(current, tail)
+            for value in own:
+                _answer(current, value)
             blocks.append(current)
-            previous = body
+            previous, answered_end = body, bool(own)
             pending = None
             continue
         continues = (
@@ -641,8 +671,10 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
             # so does a form's row ending in the attorney's typed initials ("... JQD").
             and not re.search(r";(?:\s+(?:and|or))?$", previous)
             and not _ENDS_WITH_INITIALS.search(previous)
-            # A row has one box: a second box at a line's end is the next row's.
-            and not (tail and current.tailed)
+            # A row has one answer: a second answer at a line's end is the next row's,
+            # and a line after a row's finished answered line starts the next row.
+            and not (own and current.tailed)
+            and not (answered_end and previous.endswith((".", ";")))
         )
         if current is not None and continues:
             current.add(text, line)
@@ -655,13 +687,10 @@ def _blocks(lines: Sequence[Line]) -> list[_Block]:
                 current = _Block([], line.page, is_item=False)
                 current.add(text, line)
             blocks.append(current)
-        if answered and current.box is None:
-            current.box = _answer_word(answered.group(2))
-        if pair and current.box is None:
-            current.box = _pair_answer(pair)
-        _tail_mark(current, tail)
+        for value in own:
+            _answer(current, value)
         current.unseen = current.unseen or unseen
-        previous = text
+        previous, answered_end = text, bool(own)
     return blocks
 
 
