@@ -561,8 +561,20 @@ def _scope_problem(
     span = text[
         min(tie.predicate.start(), tie.object_start) : max(tie.predicate.end(), tie.object_end)
     ]
-    if _blocked(scope.foreign_courts, span) or _has(
-        scope.foreign_courts, " ".join(after.split()[:10])
+    # Between predicate and object (not one coordinated before this district's), or
+    # just after: "... the Local Rules of the Central District". When the sentence and its
+    # lead-in name no court but another, anywhere: "... the ECF Procedures of the
+    # Bankruptcy Court for the District of Arizona", "In the District of Oregon, where I
+    # file, I have read ...".
+    near_after = " ".join(after.split()[:10])
+    context = (sentence.lead_in or "") + " " + whole
+    if (
+        _blocked(scope.foreign_courts, span)
+        or _has(scope.foreign_courts, near_after)
+        or (
+            _has(scope.foreign_courts + scope.court_references, context)
+            and not _has(scope.this_court, context)
+        )
     ):
         return FOREIGN
     if _asked(sentence):

@@ -254,6 +254,12 @@ class Scope(_Strict):
     answer_no: tuple[str, ...] = ("no",)
     # Another court: a statement tied to another court's rules, procedures or bar.
     foreign_courts: Phrases = ()
+    # This court, named ("this Court", the Northern District of California): a sentence
+    # that names it is checked for another court only near the statement's own words.
+    this_court: Phrases = ()
+    # A court pointed back to ("that court's"): another court, unless `this_court` is
+    # named in the sentence.
+    court_references: Phrases = ()
     # The start of an item or sentence said without its subject, in a form or a list
     # ("Have read and understand the Local Rules", "Is admitted to practice ..."): the
     # signing attorney speaks, as on a form the attorney fills in and signs.
