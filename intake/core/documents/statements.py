@@ -42,6 +42,8 @@ _PRONOUN = re.compile(
     r"such (?:filings?|documents?|submissions?|use)|there(?:by|with|of|under|to|in))\b",
     re.I,
 )
+# A pronoun that may stand for any thing named before it, as "the Procedures" may not.
+_BARE_PRONOUN = re.compile(r"(?:them|it|its|they|their|these|those|both|the same)$", re.I)
 # A predicate that ends its clause stands for itself and the object before it ("I have
 # read the ECF Procedures; I will comply."): nothing after it but manner words.
 _CLAUSE_END = re.compile(
@@ -248,7 +250,9 @@ def _ties(
                 elif pronoun.end() <= predicate.start():
                     gap = _words_between(text, pronoun.end(), predicate.start())
                 else:
-                    continue
+                    # A predicate that holds its own pronoun: "will meet their
+                    # requirements in all my filings", "will apply them in every case".
+                    gap = 0
                 if gap <= form.reach:
                     out.append(Tie(predicate, pronoun.start(), pronoun.end(), True))
                     break
@@ -524,8 +528,10 @@ def _scope_problem(
     # A condition before the comma still governs what follows it ("Provided my request
     # is granted, I have read ..."); the part's own hedges sit just before its predicate
     # ("I will read", "I'll read").
+    # The part's own not-hedges are no doubt before its predicate either: "I have taken
+    # the time to read" is a deed, "I will take the time to read" still a promise.
     if _has(scope.hedges, _strip(scope.not_hedges + part_not_hedges, before + said)) or _has(
-        hedges, near
+        hedges, _strip(part_not_hedges, near)
     ):
         return DOUBT
     # "Assuming my application is granted, I have read ..., and I am familiar with
@@ -648,6 +654,15 @@ def _denied_too(scope: Scope, text: str, held: Tie, negated: Sequence[Tie]) -> b
             continue
         return True
     return False
+
+
+def _stands_for_rival(form: StatementForm, text: str, tie: Tie, before: str) -> bool:
+    """The tie's "them" (or its predicate ending the clause) stands for a rival of the
+    form's object named before it in the clause: "I know the Local Rules and will comply
+    with them" promises nothing of the ECF Procedures."""
+    bare = _BARE_PRONOUN.match(text[tie.object_start : tie.object_end]) is not None
+    ellipsis = tie.object_start == tie.predicate.start()
+    return (bare or ellipsis) and _has(form.rivals, before)
 
 
 def _retracted(clauses: Sequence[Clause], scope: Scope) -> frozenset[int]:
@@ -781,8 +796,9 @@ def read_affirmation(
                 same_sentence = previous_sentence == clause.sentence.index
                 has_object = _has(form.object, reading.text)
                 # "them" after another affirmation's object may stand for that object:
-                # such a clause does not deny this one ("My knowledge of the Local Rules
-                # is slight, as I have never read them").
+                # such a clause neither denies this one ("My knowledge of the Local Rules
+                # is slight, as I have never read them") nor says it ("I have read the ECF
+                # Procedures. I know the Local Rules and will comply with them.").
                 ties = _ties(form, reading.text, previous_object, scope, same_sentence)
                 previous_sentence = clause.sentence.index
                 problem: str | None = None
@@ -803,11 +819,15 @@ def read_affirmation(
                         found = SPEAKER
                     if tie.only_denies and found != NEGATED:
                         continue
+                    before_pronoun = reading.text[reading.own_start : tie.object_start]
                     if (
-                        found == NEGATED
-                        and tie.through_pronoun
+                        tie.through_pronoun
                         and not has_object
-                        and _has(other_objects, reading.text[reading.own_start : tie.object_start])
+                        and (
+                            _has(other_objects, before_pronoun)
+                            if found == NEGATED
+                            else _stands_for_rival(form, reading.text, tie, before_pronoun)
+                        )
                     ):
                         continue
                     problems.append(found)

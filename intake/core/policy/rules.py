@@ -144,6 +144,10 @@ class StatementForm(_Strict):
     # The predicate may end its clause, its object the one of the clause before ("I have
     # read the ECF Procedures; I will comply."): for a verb whose object is understood.
     ellipsis: bool = False
+    # What else "them" (or a predicate ending its clause) may stand for: named before it
+    # in its clause, without the form's own object, it is the pronoun's object ("I know
+    # the Local Rules and will comply with them" promises nothing of the ECF Procedures).
+    rivals: Phrases = ()
     # Phrases that leave a statement said in this form unclear (a clerk reads it): in
     # the sentence that says it (`doubts`: "a Deputy Attorney General of the State of
     # Nevada"), or anywhere in the letter (`doubts_in_letter`: a state attorney
