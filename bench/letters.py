@@ -100,6 +100,7 @@ def own_cases() -> list[Case]:
     from fixtures.letter_cases_drawn import DrawnCase, drawn_cases
     from fixtures.letter_cases_forms import form_cases
     from fixtures.letter_cases_redteam import RedCase, redteam_cases
+    from fixtures.letter_cases_retraction import retraction_cases
     from fixtures.letter_cases_scanned import ScanCase, scanned_cases
     from fixtures.letter_cases_scope import scope_cases
     from fixtures.letter_cases_stranger import stranger_cases
@@ -124,7 +125,13 @@ def own_cases() -> list[Case]:
         *scanned_cases(),
         *redteam_cases(),
     ]
-    texts = [*letter_cases(), *stranger_cases(), *scope_cases(), *court_cases()]
+    texts = [
+        *letter_cases(),
+        *stranger_cases(),
+        *scope_cases(),
+        *court_cases(),
+        *retraction_cases(),
+    ]
     return [
         *(case(c, c.pdf_text()) for c in texts),
         *(case(c, c.pdf) for c in made),

@@ -65,6 +65,7 @@ OCR = "read by OCR with low confidence"
 FOREIGN = "tied to another court"
 STATUS = "said with a doubt after it (pending, inactive, until, except...)"
 SHARED = "someone else is named with the attorney"
+RETRACTED = "taken back, or said to be unfinished, elsewhere in the letter"
 
 
 @lru_cache(maxsize=8192)
@@ -208,7 +209,7 @@ def _ties(
                     continue
             else:
                 lo = hi = 0  # overlapping: "no one but me" both says and names
-            following = " ".join(text[obj.end() :].split()[:4])
+            following = " ".join(text[obj.end() :].split()[:8])
             # The object of a clause inside this one is its own predicate's: "I
             # understand that I must be familiar with the Local Rules" is said by "must
             # be familiar", not by "understand".
@@ -423,6 +424,26 @@ def _speaker(
     return NO_SPEAKER
 
 
+_POSSESSIVE = re.compile(r"\s*['’]s?\s+(?:[\w/-]+\s+){0,2}$")
+
+
+def _owned_by_other_court(scope: Scope, text: str, start: int) -> bool:
+    """Another court named as the owner of the object that starts at `start`: "the
+    Central District's ECF Procedures", "the District of Arizona's Local Rules"."""
+    before = text[max(0, start - 80) : start]
+    return any(_POSSESSIVE.match(before[m.end() :]) for m in _matches(scope.foreign_courts, before))
+
+
+def _names_other_courts_object(scope: Scope, form: StatementForm, text: str) -> bool:
+    """An object of `form` in `text` that is another court's, by its owner before it or
+    the court named after it ("the ECF Procedures of the Central District")."""
+    return any(
+        _owned_by_other_court(scope, text, o.start())
+        or _has(scope.foreign_courts, " ".join(text[o.end() :].split()[:10]))
+        for o in _matches(form.object, text)
+    )
+
+
 def _asked(sentence: Sentence) -> bool:
     return sentence.text.rstrip().endswith("?") or bool(
         sentence.lead_in and sentence.lead_in.rstrip().endswith("?")
@@ -581,6 +602,7 @@ def _scope_problem(
             _has(scope.foreign_courts + scope.court_references, context)
             and not _has(scope.this_court, context)
         )
+        or (not tie.through_pronoun and _owned_by_other_court(scope, text, tie.object_start))
     ):
         return FOREIGN
     if _asked(sentence):
@@ -760,6 +782,24 @@ def _taken_back(
     return None
 
 
+def _retracted_far(
+    rule: AffirmationRule, clauses: Sequence[Clause], scope: Scope, every_touch: tuple[str, ...]
+) -> list[Sentence]:
+    """The sentences, anywhere in the letter, that take back what it says of `rule`: a
+    retraction that speaks of its matter or of no affirmation's at all ("I misspoke
+    above."), or its matter said to be unfinished ("I have only skimmed the Local Rules")."""
+    out: dict[int, Sentence] = {}
+    for clause in clauses:
+        sentence = clause.sentence
+        text = " ".join(t for t in (sentence.lead_in, sentence.text) if t)
+        touches = _has(rule.touches, text)
+        if (_has(scope.far_retractions, text) and (touches or not _has(every_touch, text))) or (
+            touches and _has(scope.undone, text)
+        ):
+            out[sentence.index] = sentence
+    return list(out.values())
+
+
 def read_affirmation(
     rule: AffirmationRule,
     clauses: Sequence[Clause],
@@ -767,6 +807,7 @@ def read_affirmation(
     other_objects: tuple[str, ...] = (),
     names: tuple[str, ...] = (),
     originals: Mapping[int, Sentence] | None = None,
+    every_touch: tuple[str, ...] = (),
 ) -> Affirmation:
     """One affirmation's state, with the sentences it rests on (as the letter wrote
     them: `originals` by index, when the clauses were read respelled). `other_objects`:
@@ -860,7 +901,16 @@ def read_affirmation(
                 # A question lends its object as asked, not stated: "Is this the right
                 # link to the ECF Procedures? I have read them." is not confirmed.
                 asked = has_object and _asked(clause.sentence)
-                previous_problem = problem if ties else (QUESTION if asked else None)
+                # Nor does another court's: "The Central District's ECF Procedures are on
+                # my desk. I have read them." says nothing of this Court's.
+                if ties:
+                    previous_problem = problem
+                elif asked:
+                    previous_problem = QUESTION
+                elif has_object and _names_other_courts_object(scope, form, reading.text):
+                    previous_problem = FOREIGN
+                else:
+                    previous_problem = None
                 previous_people = _names_someone(scope, reading.text[reading.own_start :])
     # A part taken back elsewhere in the letter ("My assistant will also use my login")
     # is not confirmed, however plainly another sentence says it.
@@ -879,11 +929,18 @@ def read_affirmation(
         if s.problem is None and (s.part, s.form) not in denied and s.part not in taken
     }
     if all(part.id in confirmed for part in rule.parts):
-        return Affirmation(
-            id=rule.id,
-            state=AffirmationState.FOUND,
-            evidence=_evidence(written(s.sentence for s in confirmed.values())),
-        )
+        evidence = _evidence(written(s.sentence for s in confirmed.values()))
+        # "P.S. Contrary to what I wrote above, ...": a clerk reads the letter.
+        far = _retracted_far(rule, clauses, scope, every_touch)
+        if far:
+            return Affirmation(
+                id=rule.id,
+                state=AffirmationState.UNCLEAR,
+                evidence=evidence,
+                candidates=_candidates(written([*(s.sentence for s in confirmed.values()), *far])),
+                reason=RETRACTED,
+            )
+        return Affirmation(id=rule.id, state=AffirmationState.FOUND, evidence=evidence)
     doubtful = [s for s in said if s.problem is not None]
     # A sentence touches the affirmation when someone speaks in it (or in its lead-in)
     # of its matter, the attorney or a third person that may be the attorney ("his
@@ -979,6 +1036,7 @@ def read_affirmations(
         rule.id: tuple(p for part in rule.parts for form in part.forms for p in form.object)
         for rule in policy.affirmations
     }
+    every_touch = tuple(p for rule in policy.affirmations for p in rule.touches)
     return [
         read_affirmation(
             rule,
@@ -987,6 +1045,7 @@ def read_affirmations(
             tuple(p for other, phrases in objects.items() if other != rule.id for p in phrases),
             names,
             originals,
+            every_touch,
         )
         for rule in policy.affirmations
     ]

@@ -245,6 +245,14 @@ class Scope(_Strict):
     # A sentence that takes back the one before it ("Actually, I have not.", "That is
     # not accurate.", "Or rather, I will be."): the statement before it is not confirmed.
     retractions: Phrases = ()
+    # A sentence anywhere in the letter (a P.S. under the signature, page two) that
+    # takes back what the letter says ("Contrary to what I wrote above, ...", "the first
+    # statement above is premature", "I misspoke"): the affirmations it speaks of (all,
+    # when it names none) are not confirmed. Said of an affirmation's matter, `undone`
+    # words leave the deed unfinished however the letter says it elsewhere ("I have only
+    # skimmed the Local Rules", "they are still on my reading list").
+    far_retractions: Phrases = ()
+    undone: Phrases = ()
     # What shows, anywhere in the letter, that it is a check-box form ("Check each
     # statement that applies", "Place an X in the box", an "Initials" column): an item
     # whose mark is not in the text (a box drawn as a shape) cannot be read as ticked.
