@@ -66,6 +66,7 @@ FOREIGN = "tied to another court"
 STATUS = "said with a doubt after it (pending, inactive, until, except...)"
 SHARED = "someone else is named with the attorney"
 RETRACTED = "taken back, or said to be unfinished, elsewhere in the letter"
+NOT_OWN_WORDS = "quoted, a sample, a template or a request: not the attorney's own statement"
 
 
 @lru_cache(maxsize=8192)
@@ -450,6 +451,27 @@ def _asked(sentence: Sentence) -> bool:
     )
 
 
+_QUOTED = re.compile(r"[\"“][^\"“”]{12,}[\"”]")
+# The speaker naming themself: "I, Jane Q. Doe, have read ...".
+_SELF_NAMED = re.compile(r"(?-i:\bI\b),\s+([^,]{2,60}?),")
+
+
+def _quoted(sentence: str, at: int) -> bool:
+    """Whether the predicate at `at` is inside a quotation ('... must state: "I have
+    read ..."'), not a quoted name ('the "ECF Procedures"')."""
+    return at >= 0 and any(m.start() < at < m.end() for m in _QUOTED.finditer(sentence))
+
+
+def _named_other(scope: Scope, sentence: str, names: tuple[str, ...]) -> bool:
+    """ "I, <a name>, ..." where the name is not the signing attorney's (a template's
+    "John Doe", "[NAME]", "Attorney Name", "XXXX"). Unknown when the letter is unsigned."""
+    named = _SELF_NAMED.search(sentence)
+    if named is None or not names:
+        return False
+    who = named.group(1)
+    return not _has(names + scope.speaker, who)
+
+
 _RESTART = re.compile(r",\s+(?=(?:I|we|the undersigned)\b)")
 _PARENTHETICAL = re.compile(r"[^,;:]{1,40},")
 # A head that ends with a negation whose verb is still to come ("I am not, however,").
@@ -607,6 +629,16 @@ def _scope_problem(
         return FOREIGN
     if _asked(sentence):
         return QUESTION
+    # Words reported, sampled or asked for, or a template's blank: "The form asks me to
+    # state that ...", 'Sample language: "I have read ..."', "Please confirm that you
+    # have read ...", "I, [ATTORNEY NAME], have read ...", "I, John Doe, have read ..."
+    # in a letter another attorney signs.
+    if (
+        _has(scope.not_asserted, whole)  # not its lead-in: "Check each that applies to you"
+        or _quoted(whole, whole.find(tie.predicate.group(0)))
+        or _named_other(scope, whole, names)
+    ):
+        return NOT_OWN_WORDS
     own = head or text[reading.own_start :]
     # Not "... never be disclosed to my staff": the agent of a denial is who is kept out.
     if _other_subject(scope, text[reading.own_start : tie.predicate.start()], names) or (

@@ -272,6 +272,10 @@ class Scope(_Strict):
     # A court pointed back to ("that court's"): another court, unless `this_court` is
     # named in the sentence.
     court_references: Phrases = ()
+    # What makes a sentence not the attorney's own statement: reported, sampled, asked
+    # for, addressed to "you", or a template's blank ("The form asks me to state that",
+    # "Sample language:", "Please confirm that you have read", "[ATTORNEY NAME]").
+    not_asserted: Phrases = ()
     # The start of an item or sentence said without its subject, in a form or a list
     # ("Have read and understand the Local Rules", "Is admitted to practice ..."): the
     # signing attorney speaks, as on a form the attorney fills in and signs.
