@@ -150,9 +150,9 @@ MADE += [
     (LOCAL, "I have no doubt that I am familiar with the Bankruptcy Local Rules."),
 ]
 
-# The speaker's own name and description set off by commas ("I, Dr. Helen Marsh, ...").
+# The speaker's own name set off by commas ("I, Dr. Jane Q. Doe, ..." in the letter she signs).
 MADE += [
-    (ECF, "I, Dr. Helen Marsh, have read the Court's ECF Procedures and will comply with them."),
+    (ECF, "I, Dr. Jane Q. Doe, have read the Court's ECF Procedures and will comply with them."),
     (
         ECF,
         "I, Jane Q. Doe, an attorney with Doe Law, have read the Court's ECF Procedures and "
