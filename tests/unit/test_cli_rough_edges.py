@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from intake.commands.cli import build_parser, main
-from intake.edges.mail.maildir import seed_maildir
+from intake.edges.mail.maildir import deliver, seed_maildir
 from intake.edges.store import Store
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -190,8 +190,16 @@ def test_poll_on_a_state_folder_it_cannot_make_says_so(
 def test_ctrl_c_in_a_poll_keeps_what_was_done_and_says_so(
     tmp_path: Path, stop: signal.Signals, name: str, code: int
 ) -> None:
-    fixtures = sorted(FIXTURES.glob("complete-*.eml"))  # five, each ~0.5 s to read
-    seed_maildir(tmp_path / "mail", fixtures)
+    # Enough mail that the poll is still at work when the signal comes, however late a
+    # loaded test process sends it: the five complete fixtures, each six times under its
+    # own Message-ID (five alone take ~1.2 s, and a SIGTERM under load came after the end).
+    fixtures = [
+        re.sub(rb"(?m)^Message-ID: <", b"Message-ID: <copy%d." % copy, path.read_bytes(), count=1)
+        for copy in range(6)
+        for path in sorted(FIXTURES.glob("complete-*.eml"))
+    ]
+    for message in fixtures:
+        deliver(tmp_path / "mail", message)
     config = _config(tmp_path)
     # Its own session, signalled as a whole: what Ctrl-C at a terminal does (the PDF
     # readers the poll forks get the SIGINT too).
