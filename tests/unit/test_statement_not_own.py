@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.statement_not_own import NOT_OWN
+from fixtures.statement_not_own import NOT_OWN, OWN
 from intake.core.model import AffirmationState
 from tests.unit.test_statement_assertion import state
 
@@ -16,3 +16,8 @@ def test_a_statement_not_made_by_the_signing_attorney_is_never_found(
     affirmation: str, body: str
 ) -> None:
     assert state(affirmation, body) is not AffirmationState.FOUND
+
+
+@pytest.mark.parametrize(("affirmation", "body"), OWN)
+def test_the_same_words_in_the_attorney_s_own_voice_are_found(affirmation: str, body: str) -> None:
+    assert state(affirmation, body) is AffirmationState.FOUND

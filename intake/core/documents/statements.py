@@ -453,7 +453,8 @@ def _asked(sentence: Sentence) -> bool:
 
 _QUOTED = re.compile(r"[\"“][^\"“”]{12,}[\"”]")
 # The speaker naming themself: "I, Jane Q. Doe, have read ...".
-_SELF_NAMED = re.compile(r"(?-i:\bI\b),\s+([^,]{2,60}?),")
+# Not "I, however, ...", "I, too, ...": the words set off start as a name or a blank does.
+_SELF_NAMED = re.compile(r"(?-i:\bI\b),\s+((?-i:[A-Z\[(_])[^,]{1,59}?),")
 
 
 def _quoted(sentence: str, at: int) -> bool:
@@ -635,7 +636,7 @@ def _scope_problem(
     # in a letter another attorney signs.
     if (
         _has(scope.not_asserted, whole)  # not its lead-in: "Check each that applies to you"
-        or _quoted(whole, whole.find(tie.predicate.group(0)))
+        or _quoted(whole, at + tie.predicate.start() - reading.own_start if at >= 0 else -1)
         or _named_other(scope, whole, names)
     ):
         return NOT_OWN_WORDS
