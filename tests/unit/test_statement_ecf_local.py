@@ -6,19 +6,8 @@ from __future__ import annotations
 import pytest
 
 from fixtures.ecf_local_sentences import NOT_SAID, SAID
-from intake.core.documents.letter import read_letter
-from intake.core.model import AffirmationState, PageText, PdfText
-from intake.core.policy.rules import DEFAULT_RULES_DIR, LetterPolicy, load_file
-
-POLICY = load_file(DEFAULT_RULES_DIR / "letter.toml", LetterPolicy)
-
-
-def state(affirmation: str, body: str) -> AffirmationState:
-    text = f"Dear Clerk:\n\n{body}\n\nSincerely,\n/s/ Jane Q. Doe\nJane Q. Doe"
-    facts = read_letter(
-        PdfText(ok=True, page_count=1, pages=(PageText(number=1, text=text),)), POLICY
-    )
-    return next(a.state for a in facts.affirmations if a.id == affirmation)
+from intake.core.model import AffirmationState
+from tests.unit.test_statement_assertion import state
 
 
 def test_the_corpus_is_large_and_has_both_sides() -> None:

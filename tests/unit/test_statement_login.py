@@ -10,19 +10,12 @@ from __future__ import annotations
 import pytest
 
 from fixtures.login_statements import MADE, NOT_MADE, NOT_TAKEN_BACK, SAID_THEN, TAKEN_BACK
-from intake.core.documents.letter import read_letter
-from intake.core.model import AffirmationState, PageText, PdfText
-from intake.core.policy.rules import DEFAULT_RULES_DIR, LetterPolicy, load_file
-
-POLICY = load_file(DEFAULT_RULES_DIR / "letter.toml", LetterPolicy)
+from intake.core.model import AffirmationState
+from tests.unit import test_statement_assertion
 
 
 def state(body: str) -> AffirmationState:
-    text = f"Dear Clerk:\n\n{body}\n\nSincerely,\n/s/ Jane Q. Doe\nJane Q. Doe"
-    facts = read_letter(
-        PdfText(ok=True, page_count=1, pages=(PageText(number=1, text=text),)), POLICY
-    )
-    return next(a.state for a in facts.affirmations if a.id == "login_responsibility")
+    return test_statement_assertion.state("login_responsibility", body)
 
 
 @pytest.mark.parametrize("body", MADE)
